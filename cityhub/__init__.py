@@ -1,0 +1,3 @@
+"""cityhub: an open smart-city platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""HTTP API: routes parse input, call one service function, render the result."""

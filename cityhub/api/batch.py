@@ -1,0 +1,155 @@
+"""/ngsi-ld/v1/entityOperations: create, upsert, update, merge, delete, query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cityhub.api import http
+from cityhub.api.params import options_of, paging, render_options
+from cityhub.broker import batch
+from cityhub.broker.query import EntityQuery, build_query
+from cityhub.broker.render import render_entity
+from cityhub.errors import BadRequestData
+from cityhub.hub import Hub
+from cityhub.jsonld import TermMap
+from cityhub.store.records import EntityFilter
+
+BASE = "/ngsi-ld/v1/entityOperations"
+
+
+async def _prelude(request: Request) -> tuple[Hub, str, Any, batch.ContextOf]:
+    hub = http.hub_of(request)
+    await hub.run(hub.keys.check_write, http.headers_of(request))
+    tenant = http.tenant_of(request)
+    body = await http.read_body(request)
+    link = http.link_context(request)
+
+    def context_of(item: Any) -> TermMap:
+        ctx = item.get("@context") if isinstance(item, dict) and "@context" in item else link
+        return hub.contexts.resolve(ctx)
+
+    return hub, tenant, body, context_of
+
+
+def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Response:
+    if result.errors:
+        return http.ORJSONResponse(result.to_json(), status_code=207)
+    if created_ids:
+        return http.ORJSONResponse(result.created, status_code=201)
+    return Response(status_code=all_ok)
+
+
+async def batch_create(request: Request) -> Response:
+    hub, tenant, body, context_of = await _prelude(request)
+    result = await hub.run(batch.batch_create, hub.entities, tenant, body, context_of)
+    return _answer(result, 201, created_ids=True)
+
+
+async def batch_upsert(request: Request) -> Response:
+    hub, tenant, body, context_of = await _prelude(request)
+    update_only = "update" in options_of(request.query_params)
+    result = await hub.run(batch.batch_upsert, hub.entities, tenant, body, context_of, update_only)
+    return _answer(result, 204, created_ids=bool(result.created))
+
+
+async def batch_update(request: Request) -> Response:
+    hub, tenant, body, context_of = await _prelude(request)
+    no_overwrite = "noOverwrite" in options_of(request.query_params)
+    result = await hub.run(batch.batch_update, hub.entities, tenant, body, context_of, no_overwrite)
+    return _answer(result, 204, created_ids=False)
+
+
+async def batch_merge(request: Request) -> Response:
+    hub, tenant, body, context_of = await _prelude(request)
+    result = await hub.run(batch.batch_merge, hub.entities, tenant, body, context_of)
+    return _answer(result, 204, created_ids=False)
+
+
+async def batch_delete(request: Request) -> Response:
+    hub, tenant, body, _ = await _prelude(request)
+    result = await hub.run(batch.batch_delete, hub.entities, tenant, body)
+    return _answer(result, 204, created_ids=False)
+
+
+def _query_from_body(body: dict[str, Any], tm: TermMap, exact_geo: bool) -> EntityQuery:
+    """A Query body: several entity selectors OR'ed, sharing attrs, q and geoQ."""
+    if body.get("type", "Query") != "Query":
+        raise BadRequestData("the body of a query must have type 'Query'")
+    common: dict[str, Any] = {}
+    if body.get("attrs") is not None:
+        attrs = body["attrs"]
+        common["attrs"] = ",".join(attrs) if isinstance(attrs, list) else attrs
+    if body.get("q") is not None:
+        common["q"] = body["q"]
+    geo = body.get("geoQ")
+    if geo is not None:
+        if not isinstance(geo, dict):
+            raise BadRequestData("geoQ must be an object")
+        common.update(
+            georel=geo.get("georel"),
+            geometry=geo.get("geometry"),
+            coordinates=geo.get("coordinates"),
+            geoproperty=geo.get("geoproperty"),
+        )
+    selectors = body.get("entities") or [{}]
+    if not isinstance(selectors, list) or not all(isinstance(s, dict) for s in selectors):
+        raise BadRequestData("entities must be an array of selectors")
+    if selectors == [{}] and not common:
+        raise BadRequestData("a query needs entities, attrs, q or geoQ")
+    queries = [build_query({**common, **s}, tm, exact_geo) for s in selectors]
+    if len(queries) == 1:
+        return queries[0]
+    types: set[str] = set()
+    for q in queries:
+        if q.flt.any_types is None:
+            types = set()
+            break
+        types.update(q.flt.any_types)
+    merged = EntityQuery(flt=EntityFilter(any_types=tuple(sorted(types)) if types else None))
+
+    def any_selector(entity: Any) -> bool:
+        return any(_full_match(q, entity) for q in queries)
+
+    merged.predicates.append(any_selector)
+    return merged
+
+
+def _full_match(query: EntityQuery, entity: Any) -> bool:
+    flt = query.flt
+    if flt.ids is not None and entity.id not in flt.ids:
+        return False
+    if flt.any_types is not None and not set(flt.any_types) & set(entity.types):
+        return False
+    return query.matches(entity)
+
+
+async def batch_query(request: Request) -> Response:
+    hub = http.hub_of(request)
+    tenant = http.tenant_of(request)
+    await hub.run(hub.keys.check_read, http.headers_of(request), tenant)
+    body = await http.read_body(request)
+    if not isinstance(body, dict):
+        raise BadRequestData("the body of a query must be a JSON object")
+    tm = await http.termmap(request, http.context_value(request, body))
+    mtype = http.accepted(request)
+    limit, offset, count = paging(request.query_params, hub.settings)
+    opts = render_options(request.query_params, tm)
+    query = _query_from_body(body, tm, hub.store.exact_geo)
+    items, total = await hub.run(hub.entities.query, tenant, query, limit, offset, count)
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    content = [render_entity(e, tm, opts) for e in items]
+    return http.json_ld_response(request, content, mtype, headers=headers)
+
+
+routes = [
+    Route(BASE + "/create", batch_create, methods=["POST"]),
+    Route(BASE + "/upsert", batch_upsert, methods=["POST"]),
+    Route(BASE + "/update", batch_update, methods=["POST"]),
+    Route(BASE + "/merge", batch_merge, methods=["POST"]),
+    Route(BASE + "/delete", batch_delete, methods=["POST"]),
+    Route(BASE + "/query", batch_query, methods=["POST"]),
+]

@@ -1,0 +1,216 @@
+"""/ngsi-ld/v1/types, /attributes and /jsonldContexts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cityhub.api import http
+from cityhub.api.params import flag
+from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.jsonld import TermMap
+from cityhub.jsonld.resolver import core_file_for
+from cityhub.store.records import TypeSummary
+
+BASE = "/ngsi-ld/v1"
+
+
+async def _summaries(request: Request) -> tuple[list[TypeSummary], TermMap]:
+    hub = http.hub_of(request)
+    tenant = http.tenant_of(request)
+    await hub.run(hub.keys.check_read, http.headers_of(request), tenant)
+    tm = await http.termmap(request, http.link_context(request))
+    return await hub.run(hub.entities.type_summaries, tenant), tm
+
+
+def _type_info(summary: TypeSummary, tm: TermMap) -> dict[str, Any]:
+    return {
+        "id": summary.type,
+        "type": "EntityTypeInfo",
+        "typeName": tm.compact(summary.type),
+        "entityCount": summary.entity_count,
+        "attributeDetails": [
+            {
+                "id": name,
+                "type": "Attribute",
+                "attributeName": tm.compact(name),
+                "attributeTypes": sorted(kinds),
+            }
+            for name, kinds in sorted(summary.attributes.items())
+        ],
+    }
+
+
+async def list_types(request: Request) -> Response:
+    summaries, tm = await _summaries(request)
+    mtype = http.accepted(request)
+    content: Any
+    if flag(request.query_params, "details"):
+        content = [
+            {
+                "id": s.type,
+                "type": "EntityType",
+                "typeName": tm.compact(s.type),
+                "attributeNames": [tm.compact(a) for a in sorted(s.attributes)],
+            }
+            for s in summaries
+        ]
+    else:
+        content = {
+            "id": f"urn:ngsi-ld:EntityTypeList:{uuid.uuid4()}",
+            "type": "EntityTypeList",
+            "typeList": [tm.compact(s.type) for s in summaries],
+        }
+    return http.json_ld_response(request, content, mtype)
+
+
+async def get_type(request: Request) -> Response:
+    summaries, tm = await _summaries(request)
+    mtype = http.accepted(request)
+    wanted = tm.expand(request.path_params["type"])
+    for summary in summaries:
+        if summary.type == wanted:
+            return http.json_ld_response(request, _type_info(summary, tm), mtype)
+    raise ResourceNotFound(f"no entity of type {request.path_params['type']} exists")
+
+
+def _attribute_details(summaries: list[TypeSummary]) -> dict[str, dict[str, Any]]:
+    details: dict[str, dict[str, Any]] = {}
+    for s in summaries:
+        for name, kinds in s.attributes.items():
+            entry = details.setdefault(name, {"kinds": set(), "types": set(), "count": 0})
+            entry["kinds"] |= kinds
+            entry["types"].add(s.type)
+            entry["count"] += s.attribute_counts.get(name, 0)
+    return details
+
+
+def _attribute(name: str, entry: dict[str, Any], tm: TermMap) -> dict[str, Any]:
+    return {
+        "id": name,
+        "type": "Attribute",
+        "attributeName": tm.compact(name),
+        "attributeCount": entry["count"],
+        "attributeTypes": sorted(entry["kinds"]),
+        "typeNames": sorted(tm.compact(t) for t in entry["types"]),
+    }
+
+
+async def list_attributes(request: Request) -> Response:
+    summaries, tm = await _summaries(request)
+    mtype = http.accepted(request)
+    details = _attribute_details(summaries)
+    content: Any
+    if flag(request.query_params, "details"):
+        content = [_attribute(n, e, tm) for n, e in sorted(details.items())]
+    else:
+        content = {
+            "id": f"urn:ngsi-ld:AttributeList:{uuid.uuid4()}",
+            "type": "AttributeList",
+            "attributeList": [tm.compact(n) for n in sorted(details)],
+        }
+    return http.json_ld_response(request, content, mtype)
+
+
+async def get_attribute(request: Request) -> Response:
+    summaries, tm = await _summaries(request)
+    mtype = http.accepted(request)
+    wanted = tm.expand(request.path_params["attr"])
+    entry = _attribute_details(summaries).get(wanted)
+    if entry is None:
+        raise ResourceNotFound(f"no entity has attribute {request.path_params['attr']}")
+    return http.json_ld_response(request, _attribute(wanted, entry, tm), mtype)
+
+
+# -- hosted @contexts --------------------------------------------------------------------------
+def _public_base(request: Request) -> str:
+    hub = http.hub_of(request)
+    return (hub.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+async def add_context(request: Request) -> Response:
+    hub = http.hub_of(request)
+    await hub.run(hub.keys.check_write, http.headers_of(request))
+    body = await http.read_body(request, context_rules=False)
+    if not isinstance(body, dict) or set(body) != {"@context"}:
+        raise BadRequestData("a hosted context must be a JSON object with only an @context member")
+    if not isinstance(body["@context"], dict | list):
+        raise BadRequestData("@context must be an object or an array")
+    local_id = await hub.run(hub.store.put_context, "", body, "Hosted")
+    url = f"{_public_base(request)}{BASE}/jsonldContexts/{local_id}"
+    return Response(status_code=201, headers={"Location": url})
+
+
+async def list_contexts(request: Request) -> Response:
+    hub = http.hub_of(request)
+    kind = request.query_params.get("kind")
+    if kind is not None and kind not in ("Hosted", "Cached", "ImplicitlyCreated"):
+        raise BadRequestData("kind must be Hosted, Cached or ImplicitlyCreated")
+    records = await hub.run(hub.store.list_contexts, kind)
+    base = _public_base(request)
+
+    def url_of(url: str) -> str:
+        return base + url if url.startswith("/") else url
+
+    content: Any
+    if flag(request.query_params, "details"):
+        content = [
+            {
+                "URL": url_of(r.url),
+                "localId": f"urn:ngsi-ld:{r.local_id}",
+                "kind": r.kind,
+                "timestamp": r.created_at,
+                "lastUsage": r.last_used,
+                "numberOfHits": r.hits,
+            }
+            for r in records
+        ]
+    else:
+        content = [url_of(r.url) for r in records]
+    return http.ORJSONResponse(content)
+
+
+def _local_id(raw: str) -> str:
+    return raw.removeprefix("urn:ngsi-ld:")
+
+
+async def get_context(request: Request) -> Response:
+    hub = http.hub_of(request)
+    raw = request.path_params["context_id"]
+    if core_file_for(raw):
+        return http.ORJSONResponse(hub.contexts.document(raw))
+    body = await hub.run(hub.store.get_hosted_context, _local_id(raw))
+    if body is None:
+        body = await hub.run(hub.store.get_context, raw)
+    if body is None:
+        raise ResourceNotFound(f"no @context {raw} is held here")
+    return Response(orjson.dumps(body), media_type=http.JSON_LD)
+
+
+async def delete_context(request: Request) -> Response:
+    hub = http.hub_of(request)
+    await hub.run(hub.keys.check_write, http.headers_of(request))
+    raw = request.path_params["context_id"]
+    if core_file_for(raw):
+        raise BadRequestData("the core @context cannot be deleted")
+    if not await hub.run(hub.store.delete_context, _local_id(raw)):
+        raise ResourceNotFound(f"no @context {raw} is held here")
+    hub.contexts.invalidate()
+    return http.no_content()
+
+
+routes = [
+    Route(BASE + "/types", list_types, methods=["GET"]),
+    Route(BASE + "/types/{type}", get_type, methods=["GET"]),
+    Route(BASE + "/attributes", list_attributes, methods=["GET"]),
+    Route(BASE + "/attributes/{attr}", get_attribute, methods=["GET"]),
+    Route(BASE + "/jsonldContexts", add_context, methods=["POST"]),
+    Route(BASE + "/jsonldContexts", list_contexts, methods=["GET"]),
+    Route(BASE + "/jsonldContexts/{context_id:path}", get_context, methods=["GET"]),
+    Route(BASE + "/jsonldContexts/{context_id:path}", delete_context, methods=["DELETE"]),
+]

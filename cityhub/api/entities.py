@@ -1,0 +1,197 @@
+"""/ngsi-ld/v1/entities: create, retrieve, query, replace, merge, and attribute operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cityhub.api import http
+from cityhub.api.params import flag, options_of, paging, render_options
+from cityhub.broker.normalize import check_name, parse_entity
+from cityhub.broker.query import LOCATION, build_query, has_selector
+from cityhub.broker.render import render_entity, render_feature
+from cityhub.broker.service import UpdateResult
+from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.jsonld import TermMap
+from cityhub.timeutil import now_iso
+
+BASE = "/ngsi-ld/v1"
+_READ_TYPES = (http.JSON, http.JSON_LD, http.GEO_JSON)
+
+
+async def _write_prelude(
+    request: Request, allowed: tuple[str, ...] = (http.JSON, http.JSON_LD)
+) -> tuple[str, Any, TermMap]:
+    hub = http.hub_of(request)
+    await hub.run(hub.keys.check_write, http.headers_of(request))
+    tenant = http.tenant_of(request)
+    body = await http.read_body(request, allowed)
+    tm = await http.termmap(request, http.context_value(request, body))
+    return tenant, body, tm
+
+
+async def _read_prelude(request: Request) -> tuple[str, TermMap]:
+    hub = http.hub_of(request)
+    tenant = http.tenant_of(request)
+    await hub.run(hub.keys.check_read, http.headers_of(request), tenant)
+    return tenant, await http.termmap(request, http.link_context(request))
+
+
+def _update_response(result: UpdateResult, tm: TermMap) -> Response:
+    if not result.not_updated:
+        return http.no_content()
+    body = {
+        "updated": [tm.compact(n) for n in result.updated],
+        "notUpdated": [
+            {"attributeName": tm.compact(n), "reason": why} for n, why in result.not_updated
+        ],
+    }
+    return http.ORJSONResponse(body, status_code=207)
+
+
+async def create_entity(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    entity = parse_entity(body, tm, now_iso())
+    hub = http.hub_of(request)
+    await hub.run(hub.entities.create, tenant, entity)
+    return Response(status_code=201, headers={"Location": f"{BASE}/entities/{entity.id}"})
+
+
+async def query_entities(request: Request) -> Response:
+    tenant, tm = await _read_prelude(request)
+    params = request.query_params
+    mtype = http.accepted(request, _READ_TYPES)
+    if not has_selector(params) and not flag(params, "local"):
+        raise BadRequestData("a query needs at least one of id, idPattern, type, attrs, q, georel")
+    hub = http.hub_of(request)
+    limit, offset, count = paging(params, hub.settings)
+    opts = render_options(params, tm)
+    query = build_query(params, tm, hub.store.exact_geo)
+    items, total = await hub.run(hub.entities.query, tenant, query, limit, offset, count)
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    if mtype == http.GEO_JSON:
+        geoprop = tm.expand(check_name(params.get("geometryProperty", "location")))
+        features = [render_feature(e, tm, opts, geoprop) for e in items]
+        content: Any = {"type": "FeatureCollection", "features": features}
+    else:
+        content = [render_entity(e, tm, opts) for e in items]
+    return http.json_ld_response(request, content, mtype, headers=headers)
+
+
+async def retrieve_entity(request: Request) -> Response:
+    tenant, tm = await _read_prelude(request)
+    params = request.query_params
+    mtype = http.accepted(request, _READ_TYPES)
+    opts = render_options(params, tm)
+    hub = http.hub_of(request)
+    entity = await hub.run(hub.entities.retrieve, tenant, request.path_params["entity_id"])
+    if params.get("type"):
+        wanted = {tm.expand(t) for t in params["type"].split(",")}
+        if not wanted & set(entity.types):
+            raise ResourceNotFound(f"entity {entity.id} is not of type {params['type']}")
+    if mtype == http.GEO_JSON:
+        geoprop = params.get("geometryProperty")
+        content = render_feature(entity, tm, opts, tm.expand(geoprop) if geoprop else LOCATION)
+    else:
+        content = render_entity(entity, tm, opts)
+    return http.json_ld_response(request, content, mtype)
+
+
+async def delete_entity(request: Request) -> Response:
+    hub = http.hub_of(request)
+    await hub.run(hub.keys.check_write, http.headers_of(request))
+    tenant = http.tenant_of(request)
+    await hub.run(hub.entities.delete, tenant, request.path_params["entity_id"])
+    return http.no_content()
+
+
+async def replace_entity(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    entity = parse_entity(body, tm, now_iso(), require_id=False)
+    hub = http.hub_of(request)
+    await hub.run(hub.entities.replace, tenant, request.path_params["entity_id"], entity)
+    return http.no_content()
+
+
+async def merge_entity(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request, (http.JSON, http.JSON_LD, http.MERGE_PATCH))
+    if not isinstance(body, dict):
+        raise BadRequestData("a merge patch must be a JSON object")
+    hub = http.hub_of(request)
+    await hub.run(hub.entities.merge, tenant, request.path_params["entity_id"], body, tm)
+    return http.no_content()
+
+
+async def append_attrs(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    if not isinstance(body, dict):
+        raise BadRequestData("attributes must be given as a JSON object")
+    no_overwrite = "noOverwrite" in options_of(request.query_params)
+    hub = http.hub_of(request)
+    result = await hub.run(
+        hub.entities.append, tenant, request.path_params["entity_id"], body, tm, no_overwrite
+    )
+    return _update_response(result, tm)
+
+
+async def update_attrs(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    if not isinstance(body, dict):
+        raise BadRequestData("attributes must be given as a JSON object")
+    hub = http.hub_of(request)
+    result = await hub.run(
+        hub.entities.update_attrs, tenant, request.path_params["entity_id"], body, tm
+    )
+    return _update_response(result, tm)
+
+
+async def patch_attr(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    hub = http.hub_of(request)
+    path = request.path_params
+    await hub.run(hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm)
+    return http.no_content()
+
+
+async def replace_attr(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    hub = http.hub_of(request)
+    path = request.path_params
+    await hub.run(hub.entities.replace_attr, tenant, path["entity_id"], path["attr"], body, tm)
+    return http.no_content()
+
+
+async def delete_attr(request: Request) -> Response:
+    hub = http.hub_of(request)
+    await hub.run(hub.keys.check_write, http.headers_of(request))
+    tenant = http.tenant_of(request)
+    tm = await http.termmap(request, http.link_context(request))
+    params = request.query_params
+    await hub.run(
+        hub.entities.delete_attr,
+        tenant,
+        request.path_params["entity_id"],
+        request.path_params["attr"],
+        tm,
+        params.get("datasetId"),
+        flag(params, "deleteAll"),
+    )
+    return http.no_content()
+
+
+routes = [
+    Route(BASE + "/entities", create_entity, methods=["POST"]),
+    Route(BASE + "/entities", query_entities, methods=["GET"]),
+    Route(BASE + "/entities/{entity_id}", retrieve_entity, methods=["GET"]),
+    Route(BASE + "/entities/{entity_id}", delete_entity, methods=["DELETE"]),
+    Route(BASE + "/entities/{entity_id}", replace_entity, methods=["PUT"]),
+    Route(BASE + "/entities/{entity_id}", merge_entity, methods=["PATCH"]),
+    Route(BASE + "/entities/{entity_id}/attrs", append_attrs, methods=["POST"]),
+    Route(BASE + "/entities/{entity_id}/attrs", update_attrs, methods=["PATCH"]),
+    Route(BASE + "/entities/{entity_id}/attrs/{attr}", patch_attr, methods=["PATCH"]),
+    Route(BASE + "/entities/{entity_id}/attrs/{attr}", replace_attr, methods=["PUT"]),
+    Route(BASE + "/entities/{entity_id}/attrs/{attr}", delete_attr, methods=["DELETE"]),
+]

@@ -1,0 +1,195 @@
+"""Request/response plumbing shared by every route: bodies, media types, @context, problems."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cityhub.errors import (
+    BadRequestData,
+    CityHubError,
+    InvalidRequest,
+    NotAcceptable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from cityhub.hub import Hub
+from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
+
+JSON = "application/json"
+JSON_LD = "application/ld+json"
+GEO_JSON = "application/geo+json"
+MERGE_PATCH = "application/merge-patch+json"
+PROBLEM = "application/problem+json"
+CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+_LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+
+
+class ORJSONResponse(Response):
+    media_type = JSON
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def problem_response(error: CityHubError) -> Response:
+    return Response(orjson.dumps(error.to_problem()), status_code=error.status, media_type=PROBLEM)
+
+
+def hub_of(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def tenant_of(request: Request) -> str:
+    tenant = request.headers.get("ngsild-tenant", "").strip()
+    if tenant and not re.fullmatch(r"[A-Za-z0-9_\-.:/]{1,64}", tenant):
+        raise BadRequestData(f"invalid NGSILD-Tenant {tenant!r}")
+    return tenant
+
+
+def headers_of(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def link_context(request: Request) -> str | None:
+    """The @context URL given in a Link header, if any."""
+    header = request.headers.get("link")
+    if not header:
+        return None
+    for match in _LINK.finditer(header):
+        url, params = match.group(1), match.group(2)
+        if CONTEXT_REL in params:
+            return url.strip()
+    return None
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_body(
+    request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD), context_rules: bool = True
+) -> Any:
+    """The parsed JSON body, after the size, media type and @context/Link rules of NGSI-LD."""
+    hub = hub_of(request)
+    limit = hub.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit} bytes")
+    ctype = media_type(request)
+    if ctype not in allowed:
+        raise UnsupportedMediaType(
+            f"Content-Type '{ctype or 'none'}' is not supported here; use {' or '.join(allowed)}"
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise InvalidRequest("the request body is empty")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
+    if not context_rules:
+        return body
+    has_context = _has_context(body)
+    if ctype == JSON_LD:
+        if link_context(request):
+            raise BadRequestData("with application/ld+json the @context goes in the body, not Link")
+        if not has_context:
+            raise BadRequestData("an application/ld+json body must carry an @context")
+    elif has_context:
+        raise BadRequestData("a body sent as application/json must not carry @context")
+    return body
+
+
+def _has_context(body: Any) -> bool:
+    if isinstance(body, dict):
+        return "@context" in body
+    if isinstance(body, list) and body:
+        return all(isinstance(i, dict) and "@context" in i for i in body)
+    return False
+
+
+def context_value(request: Request, body: Any = None) -> Any:
+    """The @context a request is written in: the body's, the Link header's, or None (core)."""
+    if isinstance(body, dict) and "@context" in body:
+        return body["@context"]
+    return link_context(request)
+
+
+async def termmap(request: Request, context: Any) -> TermMap:
+    hub = hub_of(request)
+    known = hub.contexts.cached(context)
+    if known is not None:
+        return known
+    return await run_in_threadpool(hub.contexts.resolve, context)
+
+
+def accepted(request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)) -> str:
+    """Pick the response media type from Accept (JSON when anything goes)."""
+    header = request.headers.get("accept", "")
+    if not header.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        mtype, q = pieces[0].lower(), 1.0
+        for param in pieces[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        candidates = (
+            [allowed[0]]
+            if mtype in ("*/*", "application/*")
+            else [mtype]
+            if mtype in allowed
+            else []
+        )
+        for candidate in candidates:
+            if q > 0 and (best is None or (q, -position) > (best[0], best[1])):
+                best = (q, -position, candidate)
+    if best is None:
+        raise NotAcceptable(f"cannot answer with '{header}'; use one of {', '.join(allowed)}")
+    return best[2]
+
+
+def json_ld_response(
+    request: Request,
+    content: Any,
+    mtype: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Serialise an NGSI-LD payload with the request's @context in a Link header or the body."""
+    context = link_context(request) or CORE_CONTEXT_URL
+    out_headers = dict(headers or {})
+    if mtype == JSON_LD:
+        if isinstance(content, dict):
+            content = {"@context": context, **content}
+        elif isinstance(content, list):
+            content = [{"@context": context, **c} if isinstance(c, dict) else c for c in content]
+    elif mtype == GEO_JSON:
+        if isinstance(content, dict):
+            content = {**content, "@context": context}
+    else:
+        out_headers["Link"] = f'<{context}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+    return Response(
+        orjson.dumps(content), status_code=status, media_type=mtype, headers=out_headers
+    )
+
+
+def no_content(headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=204, headers=headers)

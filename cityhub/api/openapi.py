@@ -1,0 +1,333 @@
+"""The OpenAPI 3.1 description of the API, built from small helpers (served at /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cityhub import __version__
+
+NGSI = "/ngsi-ld/v1"
+_JSON_TYPES = ("application/json", "application/ld+json")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _content(schema: dict[str, Any], types: tuple[str, ...] = _JSON_TYPES) -> dict[str, Any]:
+    return {t: {"schema": schema} for t in types}
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _path(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1},
+    }
+
+
+_TENANT = {
+    "name": "NGSILD-Tenant",
+    "in": "header",
+    "required": False,
+    "description": "Tenant; created on first write.",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,32}$"},
+}
+_ENTITY_ID = _path("entityId", "Entity id (a URI)")
+_ATTR_ID = _path("attrId", "Attribute name")
+_OPTIONS = _query(
+    "options",
+    "keyValues, concise, sysAttrs (comma separated)",
+    {"type": "string", "enum": ["keyValues", "concise", "sysAttrs", "keyValues,sysAttrs"]},
+)
+_QUERY_PARAMS = [
+    _query("id", "Comma-separated entity ids"),
+    _query("idPattern", "Regular expression over entity ids"),
+    _query("type", "Type expression: A,B or A|B (either), A;B (both), parentheses"),
+    _query("attrs", "Attributes to return; entities must have at least one"),
+    _query("pick", "Members to keep"),
+    _query("omit", "Members to drop"),
+    _query("q", 'NGSI-LD query language, e.g. temperature>20;status=="ok"'),
+    _query(
+        "georel", "near;maxDistance==N, within, contains, intersects, disjoint, overlaps, equals"
+    ),
+    _query("geometry", "Point, LineString, Polygon, MultiPoint, MultiLineString, MultiPolygon"),
+    _query("coordinates", "GeoJSON coordinates as a JSON array"),
+    _query("geoproperty", "GeoProperty the geo-query applies to (default location)"),
+    _query("lang", "Preferred language(s) for LanguageProperty"),
+    _query("limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}),
+    _query("offset", "Page start", {"type": "integer", "minimum": 0}),
+    _query("count", "Return NGSILD-Results-Count", {"type": "boolean"}),
+    _OPTIONS,
+]
+_ERRORS = {
+    "default": {
+        "description": "An RFC 7807 problem",
+        "content": {"application/problem+json": {"schema": _ref("ProblemDetails")}},
+    },
+}
+
+
+def _op(
+    summary: str,
+    params: list[dict[str, Any]],
+    responses: dict[str, Any],
+    body: dict[str, Any] | None = None,
+    body_types: tuple[str, ...] = _JSON_TYPES,
+    tag: str = "Entities",
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "tags": [tag],
+        "parameters": [_TENANT, *params],
+        "responses": {**responses, **_ERRORS},
+    }
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": _content(body, body_types)}
+    return op
+
+
+def _ok(schema: dict[str, Any], code: str = "200", geo: bool = False) -> dict[str, Any]:
+    types = (*_JSON_TYPES, "application/geo+json") if geo else _JSON_TYPES
+    return {code: {"description": "OK", "content": _content(schema, types)}}
+
+
+_NO_CONTENT = {"204": {"description": "Done"}}
+_CREATED = {"201": {"description": "Created; Location names the new resource"}}
+_PARTIAL = {"207": {"description": "Partly done", "content": _content(_ref("UpdateResult"))}}
+_BATCH_PARTIAL = {
+    "207": {"description": "Partly done", "content": _content(_ref("BatchOperationResult"))}
+}
+_IDS = {"type": "array", "items": {"type": "string"}}
+
+
+def _schemas() -> dict[str, Any]:
+    attribute = {
+        "oneOf": [
+            {"type": "object"},
+            {"type": "array"},
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+        ]
+    }
+    return {
+        "ProblemDetails": {
+            "type": "object",
+            "required": ["type", "title"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+            },
+        },
+        "Entity": {
+            "type": "object",
+            "properties": {"id": {"type": "string"}, "type": {"oneOf": [{"type": "string"}, _IDS]}},
+            "additionalProperties": attribute,
+        },
+        "EntityInput": {
+            "type": "object",
+            "required": ["id", "type"],
+            "properties": {"id": {"type": "string", "format": "uri"}, "type": {"type": "string"}},
+            "additionalProperties": {"type": "object"},
+        },
+        "Fragment": {"type": "object", "additionalProperties": {"type": "object"}},
+        "UpdateResult": {
+            "type": "object",
+            "properties": {
+                "updated": _IDS,
+                "notUpdated": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "BatchOperationResult": {
+            "type": "object",
+            "properties": {
+                "success": _IDS,
+                "errors": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "EntityList": {"oneOf": [{"type": "array", "items": _ref("Entity")}, {"type": "object"}]},
+        "Any": {},
+    }
+
+
+def build_openapi() -> dict[str, Any]:
+    entity_list = _ref("EntityList")
+    paths: dict[str, Any] = {
+        f"{NGSI}/entities": {
+            "get": _op("Query entities", _QUERY_PARAMS, _ok(entity_list, geo=True)),
+            "post": _op("Create an entity", [], _CREATED, _ref("EntityInput")),
+        },
+        f"{NGSI}/entities/{{entityId}}": {
+            "get": _op(
+                "Retrieve an entity",
+                [_ENTITY_ID, _OPTIONS, _query("attrs", "Attributes"), _query("lang", "Language")],
+                _ok(_ref("Any"), geo=True),
+            ),
+            "delete": _op("Delete an entity", [_ENTITY_ID], _NO_CONTENT),
+            "put": _op("Replace an entity", [_ENTITY_ID], _NO_CONTENT, _ref("Fragment")),
+            "patch": _op(
+                "Merge into an entity",
+                [_ENTITY_ID],
+                _NO_CONTENT,
+                _ref("Fragment"),
+                (*_JSON_TYPES, "application/merge-patch+json"),
+            ),
+        },
+        f"{NGSI}/entities/{{entityId}}/attrs": {
+            "post": _op(
+                "Append attributes",
+                [_ENTITY_ID, _query("options", "noOverwrite")],
+                {**_NO_CONTENT, **_PARTIAL},
+                _ref("Fragment"),
+            ),
+            "patch": _op(
+                "Update attributes", [_ENTITY_ID], {**_NO_CONTENT, **_PARTIAL}, _ref("Fragment")
+            ),
+        },
+        f"{NGSI}/entities/{{entityId}}/attrs/{{attrId}}": {
+            "patch": _op(
+                "Partial attribute update", [_ENTITY_ID, _ATTR_ID], _NO_CONTENT, {"type": "object"}
+            ),
+            "put": _op(
+                "Replace an attribute", [_ENTITY_ID, _ATTR_ID], _NO_CONTENT, {"type": "object"}
+            ),
+            "delete": _op(
+                "Delete an attribute",
+                [
+                    _ENTITY_ID,
+                    _ATTR_ID,
+                    _query("datasetId", "Instance to delete"),
+                    _query("deleteAll", "All instances", {"type": "boolean"}),
+                ],
+                _NO_CONTENT,
+            ),
+        },
+        f"{NGSI}/types": {
+            "get": _op(
+                "List entity types",
+                [_query("details", "Details", {"type": "boolean"})],
+                _ok(_ref("Any")),
+                tag="Discovery",
+            )
+        },
+        f"{NGSI}/types/{{type}}": {
+            "get": _op(
+                "Describe an entity type",
+                [_path("type", "Type")],
+                _ok(_ref("Any")),
+                tag="Discovery",
+            )
+        },
+        f"{NGSI}/attributes": {
+            "get": _op(
+                "List attributes",
+                [_query("details", "Details", {"type": "boolean"})],
+                _ok(_ref("Any")),
+                tag="Discovery",
+            )
+        },
+        f"{NGSI}/attributes/{{attrId}}": {
+            "get": _op("Describe an attribute", [_ATTR_ID], _ok(_ref("Any")), tag="Discovery")
+        },
+        f"{NGSI}/jsonldContexts": {
+            "get": _op(
+                "List held @contexts",
+                [
+                    _query("details", "Details", {"type": "boolean"}),
+                    _query(
+                        "kind",
+                        "Hosted, Cached or ImplicitlyCreated",
+                        {"type": "string", "enum": ["Hosted", "Cached", "ImplicitlyCreated"]},
+                    ),
+                ],
+                {
+                    "200": {
+                        "description": "OK",
+                        "content": {"application/json": {"schema": {"type": "array"}}},
+                    }
+                },
+                tag="Contexts",
+            ),
+            "post": _op(
+                "Host an @context",
+                [],
+                _CREATED,
+                {"type": "object", "required": ["@context"]},
+                tag="Contexts",
+            ),
+        },
+        f"{NGSI}/jsonldContexts/{{contextId}}": {
+            "get": _op(
+                "Serve an @context",
+                [_path("contextId", "Local id or URL")],
+                {"200": {"description": "OK", "content": _content({"type": "object"})}},
+                tag="Contexts",
+            ),
+            "delete": _op(
+                "Delete an @context", [_path("contextId", "Local id")], _NO_CONTENT, tag="Contexts"
+            ),
+        },
+    }
+    batch_body = {"type": "array", "items": {"type": "object"}}
+    for name, summary, ok in (
+        (
+            "create",
+            "Create entities",
+            {"201": {"description": "Created", "content": _content(_IDS)}},
+        ),
+        (
+            "upsert",
+            "Create or replace entities",
+            {"201": {"description": "Created", "content": _content(_IDS)}, **_NO_CONTENT},
+        ),
+        ("update", "Update entities", _NO_CONTENT),
+        ("merge", "Merge into entities", _NO_CONTENT),
+        ("delete", "Delete entities", _NO_CONTENT),
+    ):
+        body = {"type": "array", "items": {"type": "string"}} if name == "delete" else batch_body
+        paths[f"{NGSI}/entityOperations/{name}"] = {
+            "post": _op(
+                summary,
+                [_query("options", "replace, update or noOverwrite")],
+                {**ok, **_BATCH_PARTIAL},
+                body,
+                tag="Batch",
+            )
+        }
+    paths[f"{NGSI}/entityOperations/query"] = {
+        "post": _op(
+            "Query entities with a Query body",
+            [
+                _query("limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}),
+                _OPTIONS,
+            ],
+            _ok(entity_list),
+            {"type": "object"},
+            tag="Batch",
+        )
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cityhub API",
+            "version": __version__,
+            "description": "NGSI-LD context broker (ETSI GS CIM 009) and city services.",
+        },
+        "paths": paths,
+        "components": {"schemas": _schemas()},
+    }

@@ -1,0 +1,97 @@
+"""Builds the ASGI app: mounts each subsystem's routes and turns every error into problem+json."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from cityhub.api import batch, discovery, entities
+from cityhub.api.http import ORJSONResponse, problem_response
+from cityhub.api.openapi import build_openapi
+from cityhub.errors import CityHubError, InvalidRequest, MethodNotAllowed, ResourceNotFound
+from cityhub.hub import Hub
+from cityhub.web.landing import landing_page
+
+log = logging.getLogger("cityhub")
+BackgroundTask = Callable[[Hub], Awaitable[None]]
+
+
+async def _cityhub_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CityHubError)
+    return problem_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return problem_response(ResourceNotFound(f"no resource at {request.url.path}"))
+    if exc.status_code == 405:
+        return problem_response(
+            MethodNotAllowed(f"{request.method} is not supported on {request.url.path}")
+        )
+    error = InvalidRequest(str(exc.detail))
+    error.status = exc.status_code
+    return problem_response(error)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(CityHubError("the server failed; the error has been logged"))
+
+
+def create_app(hub: Hub, background: list[BackgroundTask] | None = None) -> Starlette:
+    """The ASGI application for one Hub. Background tasks run for the app's lifetime."""
+    spec = build_openapi()
+
+    async def openapi(request: Request) -> Response:
+        return ORJSONResponse(spec)
+
+    async def health(request: Request) -> Response:
+        return ORJSONResponse({"status": "ok", "store": hub.store.dialect})
+
+    async def landing(request: Request) -> Response:
+        return HTMLResponse(landing_page(hub))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        import asyncio
+
+        tasks = [asyncio.create_task(job(hub)) for job in background or []]
+        try:
+            yield {}
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+
+    routes = [
+        Route("/", landing, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        *entities.routes,
+        *batch.routes,
+        *discovery.routes,
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            CityHubError: _cityhub_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    return app

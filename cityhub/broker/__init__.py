@@ -1,0 +1,1 @@
+"""The NGSI-LD context broker: entities, the query language, geo-queries and discovery."""

@@ -1,0 +1,181 @@
+"""Batch entity operations. Entities that fail are reported and left untouched; the rest are
+written together in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cityhub.broker import attrs as rules
+from cityhub.broker.normalize import check_uri, parse_attributes, parse_entity, parse_types
+from cityhub.broker.service import EntityService
+from cityhub.errors import AlreadyExists, BadRequestData, CityHubError, ResourceNotFound
+from cityhub.jsonld import TermMap
+from cityhub.store.records import Entity
+from cityhub.timeutil import now_iso
+
+ContextOf = Callable[[Any], TermMap]
+
+
+@dataclass
+class BatchResult:
+    success: list[str] = field(default_factory=list)
+    errors: list[tuple[str, CityHubError]] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "errors": [
+                {"entityId": entity_id, "error": err.to_problem()} for entity_id, err in self.errors
+            ],
+        }
+
+
+def _check_list(body: Any) -> list[Any]:
+    if not isinstance(body, list):
+        raise BadRequestData("a batch operation takes a JSON array")
+    if not body:
+        raise BadRequestData("a batch operation needs at least one entity")
+    return body
+
+
+def _parse_all(
+    body: list[Any], context_of: ContextOf, now: str, result: BatchResult
+) -> list[tuple[Entity, dict[str, Any], TermMap]]:
+    parsed = []
+    seen: set[str] = set()
+    for item in body:
+        raw_id = item.get("id", "") if isinstance(item, dict) else ""
+        try:
+            tm = context_of(item)
+            entity = parse_entity(item, tm, now)
+            if entity.id in seen:
+                raise BadRequestData(f"entity {entity.id} appears twice in the batch")
+            seen.add(entity.id)
+            parsed.append((entity, item, tm))
+        except CityHubError as err:
+            result.errors.append((str(raw_id), err))
+    return parsed
+
+
+def batch_create(
+    service: EntityService, tenant: str, body: Any, context_of: ContextOf
+) -> BatchResult:
+    now, result = now_iso(), BatchResult()
+    parsed = _parse_all(_check_list(body), context_of, now, result)
+    with service.store.write(tenant) as tx:
+        existing = tx.get_many([e.id for e, _, _ in parsed])
+        new = []
+        for entity, _, _ in parsed:
+            if entity.id in existing:
+                result.errors.append((entity.id, AlreadyExists(f"entity {entity.id} exists")))
+                continue
+            new.append(rules.stamp_entity(entity, now))
+        tx.insert(new)
+    result.success = result.created = [e.id for e in new]
+    return result
+
+
+def batch_upsert(
+    service: EntityService, tenant: str, body: Any, context_of: ContextOf, update_only: bool
+) -> BatchResult:
+    """Create missing entities; replace existing ones (or, with update_only, append to them)."""
+    now, result = now_iso(), BatchResult()
+    parsed = _parse_all(_check_list(body), context_of, now, result)
+    with service.store.write(tenant) as tx:
+        existing = tx.get_many([e.id for e, _, _ in parsed])
+        new, changed = [], []
+        for entity, _, _ in parsed:
+            old = existing.get(entity.id)
+            if old is None:
+                new.append(rules.stamp_entity(entity, now))
+            elif update_only:
+                EntityService.apply_append(old, entity.attrs, now, no_overwrite=False)
+                old.types += [t for t in entity.types if t not in old.types]
+                changed.append(old)
+            else:
+                entity.created_at = old.created_at
+                changed.append(rules.stamp_entity(entity, now))
+            result.success.append(entity.id)
+        tx.insert(new)
+        tx.update(changed)
+    result.created = [e.id for e in new]
+    return result
+
+
+def batch_update(
+    service: EntityService, tenant: str, body: Any, context_of: ContextOf, no_overwrite: bool
+) -> BatchResult:
+    return _batch_modify(service, tenant, body, context_of, "update", no_overwrite)
+
+
+def batch_merge(
+    service: EntityService, tenant: str, body: Any, context_of: ContextOf
+) -> BatchResult:
+    return _batch_modify(service, tenant, body, context_of, "merge", False)
+
+
+def _batch_modify(
+    service: EntityService,
+    tenant: str,
+    body: Any,
+    context_of: ContextOf,
+    mode: str,
+    no_overwrite: bool,
+) -> BatchResult:
+    now, result = now_iso(), BatchResult()
+    items = []
+    for item in _check_list(body):
+        raw_id = item.get("id", "") if isinstance(item, dict) else ""
+        try:
+            if not isinstance(item, dict):
+                raise BadRequestData("each batch member must be a JSON object")
+            check_uri(item.get("id"), "entity id")
+            tm = context_of(item)
+            patch = parse_attributes(item, tm, now, allow_null=(mode == "merge"))
+            types = parse_types(item["type"], tm) if "type" in item else []
+            items.append((item["id"], patch, types))
+        except CityHubError as err:
+            result.errors.append((str(raw_id), err))
+    with service.store.write(tenant) as tx:
+        existing = tx.get_many([i for i, _, _ in items])
+        changed = []
+        for entity_id, patch, types in items:
+            entity = existing.get(entity_id)
+            if entity is None:
+                result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
+                continue
+            if mode == "merge":
+                EntityService.apply_merge(entity, patch, types, now)
+            else:
+                EntityService.apply_append(entity, patch, now, no_overwrite)
+                entity.types += [t for t in types if t not in entity.types]
+            changed.append(entity)
+            result.success.append(entity_id)
+        tx.update(changed)
+    return result
+
+
+def batch_delete(service: EntityService, tenant: str, body: Any) -> BatchResult:
+    result = BatchResult()
+    ids = []
+    for item in _check_list(body):
+        try:
+            ids.append(check_uri(item, "entity id"))
+        except CityHubError as err:
+            result.errors.append((str(item), err))
+    if not service.store.tenant_exists(tenant):
+        for entity_id in ids:
+            result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
+        return result
+    with service.store.write(tenant) as tx:
+        existing = tx.get_many(ids)
+        for entity_id in ids:
+            if entity_id in existing:
+                result.success.append(entity_id)
+            else:
+                result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
+        tx.delete(result.success)
+    return result

@@ -1,0 +1,247 @@
+"""Entity operations: what the NGSI-LD API does, independent of HTTP.
+
+Every change reads the entity and writes it back inside one store transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cityhub.broker import attrs as rules
+from cityhub.broker.normalize import (
+    ATTRIBUTE_TYPES,
+    check_uri,
+    parse_attribute,
+    parse_attributes,
+    parse_types,
+)
+from cityhub.broker.query import EntityQuery
+from cityhub.errors import (
+    AlreadyExists,
+    BadRequestData,
+    NonexistentTenant,
+    ResourceNotFound,
+)
+from cityhub.jsonld import TermMap
+from cityhub.store import Store
+from cityhub.store.records import Entity, TypeSummary
+from cityhub.timeutil import now_iso
+
+
+@dataclass
+class UpdateResult:
+    updated: list[str] = field(default_factory=list)  # expanded names
+    not_updated: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+
+
+class EntityService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- reads --------------------------------------------------------------------------------
+    def check_tenant(self, tenant: str) -> None:
+        if not self.store.tenant_exists(tenant):
+            raise NonexistentTenant(f"tenant '{tenant}' does not exist")
+
+    def retrieve(self, tenant: str, entity_id: str) -> Entity:
+        check_uri(entity_id, "entity id")
+        self.check_tenant(tenant)
+        entity = self.store.get_entity(tenant, entity_id)
+        if entity is None:
+            raise ResourceNotFound(f"entity {entity_id} was not found")
+        return entity
+
+    def query(
+        self, tenant: str, query: EntityQuery, limit: int, offset: int, count: bool
+    ) -> tuple[list[Entity], int | None]:
+        """Matching entities for one page, and the total when asked."""
+        self.check_tenant(tenant)
+        if not query.predicates:
+            items = (
+                list(self.store.iter_entities(tenant, query.flt, limit, offset)) if limit else []
+            )
+            total = self.store.count_entities(tenant, query.flt) if count else None
+            return items, total
+        items, seen = [], 0
+        for entity in self.store.iter_entities(tenant, query.flt):
+            if not query.matches(entity):
+                continue
+            if offset <= seen < offset + limit:
+                items.append(entity)
+            seen += 1
+            if not count and seen >= offset + limit:
+                break
+        return items, (seen if count else None)
+
+    def type_summaries(self, tenant: str) -> list[TypeSummary]:
+        self.check_tenant(tenant)
+        return self.store.type_summaries(tenant)
+
+    # -- single-entity writes -----------------------------------------------------------------
+    def create(self, tenant: str, entity: Entity) -> None:
+        now = now_iso()
+        entity.created_at = entity.modified_at = now
+        rules.stamp_entity(entity, now)
+        with self.store.write(tenant) as tx:
+            if tx.get_many([entity.id]):
+                raise AlreadyExists(f"entity {entity.id} already exists")
+            tx.insert([entity])
+
+    def delete(self, tenant: str, entity_id: str) -> None:
+        check_uri(entity_id, "entity id")
+        self.check_tenant(tenant)
+        with self.store.write(tenant) as tx:
+            if tx.delete([entity_id]) == 0:
+                raise ResourceNotFound(f"entity {entity_id} was not found")
+
+    def _load(self, tx: Any, entity_id: str) -> Entity:
+        check_uri(entity_id, "entity id")
+        found: dict[str, Entity] = tx.get_many([entity_id])
+        if entity_id not in found:
+            raise ResourceNotFound(f"entity {entity_id} was not found")
+        return found[entity_id]
+
+    def replace(self, tenant: str, entity_id: str, new: Entity) -> None:
+        if new.id and new.id != entity_id:
+            raise BadRequestData("the id in the body differs from the id in the path")
+        self.check_tenant(tenant)
+        now = now_iso()
+        with self.store.write(tenant) as tx:
+            old = self._load(tx, entity_id)
+            new.id, new.created_at, new.modified_at = entity_id, old.created_at, now
+            rules.stamp_entity(new, now)
+            tx.update([new])
+
+    def merge(self, tenant: str, entity_id: str, body: dict[str, Any], tm: TermMap) -> None:
+        if "id" in body and body["id"] != entity_id:
+            raise BadRequestData("the id in the body differs from the id in the path")
+        now = now_iso()
+        patch = parse_attributes(body, tm, now, allow_null=True)
+        types = parse_types(body["type"], tm) if "type" in body else []
+        self.check_tenant(tenant)
+        with self.store.write(tenant) as tx:
+            entity = self._load(tx, entity_id)
+            self.apply_merge(entity, patch, types, now)
+            tx.update([entity])
+
+    @staticmethod
+    def apply_merge(
+        entity: Entity, patch: dict[str, list[dict[str, Any]]], types: list[str], now: str
+    ) -> None:
+        for name, instances in patch.items():
+            rules.merge_attribute(entity, name, instances, now)
+        for t in types:
+            if t not in entity.types:
+                entity.types.append(t)
+        entity.modified_at = now
+
+    def append(
+        self, tenant: str, entity_id: str, body: dict[str, Any], tm: TermMap, no_overwrite: bool
+    ) -> UpdateResult:
+        now = now_iso()
+        fragment = parse_attributes(body, tm, now)
+        types = parse_types(body["type"], tm) if "type" in body else []
+        self.check_tenant(tenant)
+        with self.store.write(tenant) as tx:
+            entity = self._load(tx, entity_id)
+            result = self.apply_append(entity, fragment, now, no_overwrite)
+            for t in types:
+                if t not in entity.types:
+                    entity.types.append(t)
+            tx.update([entity])
+        return result
+
+    @staticmethod
+    def apply_append(
+        entity: Entity, fragment: dict[str, list[dict[str, Any]]], now: str, no_overwrite: bool
+    ) -> UpdateResult:
+        result = UpdateResult()
+        for name, instances in fragment.items():
+            if no_overwrite and rules.has_all_instances(entity, name, instances):
+                result.not_updated.append((name, "attribute exists and noOverwrite was given"))
+                continue
+            rules.put_instances(entity, name, instances, now)
+            result.updated.append(name)
+        entity.modified_at = now
+        return result
+
+    def update_attrs(
+        self, tenant: str, entity_id: str, body: dict[str, Any], tm: TermMap
+    ) -> UpdateResult:
+        now = now_iso()
+        fragment = parse_attributes(body, tm, now)
+        self.check_tenant(tenant)
+        result = UpdateResult()
+        with self.store.write(tenant) as tx:
+            entity = self._load(tx, entity_id)
+            for name, instances in fragment.items():
+                if not rules.has_all_instances(entity, name, instances):
+                    result.not_updated.append((name, "attribute (or datasetId) does not exist"))
+                    continue
+                rules.put_instances(entity, name, instances, now)
+                result.updated.append(name)
+            if result.updated:
+                entity.modified_at = now
+                tx.update([entity])
+        return result
+
+    def patch_attr(self, tenant: str, entity_id: str, attr: str, body: Any, tm: TermMap) -> None:
+        """Partial attribute update: merge the given members into the existing instance."""
+        if not isinstance(body, dict) or not body:
+            raise BadRequestData("the attribute fragment must be a non-empty JSON object")
+        now = now_iso()
+        name = tm.expand(attr)
+        self.check_tenant(tenant)
+        with self.store.write(tenant) as tx:
+            entity = self._load(tx, entity_id)
+            current = entity.attrs.get(name, [])
+            idx = rules.find_instance(current, body.get("datasetId"))
+            if idx < 0:
+                raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
+            old = current[idx]
+            kind = str(body.get("type", old.get("type", "Property")))
+            key = ATTRIBUTE_TYPES.get(kind, "value")
+            fragment = {"type": kind, key: old.get(key), **body}
+            patch = parse_attribute(attr, fragment, tm, now, allow_null=True)[0]
+            merged = rules.merge_instance(old, patch, now)
+            if merged is None:
+                current.pop(idx)
+                if not current:
+                    entity.attrs.pop(name)
+            else:
+                current[idx] = merged
+            entity.modified_at = now
+            tx.update([entity])
+
+    def replace_attr(self, tenant: str, entity_id: str, attr: str, body: Any, tm: TermMap) -> None:
+        now = now_iso()
+        name = tm.expand(attr)
+        instances = parse_attribute(attr, body, tm, now)
+        self.check_tenant(tenant)
+        with self.store.write(tenant) as tx:
+            entity = self._load(tx, entity_id)
+            if not rules.has_all_instances(entity, name, instances):
+                raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
+            rules.put_instances(entity, name, instances, now)
+            entity.modified_at = now
+            tx.update([entity])
+
+    def delete_attr(
+        self,
+        tenant: str,
+        entity_id: str,
+        attr: str,
+        tm: TermMap,
+        dataset_id: str | None,
+        delete_all: bool,
+    ) -> None:
+        if dataset_id is not None:
+            check_uri(dataset_id, "datasetId")
+        self.check_tenant(tenant)
+        with self.store.write(tenant) as tx:
+            entity = self._load(tx, entity_id)
+            if not rules.delete_attribute(entity, tm.expand(attr), dataset_id, delete_all):
+                raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
+            entity.modified_at = now_iso()
+            tx.update([entity])

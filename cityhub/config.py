@@ -1,0 +1,54 @@
+"""Settings, read once from the environment (and optionally overridden by the CLI)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///cityhub.db"
+    mqtt_url: str = ""
+    # "deny" (default), "allow", or a comma-separated allow-list of host names.
+    context_fetch: str = "deny"
+    context_fetch_timeout: float = 5.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    default_limit: int = 20
+    max_limit: int = 1000
+    timezone: str = "Asia/Shanghai"
+    city: str = "Shenzhen"
+    public_url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        base = cls()
+        return replace(
+            base,
+            database_url=env.get("CITYHUB_DATABASE_URL", base.database_url),
+            mqtt_url=env.get("CITYHUB_MQTT_URL", base.mqtt_url),
+            context_fetch=env.get("CITYHUB_CONTEXT_FETCH", base.context_fetch),
+            context_fetch_timeout=float(
+                env.get("CITYHUB_CONTEXT_FETCH_TIMEOUT", base.context_fetch_timeout)
+            ),
+            max_body_bytes=int(env.get("CITYHUB_MAX_BODY_BYTES", base.max_body_bytes)),
+            default_limit=int(env.get("CITYHUB_DEFAULT_LIMIT", base.default_limit)),
+            max_limit=int(env.get("CITYHUB_MAX_LIMIT", base.max_limit)),
+            timezone=env.get("CITYHUB_TIMEZONE", base.timezone),
+            city=env.get("CITYHUB_CITY", base.city),
+            public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),
+        )
+
+    def context_fetch_allows(self, host: str) -> bool:
+        mode = self.context_fetch.strip().lower()
+        if mode in ("", "deny", "no", "off"):
+            return False
+        if mode in ("allow", "yes", "on", "*"):
+            return True
+        return host.lower() in {h.lower() for h in _split(self.context_fetch)}

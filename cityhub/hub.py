@@ -1,0 +1,42 @@
+"""The Hub: settings + store + services, built once and passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+
+from cityhub.auth.keys import KeyChecker
+from cityhub.broker.service import EntityService
+from cityhub.config import Settings
+from cityhub.jsonld.resolver import ContextResolver
+from cityhub.store import Store, open_store
+
+T = TypeVar("T")
+
+
+class Hub:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.contexts = ContextResolver(settings, store)
+        self.entities = EntityService(store)
+        self.keys = KeyChecker(store)
+        # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
+        # PostgreSQL calls wait on the network: run them in the thread pool.
+        self._offload = store.dialect != "sqlite"
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Hub:
+        settings = settings or Settings.from_env()
+        return cls(settings, open_store(settings.database_url))
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call blocking service code the right way for this store."""
+        if self._offload:
+            return await run_in_threadpool(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    def close(self) -> None:
+        self.store.close()

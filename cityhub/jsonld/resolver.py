@@ -1,0 +1,193 @@
+"""Resolve a request's @context (URLs, inline objects, lists) to a compiled TermMap.
+
+Order of resolution for a URL: the shipped core contexts, hosted contexts (/jsonldContexts),
+contexts the operator preloaded or that were fetched before (the store's context table), and only
+then a remote fetch, if the operator allows that host (CITYHUB_CONTEXT_FETCH).
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from collections import OrderedDict
+from importlib import resources
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import orjson
+
+from cityhub.config import Settings
+from cityhub.errors import InvalidContext, LdContextNotAvailable
+from cityhub.jsonld.termmap import CORE_CONTEXT_URL, TermMap
+
+_CORE_PREFIX = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context"
+_SHIPPED = {"v1.0": "v1.0", "v1.3": "v1.3", "v1.4": "v1.4", "v1.9": "v1.9"}
+# Versions without a shipped copy map to the nearest later one: the core context only grows.
+_NEAREST = {
+    "v1.1": "v1.3",
+    "v1.2": "v1.3",
+    "v1.5": "v1.9",
+    "v1.6": "v1.9",
+    "v1.7": "v1.9",
+    "v1.8": "v1.9",
+}
+DEFAULT_CORE_VERSION = "v1.9"
+HOSTED_PATH = "/ngsi-ld/v1/jsonldContexts/"
+_MAX_DEPTH = 8
+
+
+class ContextRepository(Protocol):
+    def get_context(self, url: str) -> dict[str, Any] | None: ...
+
+    def get_hosted_context(self, local_id: str) -> dict[str, Any] | None: ...
+
+    def put_context(self, url: str, body: dict[str, Any], kind: str) -> str: ...
+
+
+def core_file_for(url: str) -> str | None:
+    """The shipped file name for a published core-context URL, or None."""
+    base = url.split("#", 1)[0]
+    if base in (CORE_CONTEXT_URL, "https://uri.etsi.org/ngsi-ld/ngsi-ld-core-context.jsonld"):
+        return f"ngsi-ld-core-context-{DEFAULT_CORE_VERSION}.jsonld"
+    if base.startswith(_CORE_PREFIX + "-v") and base.endswith(".jsonld"):
+        version = base[len(_CORE_PREFIX) + 1 : -len(".jsonld")]
+        version = _SHIPPED.get(version) or _NEAREST.get(version) or ""
+        if version:
+            return f"ngsi-ld-core-context-{version}.jsonld"
+    return None
+
+
+def load_core_document(filename: str) -> dict[str, Any]:
+    text = resources.files("cityhub.jsonld").joinpath("contexts", filename).read_bytes()
+    doc = orjson.loads(text)
+    assert isinstance(doc, dict)
+    return doc
+
+
+class ContextResolver:
+    """Turns @context values into TermMaps; thread-safe, with an LRU of compiled maps."""
+
+    def __init__(self, settings: Settings, repo: ContextRepository, cache_size: int = 512) -> None:
+        self._settings = settings
+        self._repo = repo
+        self._lock = threading.Lock()
+        self._compiled: OrderedDict[bytes, TermMap] = OrderedDict()
+        self._documents: dict[str, dict[str, Any]] = {}
+        self._cache_size = cache_size
+        core_doc = load_core_document(f"ngsi-ld-core-context-{DEFAULT_CORE_VERSION}.jsonld")
+        self.core = TermMap()
+        self.core.add_definitions(core_doc["@context"])
+        self._core_terms = set(self.core.terms)
+
+    def cached(self, context: Any) -> TermMap | None:
+        """The compiled map if it is already known (no I/O), else None."""
+        if context is None or context == [] or context == CORE_CONTEXT_URL:
+            return self.core
+        key = orjson.dumps(context, option=orjson.OPT_SORT_KEYS)
+        with self._lock:
+            return self._compiled.get(key)
+
+    def resolve(self, context: Any) -> TermMap:
+        """The TermMap for a request's @context (None means the core context alone)."""
+        if context is None or context == [] or context == CORE_CONTEXT_URL:
+            return self.core
+        key = orjson.dumps(context, option=orjson.OPT_SORT_KEYS)
+        with self._lock:
+            cached = self._compiled.get(key)
+            if cached is not None:
+                self._compiled.move_to_end(key)
+                return cached
+        termmap = TermMap()
+        self._merge(termmap, context, depth=0)
+        # The core context is protected: its terms cannot be redefined by user contexts.
+        termmap.add_definitions(self._core_context_object())
+        if termmap.vocab is None:
+            termmap.vocab = self.core.vocab
+        with self._lock:
+            self._compiled[key] = termmap
+            while len(self._compiled) > self._cache_size:
+                self._compiled.popitem(last=False)
+        return termmap
+
+    def _core_context_object(self) -> dict[str, Any]:
+        doc = self.document(CORE_CONTEXT_URL)
+        ctx = doc["@context"]
+        assert isinstance(ctx, dict)
+        return ctx
+
+    def _merge(self, termmap: TermMap, context: Any, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            raise InvalidContext("@context nests remote contexts too deeply")
+        if context is None:
+            return
+        if isinstance(context, list):
+            for item in context:
+                self._merge(termmap, item, depth + 1)
+        elif isinstance(context, str):
+            if core_file_for(context) is not None:
+                return  # the core context is always applied last
+            doc = self.document(context)
+            self._merge(termmap, doc.get("@context"), depth + 1)
+        elif isinstance(context, dict):
+            termmap.add_definitions(context)
+        else:
+            raise InvalidContext("@context must be a URL, an object or an array of them")
+
+    def document(self, url: str) -> dict[str, Any]:
+        """The JSON-LD document behind a context URL, from wherever it may be had offline."""
+        core = core_file_for(url)
+        if core is not None:
+            return self._cached_document(core, lambda: load_core_document(core))
+        if not _looks_like_url(url):
+            raise InvalidContext(f"'{url}' is not a valid @context URL")
+        path = urlsplit(url).path
+        if HOSTED_PATH in path:
+            local_id = path.rsplit("/", 1)[-1]
+            hosted = self._repo.get_hosted_context(local_id)
+            if hosted is not None:
+                return hosted
+        stored = self._repo.get_context(url)
+        if stored is not None:
+            return stored
+        doc = self._fetch(url)
+        self._repo.put_context(url, doc, "Cached")
+        return doc
+
+    def _cached_document(self, key: str, load: Any) -> dict[str, Any]:
+        doc = self._documents.get(key)
+        if doc is None:
+            doc = load()
+            assert isinstance(doc, dict)
+            self._documents[key] = doc
+        return doc
+
+    def _fetch(self, url: str) -> dict[str, Any]:
+        host = urlsplit(url).hostname or ""
+        if not self._settings.context_fetch_allows(host):
+            raise LdContextNotAvailable(
+                f"@context {url} is not available offline and fetching from '{host}' is not "
+                "allowed (set CITYHUB_CONTEXT_FETCH=allow or list the host, or preload it with "
+                "'cityhub contexts add')"
+            )
+        request = urllib.request.Request(
+            url, headers={"Accept": "application/ld+json, application/json"}
+        )
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - scheme checked by _looks_like_url
+                request, timeout=self._settings.context_fetch_timeout
+            ) as response:
+                doc = orjson.loads(response.read(4 * 1024 * 1024))
+        except (OSError, ValueError) as exc:
+            raise LdContextNotAvailable(f"could not retrieve @context {url}: {exc}") from exc
+        if not isinstance(doc, dict) or "@context" not in doc:
+            raise LdContextNotAvailable(f"{url} is not a JSON-LD context document")
+        return doc
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._compiled.clear()
+
+
+def _looks_like_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https", "urn", "file") and bool(parts.netloc or parts.path)

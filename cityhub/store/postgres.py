@@ -1,0 +1,374 @@
+"""The scale store: PostgreSQL + PostGIS through a psycopg connection pool."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
+from psycopg_pool import ConnectionPool
+
+from cityhub.errors import AlreadyExists
+from cityhub.store.migrate import apply_migrations
+from cityhub.store.records import (
+    ApiKey,
+    Entity,
+    EntityFilter,
+    GeoFilter,
+    StoredContext,
+    TypeSummary,
+)
+from cityhub.store.summaries import summarise_types
+from cityhub.timeutil import now_iso
+
+_CHUNK = 500
+_COLUMNS = "pk, id, types, doc, created_at, modified_at"
+_QUERY_GEOM = "ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)"
+_SPATIAL = {
+    "within": "ST_Within(g.geom, {q})",
+    "contains": "ST_Contains(g.geom, {q})",
+    "intersects": "ST_Intersects(g.geom, {q})",
+    "disjoint": "ST_Disjoint(g.geom, {q})",
+    "overlaps": "ST_Overlaps(g.geom, {q})",
+    "equals": "ST_Equals(g.geom, {q})",
+}
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """All per-connection setup for PostgreSQL lives here."""
+    conn.autocommit = True
+    set_json_loads(orjson.loads, conn)
+    set_json_dumps(lambda obj: orjson.dumps(obj).decode(), conn)
+
+
+def _row_to_entity(row: tuple[Any, ...]) -> Entity:
+    doc = row[3]
+    return Entity(
+        id=row[1],
+        types=row[2].split("\n"),
+        attrs=doc.get("attrs", {}),
+        created_at=row[4],
+        modified_at=row[5],
+        scope=doc.get("scope"),
+    )
+
+
+def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
+    geometry = orjson.dumps(geo.geometry).decode()
+    if geo.relation == "near":
+        parts, params = [], []
+        if geo.max_distance is not None:
+            parts.append(f"ST_DWithin(g.geom::geography, {_QUERY_GEOM}::geography, %s)")
+            params += [geometry, geo.max_distance]
+        if geo.min_distance is not None:
+            parts.append(f"NOT ST_DWithin(g.geom::geography, {_QUERY_GEOM}::geography, %s)")
+            params += [geometry, geo.min_distance]
+        condition = " AND ".join(parts) or "TRUE"
+    else:
+        condition = _SPATIAL[geo.relation].format(q=_QUERY_GEOM)
+        params = [geometry]
+    return (
+        f"pk IN (SELECT g.entity_pk FROM entity_geo g WHERE g.attr = %s AND {condition})",
+        [geo.attr, *params],
+    )
+
+
+class PostgresWriter:
+    def __init__(self, conn: psycopg.Connection[Any], tenant: str) -> None:
+        self._conn = conn
+        self._tenant = tenant
+        self._known: dict[str, tuple[int, str]] = {}
+
+    def get_many(self, ids: list[str]) -> dict[str, Entity]:
+        found: dict[str, Entity] = {}
+        if not ids:
+            return found
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM entities WHERE tenant = %s AND id = ANY(%s) "
+            "ORDER BY pk FOR UPDATE",
+            (self._tenant, ids),
+        ).fetchall()
+        for row in rows:
+            found[row[1]] = _row_to_entity(row)
+            self._known[row[1]] = (row[0], row[2])
+        return found
+
+    def insert(self, entities: list[Entity]) -> None:
+        if not entities:
+            return
+        pks = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT nextval('entities_pk_seq') FROM generate_series(1, %s)", (len(entities),)
+            )
+        ]
+        rows, type_rows, geo_rows = [], [], []
+        for pk, entity in zip(pks, entities, strict=True):
+            types = "\n".join(entity.types)
+            rows.append(
+                (
+                    pk,
+                    self._tenant,
+                    entity.id,
+                    types,
+                    entity.attr_index(),
+                    Jsonb(entity.document()),
+                    entity.created_at,
+                    entity.modified_at,
+                )
+            )
+            type_rows.extend((self._tenant, t, pk) for t in entity.types)
+            geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in entity.geometries())
+            self._known[entity.id] = (pk, types)
+        with self._conn.cursor() as cur:
+            try:
+                cur.executemany(
+                    "INSERT INTO entities (pk, tenant, id, types, attr_index, doc, created_at, "
+                    "modified_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    rows,
+                )
+            except psycopg.errors.UniqueViolation as exc:
+                raise AlreadyExists("an entity with this id already exists") from exc
+            cur.executemany(
+                "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
+                type_rows,
+            )
+            self._insert_geo(cur, geo_rows)
+
+    @staticmethod
+    def _insert_geo(cur: psycopg.Cursor[Any], geo_rows: list[tuple[Any, ...]]) -> None:
+        if geo_rows:
+            cur.executemany(
+                f"INSERT INTO entity_geo (entity_pk, attr, geom) VALUES (%s, %s, {_QUERY_GEOM})",
+                geo_rows,
+            )
+
+    def update(self, entities: list[Entity]) -> None:
+        if not entities:
+            return
+        rows, geo_rows, retyped, pks = [], [], [], []
+        for entity in entities:
+            pk, old_types = self._known[entity.id]
+            types = "\n".join(entity.types)
+            rows.append(
+                (types, entity.attr_index(), Jsonb(entity.document()), entity.modified_at, pk)
+            )
+            if types != old_types:
+                retyped.append((pk, entity.types))
+            pks.append(pk)
+            geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in entity.geometries())
+            self._known[entity.id] = (pk, types)
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE entities SET types = %s, attr_index = %s, doc = %s, modified_at = %s "
+                "WHERE pk = %s",
+                rows,
+            )
+            for pk, types_list in retyped:
+                cur.execute("DELETE FROM entity_types WHERE entity_pk = %s", (pk,))
+                cur.executemany(
+                    "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    [(self._tenant, t, pk) for t in types_list],
+                )
+            cur.execute("DELETE FROM entity_geo WHERE entity_pk = ANY(%s)", (pks,))
+            self._insert_geo(cur, geo_rows)
+
+    def delete(self, ids: list[str]) -> int:
+        cur = self._conn.execute(
+            "DELETE FROM entities WHERE tenant = %s AND id = ANY(%s)", (self._tenant, ids)
+        )
+        for entity_id in ids:
+            self._known.pop(entity_id, None)
+        return cur.rowcount
+
+
+class PostgresStore:
+    dialect = "postgres"
+    exact_geo = True
+
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 16) -> None:
+        self.url = url
+        self._pool = ConnectionPool(
+            url, min_size=min_size, max_size=max_size, configure=_configure, open=True
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def migrate(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(424242)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+
+            def current() -> int:
+                row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
+                return int(row.fetchone()[0])  # type: ignore[index]
+
+            def apply(number: int, sql: str) -> None:
+                conn.execute(sql.encode())
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, %s)",
+                    (number, now_iso()),
+                )
+
+            apply_migrations("postgres", current, apply)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    # -- tenants ------------------------------------------------------------------------------
+    def _one(self, sql: str, params: Any = ()) -> tuple[Any, ...] | None:
+        with self._pool.connection() as conn:
+            return conn.execute(sql, params).fetchone()
+
+    def tenant_exists(self, tenant: str) -> bool:
+        return (
+            tenant == ""
+            or self._one("SELECT 1 FROM tenants WHERE name = %s", (tenant,)) is not None
+        )
+
+    def tenant_is_private(self, tenant: str) -> bool:
+        row = self._one("SELECT private FROM tenants WHERE name = %s", (tenant,))
+        return bool(row and row[0])
+
+    def set_tenant_private(self, tenant: str, private: bool) -> None:
+        self._one(
+            "INSERT INTO tenants (name, private, created_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET private = excluded.private RETURNING name",
+            (tenant, private, now_iso()),
+        )
+
+    # -- entities -----------------------------------------------------------------------------
+    @contextmanager
+    def write(self, tenant: str) -> Iterator[PostgresWriter]:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO tenants (name, private, created_at) VALUES (%s, FALSE, %s) "
+                "ON CONFLICT DO NOTHING",
+                (tenant, now_iso()),
+            )
+            yield PostgresWriter(conn, tenant)
+
+    def get_entity(self, tenant: str, entity_id: str) -> Entity | None:
+        row = self._one(
+            f"SELECT {_COLUMNS} FROM entities WHERE tenant = %s AND id = %s", (tenant, entity_id)
+        )
+        return _row_to_entity(row) if row else None
+
+    def _where(self, tenant: str, flt: EntityFilter) -> tuple[str, list[Any]]:
+        clauses, params = ["tenant = %s"], [tenant]
+        if flt.ids is not None:
+            clauses.append("id = ANY(%s)")
+            params.append(list(flt.ids))
+        if flt.any_types is not None:
+            clauses.append(
+                "pk IN (SELECT entity_pk FROM entity_types WHERE tenant = %s AND type = ANY(%s))"
+            )
+            params += [tenant, list(flt.any_types)]
+        if flt.geo is not None:
+            clause, geo_params = _geo_clause(flt.geo)
+            clauses.append(clause)
+            params += geo_params
+        return " AND ".join(clauses), params
+
+    def iter_entities(
+        self, tenant: str, flt: EntityFilter, limit: int | None = None, offset: int = 0
+    ) -> Iterator[Entity]:
+        where, params = self._where(tenant, flt)
+        if limit is not None:
+            with self._pool.connection() as conn:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM entities WHERE {where} ORDER BY pk LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                ).fetchall()
+            yield from (_row_to_entity(r) for r in rows)
+            return
+        last = 0
+        while True:
+            with self._pool.connection() as conn:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM entities WHERE {where} AND pk > %s "
+                    "ORDER BY pk LIMIT %s",
+                    [*params, last, _CHUNK],
+                ).fetchall()
+            for row in rows:
+                yield _row_to_entity(row)
+            if len(rows) < _CHUNK:
+                return
+            last = rows[-1][0]
+
+    def count_entities(self, tenant: str, flt: EntityFilter) -> int:
+        where, params = self._where(tenant, flt)
+        row = self._one(f"SELECT count(*) FROM entities WHERE {where}", params)
+        return int(row[0]) if row else 0
+
+    def type_summaries(self, tenant: str) -> list[TypeSummary]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT types, attr_index FROM entities WHERE tenant = %s", (tenant,)
+            ).fetchall()
+        return summarise_types(rows)
+
+    # -- contexts -----------------------------------------------------------------------------
+    def get_context(self, url: str) -> dict[str, Any] | None:
+        row = self._one("SELECT body FROM contexts WHERE url = %s", (url,))
+        return row[0] if row else None
+
+    def get_hosted_context(self, local_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT body FROM contexts WHERE local_id = %s", (local_id,))
+        return row[0] if row else None
+
+    def put_context(self, url: str, body: dict[str, Any], kind: str) -> str:
+        local_id = uuid.uuid4().hex
+        if kind == "Hosted":
+            url = f"/ngsi-ld/v1/jsonldContexts/{local_id}"
+        row = self._one(
+            "INSERT INTO contexts (local_id, url, kind, body, created_at) VALUES (%s,%s,%s,%s,%s) "
+            "ON CONFLICT (url) DO UPDATE SET body = excluded.body RETURNING local_id",
+            (local_id, url, kind, Jsonb(body), now_iso()),
+        )
+        assert row is not None
+        return str(row[0])
+
+    def list_contexts(self, kind: str | None = None) -> list[StoredContext]:
+        sql = "SELECT local_id, url, kind, body, created_at, last_used, hits FROM contexts"
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                sql + (" WHERE kind = %s" if kind else "") + " ORDER BY created_at",
+                (kind,) if kind else (),
+            ).fetchall()
+        return [StoredContext(*r) for r in rows]
+
+    def get_context_record(self, local_id: str) -> StoredContext | None:
+        return next((c for c in self.list_contexts() if c.local_id == local_id), None)
+
+    def delete_context(self, local_id: str) -> bool:
+        return (
+            self._one("DELETE FROM contexts WHERE local_id = %s RETURNING 1", (local_id,))
+            is not None
+        )
+
+    # -- API keys -----------------------------------------------------------------------------
+    def add_api_key(self, key_id: str, secret_hash: str, department: str, role: str) -> None:
+        self._one(
+            "INSERT INTO api_keys (key_id, secret_hash, department, role, created_at) "
+            "VALUES (%s, %s, %s, %s, %s) RETURNING key_id",
+            (key_id, secret_hash, department, role, now_iso()),
+        )
+
+    def find_api_key(self, secret_hash: str) -> ApiKey | None:
+        row = self._one(
+            "SELECT key_id, department, role, created_at FROM api_keys WHERE secret_hash = %s",
+            (secret_hash,),
+        )
+        return ApiKey(*row) if row else None
+
+    def has_api_keys(self) -> bool:
+        return self._one("SELECT 1 FROM api_keys LIMIT 1") is not None

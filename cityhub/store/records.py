@@ -1,0 +1,94 @@
+"""Plain records the store reads and writes. No driver rows ever leave the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# An attribute instance in stored form: reserved members by their NGSI-LD short names
+# ("type", "value", "object", "observedAt", "datasetId", ...) and sub-attributes by expanded IRI.
+Instance = dict[str, Any]
+GEO_ATTRIBUTE_TYPE = "GeoProperty"
+
+
+@dataclass
+class Entity:
+    """An NGSI-LD entity with expanded type and attribute names."""
+
+    id: str
+    types: list[str]
+    attrs: dict[str, list[Instance]] = field(default_factory=dict)
+    created_at: str = ""
+    modified_at: str = ""
+    scope: list[str] | None = None
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"attrs": self.attrs}
+        if self.scope:
+            doc["scope"] = self.scope
+        return doc
+
+    def attr_index(self) -> str:
+        """'kind iri' lines, one per distinct (attribute, kind): used by discovery."""
+        pairs = {
+            (inst.get("type", "Property"), name)
+            for name, insts in self.attrs.items()
+            for inst in insts
+        }
+        return "\n".join(f"{kind} {name}" for kind, name in sorted(pairs))
+
+    def geometries(self) -> list[tuple[str, dict[str, Any]]]:
+        """(attribute IRI, GeoJSON geometry) of every GeoProperty instance, for the geo index."""
+        found: list[tuple[str, dict[str, Any]]] = []
+        for name, insts in self.attrs.items():
+            for inst in insts:
+                if inst.get("type") == GEO_ATTRIBUTE_TYPE and isinstance(inst.get("value"), dict):
+                    found.append((name, inst["value"]))
+        return found
+
+
+@dataclass(frozen=True)
+class GeoFilter:
+    """A geo-query against one GeoProperty, in the store's terms (distances in metres)."""
+
+    relation: str  # near, within, contains, intersects, disjoint, overlaps, equals
+    geometry: dict[str, Any]
+    attr: str
+    max_distance: float | None = None
+    min_distance: float | None = None
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    """What the store can filter on itself; everything else the broker refines in Python."""
+
+    ids: tuple[str, ...] | None = None
+    any_types: tuple[str, ...] | None = None
+    geo: GeoFilter | None = None
+
+
+@dataclass(frozen=True)
+class TypeSummary:
+    type: str
+    entity_count: int
+    attributes: dict[str, set[str]]  # attribute IRI -> attribute kinds
+    attribute_counts: dict[str, int]  # attribute IRI -> entities of this type that have it
+
+
+@dataclass(frozen=True)
+class StoredContext:
+    local_id: str
+    url: str
+    kind: str
+    body: dict[str, Any]
+    created_at: str
+    last_used: str | None
+    hits: int
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    department: str
+    role: str
+    created_at: str

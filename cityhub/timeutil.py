@@ -1,0 +1,41 @@
+"""Time helpers: store UTC, accept any offset, render in the city's zone when asked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def now_iso() -> str:
+    """Current UTC time in NGSI-LD's DateTime form (microseconds, trailing Z)."""
+    return format_utc(datetime.now(UTC))
+
+
+def format_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_datetime(text: str, default_zone: str = "UTC") -> datetime:
+    """Parse an ISO 8601 date-time; a value without offset is read in `default_zone`."""
+    if not isinstance(text, str) or not _DATETIME.match(text):
+        raise ValueError(f"'{text}' is not an ISO 8601 date-time")
+    value = text.replace("Z", "+00:00")
+    frac = re.search(r"\.(\d+)", value)
+    if frac and len(frac.group(1)) > 6:  # Python keeps microseconds only
+        value = value.replace(frac.group(0), "." + frac.group(1)[:6])
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(default_zone))
+    return moment.astimezone(UTC)
+
+
+def normalise_datetime(text: str) -> str:
+    """Any accepted date-time string, as stored: UTC with a trailing Z."""
+    return format_utc(parse_datetime(text))
+
+
+def is_datetime(text: object) -> bool:
+    return isinstance(text, str) and bool(_DATETIME.match(text))

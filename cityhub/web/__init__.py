@@ -1,0 +1,1 @@
+"""Pages served to people: the landing page now, the operations dashboard later."""

@@ -1,0 +1,30 @@
+"""The landing page: what is running and where (Chinese and English)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cityhub.hub import Hub
+
+_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>cityhub · {city}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem auto;max-width:52rem;
+padding:0 1rem;color:#1d2733}}h1{{margin-bottom:.2rem}}code{{background:#eef2f6;padding:.1rem .3rem}}
+li{{margin:.3rem 0}}.muted{{color:#5b6b7b}}</style></head><body>
+<h1>cityhub · {city}</h1>
+<p class="muted">智慧城市开放平台 · open smart-city platform — store: {store}</p>
+<h2>接口 API</h2><ul>
+<li><a href="/ngsi-ld/v1/types">/ngsi-ld/v1/types</a> — 实体类型 entity types</li>
+<li><a href="/ngsi-ld/v1/entities?type=District&amp;options=keyValues&amp;attrs=name">
+/ngsi-ld/v1/entities?type=District</a> — 行政区 districts</li>
+<li><a href="/ngsi-ld/v1/attributes">/ngsi-ld/v1/attributes</a> — 属性 attributes</li>
+<li><a href="/openapi.json">/openapi.json</a> — OpenAPI</li>
+<li><a href="/health">/health</a> — 运行状态 health</li></ul>
+</body></html>"""
+
+
+def landing_page(hub: Hub) -> str:
+    return _PAGE.format(city=escape(hub.settings.city), store=escape(hub.store.dialect))
