@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,7 +22,7 @@ from cityhub.hub import Hub
 from cityhub.web.landing import landing_page
 
 log = logging.getLogger("cityhub")
-BackgroundTask = Callable[[Hub], Awaitable[None]]
+BackgroundTask = Callable[[Hub], Coroutine[Any, Any, None]]
 
 
 async def _cityhub_error(request: Request, exc: Exception) -> Response:
@@ -71,10 +72,8 @@ def create_app(hub: Hub, background: list[BackgroundTask] | None = None) -> Star
             for task in tasks:
                 task.cancel()
             for task in tasks:
-                try:
+                with contextlib.suppress(asyncio.CancelledError):
                     await task
-                except asyncio.CancelledError:
-                    pass
 
     routes = [
         Route("/", landing, methods=["GET"]),

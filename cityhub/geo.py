@@ -61,7 +61,7 @@ def to_shape(geometry: Any) -> BaseGeometry:
     gtype = geometry.get("type")
     if gtype not in GEOMETRY_TYPES:
         raise GeometryError(f"unsupported geometry type {gtype!r}")
-    coords = geometry.get("coordinates")
+    coords: Any = geometry.get("coordinates")
     _check_nested(coords, _DEPTH[gtype])
     if gtype == "LineString" and len(coords) < 2:
         raise GeometryError("a LineString needs at least two positions")

@@ -174,7 +174,9 @@ def _atom(text: str, parser: _Parser) -> Any:
 
 
 def _split_outside_quotes(text: str, sep: str) -> list[str]:
-    parts, current, quoted, i = [], [], False, 0
+    parts: list[str] = []
+    current: list[str] = []
+    quoted, i = False, 0
     while i < len(text):
         if text[i] == '"':
             quoted = not quoted

@@ -173,7 +173,7 @@ class ContextResolver:
             url, headers={"Accept": "application/ld+json, application/json"}
         )
         try:
-            with urllib.request.urlopen(  # noqa: S310 - scheme checked by _looks_like_url
+            with urllib.request.urlopen(
                 request, timeout=self._settings.context_fetch_timeout
             ) as response:
                 doc = orjson.loads(response.read(4 * 1024 * 1024))

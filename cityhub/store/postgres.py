@@ -106,7 +106,9 @@ class PostgresWriter:
                 "SELECT nextval('entities_pk_seq') FROM generate_series(1, %s)", (len(entities),)
             )
         ]
-        rows, type_rows, geo_rows = [], [], []
+        rows: list[tuple[Any, ...]] = []
+        type_rows: list[tuple[Any, ...]] = []
+        geo_rows: list[tuple[Any, ...]] = []
         for pk, entity in zip(pks, entities, strict=True):
             types = "\n".join(entity.types)
             rows.append(
@@ -151,7 +153,10 @@ class PostgresWriter:
     def update(self, entities: list[Entity]) -> None:
         if not entities:
             return
-        rows, geo_rows, retyped, pks = [], [], [], []
+        rows: list[tuple[Any, ...]] = []
+        geo_rows: list[tuple[Any, ...]] = []
+        retyped: list[tuple[int, list[str]]] = []
+        pks: list[int] = []
         for entity in entities:
             pk, old_types = self._known[entity.id]
             types = "\n".join(entity.types)
@@ -263,7 +268,8 @@ class PostgresStore:
         return _row_to_entity(row) if row else None
 
     def _where(self, tenant: str, flt: EntityFilter) -> tuple[str, list[Any]]:
-        clauses, params = ["tenant = %s"], [tenant]
+        clauses: list[str] = ["tenant = %s"]
+        params: list[Any] = [tenant]
         if flt.ids is not None:
             clauses.append("id = ANY(%s)")
             params.append(list(flt.ids))

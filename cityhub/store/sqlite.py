@@ -92,7 +92,9 @@ class SQLiteWriter:
         if not entities:
             return
         (max_pk,) = self._conn.execute("SELECT coalesce(max(pk), 0) FROM entities").fetchone()
-        rows, type_rows, geo_rows = [], [], []
+        rows: list[tuple[Any, ...]] = []
+        type_rows: list[tuple[Any, ...]] = []
+        geo_rows: list[tuple[Any, ...]] = []
         for offset, entity in enumerate(entities, start=1):
             pk = max_pk + offset
             geoms = entity.geometries()[:_GEO_SLOTS]
@@ -310,7 +312,8 @@ class SQLiteStore:
         return _row_to_entity(row) if row else None
 
     def _where(self, tenant: str, flt: EntityFilter) -> tuple[str, list[Any]]:
-        clauses, params = ["tenant = ?"], [tenant]
+        clauses: list[str] = ["tenant = ?"]
+        params: list[Any] = [tenant]
         if flt.ids is not None:
             clauses.append(f"id IN ({','.join('?' * len(flt.ids))})")
             params.extend(flt.ids)

@@ -11,8 +11,9 @@ if TYPE_CHECKING:
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>cityhub · {city}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem auto;max-width:52rem;
-padding:0 1rem;color:#1d2733}}h1{{margin-bottom:.2rem}}code{{background:#eef2f6;padding:.1rem .3rem}}
+<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem auto;
+max-width:52rem;padding:0 1rem;color:#1d2733}}h1{{margin-bottom:.2rem}}
+code{{background:#eef2f6;padding:.1rem .3rem}}
 li{{margin:.3rem 0}}.muted{{color:#5b6b7b}}</style></head><body>
 <h1>cityhub · {city}</h1>
 <p class="muted">智慧城市开放平台 · open smart-city platform — store: {store}</p>

@@ -1,0 +1,222 @@
+"""The command line. Each command opens the hub, calls one service, prints.
+
+Errors print one line (`error: ...`) and exit non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from cityhub.config import Settings
+from cityhub.errors import CityHubError
+
+F = TypeVar("F", bound=Callable[..., Any])
+DB_HELP = "Store URL: sqlite:///FILE.db (default from CITYHUB_DATABASE_URL) or postgresql://..."
+
+
+def _settings(database: str | None) -> Settings:
+    settings = Settings.from_env()
+    if database:
+        from dataclasses import replace
+
+        settings = replace(settings, database_url=database)
+    return settings
+
+
+def one_line_errors(fn: F) -> F:
+    """Turn every error into one line on stderr and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CityHubError as exc:
+            click.echo(exc.one_line(), err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cityhub")
+def main() -> None:
+    """cityhub: an open smart-city platform.
+
+    An NGSI-LD context broker with a city's data behind it. Start with
+    `cityhub demo` to load the demo city and serve the API and landing page.
+    """
+
+
+@main.command()
+@click.option("--database", help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--simulate/--no-simulate", default=False, help="Run the demo device simulator.")
+@one_line_errors
+def serve(database: str | None, host: str, port: int, simulate: bool) -> None:
+    """Serve the API (/ngsi-ld/v1, /openapi.json) and the landing page."""
+    _serve(_settings(database), host, port, simulate)
+
+
+def _serve(settings: Settings, host: str, port: int, simulate: bool) -> None:
+    import uvicorn
+
+    from cityhub.app import create_app
+    from cityhub.demo.simulate import simulator
+    from cityhub.hub import Hub
+
+    hub = Hub.open(settings)
+    try:
+        app = create_app(hub, [simulator()] if simulate else [])
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        hub.close()
+
+
+@main.command()
+@click.option("--database", default="sqlite:///cityhub.db", show_default=True, help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--devices", default=300, show_default=True, help="Simulated devices to place.")
+@click.option(
+    "--boundaries",
+    type=click.Path(path_type=Path),
+    help="District GeoJSON to use instead of the shipped Shenzhen boundaries.",
+)
+@click.option("--serve/--no-serve", "do_serve", default=True, help="Serve after loading.")
+@one_line_errors
+def demo(
+    database: str, host: str, port: int, devices: int, boundaries: Path | None, do_serve: bool
+) -> None:
+    """Load the demo city (districts + devices), print a write key and the URLs, serve."""
+    from rich.console import Console
+
+    from cityhub.auth.keys import create_key
+    from cityhub.demo.city import load_demo_city
+    from cityhub.hub import Hub
+
+    console = Console()
+    settings = _settings(database)
+    hub = Hub.open(settings)
+    try:
+        with console.status("Loading the demo city…"):
+            n_districts, n_devices = load_demo_city(
+                hub.entities, hub.contexts.core, devices, settings.city, boundaries
+            )
+        _, secret = create_key(hub.store, "demo", "admin")
+    finally:
+        hub.close()
+    base = f"http://{host}:{port}"
+    console.print(f"Loaded {n_districts} districts and {n_devices} devices into {database}")
+    console.print(f"Write key (department 'demo'): [bold]{secret}[/bold]")
+    console.print(f"Landing page  {base}/")
+    console.print(f"NGSI-LD API   {base}/ngsi-ld/v1/entities?type=District")
+    console.print(f"OpenAPI       {base}/openapi.json")
+    if do_serve:
+        _serve(settings, host, port, simulate=True)
+
+
+@main.group()
+def keys() -> None:
+    """API keys: once any key exists, every write needs one."""
+
+
+@keys.command("create")
+@click.option("--department", required=True, help="Department the key acts for.")
+@click.option(
+    "--role",
+    default="staff",
+    show_default=True,
+    type=click.Choice(["public", "staff", "steward", "admin"]),
+    help="Role of the key.",
+)
+@click.option("--database", help=DB_HELP)
+@one_line_errors
+def keys_create(department: str, role: str, database: str | None) -> None:
+    """Create a key and print its secret (shown only once)."""
+    from cityhub.auth.keys import create_key
+    from cityhub.store import open_store
+
+    store = open_store(_settings(database).database_url)
+    try:
+        key_id, secret = create_key(store, department, role)
+    finally:
+        store.close()
+    click.echo(f"{key_id} {secret}")
+
+
+@main.group()
+def tenants() -> None:
+    """Tenants (NGSILD-Tenant): mark one private so reads need a key."""
+
+
+@tenants.command("private")
+@click.argument("name")
+@click.option("--off", is_flag=True, help="Make the tenant readable by anyone again.")
+@click.option("--database", help=DB_HELP)
+@one_line_errors
+def tenants_private(name: str, off: bool, database: str | None) -> None:
+    """Mark tenant NAME private (or public again with --off)."""
+    from cityhub.store import open_store
+
+    store = open_store(_settings(database).database_url)
+    try:
+        store.set_tenant_private(name, not off)
+    finally:
+        store.close()
+    click.echo(f"tenant {name} is now {'public' if off else 'private'}")
+
+
+@main.group()
+def contexts() -> None:
+    """JSON-LD @contexts the broker may use offline."""
+
+
+@contexts.command("add")
+@click.argument("url")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--database", help=DB_HELP)
+@one_line_errors
+def contexts_add(url: str, file: Path, database: str | None) -> None:
+    """Preload the @context published at URL from a local FILE."""
+    from cityhub.errors import BadRequestData
+    from cityhub.store import open_store
+
+    try:
+        body = orjson.loads(file.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise BadRequestData(f"{file} is not JSON: {exc}") from exc
+    if not isinstance(body, dict) or "@context" not in body:
+        raise BadRequestData(f"{file} is not a JSON-LD context document (no @context)")
+    store = open_store(_settings(database).database_url)
+    try:
+        local_id = store.put_context(url, body, "Cached")
+    finally:
+        store.close()
+    click.echo(f"preloaded {url} as {local_id}")
+
+
+@main.command()
+@click.option("--database", help=DB_HELP)
+@one_line_errors
+def migrate(database: str | None) -> None:
+    """Create or upgrade the store's schema."""
+    from cityhub.store import open_store
+
+    url = _settings(database).database_url
+    open_store(url).close()
+    click.echo(f"schema of {url} is current")
+
+
+if __name__ == "__main__":
+    main()

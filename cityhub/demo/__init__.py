@@ -1,0 +1,1 @@
+"""The demo city: real district boundaries and simulated devices whose readings change."""

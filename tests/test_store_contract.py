@@ -1,0 +1,146 @@
+"""The store contract: every test runs against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityhub.errors import AlreadyExists, SchemaTooNew
+from cityhub.store import Store
+from cityhub.store.records import Entity, EntityFilter, GeoFilter
+
+T_SENSOR = "https://uri.etsi.org/ngsi-ld/default-context/Sensor"
+T_ROAD = "https://uri.etsi.org/ngsi-ld/default-context/Road"
+LOC = "https://uri.etsi.org/ngsi-ld/location"
+NAME = "https://uri.etsi.org/ngsi-ld/default-context/name"
+
+
+def sensor(n: int, lon: float, lat: float, types: list[str] | None = None) -> Entity:
+    return Entity(
+        id=f"urn:ngsi-ld:Sensor:{n}",
+        types=types or [T_SENSOR],
+        attrs={
+            NAME: [{"type": "Property", "value": f"传感器{n}号"}],
+            LOC: [{"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}}],
+        },
+        created_at="2026-01-01T00:00:00.000000Z",
+        modified_at="2026-01-01T00:00:00.000000Z",
+    )
+
+
+def test_inserted_entity_reads_back_with_chinese_text(store: Store) -> None:
+    with store.write("sz") as tx:
+        tx.insert([sensor(1, 114.05, 22.54)])
+    got = store.get_entity("sz", "urn:ngsi-ld:Sensor:1")
+    assert got is not None
+    assert got.attrs[NAME][0]["value"] == "传感器1号"
+    assert got.types == [T_SENSOR]
+
+
+def test_tenants_are_isolated(store: Store) -> None:
+    with store.write("a") as tx:
+        tx.insert([sensor(1, 114.0, 22.5)])
+    assert store.get_entity("b", "urn:ngsi-ld:Sensor:1") is None
+    assert store.tenant_exists("a") and not store.tenant_exists("b")
+    assert store.count_entities("b", EntityFilter()) == 0
+
+
+def test_failed_transaction_writes_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.write("sz") as tx:
+        tx.insert([sensor(1, 114.0, 22.5)])
+        raise RuntimeError("boom")
+    assert store.get_entity("sz", "urn:ngsi-ld:Sensor:1") is None
+
+
+def test_duplicate_insert_is_already_exists_and_rolls_back(store: Store) -> None:
+    with store.write("sz") as tx:
+        tx.insert([sensor(1, 114.0, 22.5)])
+    with pytest.raises(AlreadyExists), store.write("sz") as tx:
+        tx.insert([sensor(2, 114.0, 22.5), sensor(1, 114.0, 22.5)])
+    assert store.get_entity("sz", "urn:ngsi-ld:Sensor:2") is None
+
+
+def test_update_changes_document_types_and_geo_index(store: Store) -> None:
+    with store.write("sz") as tx:
+        tx.insert([sensor(1, 114.0, 22.5)])
+    with store.write("sz") as tx:
+        entity = tx.get_many(["urn:ngsi-ld:Sensor:1"])["urn:ngsi-ld:Sensor:1"]
+        entity.types.append(T_ROAD)
+        entity.attrs[LOC][0]["value"]["coordinates"] = [113.9, 22.6]
+        tx.update([entity])
+    near_new = GeoFilter("near", {"type": "Point", "coordinates": [113.9, 22.6]}, LOC, 100.0)
+    near_old = GeoFilter("near", {"type": "Point", "coordinates": [114.0, 22.5]}, LOC, 100.0)
+    assert [e.id for e in store.iter_entities("sz", EntityFilter(geo=near_new))] == [
+        "urn:ngsi-ld:Sensor:1"
+    ]
+    assert list(store.iter_entities("sz", EntityFilter(geo=near_old))) == []
+    assert store.count_entities("sz", EntityFilter(any_types=(T_ROAD,))) == 1
+
+
+def test_delete_removes_entity_and_its_indexes(store: Store) -> None:
+    with store.write("sz") as tx:
+        tx.insert([sensor(1, 114.0, 22.5), sensor(2, 114.1, 22.6)])
+    with store.write("sz") as tx:
+        assert tx.delete(["urn:ngsi-ld:Sensor:1", "urn:ngsi-ld:Sensor:9"]) == 1
+    assert store.count_entities("sz", EntityFilter(any_types=(T_SENSOR,))) == 1
+    box = GeoFilter("within", {"type": "Polygon", "coordinates": [[[113, 22], [115, 22],
+                    [115, 23], [113, 23], [113, 22]]]}, LOC)  # fmt: skip
+    assert [e.id for e in store.iter_entities("sz", EntityFilter(geo=box))] == [
+        "urn:ngsi-ld:Sensor:2"
+    ]
+
+
+def test_iteration_streams_in_chunks_and_pages(store: Store) -> None:
+    with store.write("sz") as tx:
+        tx.insert([sensor(i, 114.0 + i * 1e-4, 22.5) for i in range(1234)])
+    ids = [e.id for e in store.iter_entities("sz", EntityFilter(any_types=(T_SENSOR,)))]
+    assert len(ids) == 1234 and len(set(ids)) == 1234
+    page = list(store.iter_entities("sz", EntityFilter(any_types=(T_SENSOR,)), 10, 1000))
+    assert [e.id for e in page] == ids[1000:1010]
+    assert store.count_entities("sz", EntityFilter(ids=("urn:ngsi-ld:Sensor:5",))) == 1
+
+
+def test_type_summaries_count_entities_and_attributes(store: Store) -> None:
+    with store.write("sz") as tx:
+        tx.insert([sensor(1, 114.0, 22.5), sensor(2, 114.0, 22.5, [T_SENSOR, T_ROAD])])
+    summaries = {s.type: s for s in store.type_summaries("sz")}
+    assert summaries[T_SENSOR].entity_count == 2
+    assert summaries[T_ROAD].entity_count == 1
+    assert summaries[T_SENSOR].attributes[LOC] == {"GeoProperty"}
+    assert summaries[T_SENSOR].attribute_counts[NAME] == 2
+
+
+def test_contexts_hosted_and_cached(store: Store) -> None:
+    local = store.put_context("", {"@context": {"温度": "https://example.org/temperature"}}, "Hosted")
+    assert store.get_hosted_context(local) == {"@context": {"温度": "https://example.org/temperature"}}
+    store.put_context("https://example.org/ctx.jsonld", {"@context": {"a": "urn:a"}}, "Cached")
+    assert store.get_context("https://example.org/ctx.jsonld") == {"@context": {"a": "urn:a"}}
+    assert {c.kind for c in store.list_contexts()} == {"Hosted", "Cached"}
+    assert store.delete_context(local) and not store.delete_context(local)
+
+
+def test_api_keys_are_found_by_hash_only(store: Store) -> None:
+    assert not store.has_api_keys()
+    store.add_api_key("key_1", "h" * 64, "交通局", "staff")
+    assert store.has_api_keys()
+    key = store.find_api_key("h" * 64)
+    assert key is not None and key.department == "交通局"
+    assert store.find_api_key("x" * 64) is None
+
+
+def test_private_tenant_flag(store: Store) -> None:
+    store.set_tenant_private("secret", True)
+    assert store.tenant_is_private("secret")
+    store.set_tenant_private("secret", False)
+    assert not store.tenant_is_private("secret")
+
+
+def test_migrations_are_recorded_and_a_newer_schema_is_refused(store: Store) -> None:
+    store.migrate()  # idempotent
+    if store.dialect == "sqlite":
+        conn = store._writer  # type: ignore[attr-defined]
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future')")
+    else:
+        with store._pool.connection() as conn:  # type: ignore[attr-defined]
+            conn.execute("INSERT INTO schema_migrations VALUES (999, 'future')")
+    with pytest.raises(SchemaTooNew, match="999"):
+        store.migrate()
