@@ -64,7 +64,7 @@ async def list_types(request: Request) -> Response:
         content = {
             "id": f"urn:ngsi-ld:EntityTypeList:{uuid.uuid4()}",
             "type": "EntityTypeList",
-            "typeList": [tm.compact(s.type) for s in summaries],
+            "typeList": sorted(tm.compact(s.type) for s in summaries),
         }
     return http.json_ld_response(request, content, mtype)
 
@@ -107,12 +107,14 @@ async def list_attributes(request: Request) -> Response:
     details = _attribute_details(summaries)
     content: Any
     if flag(request.query_params, "details"):
-        content = [_attribute(n, e, tm) for n, e in sorted(details.items())]
+        content = sorted(
+            (_attribute(n, e, tm) for n, e in details.items()), key=lambda a: a["attributeName"]
+        )
     else:
         content = {
             "id": f"urn:ngsi-ld:AttributeList:{uuid.uuid4()}",
             "type": "AttributeList",
-            "attributeList": [tm.compact(n) for n in sorted(details)],
+            "attributeList": sorted(tm.compact(n) for n in details),
         }
     return http.json_ld_response(request, content, mtype)
 

@@ -168,7 +168,7 @@ def _atom(text: str, parser: _Parser) -> Any:
             return parse_datetime(text if "T" in text else text + "T00:00:00Z")
         except ValueError as exc:
             raise parser.fail(str(exc)) from exc
-    if any(c in text for c in '"[]'):
+    if any(c in text for c in '"[]') or text[0] in "<>=!~":
         raise parser.fail(f"invalid value {text!r}")
     return text
 

@@ -1,0 +1,78 @@
+"""Discovery (/types, /attributes) and hosted @contexts (/jsonldContexts)."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def seed(client: httpx.Client) -> None:
+    r = client.post("/entityOperations/create", json=[
+        {"id": "urn:ngsi-ld:WasteContainer:1", "type": "WasteContainer",
+         "fillingLevel": {"type": "Property", "value": 0.4},
+         "refDistrict": {"type": "Relationship", "object": "urn:ngsi-ld:District:Luohu"}},
+        {"id": "urn:ngsi-ld:WasteContainer:2", "type": "WasteContainer",
+         "fillingLevel": {"type": "Property", "value": 0.8}},
+        {"id": "urn:ngsi-ld:ParkingSpot:1", "type": "ParkingSpot",
+         "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [114, 22.5]}}},
+    ])  # fmt: skip
+    assert r.status_code == 201
+
+
+def test_types_list_details_and_info(client: httpx.Client) -> None:
+    seed(client)
+    listing = client.get("/types").json()
+    assert listing["type"] == "EntityTypeList"
+    assert listing["typeList"] == ["ParkingSpot", "WasteContainer"]
+    details = client.get("/types", params={"details": "true"}).json()
+    waste = next(d for d in details if d["typeName"] == "WasteContainer")
+    assert sorted(waste["attributeNames"]) == ["fillingLevel", "refDistrict"]
+    info = client.get("/types/WasteContainer").json()
+    assert info["entityCount"] == 2 and info["type"] == "EntityTypeInfo"
+    kinds = {a["attributeName"]: a["attributeTypes"] for a in info["attributeDetails"]}
+    assert kinds == {"fillingLevel": ["Property"], "refDistrict": ["Relationship"]}
+    assert client.get("/types/Nothing").status_code == 404
+
+
+def test_attributes_list_and_detail(client: httpx.Client) -> None:
+    seed(client)
+    listing = client.get("/attributes").json()
+    assert listing["attributeList"] == ["fillingLevel", "location", "refDistrict"]
+    detail = client.get("/attributes/fillingLevel").json()
+    assert detail["attributeCount"] == 2 and detail["typeNames"] == ["WasteContainer"]
+    assert client.get("/attributes/nothing").status_code == 404
+
+
+def test_hosted_context_lifecycle(client: httpx.Client) -> None:
+    ctx = {"@context": {"垃圾桶": "https://example.org/WasteContainer"}}
+    created = client.post("/jsonldContexts", json=ctx)
+    assert created.status_code == 201
+    url = created.headers["location"]
+    local_id = url.rsplit("/", 1)[-1]
+    assert client.get(f"/jsonldContexts/{local_id}").json() == ctx
+    assert url in client.get("/jsonldContexts").json()
+    details = client.get("/jsonldContexts", params={"details": "true", "kind": "Hosted"}).json()
+    assert any(d["URL"] == url and d["kind"] == "Hosted" for d in details)
+    assert client.delete(f"/jsonldContexts/{local_id}").status_code == 204
+    assert client.get(f"/jsonldContexts/{local_id}").status_code == 404
+    bad = client.post("/jsonldContexts", json={"@context": "x", "extra": 1})
+    assert bad.status_code == 400
+
+
+def test_core_context_resolves_offline_under_every_published_url(client: httpx.Client) -> None:
+    for version in ("", "-v1.3", "-v1.4", "-v1.6", "-v1.8", "-v1.9"):
+        url = f"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context{version}.jsonld"
+        link = f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"'
+        r = client.post("/entities", headers={"Link": link}, json={
+            "id": f"urn:ngsi-ld:T:{version or 'plain'}", "type": "T",
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}},
+        })  # fmt: skip
+        assert r.status_code == 201, (version, r.text)
+    r = client.get("/attributes/location").json()
+    assert r["id"] == "https://uri.etsi.org/ngsi-ld/location"
+
+
+def test_remote_context_is_refused_when_fetching_is_not_allowed(client: httpx.Client) -> None:
+    link = '<https://example.invalid/ctx.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+    r = client.get("/entities", params={"type": "T"}, headers={"Link": link})
+    assert r.status_code == 503
+    assert r.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable"

@@ -1,0 +1,77 @@
+"""The CLI explains itself, is documented in the README, and fails with one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from cityhub.cli import main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, cmd in group.commands.items():
+        full = f"{prefix}{name}"
+        found.append((full, cmd))
+        if isinstance(cmd, click.Group):
+            found.extend(_commands(cmd, full + " "))
+    return found
+
+
+@pytest.mark.parametrize("name,cmd", _commands(main), ids=lambda x: x if isinstance(x, str) else "")
+def test_every_command_has_help_and_is_in_the_readme(name: str, cmd: click.Command) -> None:
+    assert (cmd.help or "").strip(), f"'cityhub {name}' has no --help text"
+    assert f"cityhub {name}" in README, f"'cityhub {name}' is not documented in README.md"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cityhub.cli", *args],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_help_runs() -> None:
+    out = run("--help")
+    assert out.returncode == 0 and "demo" in out.stdout and "serve" in out.stdout
+
+
+def test_bad_database_url_is_one_line_and_nonzero() -> None:
+    out = run("migrate", "--database", "mysql://nowhere/db")
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0 and out.stderr.startswith("error:")
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_context_file_is_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    out = run("contexts", "add", "https://example.org/c.jsonld", str(tmp_path / "none.json"),
+              "--database", db)  # fmt: skip
+    assert out.returncode == 1 and out.stderr.startswith("error:")
+    assert out.stderr.strip().count("\n") == 0
+
+
+def test_keys_create_then_context_preload(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    out = run("keys", "create", "--department", "交通运输局", "--database", db)
+    assert out.returncode == 0, out.stderr
+    key_id, secret = out.stdout.split()
+    assert key_id.startswith("key_") and secret.startswith("chk_")
+    ctx = tmp_path / "ctx.jsonld"
+    ctx.write_text('{"@context": {"站点": "https://example.org/Station"}}', encoding="utf-8")
+    out = run("contexts", "add", "https://example.org/ctx.jsonld", str(ctx), "--database", db)
+    assert out.returncode == 0, out.stderr
+    bad = tmp_path / "bad.jsonld"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    out = run("contexts", "add", "https://example.org/bad.jsonld", str(bad), "--database", db)
+    assert out.returncode == 1 and "no @context" in out.stderr
+
+
+def test_tenant_private_command(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    out = run("tenants", "private", "统计", "--database", db)
+    assert out.returncode == 0 and "private" in out.stdout

@@ -1,0 +1,52 @@
+"""The demo city: shipped Shenzhen districts, devices inside them, readings that change."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from shapely.geometry import Point, shape
+
+from cityhub.demo.city import load_demo_city
+from cityhub.demo.simulate import simulate_once
+from cityhub.hub import Hub
+from cityhub.store.records import EntityFilter
+
+DISTRICT = "https://uri.etsi.org/ngsi-ld/default-context/District"
+
+
+def test_demo_loads_ten_districts_and_devices_inside_them(hub: Hub) -> None:
+    districts, devices = load_demo_city(hub.entities, hub.contexts.core, devices=60)
+    assert (districts, devices) == (10, 60)
+    loaded = list(hub.store.iter_entities("", EntityFilter(any_types=(DISTRICT,))))
+    names = {e.attrs["https://uri.etsi.org/ngsi-ld/default-context/name"][0]["languageMap"]["zh"]
+             for e in loaded}  # fmt: skip
+    assert {"福田区", "南山区", "大鹏区"} <= names and len(names) == 10
+    polygons = {e.id: shape(e.attrs["https://uri.etsi.org/ngsi-ld/location"][0]["value"])
+                for e in loaded}  # fmt: skip
+    core = hub.contexts.core
+    for entity in hub.store.iter_entities("", EntityFilter()):
+        if entity.types == [DISTRICT]:
+            continue
+        lon, lat = entity.attrs[core.expand("location")][0]["value"]["coordinates"]
+        district = entity.attrs[core.expand("refDistrict")][0]["object"]
+        assert polygons[district].contains(Point(lon, lat)), entity.id
+    assert load_demo_city(hub.entities, hub.contexts.core, devices=60) == (10, 60)  # rerun ok
+
+
+def test_simulator_changes_readings(hub: Hub) -> None:
+    load_demo_city(hub.entities, hub.contexts.core, devices=50)
+    before = {e.id: e.modified_at for e in hub.store.iter_entities("", EntityFilter())}
+    changed = simulate_once(hub, random.Random(5), share=0.5)
+    after = {e.id: e.modified_at for e in hub.store.iter_entities("", EntityFilter())}
+    assert changed > 0
+    assert sum(before[i] != after[i] for i in before) == changed
+
+
+def test_a_city_can_bring_its_own_boundaries(hub: Hub, tmp_path: Path) -> None:
+    own = tmp_path / "town.geojson"
+    own.write_text('{"type":"FeatureCollection","features":[{"type":"Feature",'
+                   '"properties":{"name":"东城"},"geometry":{"type":"Polygon","coordinates":'
+                   '[[[116.4,39.9],[116.45,39.9],[116.45,39.95],[116.4,39.95],[116.4,39.9]]]}}]}',
+                   encoding="utf-8")  # fmt: skip
+    assert load_demo_city(hub.entities, hub.contexts.core, 5, "Beijing", own) == (1, 5)
