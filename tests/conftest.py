@@ -21,7 +21,9 @@ from cityhub.hub import Hub
 from cityhub.store import Store, open_store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-PG_ADMIN_URL = os.environ.get("CITYHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "CITYHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = ["sqlite", "postgres"]
 
 
@@ -100,8 +102,9 @@ class Server:
         self.hub = hub
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port,
-                                log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            create_app(hub), host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn-test", daemon=True)
 
@@ -141,8 +144,9 @@ def tenant() -> str:
 
 @pytest.fixture
 def client(server: Server, tenant: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base + "/ngsi-ld/v1",
-                      headers={"NGSILD-Tenant": tenant}, timeout=20) as http:
+    with httpx.Client(
+        base_url=server.base + "/ngsi-ld/v1", headers={"NGSILD-Tenant": tenant}, timeout=20
+    ) as http:
         yield http
 
 
@@ -156,8 +160,11 @@ def no_leaked_threads() -> Iterator[None]:
     yield
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        leaked = [t for t in threading.enumerate()
-                  if t.ident not in before and t.is_alive() and not t.daemon]
+        leaked = [
+            t
+            for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and not t.daemon
+        ]
         if not leaked:
             return
         time.sleep(0.1)

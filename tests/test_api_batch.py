@@ -8,8 +8,12 @@ import httpx
 
 
 def light(n: int, level: float = 0.5, **extra: Any) -> dict[str, Any]:
-    return {"id": f"urn:ngsi-ld:Streetlight:{n}", "type": "Streetlight",
-            "illuminanceLevel": {"type": "Property", "value": level}, **extra}  # fmt: skip
+    return {
+        "id": f"urn:ngsi-ld:Streetlight:{n}",
+        "type": "Streetlight",
+        "illuminanceLevel": {"type": "Property", "value": level},
+        **extra,
+    }
 
 
 def kv(client: httpx.Client, n: int) -> dict[str, Any]:
@@ -44,30 +48,58 @@ def test_upsert_replace_and_update_modes(client: httpx.Client) -> None:
     r = client.post("/entityOperations/upsert", json=[light(1, 0.9), light(2)])
     assert r.status_code == 201 and r.json() == ["urn:ngsi-ld:Streetlight:2"]
     assert "powerState" not in kv(client, 1)  # replaced whole
-    r = client.post("/entityOperations/upsert", params={"options": "update"},
-                    json=[{"id": "urn:ngsi-ld:Streetlight:1", "type": "Streetlight",
-                           "powerState": {"type": "Property", "value": "off"}}])  # fmt: skip
+    r = client.post(
+        "/entityOperations/upsert",
+        params={"options": "update"},
+        json=[
+            {
+                "id": "urn:ngsi-ld:Streetlight:1",
+                "type": "Streetlight",
+                "powerState": {"type": "Property", "value": "off"},
+            }
+        ],
+    )
     assert r.status_code == 204
     assert kv(client, 1)["powerState"] == "off" and kv(client, 1)["illuminanceLevel"] == 0.9
 
 
 def test_batch_update_merge_and_delete(client: httpx.Client) -> None:
     client.post("/entityOperations/create", json=[light(1), light(2, powerState="on")])
-    r = client.post("/entityOperations/update", json=[
-        {"id": "urn:ngsi-ld:Streetlight:1", "illuminanceLevel": {"type": "Property", "value": 1}},
-        {"id": "urn:ngsi-ld:Streetlight:404", "illuminanceLevel": {"type": "Property", "value": 1}},
-    ])  # fmt: skip
+    r = client.post(
+        "/entityOperations/update",
+        json=[
+            {
+                "id": "urn:ngsi-ld:Streetlight:1",
+                "illuminanceLevel": {"type": "Property", "value": 1},
+            },
+            {
+                "id": "urn:ngsi-ld:Streetlight:404",
+                "illuminanceLevel": {"type": "Property", "value": 1},
+            },
+        ],
+    )
     assert r.status_code == 207
     assert r.json()["errors"][0]["error"]["status"] == 404
     assert kv(client, 1)["illuminanceLevel"] == 1
-    r = client.post("/entityOperations/merge", json=[
-        {"id": "urn:ngsi-ld:Streetlight:2", "powerState": "urn:ngsi-ld:null",
-         "illuminanceLevel": {"type": "Property", "value": 0.2}}])  # fmt: skip
+    r = client.post(
+        "/entityOperations/merge",
+        json=[
+            {
+                "id": "urn:ngsi-ld:Streetlight:2",
+                "powerState": "urn:ngsi-ld:null",
+                "illuminanceLevel": {"type": "Property", "value": 0.2},
+            }
+        ],
+    )
     assert r.status_code == 204, r.text
-    assert kv(client, 2) == {"id": "urn:ngsi-ld:Streetlight:2", "type": "Streetlight",
-                             "illuminanceLevel": 0.2}  # fmt: skip
-    r = client.post("/entityOperations/delete", json=["urn:ngsi-ld:Streetlight:1",
-                                                      "urn:ngsi-ld:Streetlight:9"])  # fmt: skip
+    assert kv(client, 2) == {
+        "id": "urn:ngsi-ld:Streetlight:2",
+        "type": "Streetlight",
+        "illuminanceLevel": 0.2,
+    }
+    r = client.post(
+        "/entityOperations/delete", json=["urn:ngsi-ld:Streetlight:1", "urn:ngsi-ld:Streetlight:9"]
+    )
     assert r.status_code == 207 and r.json()["success"] == ["urn:ngsi-ld:Streetlight:1"]
     assert kv(client, 1) == {}
     r = client.post("/entityOperations/delete", json=["urn:ngsi-ld:Streetlight:2"])

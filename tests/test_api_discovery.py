@@ -6,15 +6,30 @@ import httpx
 
 
 def seed(client: httpx.Client) -> None:
-    r = client.post("/entityOperations/create", json=[
-        {"id": "urn:ngsi-ld:WasteContainer:1", "type": "WasteContainer",
-         "fillingLevel": {"type": "Property", "value": 0.4},
-         "refDistrict": {"type": "Relationship", "object": "urn:ngsi-ld:District:Luohu"}},
-        {"id": "urn:ngsi-ld:WasteContainer:2", "type": "WasteContainer",
-         "fillingLevel": {"type": "Property", "value": 0.8}},
-        {"id": "urn:ngsi-ld:ParkingSpot:1", "type": "ParkingSpot",
-         "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [114, 22.5]}}},
-    ])  # fmt: skip
+    r = client.post(
+        "/entityOperations/create",
+        json=[
+            {
+                "id": "urn:ngsi-ld:WasteContainer:1",
+                "type": "WasteContainer",
+                "fillingLevel": {"type": "Property", "value": 0.4},
+                "refDistrict": {"type": "Relationship", "object": "urn:ngsi-ld:District:Luohu"},
+            },
+            {
+                "id": "urn:ngsi-ld:WasteContainer:2",
+                "type": "WasteContainer",
+                "fillingLevel": {"type": "Property", "value": 0.8},
+            },
+            {
+                "id": "urn:ngsi-ld:ParkingSpot:1",
+                "type": "ParkingSpot",
+                "location": {
+                    "type": "GeoProperty",
+                    "value": {"type": "Point", "coordinates": [114, 22.5]},
+                },
+            },
+        ],
+    )
     assert r.status_code == 201
 
 
@@ -62,10 +77,18 @@ def test_core_context_resolves_offline_under_every_published_url(client: httpx.C
     for version in ("", "-v1.3", "-v1.4", "-v1.6", "-v1.8", "-v1.9"):
         url = f"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context{version}.jsonld"
         link = f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"'
-        r = client.post("/entities", headers={"Link": link}, json={
-            "id": f"urn:ngsi-ld:T:{version or 'plain'}", "type": "T",
-            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}},
-        })  # fmt: skip
+        r = client.post(
+            "/entities",
+            headers={"Link": link},
+            json={
+                "id": f"urn:ngsi-ld:T:{version or 'plain'}",
+                "type": "T",
+                "location": {
+                    "type": "GeoProperty",
+                    "value": {"type": "Point", "coordinates": [1, 2]},
+                },
+            },
+        )
         assert r.status_code == 201, (version, r.text)
     r = client.get("/attributes/location").json()
     assert r["id"] == "https://uri.etsi.org/ngsi-ld/location"

@@ -15,14 +15,20 @@ def air(entity_id: str = E1, pm25: float = 35.0, **extra: Any) -> dict[str, Any]
     return {
         "id": entity_id,
         "type": "AirQualityObserved",
-        "pm25": {"type": "Property", "value": pm25, "unitCode": "GQ",
-                 "observedAt": "2026-11-24T08:00:00+08:00"},
+        "pm25": {
+            "type": "Property",
+            "value": pm25,
+            "unitCode": "GQ",
+            "observedAt": "2026-11-24T08:00:00+08:00",
+        },
         "name": {"type": "Property", "value": "福田区监测站"},
-        "location": {"type": "GeoProperty", "value": {"type": "Point",
-                                                       "coordinates": [114.05, 22.54]}},
+        "location": {
+            "type": "GeoProperty",
+            "value": {"type": "Point", "coordinates": [114.05, 22.54]},
+        },
         "refDistrict": {"type": "Relationship", "object": "urn:ngsi-ld:District:Futian"},
         **extra,
-    }  # fmt: skip
+    }
 
 
 def create(client: httpx.Client, body: dict[str, Any]) -> None:
@@ -37,8 +43,12 @@ def test_create_then_retrieve_normalized(client: httpx.Client) -> None:
     got = client.get(f"/entities/{E1}")
     assert got.status_code == 200
     body = got.json()
-    assert body["pm25"] == {"type": "Property", "value": 35.0, "unitCode": "GQ",
-                            "observedAt": "2026-11-24T00:00:00.000000Z"}  # fmt: skip
+    assert body["pm25"] == {
+        "type": "Property",
+        "value": 35.0,
+        "unitCode": "GQ",
+        "observedAt": "2026-11-24T00:00:00.000000Z",
+    }
     assert body["name"]["value"] == "福田区监测站"
     assert body["refDistrict"] == {"type": "Relationship", "object": "urn:ngsi-ld:District:Futian"}
     assert CORE in got.headers["link"]
@@ -57,17 +67,24 @@ def test_keyvalues_concise_and_sysattrs(client: httpx.Client) -> None:
     assert kv["pm25"] == 35.0 and kv["refDistrict"] == "urn:ngsi-ld:District:Futian"
     concise = client.get(f"/entities/{E1}", params={"options": "concise"}).json()
     assert concise["name"] == "福田区监测站"
-    assert concise["pm25"] == {"value": 35.0, "unitCode": "GQ",
-                               "observedAt": "2026-11-24T00:00:00.000000Z"}  # fmt: skip
+    assert concise["pm25"] == {
+        "value": 35.0,
+        "unitCode": "GQ",
+        "observedAt": "2026-11-24T00:00:00.000000Z",
+    }
     assert concise["refDistrict"] == {"object": "urn:ngsi-ld:District:Futian"}
     sys = client.get(f"/entities/{E1}", params={"options": "sysAttrs"}).json()
     assert sys["createdAt"].endswith("Z") and "modifiedAt" in sys["pm25"]
 
 
 def test_concise_input_is_accepted(client: httpx.Client) -> None:
-    body = {"id": E1, "type": "AirQualityObserved", "pm25": 12,
-            "location": {"type": "Point", "coordinates": [114.0, 22.5]},
-            "refDistrict": {"object": "urn:ngsi-ld:District:Futian"}}  # fmt: skip
+    body = {
+        "id": E1,
+        "type": "AirQualityObserved",
+        "pm25": 12,
+        "location": {"type": "Point", "coordinates": [114.0, 22.5]},
+        "refDistrict": {"object": "urn:ngsi-ld:District:Futian"},
+    }
     create(client, body)
     got = client.get(f"/entities/{E1}").json()
     assert got["pm25"] == {"type": "Property", "value": 12}
@@ -77,10 +94,17 @@ def test_concise_input_is_accepted(client: httpx.Client) -> None:
 
 def test_ld_json_with_context_in_body_compacts_back(client: httpx.Client) -> None:
     ctx = {"温度": "https://example.org/city#temperature", "Station": "https://example.org/Station"}
-    body = {"@context": [ctx, CORE], "id": E1, "type": "Station",
-            "温度": {"type": "Property", "value": 21.5}}  # fmt: skip
-    r = client.post("/entities", content=json.dumps(body).encode(),
-                    headers={"Content-Type": "application/ld+json"})  # fmt: skip
+    body = {
+        "@context": [ctx, CORE],
+        "id": E1,
+        "type": "Station",
+        "温度": {"type": "Property", "value": 21.5},
+    }
+    r = client.post(
+        "/entities",
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/ld+json"},
+    )
     assert r.status_code == 201, r.text
     plain = client.get(f"/entities/{E1}").json()
     assert plain["type"] == "https://example.org/Station"
@@ -108,9 +132,11 @@ def test_append_attrs_and_no_overwrite(client: httpx.Client) -> None:
     create(client, air())
     r = client.post(f"/entities/{E1}/attrs", json={"pm10": {"type": "Property", "value": 50}})
     assert r.status_code == 204
-    r = client.post(f"/entities/{E1}/attrs", params={"options": "noOverwrite"},
-                    json={"pm25": {"type": "Property", "value": 1},
-                          "no2": {"type": "Property", "value": 9}})  # fmt: skip
+    r = client.post(
+        f"/entities/{E1}/attrs",
+        params={"options": "noOverwrite"},
+        json={"pm25": {"type": "Property", "value": 1}, "no2": {"type": "Property", "value": 9}},
+    )
     assert r.status_code == 207
     assert r.json()["updated"] == ["no2"]
     assert r.json()["notUpdated"][0]["attributeName"] == "pm25"
@@ -120,8 +146,10 @@ def test_append_attrs_and_no_overwrite(client: httpx.Client) -> None:
 
 def test_update_attrs_reports_missing_ones(client: httpx.Client) -> None:
     create(client, air())
-    r = client.patch(f"/entities/{E1}/attrs", json={"pm25": {"type": "Property", "value": 40},
-                                                    "o3": {"type": "Property", "value": 1}})
+    r = client.patch(
+        f"/entities/{E1}/attrs",
+        json={"pm25": {"type": "Property", "value": 40}, "o3": {"type": "Property", "value": 1}},
+    )
     assert r.status_code == 207
     assert r.json()["notUpdated"][0]["attributeName"] == "o3"
     assert client.get(f"/entities/{E1}", params={"options": "keyValues"}).json()["pm25"] == 40
@@ -142,8 +170,10 @@ def test_replace_attribute_and_entity(client: httpx.Client) -> None:
     r = client.put(f"/entities/{E1}/attrs/pm25", json={"type": "Property", "value": 5})
     assert r.status_code == 204
     assert client.get(f"/entities/{E1}").json()["pm25"] == {"type": "Property", "value": 5}
-    r = client.put(f"/entities/{E1}", json={"type": "AirQualityObserved",
-                                            "o3": {"type": "Property", "value": 3}})
+    r = client.put(
+        f"/entities/{E1}",
+        json={"type": "AirQualityObserved", "o3": {"type": "Property", "value": 3}},
+    )
     assert r.status_code == 204
     body = client.get(f"/entities/{E1}", params={"options": "sysAttrs"}).json()
     assert "pm25" not in body and body["o3"]["value"] == 3
@@ -151,11 +181,14 @@ def test_replace_attribute_and_entity(client: httpx.Client) -> None:
 
 def test_merge_patch_updates_adds_and_deletes_with_null(client: httpx.Client) -> None:
     create(client, air())
-    r = client.patch(f"/entities/{E1}", json={
-        "pm25": {"type": "Property", "value": 99},
-        "no2": {"type": "Property", "value": 7},
-        "name": "urn:ngsi-ld:null",
-    })  # fmt: skip
+    r = client.patch(
+        f"/entities/{E1}",
+        json={
+            "pm25": {"type": "Property", "value": 99},
+            "no2": {"type": "Property", "value": 7},
+            "name": "urn:ngsi-ld:null",
+        },
+    )
     assert r.status_code == 204, r.text
     body = client.get(f"/entities/{E1}").json()
     assert body["pm25"]["value"] == 99 and body["pm25"]["unitCode"] == "GQ"
@@ -163,28 +196,40 @@ def test_merge_patch_updates_adds_and_deletes_with_null(client: httpx.Client) ->
 
 
 def test_multi_attributes_by_dataset_id(client: httpx.Client) -> None:
-    body = air(speed=[
-        {"type": "Property", "value": 55, "datasetId": "urn:ngsi-ld:Dataset:gps"},
-        {"type": "Property", "value": 50, "datasetId": "urn:ngsi-ld:Dataset:radar"},
-        {"type": "Property", "value": 52},
-    ])  # fmt: skip
+    body = air(
+        speed=[
+            {"type": "Property", "value": 55, "datasetId": "urn:ngsi-ld:Dataset:gps"},
+            {"type": "Property", "value": 50, "datasetId": "urn:ngsi-ld:Dataset:radar"},
+            {"type": "Property", "value": 52},
+        ]
+    )
     create(client, body)
     speed = client.get(f"/entities/{E1}").json()["speed"]
     assert sorted(s["value"] for s in speed) == [50, 52, 55]
-    r = client.delete(f"/entities/{E1}/attrs/speed",
-                      params={"datasetId": "urn:ngsi-ld:Dataset:radar"})  # fmt: skip
+    r = client.delete(
+        f"/entities/{E1}/attrs/speed", params={"datasetId": "urn:ngsi-ld:Dataset:radar"}
+    )
     assert r.status_code == 204
     assert len(client.get(f"/entities/{E1}").json()["speed"]) == 2
     r = client.delete(f"/entities/{E1}/attrs/speed", params={"deleteAll": "true"})
     assert r.status_code == 204 and "speed" not in client.get(f"/entities/{E1}").json()
-    dup = air("urn:ngsi-ld:X:2", speed=[{"type": "Property", "value": 1},
-                                        {"type": "Property", "value": 2}])  # fmt: skip
+    dup = air(
+        "urn:ngsi-ld:X:2",
+        speed=[{"type": "Property", "value": 1}, {"type": "Property", "value": 2}],
+    )
     assert client.post("/entities", json=dup).status_code == 400
 
 
 def test_language_property_and_lang_parameter(client: httpx.Client) -> None:
-    create(client, air(street={"type": "LanguageProperty",
-                               "languageMap": {"zh": "深南大道", "en": "Shennan Boulevard"}}))  # fmt: skip
+    create(
+        client,
+        air(
+            street={
+                "type": "LanguageProperty",
+                "languageMap": {"zh": "深南大道", "en": "Shennan Boulevard"},
+            }
+        ),
+    )
     full = client.get(f"/entities/{E1}").json()["street"]
     assert full["languageMap"]["zh"] == "深南大道"
     zh = client.get(f"/entities/{E1}", params={"lang": "zh"}).json()["street"]
@@ -194,8 +239,13 @@ def test_language_property_and_lang_parameter(client: httpx.Client) -> None:
 
 
 def test_vocab_and_list_properties(client: httpx.Client) -> None:
-    create(client, air(category={"type": "VocabProperty", "vocab": "urban"},
-                       readings={"type": "ListProperty", "valueList": [1, 2, 3]}))  # fmt: skip
+    create(
+        client,
+        air(
+            category={"type": "VocabProperty", "vocab": "urban"},
+            readings={"type": "ListProperty", "valueList": [1, 2, 3]},
+        ),
+    )
     body = client.get(f"/entities/{E1}").json()
     assert body["category"] == {"type": "VocabProperty", "vocab": "urban"}
     assert body["readings"]["valueList"] == [1, 2, 3]
@@ -204,7 +254,10 @@ def test_vocab_and_list_properties(client: httpx.Client) -> None:
 def test_attrs_pick_and_omit_projection(client: httpx.Client) -> None:
     create(client, air())
     assert set(client.get(f"/entities/{E1}", params={"attrs": "pm25"}).json()) == {
-        "id", "type", "pm25"}  # fmt: skip
+        "id",
+        "type",
+        "pm25",
+    }
     assert set(client.get(f"/entities/{E1}", params={"pick": "id,name"}).json()) == {"id", "name"}
     omitted = client.get(f"/entities/{E1}", params={"omit": "location,type"}).json()
     assert "location" not in omitted and "type" not in omitted and "pm25" in omitted

@@ -16,12 +16,14 @@ def station(n: int, lon: float, lat: float, pm25: float, **extra: Any) -> dict[s
         "type": "AirQualityObserved",
         "pm25": {"type": "Property", "value": pm25},
         "status": {"type": "Property", "value": "ok" if pm25 < 75 else "alert"},
-        "dateObserved": {"type": "Property",
-                         "value": {"@type": "DateTime", "@value": f"2026-11-{n % 28 + 1:02d}T00:00:00Z"}},
+        "dateObserved": {
+            "type": "Property",
+            "value": {"@type": "DateTime", "@value": f"2026-11-{n % 28 + 1:02d}T00:00:00Z"},
+        },
         "address": {"type": "Property", "value": {"district": "福田", "street": f"深南大道{n}号"}},
         "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}},
         **extra,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -30,16 +32,33 @@ def city(client: httpx.Client) -> httpx.Client:
         station(1, 114.05, 22.54, 20.0),
         station(2, 114.06, 22.55, 80.0),
         station(3, 113.93, 22.54, 40.0),  # Nanshan, outside the Futian box
-        station(4, 114.051, 22.541, 55.5,
-                sensor={"type": "Property", "value": 1, "unitCode": "GQ",
-                        "observedAt": "2026-11-20T00:00:00Z"}),
-        {"id": "urn:ngsi-ld:ParkingSpot:1", "type": "ParkingSpot",
-         "status": {"type": "Property", "value": "free"},
-         "location": {"type": "GeoProperty", "value": {"type": "Point",
-                                                       "coordinates": [114.052, 22.542]}}},
-        {"id": "urn:ngsi-ld:Both:1", "type": ["ParkingSpot", "WasteContainer"],
-         "fillingLevel": {"type": "Property", "value": 0.9}},
-    ]  # fmt: skip
+        station(
+            4,
+            114.051,
+            22.541,
+            55.5,
+            sensor={
+                "type": "Property",
+                "value": 1,
+                "unitCode": "GQ",
+                "observedAt": "2026-11-20T00:00:00Z",
+            },
+        ),
+        {
+            "id": "urn:ngsi-ld:ParkingSpot:1",
+            "type": "ParkingSpot",
+            "status": {"type": "Property", "value": "free"},
+            "location": {
+                "type": "GeoProperty",
+                "value": {"type": "Point", "coordinates": [114.052, 22.542]},
+            },
+        },
+        {
+            "id": "urn:ngsi-ld:Both:1",
+            "type": ["ParkingSpot", "WasteContainer"],
+            "fillingLevel": {"type": "Property", "value": 0.9},
+        },
+    ]
     r = client.post("/entityOperations/create", json=entities)
     assert r.status_code == 201, r.text
     return client
@@ -72,8 +91,11 @@ def test_q_comparisons_ranges_lists_and_logic(city: httpx.Client) -> None:
     assert q(city, type=t, q='status=="alert"') == ["AirQualityObserved:002"]
     assert len(q(city, type=t, q='status!="alert"')) == 3
     assert q(city, type=t, q="pm25>50;pm25<60") == ["AirQualityObserved:004"]
-    assert q(city, type=t, q="pm25<25|pm25>75") == ["AirQualityObserved:001", "AirQualityObserved:002"]
-    assert q(city, type=t, q="(pm25<25|pm25>75);status==\"ok\"") == ["AirQualityObserved:001"]
+    assert q(city, type=t, q="pm25<25|pm25>75") == [
+        "AirQualityObserved:001",
+        "AirQualityObserved:002",
+    ]
+    assert q(city, type=t, q='(pm25<25|pm25>75);status=="ok"') == ["AirQualityObserved:001"]
 
 
 def test_q_regex_compound_subattribute_and_existence(city: httpx.Client) -> None:
@@ -92,20 +114,26 @@ def test_q_datetimes(city: httpx.Client) -> None:
     assert got == ["AirQualityObserved:003", "AirQualityObserved:004"]
 
 
-@pytest.mark.parametrize("bad", ["pm25>", "pm25==(1", "(pm25>1", "pm25~=[", "pm25==\"x", ";"])
+@pytest.mark.parametrize("bad", ["pm25>", "pm25==(1", "(pm25>1", "pm25~=[", 'pm25=="x', ";"])
 def test_invalid_q_is_bad_request(city: httpx.Client, bad: str) -> None:
     r = city.get("/entities", params={"type": "AirQualityObserved", "q": bad})
     assert r.status_code == 400, bad
-    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["content-type"].startswith("application/problem+json")
 
 
 def test_geo_near_within_intersects_disjoint(city: httpx.Client) -> None:
     t = "AirQualityObserved"
-    near = q(city, type=t, georel="near;maxDistance==500", geometry="Point",
-             coordinates="[114.05,22.54]")  # fmt: skip
+    near = q(
+        city, type=t, georel="near;maxDistance==500", geometry="Point", coordinates="[114.05,22.54]"
+    )
     assert near == ["AirQualityObserved:001", "AirQualityObserved:004"]
-    far = q(city, type=t, georel="near;minDistance==5000", geometry="Point",
-            coordinates="[114.05,22.54]")  # fmt: skip
+    far = q(
+        city,
+        type=t,
+        georel="near;minDistance==5000",
+        geometry="Point",
+        coordinates="[114.05,22.54]",
+    )
     assert far == ["AirQualityObserved:003"]
     poly = str(FUTIAN).replace(" ", "")
     within = q(city, type=t, georel="within", geometry="Polygon", coordinates=poly)
@@ -114,20 +142,33 @@ def test_geo_near_within_intersects_disjoint(city: httpx.Client) -> None:
     assert q(city, type=t, georel="disjoint", geometry="Polygon", coordinates=poly) == [
         "AirQualityObserved:003"
     ]
-    combined = q(city, type="AirQualityObserved,ParkingSpot", q="pm25>50|status==\"free\"",
-                 georel="near;maxDistance==400", geometry="Point", coordinates="[114.05,22.54]")
+    combined = q(
+        city,
+        type="AirQualityObserved,ParkingSpot",
+        q='pm25>50|status=="free"',
+        georel="near;maxDistance==400",
+        geometry="Point",
+        coordinates="[114.05,22.54]",
+    )
     assert combined == ["AirQualityObserved:004", "ParkingSpot:1"]
 
 
-@pytest.mark.parametrize("params", [
-    {"georel": "near", "geometry": "Point", "coordinates": "[114,22]"},
-    {"georel": "within", "geometry": "Polygon", "coordinates": "[[[114,22],[115,22],[114,22]]]"},
-    {"georel": "near;maxDistance==10", "geometry": "Point", "coordinates": "[914,22]"},
-    {"georel": "near;maxDistance==10", "geometry": "Circle", "coordinates": "[114,22]"},
-    {"georel": "touches", "geometry": "Point", "coordinates": "[114,22]"},
-    {"georel": "within", "geometry": "Polygon"},
-    {"georel": "near;maxDistance==10", "geometry": "Point", "coordinates": "not json"},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"georel": "near", "geometry": "Point", "coordinates": "[114,22]"},
+        {
+            "georel": "within",
+            "geometry": "Polygon",
+            "coordinates": "[[[114,22],[115,22],[114,22]]]",
+        },
+        {"georel": "near;maxDistance==10", "geometry": "Point", "coordinates": "[914,22]"},
+        {"georel": "near;maxDistance==10", "geometry": "Circle", "coordinates": "[114,22]"},
+        {"georel": "touches", "geometry": "Point", "coordinates": "[114,22]"},
+        {"georel": "within", "geometry": "Polygon"},
+        {"georel": "near;maxDistance==10", "geometry": "Point", "coordinates": "not json"},
+    ],
+)
 def test_invalid_geo_query_is_bad_request(city: httpx.Client, params: dict[str, str]) -> None:
     r = city.get("/entities", params={"type": "AirQualityObserved", **params})
     assert r.status_code == 400, r.text
@@ -160,21 +201,39 @@ def test_id_idpattern_and_attrs(city: httpx.Client) -> None:
 
 
 def test_geojson_feature_collection(city: httpx.Client) -> None:
-    r = city.get("/entities", params={"type": "AirQualityObserved"},
-                 headers={"Accept": "application/geo+json"})  # fmt: skip
+    r = city.get(
+        "/entities",
+        params={"type": "AirQualityObserved"},
+        headers={"Accept": "application/geo+json"},
+    )
     body = r.json()
     assert body["type"] == "FeatureCollection" and len(body["features"]) == 4
     assert all(f["geometry"]["type"] == "Point" for f in body["features"])
 
 
 def test_post_query_with_several_selectors(city: httpx.Client) -> None:
-    query = {"type": "Query", "entities": [{"type": "ParkingSpot", "idPattern": ".*Parking.*"},
-                                           {"id": "urn:ngsi-ld:AirQualityObserved:001",
-                                            "type": "AirQualityObserved"}]}  # fmt: skip
+    query = {
+        "type": "Query",
+        "entities": [
+            {"type": "ParkingSpot", "idPattern": ".*Parking.*"},
+            {"id": "urn:ngsi-ld:AirQualityObserved:001", "type": "AirQualityObserved"},
+        ],
+    }
     assert ids(city.post("/entityOperations/query", json=query)) == [
-        "AirQualityObserved:001", "ParkingSpot:1"]  # fmt: skip
-    geo = {"type": "Query", "entities": [{"type": "AirQualityObserved"}], "q": "pm25>30",
-           "geoQ": {"georel": "near;maxDistance==2000", "geometry": "Point",
-                    "coordinates": [114.05, 22.54]}}  # fmt: skip
+        "AirQualityObserved:001",
+        "ParkingSpot:1",
+    ]
+    geo = {
+        "type": "Query",
+        "entities": [{"type": "AirQualityObserved"}],
+        "q": "pm25>30",
+        "geoQ": {
+            "georel": "near;maxDistance==2000",
+            "geometry": "Point",
+            "coordinates": [114.05, 22.54],
+        },
+    }
     assert ids(city.post("/entityOperations/query", json=geo)) == [
-        "AirQualityObserved:002", "AirQualityObserved:004"]  # fmt: skip
+        "AirQualityObserved:002",
+        "AirQualityObserved:004",
+    ]

@@ -8,8 +8,11 @@ from cityhub.auth.keys import create_key
 from cityhub.hub import Hub
 from tests.conftest import Server
 
-ENTITY = {"id": "urn:ngsi-ld:Streetlight:1", "type": "Streetlight",
-          "powerState": {"type": "Property", "value": "on"}}  # fmt: skip
+ENTITY = {
+    "id": "urn:ngsi-ld:Streetlight:1",
+    "type": "Streetlight",
+    "powerState": {"type": "Property", "value": "on"},
+}
 
 
 def test_writes_need_a_key_once_keys_exist(hub: Hub) -> None:
@@ -26,13 +29,15 @@ def test_writes_need_a_key_once_keys_exist(hub: Hub) -> None:
             assert denied.status_code == 401 and denied.json()["type"].endswith("Unauthorized")
             wrong = http.post("/entities", json=second, headers={"X-Api-Key": "chk_wrong"})
             assert wrong.status_code == 401
-            public = http.post("/entities", json=second,
-                               headers={"Authorization": f"Bearer {reader}"})  # fmt: skip
+            public = http.post(
+                "/entities", json=second, headers={"Authorization": f"Bearer {reader}"}
+            )
             assert public.status_code == 403
             ok = http.post("/entities", json=second, headers={"Authorization": f"Bearer {secret}"})
             assert ok.status_code == 201
-            header_ok = http.delete("/entities/urn:ngsi-ld:Streetlight:2",
-                                    headers={"X-Api-Key": secret})  # fmt: skip
+            header_ok = http.delete(
+                "/entities/urn:ngsi-ld:Streetlight:2", headers={"X-Api-Key": secret}
+            )
             assert header_ok.status_code == 204
             assert http.get("/entities/urn:ngsi-ld:Streetlight:1").status_code == 200
     finally:

@@ -31,8 +31,9 @@ def test_every_command_has_help_and_is_in_the_readme(name: str, cmd: click.Comma
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cityhub.cli", *args],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "cityhub.cli", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help_runs() -> None:
@@ -49,8 +50,14 @@ def test_bad_database_url_is_one_line_and_nonzero() -> None:
 
 def test_missing_context_file_is_one_line(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
-    out = run("contexts", "add", "https://example.org/c.jsonld", str(tmp_path / "none.json"),
-              "--database", db)  # fmt: skip
+    out = run(
+        "contexts",
+        "add",
+        "https://example.org/c.jsonld",
+        str(tmp_path / "none.json"),
+        "--database",
+        db,
+    )
     assert out.returncode == 1 and out.stderr.startswith("error:")
     assert out.stderr.strip().count("\n") == 0
 

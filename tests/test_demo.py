@@ -19,11 +19,14 @@ def test_demo_loads_ten_districts_and_devices_inside_them(hub: Hub) -> None:
     districts, devices = load_demo_city(hub.entities, hub.contexts.core, devices=60)
     assert (districts, devices) == (10, 60)
     loaded = list(hub.store.iter_entities("", EntityFilter(any_types=(DISTRICT,))))
-    names = {e.attrs["https://uri.etsi.org/ngsi-ld/default-context/name"][0]["languageMap"]["zh"]
-             for e in loaded}  # fmt: skip
+    names = {
+        e.attrs["https://uri.etsi.org/ngsi-ld/default-context/name"][0]["languageMap"]["zh"]
+        for e in loaded
+    }
     assert {"福田区", "南山区", "大鹏区"} <= names and len(names) == 10
-    polygons = {e.id: shape(e.attrs["https://uri.etsi.org/ngsi-ld/location"][0]["value"])
-                for e in loaded}  # fmt: skip
+    polygons = {
+        e.id: shape(e.attrs["https://uri.etsi.org/ngsi-ld/location"][0]["value"]) for e in loaded
+    }
     core = hub.contexts.core
     for entity in hub.store.iter_entities("", EntityFilter()):
         if entity.types == [DISTRICT]:
@@ -45,8 +48,10 @@ def test_simulator_changes_readings(hub: Hub) -> None:
 
 def test_a_city_can_bring_its_own_boundaries(hub: Hub, tmp_path: Path) -> None:
     own = tmp_path / "town.geojson"
-    own.write_text('{"type":"FeatureCollection","features":[{"type":"Feature",'
-                   '"properties":{"name":"东城"},"geometry":{"type":"Polygon","coordinates":'
-                   '[[[116.4,39.9],[116.45,39.9],[116.45,39.95],[116.4,39.95],[116.4,39.9]]]}}]}',
-                   encoding="utf-8")  # fmt: skip
+    own.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature",'
+        '"properties":{"name":"东城"},"geometry":{"type":"Polygon","coordinates":'
+        "[[[116.4,39.9],[116.45,39.9],[116.45,39.95],[116.4,39.95],[116.4,39.9]]]}}]}",
+        encoding="utf-8",
+    )
     assert load_demo_city(hub.entities, hub.contexts.core, 5, "Beijing", own) == (1, 5)

@@ -25,31 +25,83 @@ def _cases(big: bytes) -> list[tuple[str, str, dict[str, object], int, str]]:
     e = "/ngsi-ld/v1/entities"
     good = '{"id":"urn:ngsi-ld:T:1","type":"T"}'
     return [
-        ("POST", e, {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
-         400, "InvalidRequest"),
-        ("POST", e, {"content": b"", "headers": {"Content-Type": "application/json"}},
-         400, "InvalidRequest"),
-        ("POST", e, {"content": big, "headers": {"Content-Type": "application/json"}},
-         400, "BadRequestData"),
-        ("POST", e, {"content": good.encode(), "headers": {"Content-Type": "text/xml"}},
-         415, "UnsupportedMediaType"),
+        (
+            "POST",
+            e,
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+            400,
+            "InvalidRequest",
+        ),
+        (
+            "POST",
+            e,
+            {"content": b"", "headers": {"Content-Type": "application/json"}},
+            400,
+            "InvalidRequest",
+        ),
+        (
+            "POST",
+            e,
+            {"content": big, "headers": {"Content-Type": "application/json"}},
+            400,
+            "BadRequestData",
+        ),
+        (
+            "POST",
+            e,
+            {"content": good.encode(), "headers": {"Content-Type": "text/xml"}},
+            415,
+            "UnsupportedMediaType",
+        ),
         ("POST", e, {"json": {"id": "no uri", "type": "T"}}, 400, "BadRequestData"),
         ("POST", e, {"json": {"id": "urn:x:1"}}, 400, "BadRequestData"),
-        ("POST", e, {"json": {"id": "urn:x:1", "type": "T", "a": {"type": "Nope", "value": 1}}},
-         400, "BadRequestData"),
-        ("POST", e, {"json": {"id": "urn:x:1", "type": "T", "location": {"type": "GeoProperty",
-         "value": {"type": "Point", "coordinates": [500, 1]}}}}, 400, "BadRequestData"),
+        (
+            "POST",
+            e,
+            {"json": {"id": "urn:x:1", "type": "T", "a": {"type": "Nope", "value": 1}}},
+            400,
+            "BadRequestData",
+        ),
+        (
+            "POST",
+            e,
+            {
+                "json": {
+                    "id": "urn:x:1",
+                    "type": "T",
+                    "location": {
+                        "type": "GeoProperty",
+                        "value": {"type": "Point", "coordinates": [500, 1]},
+                    },
+                }
+            },
+            400,
+            "BadRequestData",
+        ),
         ("GET", e + "?type=T&q=a>>1", {}, 400, "BadRequestData"),
         ("GET", e + "?type=T&limit=100000", {}, 403, "TooManyResults"),
-        ("GET", e + "/urn:x:missing", {"headers": {"NGSILD-Tenant": "ghost"}},
-         404, "NonexistentTenant"),
+        (
+            "GET",
+            e + "/urn:x:missing",
+            {"headers": {"NGSILD-Tenant": "ghost"}},
+            404,
+            "NonexistentTenant",
+        ),
         ("GET", e + "/urn:x:1", {"headers": {"Accept": "image/png"}}, 406, "NotAcceptable"),
         ("GET", "/ngsi-ld/v1/nowhere", {}, 404, "ResourceNotFound"),
         ("DELETE", e, {}, 405, "OperationNotSupported"),
-        ("GET", e + "?type=T", {"headers": {
-            "Link": '<http://ctx.invalid/c.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'}},
-         503, "LdContextNotAvailable"),
-    ]  # fmt: skip
+        (
+            "GET",
+            e + "?type=T",
+            {
+                "headers": {
+                    "Link": '<http://ctx.invalid/c.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+                }
+            },
+            503,
+            "LdContextNotAvailable",
+        ),
+    ]
 
 
 def test_http_error_paths_answer_problem_json(server: object) -> None:
@@ -59,7 +111,7 @@ def test_http_error_paths_answer_problem_json(server: object) -> None:
         for method, url, kwargs, status, kind in _cases(big):
             r = http.request(method, url, **kwargs)  # type: ignore[arg-type]
             assert r.status_code == status, (method, url, r.text)
-            assert r.headers["content-type"] == "application/problem+json", url
+            assert r.headers["content-type"].startswith("application/problem+json"), url
             body = r.json()
             assert set(body) == PROBLEM_KEYS and body["status"] == status
             assert body["type"].endswith(kind), (url, body)
@@ -68,7 +120,11 @@ def test_http_error_paths_answer_problem_json(server: object) -> None:
 
 def test_oversize_body_writes_nothing(server: object) -> None:
     base = server.base  # type: ignore[attr-defined]
-    big = {"id": "urn:ngsi-ld:T:big", "type": "T", "x": {"type": "Property", "value": "y" * 400_000}}
+    big = {
+        "id": "urn:ngsi-ld:T:big",
+        "type": "T",
+        "x": {"type": "Property", "value": "y" * 400_000},
+    }
     with httpx.Client(base_url=base + "/ngsi-ld/v1", timeout=20) as http:
         assert http.post("/entities", json=big).status_code == 400
         assert http.get("/entities/urn:ngsi-ld:T:big").status_code in (404,)

@@ -29,7 +29,7 @@ def local_store(tmp_path: Path) -> Iterator[Store]:
 class _ContextHandler(http.server.BaseHTTPRequestHandler):
     hits = 0
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).hits += 1
         body = b'{"@context": {"pm25": "https://smart.example/pm25", "sz": "https://sz.example/"}}'
         self.send_response(200)
@@ -64,8 +64,16 @@ def test_core_terms_expand_and_compact(local_store: Store) -> None:
 
 def test_user_terms_prefixes_and_protected_core(local_store: Store) -> None:
     resolver = ContextResolver(Settings(), local_store)
-    tm = resolver.resolve([{"schema": "https://schema.org/", "name": "schema:name",
-                            "location": "https://evil.example/loc"}, CORE])  # fmt: skip
+    tm = resolver.resolve(
+        [
+            {
+                "schema": "https://schema.org/",
+                "name": "schema:name",
+                "location": "https://evil.example/loc",
+            },
+            CORE,
+        ]
+    )
     assert tm.expand("name") == "https://schema.org/name"
     assert tm.compact("https://schema.org/name") == "name"
     assert tm.compact("https://schema.org/address") == "schema:address"
@@ -105,7 +113,8 @@ def test_fetch_timeout_gives_ld_context_not_available(local_store: Store) -> Non
 
 def test_preloaded_context_resolves_without_network(local_store: Store) -> None:
     url = "https://smartdatamodels.org/context.jsonld"
-    local_store.put_context(url, {"@context": {"fillingLevel": "https://sdm.example/fill"}},
-                            "Cached")  # fmt: skip
+    local_store.put_context(
+        url, {"@context": {"fillingLevel": "https://sdm.example/fill"}}, "Cached"
+    )
     tm = ContextResolver(Settings(context_fetch="deny"), local_store).resolve(url)
     assert tm.expand("fillingLevel") == "https://sdm.example/fill"

@@ -82,8 +82,14 @@ def test_delete_removes_entity_and_its_indexes(store: Store) -> None:
     with store.write("sz") as tx:
         assert tx.delete(["urn:ngsi-ld:Sensor:1", "urn:ngsi-ld:Sensor:9"]) == 1
     assert store.count_entities("sz", EntityFilter(any_types=(T_SENSOR,))) == 1
-    box = GeoFilter("within", {"type": "Polygon", "coordinates": [[[113, 22], [115, 22],
-                    [115, 23], [113, 23], [113, 22]]]}, LOC)  # fmt: skip
+    box = GeoFilter(
+        "within",
+        {
+            "type": "Polygon",
+            "coordinates": [[[113, 22], [115, 22], [115, 23], [113, 23], [113, 22]]],
+        },
+        LOC,
+    )
     assert [e.id for e in store.iter_entities("sz", EntityFilter(geo=box))] == [
         "urn:ngsi-ld:Sensor:2"
     ]
@@ -110,8 +116,12 @@ def test_type_summaries_count_entities_and_attributes(store: Store) -> None:
 
 
 def test_contexts_hosted_and_cached(store: Store) -> None:
-    local = store.put_context("", {"@context": {"温度": "https://example.org/temperature"}}, "Hosted")
-    assert store.get_hosted_context(local) == {"@context": {"温度": "https://example.org/temperature"}}
+    local = store.put_context(
+        "", {"@context": {"温度": "https://example.org/temperature"}}, "Hosted"
+    )
+    assert store.get_hosted_context(local) == {
+        "@context": {"温度": "https://example.org/temperature"}
+    }
     store.put_context("https://example.org/ctx.jsonld", {"@context": {"a": "urn:a"}}, "Cached")
     assert store.get_context("https://example.org/ctx.jsonld") == {"@context": {"a": "urn:a"}}
     assert {c.kind for c in store.list_contexts()} == {"Hosted", "Cached"}

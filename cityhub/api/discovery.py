@@ -191,7 +191,7 @@ async def get_context(request: Request) -> Response:
         body = await hub.run(hub.store.get_context, raw)
     if body is None:
         raise ResourceNotFound(f"no @context {raw} is held here")
-    return Response(orjson.dumps(body), media_type=http.JSON_LD)
+    return Response(orjson.dumps(body), media_type=http.JSON_LD + http.UTF8)
 
 
 async def delete_context(request: Request) -> Response:

@@ -26,19 +26,22 @@ JSON_LD = "application/ld+json"
 GEO_JSON = "application/geo+json"
 MERGE_PATCH = "application/merge-patch+json"
 PROBLEM = "application/problem+json"
+UTF8 = "; charset=utf-8"  # said explicitly: some clients guess GBK for CJK text otherwise
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 
 
 class ORJSONResponse(Response):
-    media_type = JSON
+    media_type = JSON + "; charset=utf-8"
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
 
 
 def problem_response(error: CityHubError) -> Response:
-    return Response(orjson.dumps(error.to_problem()), status_code=error.status, media_type=PROBLEM)
+    return Response(
+        orjson.dumps(error.to_problem()), status_code=error.status, media_type=PROBLEM + UTF8
+    )
 
 
 def hub_of(request: Request) -> Hub:
@@ -187,7 +190,7 @@ def json_ld_response(
     else:
         out_headers["Link"] = f'<{context}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
     return Response(
-        orjson.dumps(content), status_code=status, media_type=mtype, headers=out_headers
+        orjson.dumps(content), status_code=status, media_type=mtype + UTF8, headers=out_headers
     )
 
 

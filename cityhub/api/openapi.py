@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the API, built from small helpers (served at /openapi.json)."""
+"""The OpenAPI 3.0 description of the API, built from small helpers (served at /openapi.json)."""
 
 from __future__ import annotations
 
@@ -322,7 +322,7 @@ def build_openapi() -> dict[str, Any]:
         )
     }
     return {
-        "openapi": "3.1.0",
+        "openapi": "3.0.3",
         "info": {
             "title": "cityhub API",
             "version": __version__,

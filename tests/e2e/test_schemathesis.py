@@ -1,0 +1,25 @@
+"""Property-based run of the published OpenAPI against a real server: no 5xx, no schema breaks."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from tests.conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def api_schema(server: Server) -> schemathesis.schemas.BaseSchema:
+    return schemathesis.from_uri(server.base + "/openapi.json", base_url=server.base)
+
+
+schema = schemathesis.from_pytest_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_api_has_no_server_errors_and_keeps_its_schema(case: schemathesis.Case) -> None:
+    case.call_and_validate(timeout=20)
