@@ -48,7 +48,16 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(CityHubError("the server failed; the error has been logged"))
 
 
-def create_app(hub: Hub, background: list[BackgroundTask] | None = None) -> Starlette:
+def app_from_env() -> Starlette:
+    """App factory for multi-worker serving: each worker opens its own Hub from the environment."""
+    from cityhub.config import Settings
+
+    return create_app(Hub.open(Settings.from_env()), owns_hub=True)
+
+
+def create_app(
+    hub: Hub, background: list[BackgroundTask] | None = None, owns_hub: bool = False
+) -> Starlette:
     """The ASGI application for one Hub. Background tasks run for the app's lifetime."""
     spec = build_openapi()
 
@@ -74,6 +83,8 @@ def create_app(hub: Hub, background: list[BackgroundTask] | None = None) -> Star
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if owns_hub:
+                hub.close()
 
     routes = [
         Route("/", landing, methods=["GET"]),

@@ -62,14 +62,38 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--simulate/--no-simulate", default=False, help="Run the demo device simulator.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    help="Worker processes (PostgreSQL; SQLite serialises writes in one process).",
+)
 @one_line_errors
-def serve(database: str | None, host: str, port: int, simulate: bool) -> None:
+def serve(database: str | None, host: str, port: int, simulate: bool, workers: int) -> None:
     """Serve the API (/ngsi-ld/v1, /openapi.json) and the landing page."""
-    _serve(_settings(database), host, port, simulate)
+    _serve(_settings(database), host, port, simulate, workers)
 
 
-def _serve(settings: Settings, host: str, port: int, simulate: bool) -> None:
+def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: int = 1) -> None:
+    import os
+
     import uvicorn
+
+    if workers > 1:
+        from cityhub.store import open_store
+
+        open_store(settings.database_url).close()  # migrate once, before the workers start
+        os.environ["CITYHUB_DATABASE_URL"] = settings.database_url
+        uvicorn.run(
+            "cityhub.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return
 
     from cityhub.app import create_app
     from cityhub.demo.simulate import simulator

@@ -54,8 +54,8 @@ _DEPTH = {
 }
 
 
-def to_shape(geometry: Any) -> BaseGeometry:
-    """Validate a GeoJSON geometry object and return it as a shapely geometry."""
+def validate(geometry: Any) -> None:
+    """Check a GeoJSON geometry's structure and WGS-84 bounds without building a shape."""
     if not isinstance(geometry, dict):
         raise GeometryError("a geometry must be a GeoJSON object")
     gtype = geometry.get("type")
@@ -70,6 +70,12 @@ def to_shape(geometry: Any) -> BaseGeometry:
         for ring in polygon:
             if len(ring) < 4 or ring[0][:2] != ring[-1][:2]:
                 raise GeometryError("a polygon ring needs at least four positions and must close")
+
+
+def to_shape(geometry: Any) -> BaseGeometry:
+    """Validate a GeoJSON geometry object and return it as a shapely geometry."""
+    validate(geometry)
+    gtype = geometry["type"]
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, shapely.errors.ShapelyError) as exc:
@@ -85,8 +91,21 @@ def parse_query_geometry(gtype: str, coordinates: Any) -> dict[str, Any]:
 
 
 def bbox(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
-    minx, miny, maxx, maxy = to_shape(geometry).bounds
-    return float(minx), float(miny), float(maxx), float(maxy)
+    """(min lon, min lat, max lon, max lat) of a validated geometry."""
+    coords = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        return float(coords[0]), float(coords[1]), float(coords[0]), float(coords[1])
+    xs: list[float] = []
+    ys: list[float] = []
+    stack = [coords]
+    while stack:
+        item = stack.pop()
+        if item and isinstance(item[0], int | float):
+            xs.append(float(item[0]))
+            ys.append(float(item[1]))
+        else:
+            stack.extend(item)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def expand_bbox_metres(

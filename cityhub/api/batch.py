@@ -23,7 +23,7 @@ BASE = "/ngsi-ld/v1/entityOperations"
 
 async def _prelude(request: Request) -> tuple[Hub, str, Any, batch.ContextOf]:
     hub = http.hub_of(request)
-    await hub.run(hub.keys.check_write, http.headers_of(request))
+    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
     body = await http.read_body(request)
     link = http.link_context(request)
@@ -130,7 +130,7 @@ def _full_match(query: EntityQuery, entity: Any) -> bool:
 async def batch_query(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
-    await hub.run(hub.keys.check_read, http.headers_of(request), tenant)
+    hub.keys.check_read(http.headers_of(request), tenant)
     body = await http.read_body(request)
     if not isinstance(body, dict):
         raise BadRequestData("the body of a query must be a JSON object")

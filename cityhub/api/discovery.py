@@ -23,7 +23,7 @@ BASE = "/ngsi-ld/v1"
 async def _summaries(request: Request) -> tuple[list[TypeSummary], TermMap]:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
-    await hub.run(hub.keys.check_read, http.headers_of(request), tenant)
+    hub.keys.check_read(http.headers_of(request), tenant)
     tm = await http.termmap(request, http.link_context(request))
     return await hub.run(hub.entities.type_summaries, tenant), tm
 
@@ -137,7 +137,7 @@ def _public_base(request: Request) -> str:
 
 async def add_context(request: Request) -> Response:
     hub = http.hub_of(request)
-    await hub.run(hub.keys.check_write, http.headers_of(request))
+    hub.keys.check_write(http.headers_of(request))
     body = await http.read_body(request, context_rules=False)
     if not isinstance(body, dict) or set(body) != {"@context"}:
         raise BadRequestData("a hosted context must be a JSON object with only an @context member")
@@ -196,7 +196,7 @@ async def get_context(request: Request) -> Response:
 
 async def delete_context(request: Request) -> Response:
     hub = http.hub_of(request)
-    await hub.run(hub.keys.check_write, http.headers_of(request))
+    hub.keys.check_write(http.headers_of(request))
     raw = request.path_params["context_id"]
     if core_file_for(raw):
         raise BadRequestData("the core @context cannot be deleted")

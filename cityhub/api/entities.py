@@ -26,7 +26,7 @@ async def _write_prelude(
     request: Request, allowed: tuple[str, ...] = (http.JSON, http.JSON_LD)
 ) -> tuple[str, Any, TermMap]:
     hub = http.hub_of(request)
-    await hub.run(hub.keys.check_write, http.headers_of(request))
+    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
     body = await http.read_body(request, allowed)
     tm = await http.termmap(request, http.context_value(request, body))
@@ -36,7 +36,7 @@ async def _write_prelude(
 async def _read_prelude(request: Request) -> tuple[str, TermMap]:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
-    await hub.run(hub.keys.check_read, http.headers_of(request), tenant)
+    hub.keys.check_read(http.headers_of(request), tenant)
     return tenant, await http.termmap(request, http.link_context(request))
 
 
@@ -102,7 +102,7 @@ async def retrieve_entity(request: Request) -> Response:
 
 async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
-    await hub.run(hub.keys.check_write, http.headers_of(request))
+    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
     await hub.run(hub.entities.delete, tenant, request.path_params["entity_id"])
     return http.no_content()
@@ -166,7 +166,7 @@ async def replace_attr(request: Request) -> Response:
 
 async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
-    await hub.run(hub.keys.check_write, http.headers_of(request))
+    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
     tm = await http.termmap(request, http.link_context(request))
     params = request.query_params

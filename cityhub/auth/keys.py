@@ -44,6 +44,8 @@ class KeyChecker:
         self._store = store
         self._enabled_at = 0.0
         self._enabled = False
+        self._private: dict[str, tuple[float, bool]] = {}
+        self._known: dict[str, tuple[float, ApiKey | None]] = {}
 
     def enabled(self) -> bool:
         now = time.monotonic()
@@ -52,11 +54,26 @@ class KeyChecker:
             self._enabled_at = now
         return self._enabled
 
+    def _is_private(self, tenant: str) -> bool:
+        now = time.monotonic()
+        cached = self._private.get(tenant)
+        if cached is None or now - cached[0] > _CACHE_SECONDS:
+            cached = (now, self._store.tenant_is_private(tenant))
+            self._private[tenant] = cached
+        return cached[1]
+
     def identify(self, headers: dict[str, str]) -> ApiKey | None:
         secret = secret_from_headers(headers)
         if secret is None:
             return None
-        key = self._store.find_api_key(hash_secret(secret))
+        now = time.monotonic()
+        cached = self._known.get(secret)
+        if cached is None or now - cached[0] > _CACHE_SECONDS:
+            if len(self._known) > 10_000:
+                self._known.clear()
+            cached = (now, self._store.find_api_key(hash_secret(secret)))
+            self._known[secret] = cached
+        key = cached[1]
         if key is None:
             raise Unauthorized("the API key is not valid")
         return key
@@ -73,6 +90,6 @@ class KeyChecker:
 
     def check_read(self, headers: dict[str, str], tenant: str) -> ApiKey | None:
         key = self.identify(headers)
-        if key is None and tenant and self._store.tenant_is_private(tenant):
+        if key is None and tenant and self._is_private(tenant):
             raise Unauthorized(f"tenant '{tenant}' is private: reads need an API key")
         return key

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from cityhub.errors import BadRequestData
-from cityhub.geo import GEOMETRY_TYPES, GeometryError, to_shape
+from cityhub.geo import GEOMETRY_TYPES, GeometryError, validate
 from cityhub.jsonld import TermMap
 from cityhub.store.records import Entity, Instance
 from cityhub.timeutil import is_datetime, normalise_datetime
@@ -40,6 +40,15 @@ META_MEMBERS = {
     "lang",
     "instanceId",
     *ATTRIBUTE_TYPES.values(),
+}
+_PLAIN_PROPERTY = {
+    "type",
+    "value",
+    "unitCode",
+    "observedAt",
+    "datasetId",
+    "createdAt",
+    "modifiedAt",
 }
 SYSTEM_MEMBERS = {"createdAt", "modifiedAt", "deletedAt", "instanceId"}
 ENTITY_MEMBERS = {
@@ -177,6 +186,13 @@ def parse_instance(
     """One attribute instance (normalized or concise)."""
     if raw is None:
         raise BadRequestData(f"attribute '{name}' must not be null")
+    if type(raw) is dict and raw.get("type") == "Property" and raw.keys() <= _PLAIN_PROPERTY:
+        value = raw.get("value")
+        if value is not None and not isinstance(value, dict) and value != NULL:
+            plain: Instance = {"type": "Property", "value": value}
+            if len(raw) > 2:
+                _copy_metadata(name, raw, plain, tm)
+            return plain
     if _is_geometry(raw):
         raw = {"type": "GeoProperty", "value": raw}
     elif not isinstance(raw, dict):
@@ -214,7 +230,7 @@ def _parse_content(name: str, kind: str, content: Any, tm: TermMap) -> Any:
         raise BadRequestData(f"attribute '{name}' must not have a null {ATTRIBUTE_TYPES[kind]}")
     if kind == "GeoProperty":
         try:
-            to_shape(content)
+            validate(content)
         except GeometryError as exc:
             raise BadRequestData(f"attribute '{name}': {exc}") from exc
         return content

@@ -26,6 +26,7 @@ from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
 _CHUNK = 500
+_ANALYZE_EVERY = 20_000
 _COLUMNS = "pk, id, types, doc, created_at, modified_at"
 _QUERY_GEOM = "ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)"
 _SPATIAL = {
@@ -62,10 +63,10 @@ def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
     if geo.relation == "near":
         parts, params = [], []
         if geo.max_distance is not None:
-            parts.append(f"ST_DWithin(g.geom::geography, {_QUERY_GEOM}::geography, %s)")
+            parts.append(f"ST_DWithin(g.geog, {_QUERY_GEOM}::geography, %s)")
             params += [geometry, geo.max_distance]
         if geo.min_distance is not None:
-            parts.append(f"NOT ST_DWithin(g.geom::geography, {_QUERY_GEOM}::geography, %s)")
+            parts.append(f"NOT ST_DWithin(g.geog, {_QUERY_GEOM}::geography, %s)")
             params += [geometry, geo.min_distance]
         condition = " AND ".join(parts) or "TRUE"
     else:
@@ -82,6 +83,8 @@ class PostgresWriter:
         self._conn = conn
         self._tenant = tenant
         self._known: dict[str, tuple[int, str]] = {}
+        self._old_geo: dict[str, bytes] = {}
+        self.inserted = 0  # geometries as read, to skip unchanged
 
     def get_many(self, ids: list[str]) -> dict[str, Entity]:
         found: dict[str, Entity] = {}
@@ -93,13 +96,16 @@ class PostgresWriter:
             (self._tenant, ids),
         ).fetchall()
         for row in rows:
-            found[row[1]] = _row_to_entity(row)
+            entity = _row_to_entity(row)
+            found[row[1]] = entity
             self._known[row[1]] = (row[0], row[2])
+            self._old_geo[row[1]] = orjson.dumps(entity.geometries())
         return found
 
     def insert(self, entities: list[Entity]) -> None:
         if not entities:
             return
+        self.inserted += len(entities)
         pks = [
             r[0]
             for r in self._conn.execute(
@@ -165,8 +171,11 @@ class PostgresWriter:
             )
             if types != old_types:
                 retyped.append((pk, entity.types))
-            pks.append(pk)
-            geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in entity.geometries())
+            geoms = entity.geometries()
+            if orjson.dumps(geoms) != self._old_geo.get(entity.id):
+                pks.append(pk)
+                geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in geoms)
+                self._old_geo[entity.id] = orjson.dumps(geoms)
             self._known[entity.id] = (pk, types)
         with self._conn.cursor() as cur:
             cur.executemany(
@@ -181,8 +190,9 @@ class PostgresWriter:
                     "ON CONFLICT DO NOTHING",
                     [(self._tenant, t, pk) for t in types_list],
                 )
-            cur.execute("DELETE FROM entity_geo WHERE entity_pk = ANY(%s)", (pks,))
-            self._insert_geo(cur, geo_rows)
+            if pks:
+                cur.execute("DELETE FROM entity_geo WHERE entity_pk = ANY(%s)", (pks,))
+                self._insert_geo(cur, geo_rows)
 
     def delete(self, ids: list[str]) -> int:
         cur = self._conn.execute(
@@ -202,6 +212,8 @@ class PostgresStore:
         self._pool = ConnectionPool(
             url, min_size=min_size, max_size=max_size, configure=_configure, open=True
         )
+        self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
+        self._rows_since_analyze = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -234,10 +246,12 @@ class PostgresStore:
             return conn.execute(sql, params).fetchone()
 
     def tenant_exists(self, tenant: str) -> bool:
-        return (
-            tenant == ""
-            or self._one("SELECT 1 FROM tenants WHERE name = %s", (tenant,)) is not None
-        )
+        if tenant in self._tenants:
+            return True
+        found = self._one("SELECT 1 FROM tenants WHERE name = %s", (tenant,)) is not None
+        if found:
+            self._tenants.add(tenant)
+        return found
 
     def tenant_is_private(self, tenant: str) -> bool:
         row = self._one("SELECT private FROM tenants WHERE name = %s", (tenant,))
@@ -253,13 +267,22 @@ class PostgresStore:
     # -- entities -----------------------------------------------------------------------------
     @contextmanager
     def write(self, tenant: str) -> Iterator[PostgresWriter]:
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute(
-                "INSERT INTO tenants (name, private, created_at) VALUES (%s, FALSE, %s) "
-                "ON CONFLICT DO NOTHING",
-                (tenant, now_iso()),
-            )
-            yield PostgresWriter(conn, tenant)
+        with self._pool.connection() as conn:
+            with conn.transaction():
+                if tenant not in self._tenants:
+                    conn.execute(
+                        "INSERT INTO tenants (name, private, created_at) VALUES (%s, FALSE, %s) "
+                        "ON CONFLICT DO NOTHING",
+                        (tenant, now_iso()),
+                    )
+                writer = PostgresWriter(conn, tenant)
+                yield writer
+            self._tenants.add(tenant)
+            self._rows_since_analyze += writer.inserted
+            if self._rows_since_analyze >= _ANALYZE_EVERY:
+                # Fresh statistics after bulk loads keep the planner on the geo and type indexes.
+                self._rows_since_analyze = 0
+                conn.execute("ANALYZE entities, entity_types, entity_geo")
 
     def get_entity(self, tenant: str, entity_id: str) -> Entity | None:
         row = self._one(

@@ -73,6 +73,7 @@ class SQLiteWriter:
         self._conn = conn
         self._tenant = tenant
         self._known: dict[str, tuple[int, int, str]] = {}  # id -> (pk, geo_count, types)
+        self._old_geo: dict[str, bytes] = {}  # geometries as read, to skip unchanged
 
     def get_many(self, ids: list[str]) -> dict[str, Entity]:
         found: dict[str, Entity] = {}
@@ -84,8 +85,10 @@ class SQLiteWriter:
                 [self._tenant, *chunk],
             )
             for row in rows:
-                found[row[1]] = _row_to_entity(row)
+                entity = _row_to_entity(row)
+                found[row[1]] = entity
                 self._known[row[1]] = (row[0], row[6], row[2])
+                self._old_geo[row[1]] = orjson.dumps(entity.geometries()[:_GEO_SLOTS])
         return found
 
     def insert(self, entities: list[Entity]) -> None:
@@ -174,8 +177,10 @@ class SQLiteWriter:
                     "INSERT OR IGNORE INTO entity_types (tenant, type, entity_pk) VALUES (?,?,?)",
                     [(self._tenant, t, pk) for t in entity.types],
                 )
-            self._delete_geo(pk, old_geo)
-            geo_rows.extend(self._geo_rows(pk, geoms))
+            if orjson.dumps(geoms) != self._old_geo.get(entity.id):
+                self._delete_geo(pk, old_geo)
+                geo_rows.extend(self._geo_rows(pk, geoms))
+                self._old_geo[entity.id] = orjson.dumps(geoms)
             self._known[entity.id] = (pk, len(geoms), types)
         self._conn.executemany(
             "UPDATE entities SET types = ?, attr_index = ?, doc = ?, geo_count = ?, "
@@ -214,6 +219,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -263,9 +269,11 @@ class SQLiteStore:
 
     # -- tenants ------------------------------------------------------------------------------
     def tenant_exists(self, tenant: str) -> bool:
-        if tenant == "":
+        if tenant in self._tenants:
             return True
         row = self._reader().execute("SELECT 1 FROM tenants WHERE name = ?", (tenant,)).fetchone()
+        if row is not None:
+            self._tenants.add(tenant)
         return row is not None
 
     def tenant_is_private(self, tenant: str) -> bool:
@@ -291,12 +299,15 @@ class SQLiteStore:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(
-                    "INSERT OR IGNORE INTO tenants (name, private, created_at) VALUES (?, 0, ?)",
-                    (tenant, now_iso()),
-                )
+                if tenant not in self._tenants:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO tenants (name, private, created_at) "
+                        "VALUES (?, 0, ?)",
+                        (tenant, now_iso()),
+                    )
                 yield SQLiteWriter(conn, tenant)
                 conn.execute("COMMIT")
+                self._tenants.add(tenant)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -312,25 +323,36 @@ class SQLiteStore:
         return _row_to_entity(row) if row else None
 
     def _where(self, tenant: str, flt: EntityFilter) -> tuple[str, list[Any]]:
-        clauses: list[str] = ["tenant = ?"]
+        """WHERE clause whose first list drives the plan: ids, else the R*Tree, else types.
+
+        '+tenant' keeps the tenant test without letting the planner scan the tenant's index.
+        """
+        box = geo_prefilter_box(flt.geo) if flt.geo is not None else None
+        driven = flt.ids is None and (flt.any_types is not None or box is not None)
+        clauses: list[str] = ["+tenant = ?" if driven else "tenant = ?"]
         params: list[Any] = [tenant]
         if flt.ids is not None:
             clauses.append(f"id IN ({','.join('?' * len(flt.ids))})")
             params.extend(flt.ids)
+        if box is not None and flt.geo is not None:
+            clauses.append(
+                "pk IN (SELECT entity_pk FROM entity_geo WHERE minx <= ? AND maxx >= ? "
+                "AND miny <= ? AND maxy >= ? AND attr = ?)"
+            )
+            params.extend([box[2], box[0], box[3], box[1], flt.geo.attr])
         if flt.any_types is not None:
             marks = ",".join("?" * len(flt.any_types))
-            clauses.append(
-                f"pk IN (SELECT entity_pk FROM entity_types WHERE tenant = ? AND type IN ({marks}))"
-            )
-            params.extend([tenant, *flt.any_types])
-        if flt.geo is not None:
-            box = geo_prefilter_box(flt.geo)
-            if box is not None:
+            if flt.ids is None and box is None:
                 clauses.append(
-                    "pk IN (SELECT entity_pk FROM entity_geo WHERE minx <= ? AND maxx >= ? "
-                    "AND miny <= ? AND maxy >= ? AND attr = ?)"
+                    f"pk IN (SELECT entity_pk FROM entity_types WHERE tenant = ? "
+                    f"AND type IN ({marks}))"
                 )
-                params.extend([box[2], box[0], box[3], box[1], flt.geo.attr])
+            else:  # checked per candidate through the primary key
+                clauses.append(
+                    f"EXISTS (SELECT 1 FROM entity_types t WHERE t.tenant = ? AND t.type IN "
+                    f"({marks}) AND t.entity_pk = entities.pk)"
+                )
+            params.extend([tenant, *flt.any_types])
         return " AND ".join(clauses), params
 
     def iter_entities(

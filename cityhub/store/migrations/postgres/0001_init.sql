@@ -29,10 +29,11 @@ CREATE INDEX IF NOT EXISTS entity_types_by_entity ON entity_types (entity_pk);
 CREATE TABLE IF NOT EXISTS entity_geo (
     entity_pk BIGINT NOT NULL REFERENCES entities (pk) ON DELETE CASCADE,
     attr TEXT NOT NULL,
-    geom geometry(Geometry, 4326) NOT NULL
+    geom geometry(Geometry, 4326) NOT NULL,
+    geog geography GENERATED ALWAYS AS (geom::geography) STORED
 );
 CREATE INDEX IF NOT EXISTS entity_geo_gist ON entity_geo USING GIST (geom);
-CREATE INDEX IF NOT EXISTS entity_geo_geog_gist ON entity_geo USING GIST ((geom::geography));
+CREATE INDEX IF NOT EXISTS entity_geo_geog_gist ON entity_geo USING GIST (geog);
 CREATE INDEX IF NOT EXISTS entity_geo_by_entity ON entity_geo (entity_pk);
 
 CREATE TABLE IF NOT EXISTS contexts (
