@@ -10,9 +10,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityhub.api import batch, discovery, entities
 from cityhub.api.http import ORJSONResponse, problem_response
@@ -46,6 +48,30 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(CityHubError("the server failed; the error has been logged"))
+
+
+class EchoTenant:
+    """NGSI-LD: a response carries the NGSILD-Tenant header of its request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tenant = next((v for k, v in scope["headers"] if k == b"ngsild-tenant"), None)
+        if tenant is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_tenant(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"ngsild-tenant", tenant)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_tenant)
 
 
 def app_from_env() -> Starlette:
@@ -102,6 +128,7 @@ def create_app(
             Exception: _unexpected,
         },
         lifespan=lifespan,
+        middleware=[Middleware(EchoTenant)],
     )
     app.state.hub = hub
     return app

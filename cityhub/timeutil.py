@@ -33,8 +33,21 @@ def parse_datetime(text: str, default_zone: str = "UTC") -> datetime:
 
 
 def normalise_datetime(text: str) -> str:
-    """Any accepted date-time string, as stored: UTC with a trailing Z."""
-    return format_utc(parse_datetime(text))
+    """Any accepted date-time string, as stored: UTC with a trailing Z.
+
+    A value already in UTC is kept exactly as written (clients compare what they sent); others
+    are converted, keeping the precision they were given.
+    """
+    if text.endswith("Z"):
+        parse_datetime(text)
+        return text
+    moment = parse_datetime(text)
+    frac = re.search(r"\.(\d+)", text)
+    digits = min(len(frac.group(1)), 6) if frac else 0
+    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        base += "." + f"{moment.microsecond:06d}"[:digits]
+    return base + "Z"
 
 
 def is_datetime(text: object) -> bool:

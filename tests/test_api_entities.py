@@ -47,7 +47,7 @@ def test_create_then_retrieve_normalized(client: httpx.Client) -> None:
         "type": "Property",
         "value": 35.0,
         "unitCode": "GQ",
-        "observedAt": "2026-11-24T00:00:00.000000Z",
+        "observedAt": "2026-11-24T00:00:00Z",
     }
     assert body["name"]["value"] == "福田区监测站"
     assert body["refDistrict"] == {"type": "Relationship", "object": "urn:ngsi-ld:District:Futian"}
@@ -70,7 +70,7 @@ def test_keyvalues_concise_and_sysattrs(client: httpx.Client) -> None:
     assert concise["pm25"] == {
         "value": 35.0,
         "unitCode": "GQ",
-        "observedAt": "2026-11-24T00:00:00.000000Z",
+        "observedAt": "2026-11-24T00:00:00Z",
     }
     assert concise["refDistrict"] == {"object": "urn:ngsi-ld:District:Futian"}
     sys = client.get(f"/entities/{E1}", params={"options": "sysAttrs"}).json()
@@ -284,3 +284,8 @@ def test_geojson_representation(client: httpx.Client) -> None:
     assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
     assert feature["properties"]["name"]["value"] == "福田区监测站"
     assert client.get(f"/entities/{E1}", headers={"Accept": "text/csv"}).status_code == 406
+
+
+def test_responses_echo_the_tenant_header(client: httpx.Client, tenant: str) -> None:
+    create(client, air())
+    assert client.get(f"/entities/{E1}").headers["ngsild-tenant"] == tenant
