@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cityhub.api import batch, discovery, entities
+from cityhub.api import batch, discovery, entities, temporal
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
 from cityhub.errors import CityHubError, InvalidRequest, MethodNotAllowed, ResourceNotFound
@@ -119,6 +119,7 @@ def create_app(
         *entities.routes,
         *batch.routes,
         *discovery.routes,
+        *temporal.routes,
     ]
     app = Starlette(
         routes=routes,

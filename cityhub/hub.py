@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cityhub.auth.keys import KeyChecker
 from cityhub.broker.service import EntityService
+from cityhub.broker.temporal_service import TemporalService
 from cityhub.config import Settings
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
@@ -22,6 +23,7 @@ class Hub:
         self.store = store
         self.contexts = ContextResolver(settings, store)
         self.entities = EntityService(store)
+        self.temporal = TemporalService(self.entities)
         self.keys = KeyChecker(store)
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.

@@ -65,7 +65,7 @@ def batch_create(
 ) -> BatchResult:
     now, result = now_iso(), BatchResult()
     parsed = _parse_all(_check_list(body), context_of, now, result)
-    with service.store.write(tenant) as tx:
+    with service.write(tenant) as tx:
         existing = tx.get_many([e.id for e, _, _ in parsed])
         new = []
         for entity, _, _ in parsed:
@@ -84,7 +84,7 @@ def batch_upsert(
     """Create missing entities; replace existing ones (or, with update_only, append to them)."""
     now, result = now_iso(), BatchResult()
     parsed = _parse_all(_check_list(body), context_of, now, result)
-    with service.store.write(tenant) as tx:
+    with service.write(tenant) as tx:
         existing = tx.get_many([e.id for e, _, _ in parsed])
         new, changed = [], []
         for entity, _, _ in parsed:
@@ -139,7 +139,7 @@ def _batch_modify(
             items.append((item["id"], patch, types))
         except CityHubError as err:
             result.errors.append((str(raw_id), err))
-    with service.store.write(tenant) as tx:
+    with service.write(tenant) as tx:
         existing = tx.get_many([i for i, _, _ in items])
         changed = []
         for entity_id, patch, types in items:
@@ -170,7 +170,7 @@ def batch_delete(service: EntityService, tenant: str, body: Any) -> BatchResult:
         for entity_id in ids:
             result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
         return result
-    with service.store.write(tenant) as tx:
+    with service.write(tenant) as tx:
         existing = tx.get_many(ids)
         for entity_id in ids:
             if entity_id in existing:

@@ -5,10 +5,13 @@ Every change reads the entity and writes it back inside one store transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from cityhub.broker import attrs as rules
+from cityhub.broker.changes import Change, ChangeListener, RecordingWriter
 from cityhub.broker.normalize import (
     ATTRIBUTE_TYPES,
     check_uri,
@@ -38,6 +41,21 @@ class UpdateResult:
 class EntityService:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.listeners: list[ChangeListener] = []  # run inside the write transaction
+        self.after_commit: list[Callable[[str, list[Change]], None]] = []
+
+    @contextmanager
+    def write(self, tenant: str) -> Iterator[RecordingWriter]:
+        """A store transaction that records history and tells listeners what changed."""
+        with self.store.write(tenant) as tx:
+            recorder = RecordingWriter(tx)
+            yield recorder
+            if recorder.changes:
+                for listener in self.listeners:
+                    listener(tenant, recorder.changes, tx)
+        if recorder.changes:
+            for hook in self.after_commit:
+                hook(tenant, recorder.changes)
 
     # -- reads --------------------------------------------------------------------------------
     def check_tenant(self, tenant: str) -> None:
@@ -83,7 +101,7 @@ class EntityService:
         now = now_iso()
         entity.created_at = entity.modified_at = now
         rules.stamp_entity(entity, now)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             if tx.get_many([entity.id]):
                 raise AlreadyExists(f"entity {entity.id} already exists")
             tx.insert([entity])
@@ -91,7 +109,7 @@ class EntityService:
     def delete(self, tenant: str, entity_id: str) -> None:
         check_uri(entity_id, "entity id")
         self.check_tenant(tenant)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             if tx.delete([entity_id]) == 0:
                 raise ResourceNotFound(f"entity {entity_id} was not found")
 
@@ -107,7 +125,7 @@ class EntityService:
             raise BadRequestData("the id in the body differs from the id in the path")
         self.check_tenant(tenant)
         now = now_iso()
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             old = self._load(tx, entity_id)
             new.id, new.created_at, new.modified_at = entity_id, old.created_at, now
             rules.stamp_entity(new, now)
@@ -120,7 +138,7 @@ class EntityService:
         patch = parse_attributes(body, tm, now, allow_null=True)
         types = parse_types(body["type"], tm) if "type" in body else []
         self.check_tenant(tenant)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             entity = self._load(tx, entity_id)
             self.apply_merge(entity, patch, types, now)
             tx.update([entity])
@@ -143,7 +161,7 @@ class EntityService:
         fragment = parse_attributes(body, tm, now)
         types = parse_types(body["type"], tm) if "type" in body else []
         self.check_tenant(tenant)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             entity = self._load(tx, entity_id)
             result = self.apply_append(entity, fragment, now, no_overwrite)
             for t in types:
@@ -173,7 +191,7 @@ class EntityService:
         fragment = parse_attributes(body, tm, now)
         self.check_tenant(tenant)
         result = UpdateResult()
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             entity = self._load(tx, entity_id)
             for name, instances in fragment.items():
                 if not rules.has_all_instances(entity, name, instances):
@@ -193,7 +211,7 @@ class EntityService:
         now = now_iso()
         name = tm.expand(attr)
         self.check_tenant(tenant)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             entity = self._load(tx, entity_id)
             current = entity.attrs.get(name, [])
             idx = rules.find_instance(current, body.get("datasetId"))
@@ -219,7 +237,7 @@ class EntityService:
         name = tm.expand(attr)
         instances = parse_attribute(attr, body, tm, now)
         self.check_tenant(tenant)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             entity = self._load(tx, entity_id)
             if not rules.has_all_instances(entity, name, instances):
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
@@ -239,7 +257,7 @@ class EntityService:
         if dataset_id is not None:
             check_uri(dataset_id, "datasetId")
         self.check_tenant(tenant)
-        with self.store.write(tenant) as tx:
+        with self.write(tenant) as tx:
             entity = self._load(tx, entity_id)
             if not rules.delete_attribute(entity, tm.expand(attr), dataset_id, delete_all):
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")

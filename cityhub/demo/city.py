@@ -77,7 +77,7 @@ def district_entities(collection: dict[str, Any], city: str) -> list[dict[str, A
             names["en"] = SHENZHEN_EN[name] + " District"
         out.append(
             {
-                "id": f"urn:ngsi-ld:District:{city}:{name}",
+                "id": f"urn:ngsi-ld:District:{city}:{SHENZHEN_EN.get(name, name)}",
                 "type": "District",
                 "name": {"type": "LanguageProperty", "languageMap": names},
                 "districtCode": {"type": "Property", "value": name},

@@ -12,8 +12,11 @@ from typing import Any, Protocol
 
 from cityhub.store.records import (
     ApiKey,
+    Bucket,
     Entity,
     EntityFilter,
+    HistoryQuery,
+    HistoryRow,
     StoredContext,
     TypeSummary,
 )
@@ -29,6 +32,19 @@ class EntityWriter(Protocol):
     def update(self, entities: list[Entity]) -> None: ...
 
     def delete(self, ids: list[str]) -> int: ...
+
+    def append_history(self, rows: list[HistoryRow]) -> None: ...
+
+    def delete_history(
+        self,
+        entity_id: str,
+        attr: str | None = None,
+        dataset_id: str | None = None,
+        all_datasets: bool = True,
+        instance_id: str | None = None,
+    ) -> int: ...
+
+    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool: ...
 
 
 class Store(Protocol):
@@ -59,6 +75,13 @@ class Store(Protocol):
     def count_entities(self, tenant: str, flt: EntityFilter) -> int: ...
 
     def type_summaries(self, tenant: str) -> list[TypeSummary]: ...
+
+    # temporal history
+    def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]: ...
+
+    def aggregate_history(
+        self, tenant: str, query: HistoryQuery, start_us: int, period_us: int
+    ) -> list[Bucket]: ...
 
     # JSON-LD contexts (hosted, cached, preloaded)
     def get_context(self, url: str) -> dict[str, Any] | None: ...

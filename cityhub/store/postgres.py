@@ -13,12 +13,16 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
+from cityhub.store import history_sql, history_writes
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
+    Bucket,
     Entity,
     EntityFilter,
     GeoFilter,
+    HistoryQuery,
+    HistoryRow,
     StoredContext,
     TypeSummary,
 )
@@ -202,6 +206,31 @@ class PostgresWriter:
             self._known.pop(entity_id, None)
         return cur.rowcount
 
+    def append_history(self, rows: list[HistoryRow]) -> None:
+        if rows:
+            with self._conn.cursor() as cur:
+                cur.executemany(
+                    history_sql.insert_sql("%s"),
+                    [history_sql.history_params(self._tenant, r, Jsonb(r.instance)) for r in rows],
+                )
+
+    def delete_history(
+        self,
+        entity_id: str,
+        attr: str | None = None,
+        dataset_id: str | None = None,
+        all_datasets: bool = True,
+        instance_id: str | None = None,
+    ) -> int:
+        sql, params = history_writes.delete_sql(
+            self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, "%s"
+        )
+        return self._conn.execute(sql, params).rowcount
+
+    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
+        params = history_writes.replace_params(self._tenant, instance_id, row, Jsonb(row.instance))
+        return self._conn.execute(history_writes.replace_sql("%s"), params).rowcount > 0
+
 
 class PostgresStore:
     dialect = "postgres"
@@ -344,6 +373,25 @@ class PostgresStore:
                 "SELECT types, attr_index FROM entities WHERE tenant = %s", (tenant,)
             ).fetchall()
         return summarise_types(rows)
+
+    # -- temporal history -----------------------------------------------------------------------
+    def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]:
+        if not query.entity_ids:
+            return
+        sql, params = history_sql.select_sql(tenant, query, "%s")
+        with self._pool.connection() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        for row in rows:
+            yield history_sql.row_to_history(row, row[8])
+
+    def aggregate_history(
+        self, tenant: str, query: HistoryQuery, start_us: int, period_us: int
+    ) -> list[Bucket]:
+        if not query.entity_ids:
+            return []
+        sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "%s")
+        with self._pool.connection() as conn:
+            return [history_sql.row_to_bucket(r) for r in conn.execute(sql, params)]
 
     # -- contexts -----------------------------------------------------------------------------
     def get_context(self, url: str) -> dict[str, Any] | None:

@@ -92,3 +92,44 @@ class ApiKey:
     department: str
     role: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One attribute instance as it was at one change (temporal representation)."""
+
+    entity_id: str
+    attr: str
+    instance_id: str
+    dataset_id: str | None
+    observed_us: int  # observedAt, or the modification time when the instance has none
+    modified_us: int
+    value_num: float | None
+    value_key: str | None  # the value as canonical JSON, for distinctCount
+    instance: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    entity_ids: tuple[str, ...]
+    attrs: tuple[str, ...] | None = None
+    time_column: str = "observed_us"  # or "modified_us"
+    start_us: int | None = None  # inclusive
+    end_us: int | None = None  # exclusive
+    last_n: int | None = None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Aggregates of one attribute of one entity over one period."""
+
+    entity_id: str
+    attr: str
+    index: int  # period number from the start time
+    count: int
+    distinct: int
+    total: float | None
+    mean: float | None
+    low: float | None
+    high: float | None
+    sumsq: float | None

@@ -14,12 +14,16 @@ import orjson
 
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
+from cityhub.store import history_sql, history_writes
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
+    Bucket,
     Entity,
     EntityFilter,
     GeoFilter,
+    HistoryQuery,
+    HistoryRow,
     StoredContext,
     TypeSummary,
 )
@@ -205,6 +209,35 @@ class SQLiteWriter:
             deleted += 1
         return deleted
 
+    def append_history(self, rows: list[HistoryRow]) -> None:
+        if rows:
+            self._conn.executemany(
+                history_sql.insert_sql("?"),
+                [
+                    history_sql.history_params(self._tenant, r, orjson.dumps(r.instance))
+                    for r in rows
+                ],
+            )
+
+    def delete_history(
+        self,
+        entity_id: str,
+        attr: str | None = None,
+        dataset_id: str | None = None,
+        all_datasets: bool = True,
+        instance_id: str | None = None,
+    ) -> int:
+        sql, params = history_writes.delete_sql(
+            self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, "?"
+        )
+        return self._conn.execute(sql, params).rowcount
+
+    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
+        params = history_writes.replace_params(
+            self._tenant, instance_id, row, orjson.dumps(row.instance)
+        )
+        return self._conn.execute(history_writes.replace_sql("?"), params).rowcount > 0
+
 
 class SQLiteStore:
     dialect = "sqlite"
@@ -389,6 +422,22 @@ class SQLiteStore:
             "SELECT types, attr_index FROM entities WHERE tenant = ?", (tenant,)
         )
         return summarise_types(rows)
+
+    # -- temporal history -----------------------------------------------------------------------
+    def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]:
+        if not query.entity_ids:
+            return
+        sql, params = history_sql.select_sql(tenant, query, "?")
+        for row in self._reader().execute(sql, params):
+            yield history_sql.row_to_history(row, orjson.loads(row[8]))
+
+    def aggregate_history(
+        self, tenant: str, query: HistoryQuery, start_us: int, period_us: int
+    ) -> list[Bucket]:
+        if not query.entity_ids:
+            return []
+        sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "?")
+        return [history_sql.row_to_bucket(r) for r in self._reader().execute(sql, params)]
 
     # -- contexts -----------------------------------------------------------------------------
     def get_context(self, url: str) -> dict[str, Any] | None:

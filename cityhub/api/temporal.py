@@ -1,0 +1,195 @@
+"""/ngsi-ld/v1/temporal: entity history (normalized, temporalValues, aggregatedValues)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cityhub.api import http
+from cityhub.api.batch import _query_from_body
+from cityhub.api.params import flag, options_of, paging, render_options
+from cityhub.broker import temporal
+from cityhub.broker.query import build_query, has_selector
+from cityhub.broker.temporal_service import TemporalResult
+from cityhub.errors import BadRequestData
+from cityhub.jsonld import TermMap
+
+BASE = "/ngsi-ld/v1/temporal"
+
+
+def _render(result: TemporalResult, tm: TermMap, params: Any, tp: temporal.TemporalParams) -> Any:
+    opts = render_options(params, tm)
+    if tp.fmt == "aggregatedValues":
+        kinds = {a: str(i[0].get("type", "Property")) for a, i in result.entity.attrs.items() if i}
+        return temporal.render_aggregates(
+            result.entity, result.buckets, kinds, tm, tp, result.start_us, result.period_us
+        )
+    return temporal.render_temporal(result.entity, result.rows, tm, opts, tp)
+
+
+async def _read_prelude(request: Request) -> tuple[str, TermMap]:
+    hub = http.hub_of(request)
+    tenant = http.tenant_of(request)
+    hub.keys.check_read(http.headers_of(request), tenant)
+    return tenant, await http.termmap(request, http.link_context(request))
+
+
+async def retrieve(request: Request) -> Response:
+    tenant, tm = await _read_prelude(request)
+    params = request.query_params
+    mtype = http.accepted(request)
+    tp = temporal.parse_temporal(params, options_of(params))
+    attrs = render_options(params, tm).attrs
+    hub = http.hub_of(request)
+    result = await hub.run(
+        hub.temporal.retrieve, tenant, request.path_params["entity_id"], attrs, tp
+    )
+    return http.json_ld_response(request, _render(result, tm, params, tp), mtype)
+
+
+async def query(request: Request) -> Response:
+    tenant, tm = await _read_prelude(request)
+    params = request.query_params
+    mtype = http.accepted(request)
+    if not has_selector(params):
+        raise BadRequestData("a temporal query needs at least one of id, type, attrs, q, georel")
+    hub = http.hub_of(request)
+    limit, offset, count = paging(params, hub.settings)
+    tp = temporal.parse_temporal(params, options_of(params))
+    attrs = render_options(params, tm).attrs
+    q = build_query(params, tm, hub.store.exact_geo)
+    results, total = await hub.run(hub.temporal.query, tenant, q, limit, offset, count, attrs, tp)
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    content = [_render(r, tm, params, tp) for r in results]
+    return http.json_ld_response(request, content, mtype, headers=headers)
+
+
+async def query_post(request: Request) -> Response:
+    hub = http.hub_of(request)
+    tenant = http.tenant_of(request)
+    hub.keys.check_read(http.headers_of(request), tenant)
+    body = await http.read_body(request)
+    if not isinstance(body, dict):
+        raise BadRequestData("the body of a query must be a JSON object")
+    tm = await http.termmap(request, http.context_value(request, body))
+    mtype = http.accepted(request)
+    params = request.query_params
+    limit, offset, count = paging(params, hub.settings)
+    temporal_q = body.get("temporalQ") or {}
+    if not isinstance(temporal_q, dict):
+        raise BadRequestData("temporalQ must be an object")
+    merged = {
+        **temporal_q,
+        **{k: v for k, v in params.items() if k in ("lastN", "aggrMethods", "aggrPeriodDuration")},
+    }
+    tp = temporal.parse_temporal(merged, options_of(params))
+    attrs_raw = body.get("attrs")
+    attrs = frozenset(tm.expand(a) for a in attrs_raw) if isinstance(attrs_raw, list) else None
+    q = _query_from_body(
+        {k: v for k, v in body.items() if k != "temporalQ"}, tm, hub.store.exact_geo
+    )
+    results, total = await hub.run(hub.temporal.query, tenant, q, limit, offset, count, attrs, tp)
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    content = [_render(r, tm, params, tp) for r in results]
+    return http.json_ld_response(request, content, mtype, headers=headers)
+
+
+async def _write_prelude(request: Request) -> tuple[str, Any, TermMap]:
+    hub = http.hub_of(request)
+    hub.keys.check_write(http.headers_of(request))
+    tenant = http.tenant_of(request)
+    body = await http.read_body(request)
+    return tenant, body, await http.termmap(request, http.context_value(request, body))
+
+
+async def create(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    hub = http.hub_of(request)
+    created = await hub.run(hub.temporal.add, tenant, body, tm)
+    if created:
+        return Response(status_code=201, headers={"Location": f"{BASE}/entities/{body['id']}"})
+    return http.no_content()
+
+
+async def append(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    hub = http.hub_of(request)
+    await hub.run(hub.temporal.append_attrs, tenant, request.path_params["entity_id"], body, tm)
+    return http.no_content()
+
+
+async def delete_entity(request: Request) -> Response:
+    hub = http.hub_of(request)
+    hub.keys.check_write(http.headers_of(request))
+    tenant = http.tenant_of(request)
+    await hub.run(hub.temporal.delete_entity, tenant, request.path_params["entity_id"])
+    return http.no_content()
+
+
+async def delete_attr(request: Request) -> Response:
+    hub = http.hub_of(request)
+    hub.keys.check_write(http.headers_of(request))
+    tenant = http.tenant_of(request)
+    tm = await http.termmap(request, http.link_context(request))
+    p = request.path_params
+    await hub.run(
+        hub.temporal.delete_attr,
+        tenant,
+        p["entity_id"],
+        tm.expand(p["attr"]),
+        request.query_params.get("datasetId"),
+        flag(request.query_params, "deleteAll"),
+    )
+    return http.no_content()
+
+
+async def modify_instance(request: Request) -> Response:
+    tenant, body, tm = await _write_prelude(request)
+    hub = http.hub_of(request)
+    p = request.path_params
+    await hub.run(
+        hub.temporal.modify_instance,
+        tenant,
+        p["entity_id"],
+        tm.expand(p["attr"]),
+        p["instance_id"],
+        body,
+        tm,
+    )
+    return http.no_content()
+
+
+async def delete_instance(request: Request) -> Response:
+    hub = http.hub_of(request)
+    hub.keys.check_write(http.headers_of(request))
+    tenant = http.tenant_of(request)
+    tm = await http.termmap(request, http.link_context(request))
+    p = request.path_params
+    await hub.run(
+        hub.temporal.delete_instance, tenant, p["entity_id"], tm.expand(p["attr"]), p["instance_id"]
+    )
+    return http.no_content()
+
+
+routes = [
+    Route(BASE + "/entities", query, methods=["GET"]),
+    Route(BASE + "/entities", create, methods=["POST"]),
+    Route(BASE + "/entities/{entity_id}", retrieve, methods=["GET"]),
+    Route(BASE + "/entities/{entity_id}", delete_entity, methods=["DELETE"]),
+    Route(BASE + "/entities/{entity_id}/attrs", append, methods=["POST"]),
+    Route(BASE + "/entities/{entity_id}/attrs/{attr}", delete_attr, methods=["DELETE"]),
+    Route(
+        BASE + "/entities/{entity_id}/attrs/{attr}/{instance_id}",
+        modify_instance,
+        methods=["PATCH"],
+    ),
+    Route(
+        BASE + "/entities/{entity_id}/attrs/{attr}/{instance_id}",
+        delete_instance,
+        methods=["DELETE"],
+    ),
+    Route(BASE + "/entityOperations/query", query_post, methods=["POST"]),
+]

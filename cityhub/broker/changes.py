@@ -1,0 +1,109 @@
+"""Every write goes through a RecordingWriter: it keeps each changed attribute instance as
+history and collects the changes, which listeners (subscriptions) see inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from cityhub.broker.normalize import ATTRIBUTE_TYPES
+from cityhub.store.base import EntityWriter
+from cityhub.store.records import Entity, HistoryRow, Instance
+from cityhub.timeutil import parse_datetime
+
+
+@dataclass
+class Change:
+    entity: Entity  # the entity after the change
+    attrs: list[str] = field(default_factory=list)  # expanded names whose instances changed
+    created: bool = False
+
+
+ChangeListener = Callable[[str, list[Change], EntityWriter], None]
+
+
+def to_us(text: str) -> int:
+    moment = parse_datetime(text)
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def instance_value(inst: Instance) -> Any:
+    return inst.get(ATTRIBUTE_TYPES.get(str(inst.get("type")), "value"))
+
+
+def history_row(entity_id: str, attr: str, inst: Instance) -> HistoryRow:
+    modified = to_us(inst["modifiedAt"])
+    observed = to_us(inst["observedAt"]) if "observedAt" in inst else modified
+    value = instance_value(inst)
+    number = (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    )
+    return HistoryRow(
+        entity_id=entity_id,
+        attr=attr,
+        instance_id=f"urn:ngsi-ld:Instance:{uuid.uuid4()}",
+        dataset_id=inst.get("datasetId"),
+        observed_us=observed,
+        modified_us=modified,
+        value_num=number,
+        value_key=orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode(),
+        instance=inst,
+    )
+
+
+class RecordingWriter:
+    """An EntityWriter that records history rows and changes for what it inserts or updates."""
+
+    def __init__(self, inner: EntityWriter) -> None:
+        self.inner = inner
+        self.changes: list[Change] = []
+
+    def get_many(self, ids: list[str]) -> dict[str, Entity]:
+        return self.inner.get_many(ids)
+
+    def insert(self, entities: list[Entity]) -> None:
+        self.inner.insert(entities)
+        self._record(entities, created=True)
+
+    def update(self, entities: list[Entity]) -> None:
+        self.inner.update(entities)
+        self._record(entities, created=False)
+
+    def delete(self, ids: list[str]) -> int:
+        return self.inner.delete(ids)
+
+    def append_history(self, rows: list[HistoryRow]) -> None:
+        self.inner.append_history(rows)
+
+    def delete_history(
+        self,
+        entity_id: str,
+        attr: str | None = None,
+        dataset_id: str | None = None,
+        all_datasets: bool = True,
+        instance_id: str | None = None,
+    ) -> int:
+        return self.inner.delete_history(entity_id, attr, dataset_id, all_datasets, instance_id)
+
+    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
+        return self.inner.replace_history_instance(instance_id, row)
+
+    def _record(self, entities: list[Entity], created: bool) -> None:
+        rows: list[HistoryRow] = []
+        for entity in entities:
+            change = Change(entity, created=created)
+            for name, instances in entity.attrs.items():
+                touched = False
+                for inst in instances:
+                    if inst.get("modifiedAt") == entity.modified_at:
+                        rows.append(history_row(entity.id, name, inst))
+                        touched = True
+                if touched:
+                    change.attrs.append(name)
+            self.changes.append(change)
+        self.inner.append_history(rows)

@@ -1,0 +1,156 @@
+"""Temporal operations: read history of matching entities, add or change past instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cityhub.broker import temporal
+from cityhub.broker.normalize import check_uri, parse_types
+from cityhub.broker.query import EntityQuery
+from cityhub.broker.service import EntityService
+from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.jsonld import TermMap
+from cityhub.store.records import Bucket, Entity, HistoryRow
+from cityhub.timeutil import now_iso
+
+_WHOLE = 1 << 62  # one period covering any interval
+
+
+@dataclass
+class TemporalResult:
+    entity: Entity
+    rows: list[HistoryRow]
+    buckets: list[Bucket]
+    start_us: int
+    period_us: int
+
+
+class TemporalService:
+    def __init__(self, entities: EntityService) -> None:
+        self.entities = entities
+        self.store = entities.store
+
+    def _read(
+        self,
+        tenant: str,
+        found: list[Entity],
+        attrs: frozenset[str] | None,
+        tp: temporal.TemporalParams,
+    ) -> list[TemporalResult]:
+        ids = [e.id for e in found]
+        hq = temporal.history_query(ids, attrs, tp)
+        if tp.fmt == "aggregatedValues":
+            start = tp.start_us or 0
+            period = tp.period_us or ((tp.end_us - start) if tp.end_us else _WHOLE)
+            buckets = self.store.aggregate_history(tenant, hq, start, period) if ids else []
+            return [TemporalResult(e, [], buckets, start, period) for e in found]
+        by_entity: dict[str, list[HistoryRow]] = {i: [] for i in ids}
+        for row in self.store.iter_history(tenant, hq):
+            by_entity[row.entity_id].append(row)
+        return [TemporalResult(e, by_entity[e.id], [], 0, 0) for e in found]
+
+    def retrieve(
+        self,
+        tenant: str,
+        entity_id: str,
+        attrs: frozenset[str] | None,
+        tp: temporal.TemporalParams,
+    ) -> TemporalResult:
+        entity = self.entities.retrieve(tenant, entity_id)
+        return self._read(tenant, [entity], attrs, tp)[0]
+
+    def query(
+        self,
+        tenant: str,
+        query: EntityQuery,
+        limit: int,
+        offset: int,
+        count: bool,
+        attrs: frozenset[str] | None,
+        tp: temporal.TemporalParams,
+    ) -> tuple[list[TemporalResult], int | None]:
+        found, total = self.entities.query(tenant, query, limit, offset, count)
+        return self._read(tenant, found, attrs, tp), total
+
+    # -- writes -------------------------------------------------------------------------------
+    def add(self, tenant: str, body: Any, tm: TermMap) -> bool:
+        """Add instances to an entity's history, creating the entity if needed. True if created."""
+        if not isinstance(body, dict):
+            raise BadRequestData("a temporal entity must be a JSON object")
+        entity_id = check_uri(body.get("id"), "entity id")
+        if "type" not in body:
+            raise BadRequestData("a temporal entity must have a type")
+        types = parse_types(body["type"], tm)
+        now = now_iso()
+        pairs = temporal.parse_temporal_attributes(body, tm, now)
+        with self.entities.write(tenant) as tx:
+            existing = tx.get_many([entity_id])
+            created = entity_id not in existing
+            if created:
+                entity = Entity(entity_id, types, _latest(pairs), now, now)
+                tx.inner.insert([entity])  # its instances are recorded below, once
+            tx.append_history(temporal.rows_for(entity_id, pairs))
+        return created
+
+    def append_attrs(self, tenant: str, entity_id: str, body: Any, tm: TermMap) -> None:
+        if not isinstance(body, dict):
+            raise BadRequestData("attributes must be given as a JSON object")
+        pairs = temporal.parse_temporal_attributes(body, tm, now_iso())
+        self.entities.check_tenant(tenant)
+        with self.entities.write(tenant) as tx:
+            if not tx.get_many([check_uri(entity_id, "entity id")]):
+                raise ResourceNotFound(f"entity {entity_id} was not found")
+            tx.append_history(temporal.rows_for(entity_id, pairs))
+
+    def delete_entity(self, tenant: str, entity_id: str) -> None:
+        check_uri(entity_id, "entity id")
+        self.entities.check_tenant(tenant)
+        with self.entities.write(tenant) as tx:
+            removed = tx.delete([entity_id]) + tx.delete_history(entity_id)
+            if not removed:
+                raise ResourceNotFound(f"entity {entity_id} was not found")
+
+    def delete_attr(
+        self, tenant: str, entity_id: str, attr: str, dataset_id: str | None, delete_all: bool
+    ) -> None:
+        self.entities.check_tenant(tenant)
+        with self.entities.write(tenant) as tx:
+            if not tx.delete_history(entity_id, attr, dataset_id, delete_all):
+                raise ResourceNotFound(f"attribute {attr} of {entity_id} has no history")
+
+    def modify_instance(
+        self, tenant: str, entity_id: str, attr: str, instance_id: str, body: Any, tm: TermMap
+    ) -> None:
+        if not isinstance(body, dict):
+            raise BadRequestData("the instance must be a JSON object")
+        name = tm.compact(attr)
+        fragment = body.get(name, body.get(attr, body))
+        pairs = temporal.parse_temporal_attributes({name: fragment}, tm, now_iso())
+        if len(pairs) != 1:
+            raise BadRequestData("give exactly one attribute instance")
+        row = temporal.rows_for(entity_id, pairs)[0]
+        self.entities.check_tenant(tenant)
+        with self.entities.write(tenant) as tx:
+            if not tx.replace_history_instance(instance_id, row):
+                raise ResourceNotFound(f"instance {instance_id} was not found")
+
+    def delete_instance(self, tenant: str, entity_id: str, attr: str, instance_id: str) -> None:
+        self.entities.check_tenant(tenant)
+        with self.entities.write(tenant) as tx:
+            if not tx.delete_history(entity_id, attr, instance_id=instance_id):
+                raise ResourceNotFound(f"instance {instance_id} was not found")
+
+
+def _latest(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The newest instance per attribute and datasetId becomes the entity's current state."""
+    latest: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for attr, inst in pairs:
+        key = (attr, inst.get("datasetId"))
+        old = latest.get(key)
+        if old is None or str(inst.get("observedAt", "")) >= str(old.get("observedAt", "")):
+            latest[key] = inst
+    attrs: dict[str, list[dict[str, Any]]] = {}
+    for (attr, _), inst in latest.items():
+        attrs.setdefault(attr, []).append(inst)
+    return attrs

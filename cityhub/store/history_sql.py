@@ -1,0 +1,111 @@
+"""SQL for temporal history shared by both dialects (only the placeholder differs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cityhub.store.records import Bucket, HistoryQuery, HistoryRow
+
+HISTORY_COLUMNS = (
+    "entity_id, attr, instance_id, dataset_id, observed_us, modified_us, value_num, value_key, "
+    "instance"
+)
+_TIME_COLUMNS = {"observed_us", "modified_us"}
+
+
+def insert_sql(mark: str) -> str:
+    marks = ", ".join([mark] * 10)
+    return f"INSERT INTO attr_history (tenant, {HISTORY_COLUMNS}) VALUES ({marks})"
+
+
+def history_where(tenant: str, query: HistoryQuery, mark: str) -> tuple[str, list[Any]]:
+    if query.time_column not in _TIME_COLUMNS:
+        raise ValueError(f"unknown time column {query.time_column}")
+    col = query.time_column
+    clauses = [f"tenant = {mark}", f"entity_id IN ({', '.join([mark] * len(query.entity_ids))})"]
+    params: list[Any] = [tenant, *query.entity_ids]
+    if query.attrs is not None:
+        clauses.append(f"attr IN ({', '.join([mark] * len(query.attrs))})")
+        params.extend(query.attrs)
+    if query.start_us is not None:
+        clauses.append(f"{col} >= {mark}")
+        params.append(query.start_us)
+    if query.end_us is not None:
+        clauses.append(f"{col} < {mark}")
+        params.append(query.end_us)
+    return " AND ".join(clauses), params
+
+
+def select_sql(tenant: str, query: HistoryQuery, mark: str) -> tuple[str, list[Any]]:
+    """Instances in time order; with last_n, the newest N per entity and attribute."""
+    where, params = history_where(tenant, query, mark)
+    col = query.time_column
+    if query.last_n is None:
+        return (
+            f"SELECT {HISTORY_COLUMNS} FROM attr_history WHERE {where} "
+            f"ORDER BY entity_id, attr, {col}, id",
+            params,
+        )
+    return (
+        f"SELECT {HISTORY_COLUMNS} FROM (SELECT {HISTORY_COLUMNS}, id, {col} AS t_, "
+        f"row_number() OVER (PARTITION BY entity_id, attr ORDER BY {col} DESC, id DESC) AS rn_ "
+        f"FROM attr_history WHERE {where}) AS recent WHERE rn_ <= {mark} "
+        "ORDER BY entity_id, attr, t_, id",
+        [*params, query.last_n],
+    )
+
+
+def aggregate_sql(
+    tenant: str, query: HistoryQuery, start_us: int, period_us: int, mark: str
+) -> tuple[str, list[Any]]:
+    """Per-period aggregates pushed down to SQL (integer division buckets the time axis)."""
+    where, params = history_where(tenant, query, mark)
+    col = query.time_column
+    bucket = f"(({col} - {mark}) / {mark})"
+    sql = (
+        f"SELECT entity_id, attr, {bucket} AS bucket, count(*), count(DISTINCT value_key), "
+        "sum(value_num), avg(value_num), min(value_num), max(value_num), "
+        "sum(value_num * value_num) "
+        f"FROM attr_history WHERE {where} AND {col} >= {mark} "
+        "GROUP BY entity_id, attr, bucket ORDER BY entity_id, attr, bucket"
+    )
+    return sql, [start_us, period_us, *params, start_us]
+
+
+def row_to_history(row: tuple[Any, ...], instance: dict[str, Any]) -> HistoryRow:
+    return HistoryRow(
+        row[0], row[1], row[2], row[3], int(row[4]), int(row[5]), row[6], row[7], instance
+    )
+
+
+def row_to_bucket(row: tuple[Any, ...]) -> Bucket:
+    def num(v: Any) -> float | None:
+        return None if v is None else float(v)
+
+    return Bucket(
+        row[0],
+        row[1],
+        int(row[2]),
+        int(row[3]),
+        int(row[4]),
+        num(row[5]),
+        num(row[6]),
+        num(row[7]),
+        num(row[8]),
+        num(row[9]),
+    )
+
+
+def history_params(tenant: str, row: HistoryRow, instance: Any) -> tuple[Any, ...]:
+    return (
+        tenant,
+        row.entity_id,
+        row.attr,
+        row.instance_id,
+        row.dataset_id,
+        row.observed_us,
+        row.modified_us,
+        row.value_num,
+        row.value_key,
+        instance,
+    )
