@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cityhub.api import batch, discovery, entities, temporal
+from cityhub.api import batch, discovery, entities, subscriptions, temporal
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
 from cityhub.errors import CityHubError, InvalidRequest, MethodNotAllowed, ResourceNotFound
@@ -48,6 +48,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(CityHubError("the server failed; the error has been logged"))
+
+
+async def _notifier(hub: Hub) -> None:
+    await hub.notifier.run(hub.run)
 
 
 class EchoTenant:
@@ -100,7 +104,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         import asyncio
 
-        tasks = [asyncio.create_task(job(hub)) for job in background or []]
+        jobs: list[BackgroundTask] = [_notifier, *(background or [])]
+        tasks = [asyncio.create_task(job(hub)) for job in jobs]
         try:
             yield {}
         finally:
@@ -120,6 +125,7 @@ def create_app(
         *batch.routes,
         *discovery.routes,
         *temporal.routes,
+        *subscriptions.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -8,7 +8,10 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from cityhub.auth.keys import KeyChecker
+from cityhub.broker.notifier import Notifier
 from cityhub.broker.service import EntityService
+from cityhub.broker.subscription_service import SubscriptionService
+from cityhub.broker.subscriptions import SubscriptionMatcher
 from cityhub.broker.temporal_service import TemporalService
 from cityhub.config import Settings
 from cityhub.jsonld.resolver import ContextResolver
@@ -24,6 +27,11 @@ class Hub:
         self.contexts = ContextResolver(settings, store)
         self.entities = EntityService(store)
         self.temporal = TemporalService(self.entities)
+        self.matcher = SubscriptionMatcher(store, self.contexts.resolve)
+        self.subscriptions = SubscriptionService(store, self.matcher, self.contexts.resolve)
+        self.notifier = Notifier(store)
+        self.entities.listeners.append(self.matcher.on_change)
+        self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
         self.keys = KeyChecker(store)
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.

@@ -93,6 +93,9 @@ class RecordingWriter:
     def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
         return self.inner.replace_history_instance(instance_id, row)
 
+    def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
+        self.inner.enqueue(items)
+
     def _record(self, entities: list[Entity], created: bool) -> None:
         rows: list[HistoryRow] = []
         for entity in entities:

@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
-from cityhub.store import history_sql, history_writes
+from cityhub.store import history_sql, history_writes, subscription_sql
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
@@ -26,6 +26,7 @@ from cityhub.store.records import (
     StoredContext,
     TypeSummary,
 )
+from cityhub.store.subscription_sql import SubscriptionsMixin
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -231,10 +232,27 @@ class PostgresWriter:
         params = history_writes.replace_params(self._tenant, instance_id, row, Jsonb(row.instance))
         return self._conn.execute(history_writes.replace_sql("%s"), params).rowcount > 0
 
+    def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
+        """(subscription id, endpoint, payload, due time) rows, committed with the change."""
+        if items:
+            with self._conn.cursor() as cur:
+                cur.executemany(
+                    subscription_sql.enqueue_sql("%s"), [(self._tenant, *item) for item in items]
+                )
 
-class PostgresStore:
+
+class PostgresStore(SubscriptionsMixin):
     dialect = "postgres"
     exact_geo = True
+    _mark = "%s"
+
+    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
+        with self._pool.connection() as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def _json_in(self, doc: dict[str, Any]) -> Any:
+        return Jsonb(doc)
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 16) -> None:
         self.url = url

@@ -133,3 +133,26 @@ class Bucket:
     low: float | None
     high: float | None
     sumsq: float | None
+
+
+@dataclass
+class SubscriptionRecord:
+    tenant: str
+    id: str
+    doc: dict[str, Any]  # the subscription as created/updated (compact terms + its @context)
+    times_sent: int = 0
+    times_failed: int = 0
+    last_notification: str | None = None
+    last_success: str | None = None
+    last_failure: str | None = None
+    modified_us: int = 0
+
+
+@dataclass(frozen=True)
+class QueuedNotification:
+    id: int
+    tenant: str
+    subscription_id: str
+    endpoint: str
+    payload: bytes
+    attempts: int

@@ -14,7 +14,7 @@ import orjson
 
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
-from cityhub.store import history_sql, history_writes
+from cityhub.store import history_sql, history_writes, subscription_sql
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
@@ -27,6 +27,7 @@ from cityhub.store.records import (
     StoredContext,
     TypeSummary,
 )
+from cityhub.store.subscription_sql import SubscriptionsMixin
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -238,10 +239,24 @@ class SQLiteWriter:
         )
         return self._conn.execute(history_writes.replace_sql("?"), params).rowcount > 0
 
+    def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
+        """(subscription id, endpoint, payload, due time) rows, committed with the change."""
+        if items:
+            self._conn.executemany(
+                subscription_sql.enqueue_sql("?"), [(self._tenant, *item) for item in items]
+            )
 
-class SQLiteStore:
+
+class SQLiteStore(SubscriptionsMixin):
     dialect = "sqlite"
     exact_geo = False
+    _mark = "?"
+
+    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
+        if not write:
+            return self._reader().execute(sql, params).fetchall()
+        with self._write_lock:
+            return self._writer.execute(sql, params).fetchall()
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":

@@ -1,0 +1,103 @@
+"""Subscription CRUD: stored with the @context they were written in, shown with their status."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from cityhub.broker.changes import to_us
+from cityhub.broker.subscriptions import SubscriptionMatcher, compile_subscription, validate
+from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.store import Store
+from cityhub.store.records import SubscriptionRecord
+from cityhub.timeutil import now_iso
+
+_Resolve = Any
+
+
+class SubscriptionService:
+    def __init__(self, store: Store, matcher: SubscriptionMatcher, resolve: _Resolve) -> None:
+        self.store = store
+        self.matcher = matcher
+        self._resolve = resolve
+
+    def _check(self, tenant: str, doc: dict[str, Any]) -> None:
+        """Compile once to reject an invalid q or geoQ before anything is stored."""
+        compile_subscription(SubscriptionRecord(tenant, doc.get("id", ""), doc), self._resolve)
+
+    def create(self, tenant: str, body: Any, context: Any) -> str:
+        doc = validate(body)
+        doc.setdefault("id", f"urn:ngsi-ld:Subscription:{uuid.uuid4()}")
+        if context is not None:
+            doc["@context"] = context
+        now = now_iso()
+        doc["createdAt"] = doc["modifiedAt"] = now
+        self._check(tenant, doc)
+        self.store.put_subscription(tenant, doc["id"], doc, to_us(now), create=True)
+        self.matcher.invalidate()
+        return str(doc["id"])
+
+    def get(self, tenant: str, sub_id: str) -> SubscriptionRecord:
+        record = self.store.get_subscription(tenant, sub_id)
+        if record is None:
+            raise ResourceNotFound(f"subscription {sub_id} was not found")
+        return record
+
+    def list(self, tenant: str) -> list[SubscriptionRecord]:
+        return self.store.list_subscriptions(tenant)
+
+    def update(self, tenant: str, sub_id: str, body: Any, context: Any) -> None:
+        fragment = validate(body, partial=True)
+        if "id" in fragment and fragment["id"] != sub_id:
+            raise BadRequestData("the id in the body differs from the id in the path")
+        record = self.get(tenant, sub_id)
+        doc = dict(record.doc)
+        for key, value in fragment.items():
+            if key == "notification" and isinstance(value, dict):
+                doc["notification"] = {**doc.get("notification", {}), **value}
+            else:
+                doc[key] = value
+        if context is not None:
+            doc["@context"] = context
+        validate({k: v for k, v in doc.items() if k != "@context"})
+        now = now_iso()
+        doc["modifiedAt"] = now
+        self._check(tenant, doc)
+        self.store.put_subscription(tenant, sub_id, doc, to_us(now), create=False)
+        self.matcher.invalidate()
+
+    def delete(self, tenant: str, sub_id: str) -> None:
+        if not self.store.delete_subscription(tenant, sub_id):
+            raise ResourceNotFound(f"subscription {sub_id} was not found")
+        self.matcher.invalidate()
+
+
+def render_subscription(record: SubscriptionRecord, with_context: bool) -> dict[str, Any]:
+    doc = {k: v for k, v in record.doc.items() if k != "@context"}
+    if with_context:
+        doc["@context"] = record.doc.get("@context")
+    now_us = int(time.time() * 1_000_000)
+    expires = record.doc.get("expiresAt")
+    if record.doc.get("isActive", True) is False:
+        status = "paused"
+    elif expires and to_us(expires) <= now_us:
+        status = "expired"
+    else:
+        status = "active"
+    doc["status"] = status
+    doc.setdefault("isActive", status == "active")
+    notification = dict(doc.get("notification", {}))
+    notification["timesSent"] = record.times_sent
+    notification["timesFailed"] = record.times_failed
+    for key, value in (
+        ("lastNotification", record.last_notification),
+        ("lastSuccess", record.last_success),
+        ("lastFailure", record.last_failure),
+    ):
+        if value:
+            notification[key] = value
+    failed = record.last_failure and (record.last_success or "") < record.last_failure
+    notification["status"] = "failed" if failed else "ok"
+    doc["notification"] = notification
+    return doc

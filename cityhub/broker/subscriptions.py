@@ -1,0 +1,287 @@
+"""NGSI-LD subscriptions: validation, compiled matchers, and notifications built at change time.
+
+A matching change enqueues its notification inside the same transaction as the change, so a
+committed change always has its notifications queued (at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from cityhub.broker.changes import Change, to_us
+from cityhub.broker.normalize import check_name, check_uri
+from cityhub.broker.ql import Predicate, compile_q
+from cityhub.broker.query import geo_predicate, parse_geo
+from cityhub.broker.render import RenderOptions, render_entity
+from cityhub.errors import BadRequestData
+from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
+from cityhub.store import Store
+from cityhub.store.base import EntityWriter
+from cityhub.store.records import Entity, SubscriptionRecord
+from cityhub.timeutil import is_datetime, now_iso
+
+FORMATS = ("normalized", "keyValues", "concise")
+SCHEMES = ("http", "https", "mqtt", "mqtts")
+_STATUS_MEMBERS = (
+    "status",
+    "timesSent",
+    "timesFailed",
+    "lastNotification",
+    "lastSuccess",
+    "lastFailure",
+    "createdAt",
+    "modifiedAt",
+)
+
+
+def validate(doc: Any, partial: bool = False) -> dict[str, Any]:
+    """Check a subscription (or, with partial, a fragment of one); returns it without status."""
+    if not isinstance(doc, dict):
+        raise BadRequestData("a subscription must be a JSON object")
+    clean: dict[str, Any] = {k: v for k, v in doc.items() if k not in _STATUS_MEMBERS}
+    doc = clean
+    if not partial:
+        if doc.get("type") != "Subscription":
+            raise BadRequestData("a subscription's type must be 'Subscription'")
+        if not doc.get("entities") and not doc.get("watchedAttributes"):
+            raise BadRequestData("a subscription needs entities or watchedAttributes")
+        if "notification" not in doc:
+            raise BadRequestData("a subscription needs a notification member")
+    if "id" in doc:
+        check_uri(doc["id"], "subscription id")
+    for item in doc.get("entities") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            raise BadRequestData("each entities member needs a type")
+        if "id" in item:
+            check_uri(item["id"], "entities id")
+        if "idPattern" in item:
+            try:
+                re.compile(item["idPattern"])
+            except (re.error, TypeError) as exc:
+                raise BadRequestData(f"invalid idPattern: {exc}") from exc
+    watched = doc.get("watchedAttributes")
+    if watched is not None and (not isinstance(watched, list) or not watched):
+        raise BadRequestData("watchedAttributes must be a non-empty array")
+    for name in watched or []:
+        check_name(name)
+    if doc.get("timeInterval") is not None:
+        if watched:
+            raise BadRequestData("timeInterval and watchedAttributes cannot be combined")
+        if not isinstance(doc["timeInterval"], int | float) or doc["timeInterval"] <= 0:
+            raise BadRequestData("timeInterval must be a positive number of seconds")
+    if doc.get("throttling") is not None:
+        if not isinstance(doc["throttling"], int | float) or doc["throttling"] <= 0:
+            raise BadRequestData("throttling must be a positive number of seconds")
+        if doc.get("timeInterval") is not None:
+            raise BadRequestData("throttling and timeInterval cannot be combined")
+    if "expiresAt" in doc and not is_datetime(doc["expiresAt"]):
+        raise BadRequestData("expiresAt must be an ISO 8601 date-time")
+    if "isActive" in doc and not isinstance(doc["isActive"], bool):
+        raise BadRequestData("isActive must be true or false")
+    if "notification" in doc:
+        _validate_notification(doc["notification"])
+    return clean
+
+
+def _validate_notification(notification: Any) -> None:
+    if not isinstance(notification, dict):
+        raise BadRequestData("notification must be an object")
+    endpoint = notification.get("endpoint")
+    if not isinstance(endpoint, dict) or not isinstance(endpoint.get("uri"), str):
+        raise BadRequestData("notification.endpoint.uri is required")
+    parts = urlsplit(endpoint["uri"])
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise BadRequestData(f"endpoint uri must be one of {', '.join(SCHEMES)} with a host")
+    accept = endpoint.get("accept", "application/json")
+    if accept not in ("application/json", "application/ld+json"):
+        raise BadRequestData("endpoint accept must be application/json or application/ld+json")
+    if notification.get("format", "normalized") not in FORMATS:
+        raise BadRequestData(f"notification format must be one of {', '.join(FORMATS)}")
+    attrs = notification.get("attributes")
+    if attrs is not None and not isinstance(attrs, list):
+        raise BadRequestData("notification.attributes must be an array")
+    for info in ("receiverInfo", "notifierInfo"):
+        items = endpoint.get(info, [])
+        if not isinstance(items, list) or not all(
+            isinstance(i, dict)
+            and isinstance(i.get("key"), str)
+            and isinstance(i.get("value"), str)
+            for i in items
+        ):
+            raise BadRequestData(f"{info} must be an array of {{key, value}} strings")
+
+
+@dataclass
+class CompiledSubscription:
+    record: SubscriptionRecord
+    tm: TermMap
+    selectors: list[tuple[str | None, re.Pattern[str] | None, str]] = field(default_factory=list)
+    watched: frozenset[str] | None = None
+    q: Predicate | None = None
+    geo: Predicate | None = None
+    attributes: frozenset[str] | None = None
+    expires_us: int | None = None
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self.record.doc
+
+    def active(self, now_us: int) -> bool:
+        if self.doc.get("isActive", True) is False:
+            return False
+        return self.expires_us is None or now_us < self.expires_us
+
+    def selects(self, entity: Entity) -> bool:
+        if not self.selectors:
+            return True
+        for entity_id, pattern, etype in self.selectors:
+            if etype not in entity.types:
+                continue
+            if entity_id is not None and entity.id != entity_id:
+                continue
+            if pattern is not None and not pattern.search(entity.id):
+                continue
+            return True
+        return False
+
+    def matches(self, change: Change) -> bool:
+        if self.doc.get("timeInterval") is not None or not self.selects(change.entity):
+            return False
+        if self.watched is not None and not self.watched.intersection(change.attrs):
+            return False
+        if self.q is not None and not self.q(change.entity):
+            return False
+        return self.geo is None or self.geo(change.entity)
+
+
+def compile_subscription(
+    record: SubscriptionRecord, resolve: Callable[[Any], TermMap]
+) -> CompiledSubscription:
+    doc = record.doc
+    tm = resolve(doc.get("@context"))
+    sub = CompiledSubscription(record, tm)
+    for item in doc.get("entities") or []:
+        pattern = re.compile(item["idPattern"]) if item.get("idPattern") else None
+        sub.selectors.append((item.get("id"), pattern, tm.expand(item["type"])))
+    if doc.get("watchedAttributes"):
+        sub.watched = frozenset(tm.expand(a) for a in doc["watchedAttributes"])
+    if doc.get("q"):
+        sub.q = compile_q(doc["q"], tm)[0]
+    geo_q = doc.get("geoQ")
+    if isinstance(geo_q, dict):
+        flt = parse_geo(
+            geo_q.get("georel"),
+            geo_q.get("geometry"),
+            geo_q.get("coordinates"),
+            geo_q.get("geoproperty"),
+            tm,
+        )
+        sub.geo = geo_predicate(flt) if flt else None
+    attrs = doc.get("notification", {}).get("attributes")
+    if attrs:
+        sub.attributes = frozenset(tm.expand(a) for a in attrs)
+    if doc.get("expiresAt"):
+        sub.expires_us = to_us(doc["expiresAt"])
+    return sub
+
+
+def notification_payload(sub: CompiledSubscription, entities: list[Entity]) -> bytes:
+    """The queued message: the body to send plus how to send it."""
+    notification = sub.doc["notification"]
+    endpoint = notification["endpoint"]
+    fmt = notification.get("format", "normalized")
+    opts = RenderOptions(
+        format=fmt, attrs=sub.attributes, sys_attrs=bool(notification.get("sysAttrs"))
+    )
+    body: dict[str, Any] = {
+        "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
+        "type": "Notification",
+        "subscriptionId": sub.record.id,
+        "notifiedAt": now_iso(),
+        "data": [render_entity(e, sub.tm, opts) for e in entities],
+    }
+    context = sub.doc.get("@context") or CORE_CONTEXT_URL
+    accept = endpoint.get("accept", "application/json")
+    if accept == "application/ld+json":
+        body = {"@context": context, **body}
+    headers = {i["key"]: i["value"] for i in endpoint.get("receiverInfo", [])}
+    return orjson.dumps(
+        {
+            "body": body,
+            "accept": accept,
+            "headers": headers,
+            "context": context,
+            "tenant": sub.record.tenant,
+        }
+    )
+
+
+class SubscriptionMatcher:
+    """Keeps compiled subscriptions per tenant (refreshed when any process changes one) and
+    enqueues notifications for matching changes inside the writing transaction."""
+
+    def __init__(self, store: Store, resolve: Callable[[Any], TermMap]) -> None:
+        self._store = store
+        self._resolve = resolve
+        self._lock = threading.Lock()
+        self._by_tenant: dict[str, list[CompiledSubscription]] = {}
+        self._version: tuple[int, int] | None = None
+        self._checked = 0.0
+        self._last_sent: dict[tuple[str, str], float] = {}
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._version = None
+            self._checked = 0.0
+
+    def subscriptions(self, tenant: str) -> list[CompiledSubscription]:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked > 1.0 or self._version is None:
+                version = self._store.subscriptions_version()
+                self._checked = now
+                if version != self._version:
+                    self._by_tenant = {}
+                    for record in self._store.list_subscriptions():
+                        compiled = compile_subscription(record, self._resolve)
+                        self._by_tenant.setdefault(record.tenant, []).append(compiled)
+                    self._version = version
+            return self._by_tenant.get(tenant, [])
+
+    def on_change(self, tenant: str, changes: list[Change], tx: EntityWriter) -> None:
+        subs = self.subscriptions(tenant)
+        if not subs:
+            return
+        now_us = int(time.time() * 1_000_000)
+        items: list[tuple[str, str, bytes, int]] = []
+        for sub in subs:
+            if not sub.active(now_us):
+                continue
+            matched = [c.entity for c in changes if sub.matches(c)]
+            if not matched or self._throttled(sub, tenant):
+                continue
+            uri = sub.doc["notification"]["endpoint"]["uri"]
+            for entity in matched:  # one notification per entity keeps per-entity order simple
+                items.append((sub.record.id, uri, notification_payload(sub, [entity]), now_us))
+        tx.enqueue(items)
+
+    def _throttled(self, sub: CompiledSubscription, tenant: str) -> bool:
+        throttling = sub.doc.get("throttling")
+        if not throttling:
+            return False
+        key = (tenant, sub.record.id)
+        now = time.monotonic()
+        last = self._last_sent.get(key)
+        if last is not None and now - last < float(throttling):
+            return True
+        self._last_sent[key] = now
+        return False

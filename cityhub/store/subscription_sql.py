@@ -1,0 +1,175 @@
+"""Subscriptions and the durable notification queue, written once for both dialects.
+
+A store mixes this in and provides `_run(sql, params, write)` and its placeholder `_mark`.
+The queue is claimed head-first per endpoint with a lease, so several processes can deliver
+from one database without sending a notification twice or out of order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from cityhub.errors import AlreadyExists
+from cityhub.store.records import QueuedNotification, SubscriptionRecord
+
+_SUB_COLUMNS = (
+    "tenant, id, doc, times_sent, times_failed, last_notification, last_success, last_failure, "
+    "modified_us"
+)
+_QUEUE_COLUMNS = "id, tenant, subscription_id, endpoint, payload, attempts"
+
+
+def enqueue_sql(mark: str) -> str:
+    return (
+        "INSERT INTO notification_queue (tenant, subscription_id, endpoint, payload, next_at_us) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})"
+    )
+
+
+class SubscriptionsMixin:
+    _mark: str
+
+    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _json_in(self, doc: dict[str, Any]) -> Any:
+        return orjson.dumps(doc)
+
+    def _json_out(self, value: Any) -> dict[str, Any]:
+        out = orjson.loads(value) if isinstance(value, bytes | str) else value
+        assert isinstance(out, dict)
+        return out
+
+    def _record(self, row: tuple[Any, ...]) -> SubscriptionRecord:
+        return SubscriptionRecord(
+            row[0],
+            row[1],
+            self._json_out(row[2]),
+            int(row[3]),
+            int(row[4]),
+            row[5],
+            row[6],
+            row[7],
+            int(row[8]),
+        )
+
+    # -- subscriptions ------------------------------------------------------------------------
+    def put_subscription(
+        self, tenant: str, sub_id: str, doc: dict[str, Any], modified_us: int, create: bool
+    ) -> None:
+        m = self._mark
+        if create:
+            rows = self._run(
+                f"INSERT INTO subscriptions (tenant, id, doc, modified_us) VALUES ({m}, {m}, {m}, "
+                f"{m}) ON CONFLICT (tenant, id) DO NOTHING RETURNING id",
+                (tenant, sub_id, self._json_in(doc), modified_us),
+                write=True,
+            )
+            if not rows:
+                raise AlreadyExists(f"subscription {sub_id} already exists")
+            return
+        self._run(
+            f"UPDATE subscriptions SET doc = {m}, modified_us = {m} "
+            f"WHERE tenant = {m} AND id = {m}",
+            (self._json_in(doc), modified_us, tenant, sub_id),
+            write=True,
+        )
+
+    def get_subscription(self, tenant: str, sub_id: str) -> SubscriptionRecord | None:
+        m = self._mark
+        rows = self._run(
+            f"SELECT {_SUB_COLUMNS} FROM subscriptions WHERE tenant = {m} AND id = {m}",
+            (tenant, sub_id),
+        )
+        return self._record(rows[0]) if rows else None
+
+    def list_subscriptions(self, tenant: str | None = None) -> list[SubscriptionRecord]:
+        if tenant is None:
+            rows = self._run(f"SELECT {_SUB_COLUMNS} FROM subscriptions ORDER BY tenant, id")
+        else:
+            rows = self._run(
+                f"SELECT {_SUB_COLUMNS} FROM subscriptions WHERE tenant = {self._mark} ORDER BY id",
+                (tenant,),
+            )
+        return [self._record(r) for r in rows]
+
+    def delete_subscription(self, tenant: str, sub_id: str) -> bool:
+        m = self._mark
+        self._run(
+            f"DELETE FROM notification_queue WHERE tenant = {m} AND subscription_id = {m}",
+            (tenant, sub_id),
+            write=True,
+        )
+        rows = self._run(
+            f"DELETE FROM subscriptions WHERE tenant = {m} AND id = {m} RETURNING id",
+            (tenant, sub_id),
+            write=True,
+        )
+        return bool(rows)
+
+    def subscriptions_version(self) -> tuple[int, int]:
+        rows = self._run("SELECT count(*), coalesce(max(modified_us), 0) FROM subscriptions")
+        return int(rows[0][0]), int(rows[0][1])
+
+    def record_delivery(self, tenant: str, sub_id: str, ok: bool, at: str) -> None:
+        m = self._mark
+        column = (
+            "times_sent = times_sent + 1, last_success"
+            if ok
+            else ("times_failed = times_failed + 1, last_failure")
+        )
+        self._run(
+            f"UPDATE subscriptions SET {column} = {m}, last_notification = {m} "
+            f"WHERE tenant = {m} AND id = {m}",
+            (at, at, tenant, sub_id),
+            write=True,
+        )
+
+    # -- the queue ----------------------------------------------------------------------------
+    def due_endpoints(self, now_us: int) -> list[str]:
+        m = self._mark
+        rows = self._run(
+            "SELECT DISTINCT endpoint FROM notification_queue "
+            f"WHERE next_at_us <= {m} AND (claimed_until_us IS NULL OR claimed_until_us < {m})",
+            (now_us, now_us),
+        )
+        return [r[0] for r in rows]
+
+    def claim_head(
+        self, endpoint: str, worker: str, now_us: int, lease_us: int
+    ) -> QueuedNotification | None:
+        """Lease the oldest notification of an endpoint if it is due and not leased."""
+        m = self._mark
+        rows = self._run(
+            f"UPDATE notification_queue SET claimed_by = {m}, claimed_until_us = {m} "
+            f"WHERE id = (SELECT min(id) FROM notification_queue WHERE endpoint = {m}) "
+            f"AND next_at_us <= {m} AND (claimed_until_us IS NULL OR claimed_until_us < {m}) "
+            f"RETURNING {_QUEUE_COLUMNS}",
+            (worker, now_us + lease_us, endpoint, now_us, now_us),
+            write=True,
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return QueuedNotification(int(r[0]), r[1], r[2], r[3], bytes(r[4]), int(r[5]))
+
+    def finish_notification(self, notification_id: int) -> None:
+        self._run(
+            f"DELETE FROM notification_queue WHERE id = {self._mark}",
+            (notification_id,),
+            write=True,
+        )
+
+    def retry_notification(self, notification_id: int, attempts: int, next_at_us: int) -> None:
+        m = self._mark
+        self._run(
+            f"UPDATE notification_queue SET attempts = {m}, next_at_us = {m}, claimed_by = NULL, "
+            f"claimed_until_us = NULL WHERE id = {m}",
+            (attempts, next_at_us, notification_id),
+            write=True,
+        )
+
+    def queued_count(self) -> int:
+        return int(self._run("SELECT count(*) FROM notification_queue")[0][0])

@@ -1,0 +1,229 @@
+"""Subscriptions and notifications against real receivers on loopback, on both stores."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from cityhub.broker.normalize import parse_entity
+from cityhub.hub import Hub
+from tests.conftest import Server
+from tests.receiver import Receiver, Silent
+
+E = "urn:ngsi-ld:AirQualityObserved:futian-1"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def subscription(uri: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "Subscription",
+        "entities": [{"type": "AirQualityObserved"}],
+        "notification": {"endpoint": {"uri": uri, "accept": "application/json"}},
+        **extra,
+    }
+
+
+def seed(client: httpx.Client) -> None:
+    r = client.post(
+        "/entities",
+        json={
+            "id": E,
+            "type": "AirQualityObserved",
+            "pm25": {"type": "Property", "value": 10},
+            "name": {"type": "Property", "value": "福田站"},
+        },
+    )
+    assert r.status_code == 201
+
+
+def wait_status(client: httpx.Client, sub_id: str, done: Any) -> dict[str, Any]:
+    """Delivery status is written just after the receiver answers: poll briefly for it."""
+    deadline = time.monotonic() + 3
+    while True:
+        status: dict[str, Any] = client.get(f"/subscriptions/{sub_id}").json()["notification"]
+        if done(status) or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+def set_pm25(client: httpx.Client, value: float, entity: str = E) -> None:
+    r = client.patch(f"/entities/{entity}/attrs/pm25", json={"value": value})
+    assert r.status_code == 204, r.text
+
+
+def test_create_retrieve_and_notify_on_watched_change(
+    client: httpx.Client, receiver: Receiver, tenant: str
+) -> None:
+    seed(client)
+    body = subscription(
+        receiver.url,
+        watchedAttributes=["pm25"],
+        notification={
+            "endpoint": {
+                "uri": receiver.url,
+                "accept": "application/json",
+                "receiverInfo": [{"key": "X-City", "value": "shenzhen"}],
+            },
+            "format": "keyValues",
+            "attributes": ["pm25"],
+        },
+    )
+    r = client.post("/subscriptions", json=body)
+    assert r.status_code == 201, r.text
+    sub_id = r.headers["location"].rsplit("/", 1)[-1]
+    got = client.get(f"/subscriptions/{sub_id}").json()
+    assert got["status"] == "active" and got["notification"]["timesSent"] == 0
+    client.patch(f"/entities/{E}/attrs/name", json={"value": "不相关"})  # not watched
+    set_pm25(client, 66)
+    notes = receiver.wait_for(1)
+    assert len(notes) == 1
+    note = notes[0]
+    assert note["type"] == "Notification" and note["subscriptionId"] == sub_id
+    assert note["data"] == [{"id": E, "type": "AirQualityObserved", "pm25": 66}]
+    headers = receiver.received[0][1]
+    assert headers["x-city"] == "shenzhen" and headers["ngsild-tenant"] == tenant
+    assert "json-ld#context" in headers["link"]
+    time.sleep(0.3)
+    assert len(receiver.received) == 1
+    status = wait_status(client, sub_id, lambda n: n["timesSent"] == 1)
+    assert status["timesSent"] == 1 and status["status"] == "ok" and "lastSuccess" in status
+
+
+def test_q_filter_and_change_order(client: httpx.Client, receiver: Receiver) -> None:
+    seed(client)
+    assert (
+        client.post("/subscriptions", json=subscription(receiver.url, q="pm25>50")).status_code
+        == 201
+    )
+    values = [20, 51, 70, 30, 90, 91, 92, 93]
+    for v in values:
+        set_pm25(client, v)
+    expected = [v for v in values if v > 50]
+    notes = receiver.wait_for(len(expected))
+    assert [n["data"][0]["pm25"]["value"] for n in notes] == expected
+
+
+def test_dead_endpoint_delays_no_other(client: httpx.Client, receiver: Receiver) -> None:
+    silent = Silent()
+    try:
+        seed(client)
+        client.post("/subscriptions", json=subscription(silent.url))
+        client.post("/subscriptions", json=subscription(receiver.url))
+        start = time.monotonic()
+        set_pm25(client, 33)
+        notes = receiver.wait_for(1, timeout=4)
+        assert notes and time.monotonic() - start < 2.0
+    finally:
+        silent.close()
+
+
+def test_failed_delivery_is_retried(client: httpx.Client) -> None:
+    flaky = Receiver(fail_first=1)
+    try:
+        seed(client)
+        r = client.post("/subscriptions", json=subscription(flaky.url))
+        sub_id = r.headers["location"].rsplit("/", 1)[-1]
+        set_pm25(client, 44)
+        notes = flaky.wait_for(1, timeout=8)
+        assert [n["data"][0]["pm25"]["value"] for n in notes] == [44]
+        status = wait_status(client, sub_id, lambda n: n["timesSent"] == 1)
+        assert status["timesFailed"] == 1 and status["timesSent"] == 1
+    finally:
+        flaky.close()
+
+
+def test_paused_expired_updated_and_deleted(client: httpx.Client, receiver: Receiver) -> None:
+    seed(client)
+    sub_id = (
+        client.post("/subscriptions", json=subscription(receiver.url))
+        .headers["location"]
+        .rsplit("/", 1)[-1]
+    )
+    assert client.patch(f"/subscriptions/{sub_id}", json={"isActive": False}).status_code == 204
+    assert client.get(f"/subscriptions/{sub_id}").json()["status"] == "paused"
+    set_pm25(client, 1)
+    expired = subscription(receiver.url, expiresAt="2020-01-01T00:00:00Z")
+    old_id = client.post("/subscriptions", json=expired).headers["location"].rsplit("/", 1)[-1]
+    assert client.get(f"/subscriptions/{old_id}").json()["status"] == "expired"
+    set_pm25(client, 2)
+    time.sleep(0.8)
+    assert receiver.received == []
+    assert client.patch(f"/subscriptions/{sub_id}", json={"isActive": True}).status_code == 204
+    set_pm25(client, 3)
+    assert [n["data"][0]["pm25"]["value"] for n in receiver.wait_for(1)] == [3]
+    listing = client.get("/subscriptions", params={"count": "true"})
+    assert listing.headers["ngsild-results-count"] == "2"
+    assert client.delete(f"/subscriptions/{sub_id}").status_code == 204
+    assert client.get(f"/subscriptions/{sub_id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "Subscription", "entities": [{"type": "T"}]},
+        {"type": "Subscription", "notification": {"endpoint": {"uri": "http://x.example/n"}}},
+        subscription("ftp://127.0.0.1/n"),
+        subscription("http://127.0.0.1/n", q="pm25>>"),
+        subscription("http://127.0.0.1/n", watchedAttributes=["pm25"], timeInterval=10),
+        subscription("http://127.0.0.1/n", expiresAt="soon"),
+        {**subscription("http://127.0.0.1/n"), "type": "Sub"},
+    ],
+)
+def test_invalid_subscriptions_are_rejected(client: httpx.Client, body: dict[str, Any]) -> None:
+    r = client.post("/subscriptions", json=body)
+    assert r.status_code == 400, r.text
+    assert client.get("/subscriptions").json() == []
+
+
+def test_mqtt_endpoint_receives_notifications(client: httpx.Client) -> None:
+    topic = f"cityhub/test/{uuid.uuid4().hex}"
+    got: list[dict[str, Any]] = []
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2)
+    sub.on_message = lambda c, u, m: got.append(orjson.loads(m.payload))
+    sub.connect("127.0.0.1", 1883)
+    sub.subscribe(topic, qos=1)
+    sub.loop_start()
+    try:
+        time.sleep(0.3)
+        seed(client)
+        client.post("/subscriptions", json=subscription(f"mqtt://127.0.0.1:1883/{topic}"))
+        set_pm25(client, 77)
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert got and got[0]["body"]["data"][0]["pm25"]["value"] == 77
+    finally:
+        sub.loop_stop()
+        sub.disconnect()
+
+
+def test_queued_notifications_survive_a_restart(hub: Hub, receiver: Receiver) -> None:
+    core = hub.contexts.core
+    hub.subscriptions.create("", subscription(receiver.url), None)
+    entity = parse_entity(
+        {"id": E, "type": "AirQualityObserved", "pm25": {"type": "Property", "value": 5}}, core, ""
+    )
+    hub.entities.create("", entity)  # committed while no notifier runs
+    assert hub.store.queued_count() == 1
+    server = Server(hub)
+    server.start()
+    try:
+        notes = receiver.wait_for(1)
+        assert notes[0]["data"][0]["id"] == E
+    finally:
+        server.stop()
+    assert hub.store.queued_count() == 0
