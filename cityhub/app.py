@@ -19,7 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cityhub.api import batch, discovery, entities, subscriptions, temporal
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
-from cityhub.errors import CityHubError, InvalidRequest, MethodNotAllowed, ResourceNotFound
+from cityhub.errors import (
+    BadRequestData,
+    CityHubError,
+    InvalidRequest,
+    MethodNotAllowed,
+    ResourceNotFound,
+)
 from cityhub.hub import Hub
 from cityhub.web.landing import landing_page
 
@@ -76,6 +82,22 @@ class EchoTenant:
             await send(message)
 
         await self.app(scope, receive, send_with_tenant)
+
+
+class RejectNul:
+    """NUL characters cannot be stored as text (PostgreSQL refuses them): refuse them up front."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or scope["path"].encode()
+            if b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b""):
+                response = problem_response(BadRequestData("NUL characters are not allowed"))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def app_from_env() -> Starlette:
@@ -135,7 +157,7 @@ def create_app(
             Exception: _unexpected,
         },
         lifespan=lifespan,
-        middleware=[Middleware(EchoTenant)],
+        middleware=[Middleware(RejectNul), Middleware(EchoTenant)],
     )
     app.state.hub = hub
     return app

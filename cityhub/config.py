@@ -23,6 +23,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     city: str = "Shenzhen"
     public_url: str = ""
+    # Hosts that subscriptions may notify (comma-separated); empty means any host.
+    notify_hosts: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -43,7 +45,12 @@ class Settings:
             timezone=env.get("CITYHUB_TIMEZONE", base.timezone),
             city=env.get("CITYHUB_CITY", base.city),
             public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),
+            notify_hosts=env.get("CITYHUB_NOTIFY_HOSTS", base.notify_hosts),
         )
+
+    def notify_allows(self, host: str) -> bool:
+        allowed = {h.lower() for h in _split(self.notify_hosts)}
+        return not allowed or host.lower() in allowed
 
     def context_fetch_allows(self, host: str) -> bool:
         mode = self.context_fetch.strip().lower()

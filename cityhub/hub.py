@@ -28,7 +28,9 @@ class Hub:
         self.entities = EntityService(store)
         self.temporal = TemporalService(self.entities)
         self.matcher = SubscriptionMatcher(store, self.contexts.resolve)
-        self.subscriptions = SubscriptionService(store, self.matcher, self.contexts.resolve)
+        self.subscriptions = SubscriptionService(
+            store, self.matcher, self.contexts.resolve, settings.notify_allows
+        )
         self.notifier = Notifier(store)
         self.entities.listeners.append(self.matcher.on_change)
         self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())

@@ -88,7 +88,7 @@ def store(backend: str, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def hub(backend: str, tmp_path: Path) -> Iterator[Hub]:
     for url in _store_url(backend, tmp_path):
-        made = Hub.open(Settings(database_url=url))
+        made = Hub.open(Settings(database_url=url, notify_hosts="127.0.0.1,localhost"))
         try:
             yield made
         finally:
@@ -126,7 +126,10 @@ class Server:
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp(f"server-{backend}")
     for url in _store_url(backend, folder):
-        made = Hub.open(Settings(database_url=url, max_body_bytes=256 * 1024))
+        settings = Settings(
+            database_url=url, max_body_bytes=256 * 1024, notify_hosts="127.0.0.1,localhost"
+        )
+        made = Hub.open(settings)
         srv = Server(made)
         srv.start()
         try:

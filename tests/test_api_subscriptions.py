@@ -227,3 +227,8 @@ def test_queued_notifications_survive_a_restart(hub: Hub, receiver: Receiver) ->
     finally:
         server.stop()
     assert hub.store.queued_count() == 0
+
+
+def test_notification_hosts_are_limited_by_settings(client: httpx.Client) -> None:
+    r = client.post("/subscriptions", json=subscription("http://internal.example/hook"))
+    assert r.status_code == 400 and "CITYHUB_NOTIFY_HOSTS" in r.json()["detail"]

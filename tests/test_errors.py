@@ -79,6 +79,17 @@ def _cases(big: bytes) -> list[tuple[str, str, dict[str, object], int, str]]:
             "BadRequestData",
         ),
         ("GET", e + "?type=T&q=a>>1", {}, 400, "BadRequestData"),
+        ("GET", e + "/urn:x:%00", {}, 400, "BadRequestData"),
+        (
+            "POST",
+            e,
+            {
+                "content": b'{"id":"urn:x:1","type":"T","n":{"type":"Property","value":"\\u0000"}}',
+                "headers": {"Content-Type": "application/json"},
+            },
+            400,
+            "BadRequestData",
+        ),
         ("GET", e + "?type=T&limit=100000", {}, 403, "TooManyResults"),
         (
             "GET",

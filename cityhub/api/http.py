@@ -103,6 +103,8 @@ async def read_body(
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
+    if b"\\u0000" in raw:
+        raise BadRequestData("NUL characters (\\u0000) are not allowed in text")
     if not context_rules:
         return body
     has_context = _has_context(body)

@@ -321,6 +321,8 @@ def build_openapi() -> dict[str, Any]:
             tag="Batch",
         )
     }
+    paths.update(_temporal_paths(entity_list))
+    paths.update(_subscription_paths())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -330,4 +332,148 @@ def build_openapi() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {"schemas": _schemas()},
+    }
+
+
+_TEMPORAL_PARAMS = [
+    _query(
+        "timerel",
+        "before, after or between",
+        {"type": "string", "enum": ["before", "after", "between"]},
+    ),
+    _query(
+        "timeAt",
+        "Start (or end, with before) as ISO 8601",
+        {"type": "string", "format": "date-time"},
+    ),
+    _query("endTimeAt", "End, with between", {"type": "string", "format": "date-time"}),
+    _query(
+        "timeproperty",
+        "observedAt, createdAt or modifiedAt",
+        {"type": "string", "enum": ["observedAt", "createdAt", "modifiedAt"]},
+    ),
+    _query("lastN", "Newest N instances per attribute", {"type": "integer", "minimum": 1}),
+    _query("aggrMethods", "totalCount, distinctCount, sum, avg, min, max, stddev, sumsq"),
+    _query("aggrPeriodDuration", "ISO 8601 duration, e.g. PT1H or P1D"),
+]
+_TEMPORAL_OPTIONS = _query(
+    "options",
+    "temporalValues or aggregatedValues",
+    {"type": "string", "enum": ["temporalValues", "aggregatedValues", "sysAttrs"]},
+)
+
+
+def _temporal_paths(entity_list: dict[str, Any]) -> dict[str, Any]:
+    base = f"{NGSI}/temporal"
+    instance = _path("instanceId", "Instance id")
+    return {
+        f"{base}/entities": {
+            "get": _op(
+                "Query entity history",
+                [*_QUERY_PARAMS[:-1], _TEMPORAL_OPTIONS, *_TEMPORAL_PARAMS],
+                _ok(entity_list),
+                tag="Temporal",
+            ),
+            "post": _op(
+                "Add instances to an entity's history",
+                [],
+                {**_CREATED, **_NO_CONTENT},
+                _ref("EntityInput"),
+                tag="Temporal",
+            ),
+        },
+        f"{base}/entities/{{entityId}}": {
+            "get": _op(
+                "Retrieve an entity's history",
+                [_ENTITY_ID, _TEMPORAL_OPTIONS, _query("attrs", "Attributes"), *_TEMPORAL_PARAMS],
+                _ok(_ref("Any")),
+                tag="Temporal",
+            ),
+            "delete": _op(
+                "Delete an entity and its history", [_ENTITY_ID], _NO_CONTENT, tag="Temporal"
+            ),
+        },
+        f"{base}/entities/{{entityId}}/attrs": {
+            "post": _op(
+                "Add attribute instances",
+                [_ENTITY_ID],
+                _NO_CONTENT,
+                _ref("Fragment"),
+                tag="Temporal",
+            ),
+        },
+        f"{base}/entities/{{entityId}}/attrs/{{attrId}}": {
+            "delete": _op(
+                "Delete an attribute's history",
+                [
+                    _ENTITY_ID,
+                    _ATTR_ID,
+                    _query("datasetId", "Instances of this dataset"),
+                    _query("deleteAll", "All datasets", {"type": "boolean"}),
+                ],
+                _NO_CONTENT,
+                tag="Temporal",
+            ),
+        },
+        f"{base}/entities/{{entityId}}/attrs/{{attrId}}/{{instanceId}}": {
+            "patch": _op(
+                "Modify one instance",
+                [_ENTITY_ID, _ATTR_ID, instance],
+                _NO_CONTENT,
+                {"type": "object"},
+                tag="Temporal",
+            ),
+            "delete": _op(
+                "Delete one instance", [_ENTITY_ID, _ATTR_ID, instance], _NO_CONTENT, tag="Temporal"
+            ),
+        },
+        f"{base}/entityOperations/query": {
+            "post": _op(
+                "Query history with a Query body",
+                [
+                    _TEMPORAL_OPTIONS,
+                    _query(
+                        "limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}
+                    ),
+                ],
+                _ok(entity_list),
+                {"type": "object"},
+                tag="Temporal",
+            ),
+        },
+    }
+
+
+def _subscription_paths() -> dict[str, Any]:
+    sub_id = _path("subscriptionId", "Subscription id (a URI)")
+    return {
+        f"{NGSI}/subscriptions": {
+            "get": _op(
+                "List subscriptions",
+                [
+                    _query(
+                        "limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}
+                    ),
+                    _query("count", "Count", {"type": "boolean"}),
+                ],
+                _ok({"type": "array"}),
+                tag="Subscriptions",
+            ),
+            "post": _op(
+                "Create a subscription", [], _CREATED, {"type": "object"}, tag="Subscriptions"
+            ),
+        },
+        f"{NGSI}/subscriptions/{{subscriptionId}}": {
+            "get": _op(
+                "Retrieve a subscription", [sub_id], _ok({"type": "object"}), tag="Subscriptions"
+            ),
+            "patch": _op(
+                "Update a subscription",
+                [sub_id],
+                _NO_CONTENT,
+                {"type": "object"},
+                tag="Subscriptions",
+            ),
+            "delete": _op("Delete a subscription", [sub_id], _NO_CONTENT, tag="Subscriptions"),
+        },
     }

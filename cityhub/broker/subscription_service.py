@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from cityhub.broker.changes import to_us
 from cityhub.broker.subscriptions import SubscriptionMatcher, compile_subscription, validate
@@ -17,13 +19,25 @@ _Resolve = Any
 
 
 class SubscriptionService:
-    def __init__(self, store: Store, matcher: SubscriptionMatcher, resolve: _Resolve) -> None:
+    def __init__(
+        self,
+        store: Store,
+        matcher: SubscriptionMatcher,
+        resolve: _Resolve,
+        host_allowed: Callable[[str], bool] = lambda host: True,
+    ) -> None:
+        self.host_allowed = host_allowed
         self.store = store
         self.matcher = matcher
         self._resolve = resolve
 
     def _check(self, tenant: str, doc: dict[str, Any]) -> None:
         """Compile once to reject an invalid q or geoQ before anything is stored."""
+        host = urlsplit(doc["notification"]["endpoint"]["uri"]).hostname or ""
+        if not self.host_allowed(host):
+            raise BadRequestData(
+                f"notifications to '{host}' are not allowed (CITYHUB_NOTIFY_HOSTS)"
+            )
         compile_subscription(SubscriptionRecord(tenant, doc.get("id", ""), doc), self._resolve)
 
     def create(self, tenant: str, body: Any, context: Any) -> str:

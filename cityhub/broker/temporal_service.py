@@ -114,6 +114,9 @@ class TemporalService:
     def delete_attr(
         self, tenant: str, entity_id: str, attr: str, dataset_id: str | None, delete_all: bool
     ) -> None:
+        check_uri(entity_id, "entity id")
+        if dataset_id is not None:
+            check_uri(dataset_id, "datasetId")
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
             if not tx.delete_history(entity_id, attr, dataset_id, delete_all):
@@ -129,13 +132,14 @@ class TemporalService:
         pairs = temporal.parse_temporal_attributes({name: fragment}, tm, now_iso())
         if len(pairs) != 1:
             raise BadRequestData("give exactly one attribute instance")
-        row = temporal.rows_for(entity_id, pairs)[0]
+        row = temporal.rows_for(check_uri(entity_id, "entity id"), pairs)[0]
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
             if not tx.replace_history_instance(instance_id, row):
                 raise ResourceNotFound(f"instance {instance_id} was not found")
 
     def delete_instance(self, tenant: str, entity_id: str, attr: str, instance_id: str) -> None:
+        check_uri(entity_id, "entity id")
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
             if not tx.delete_history(entity_id, attr, instance_id=instance_id):
