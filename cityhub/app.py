@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cityhub.api import batch, discovery, entities, subscriptions, temporal
+from cityhub.api import batch, discovery, entities, iot, subscriptions, temporal
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
 from cityhub.errors import (
@@ -58,6 +58,18 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 async def _notifier(hub: Hub) -> None:
     await hub.notifier.run(hub.run)
+
+
+async def _mqtt_bridge(hub: Hub) -> None:
+    import os
+    import socket
+
+    from cityhub.ingest.mqtt_bridge import MqttBridge
+
+    settings = hub.settings
+    client_id = settings.mqtt_client_id or f"cityhub-{socket.gethostname()}-{os.getpid()}"
+    hub.bridge = MqttBridge(hub.agent, settings.mqtt_url, client_id, settings.mqtt_group)
+    await hub.bridge.run(hub.run)
 
 
 class EchoTenant:
@@ -127,6 +139,8 @@ def create_app(
         import asyncio
 
         jobs: list[BackgroundTask] = [_notifier, *(background or [])]
+        if hub.settings.mqtt_url:
+            jobs.append(_mqtt_bridge)
         tasks = [asyncio.create_task(job(hub)) for job in jobs]
         try:
             yield {}
@@ -148,6 +162,7 @@ def create_app(
         *discovery.routes,
         *temporal.routes,
         *subscriptions.routes,
+        *iot.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -63,15 +63,30 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--simulate/--no-simulate", default=False, help="Run the demo device simulator.")
 @click.option(
+    "--mqtt",
+    "mqtt_url",
+    help="MQTT broker to ingest from, e.g. mqtt://127.0.0.1:1883 (default from CITYHUB_MQTT_URL).",
+)
+@click.option(
     "--workers",
     default=1,
     show_default=True,
     help="Worker processes (PostgreSQL; SQLite serialises writes in one process).",
 )
 @one_line_errors
-def serve(database: str | None, host: str, port: int, simulate: bool, workers: int) -> None:
-    """Serve the API (/ngsi-ld/v1, /openapi.json) and the landing page."""
-    _serve(_settings(database), host, port, simulate, workers)
+def serve(
+    database: str | None, mqtt_url: str | None, host: str, port: int, simulate: bool, workers: int
+) -> None:
+    """Serve the API (/ngsi-ld/v1, /iot, /openapi.json) and the landing page."""
+    import socket
+    from dataclasses import replace
+
+    settings = _settings(database)
+    if mqtt_url:
+        settings = replace(settings, mqtt_url=mqtt_url)
+    if settings.mqtt_url and not settings.mqtt_client_id:
+        settings = replace(settings, mqtt_client_id=f"cityhub-{socket.gethostname()}-{port}")
+    _serve(settings, host, port, simulate, workers)
 
 
 def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: int = 1) -> None:
@@ -84,6 +99,7 @@ def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: in
 
         open_store(settings.database_url).close()  # migrate once, before the workers start
         os.environ["CITYHUB_DATABASE_URL"] = settings.database_url
+        os.environ["CITYHUB_MQTT_URL"] = settings.mqtt_url  # each worker gets its own client id
         uvicorn.run(
             "cityhub.app:app_from_env",
             factory=True,

@@ -14,6 +14,8 @@ def _split(value: str) -> tuple[str, ...]:
 class Settings:
     database_url: str = "sqlite:///cityhub.db"
     mqtt_url: str = ""
+    mqtt_client_id: str = ""  # stable per process, so the broker keeps its session over restarts
+    mqtt_group: str = "cityhub"  # shared-subscription group: processes split the messages
     # "deny" (default), "allow", or a comma-separated allow-list of host names.
     context_fetch: str = "deny"
     context_fetch_timeout: float = 5.0
@@ -35,6 +37,8 @@ class Settings:
             base,
             database_url=env.get("CITYHUB_DATABASE_URL", base.database_url),
             mqtt_url=env.get("CITYHUB_MQTT_URL", base.mqtt_url),
+            mqtt_client_id=env.get("CITYHUB_MQTT_CLIENT_ID", base.mqtt_client_id),
+            mqtt_group=env.get("CITYHUB_MQTT_GROUP", base.mqtt_group),
             context_fetch=env.get("CITYHUB_CONTEXT_FETCH", base.context_fetch),
             context_fetch_timeout=float(
                 env.get("CITYHUB_CONTEXT_FETCH_TIMEOUT", base.context_fetch_timeout)

@@ -14,6 +14,8 @@ from cityhub.broker.subscription_service import SubscriptionService
 from cityhub.broker.subscriptions import SubscriptionMatcher
 from cityhub.broker.temporal_service import TemporalService
 from cityhub.config import Settings
+from cityhub.ingest.agent import IngestAgent
+from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
 
@@ -32,12 +34,15 @@ class Hub:
             store, self.matcher, self.contexts.resolve, settings.notify_allows
         )
         self.notifier = Notifier(store)
+        self.devices = DeviceRegistry(store)
+        self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
         self.entities.listeners.append(self.matcher.on_change)
         self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
         self.keys = KeyChecker(store)
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.
         self._offload = store.dialect != "sqlite"
+        self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Hub:

@@ -67,12 +67,10 @@ def _store_url(backend: str, folder: Path) -> Iterator[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    for name in ("store", "server", "hub"):
-        if name in metafunc.fixturenames:
-            marks = getattr(metafunc.function, "pytestmark", [])
-            only = [m.args[0] for m in marks if m.name == "backend"]
-            metafunc.parametrize("backend", only or BACKENDS, scope="module", indirect=False)
-            return
+    if "backend" in metafunc.fixturenames:
+        marks = getattr(metafunc.function, "pytestmark", [])
+        only = [m.args[0] for m in marks if m.name == "backend"]
+        metafunc.parametrize("backend", only or BACKENDS, scope="module", indirect=False)
 
 
 @pytest.fixture

@@ -96,6 +96,9 @@ class RecordingWriter:
     def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
         self.inner.enqueue(items)
 
+    def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        return self.inner.mark_seen(keys)
+
     def _record(self, entities: list[Entity], created: bool) -> None:
         rows: list[HistoryRow] = []
         for entity in entities:

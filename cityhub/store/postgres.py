@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
 from cityhub.store import history_sql, history_writes, subscription_sql
+from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
@@ -26,7 +27,6 @@ from cityhub.store.records import (
     StoredContext,
     TypeSummary,
 )
-from cityhub.store.subscription_sql import SubscriptionsMixin
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -232,6 +232,18 @@ class PostgresWriter:
         params = history_writes.replace_params(self._tenant, instance_id, row, Jsonb(row.instance))
         return self._conn.execute(history_writes.replace_sql("%s"), params).rowcount > 0
 
+    def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Record (device, time) keys; returns those not seen before."""
+        if not keys:
+            return set()
+        rows = self._conn.execute(
+            "INSERT INTO ingest_seen (tenant, device_id, ts_us) "
+            "SELECT %s, d, t FROM unnest(%s::text[], %s::bigint[]) AS k(d, t) "
+            "ON CONFLICT DO NOTHING RETURNING device_id, ts_us",
+            (self._tenant, [k[0] for k in keys], [k[1] for k in keys]),
+        ).fetchall()
+        return {(r[0], int(r[1])) for r in rows}
+
     def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
         """(subscription id, endpoint, payload, due time) rows, committed with the change."""
         if items:
@@ -241,7 +253,7 @@ class PostgresWriter:
                 )
 
 
-class PostgresStore(SubscriptionsMixin):
+class PostgresStore(IngestMixin):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"

@@ -14,7 +14,8 @@ import orjson
 
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
-from cityhub.store import history_sql, history_writes, subscription_sql
+from cityhub.store import history_sql, history_writes, ingest_sql, subscription_sql
+from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
@@ -27,7 +28,6 @@ from cityhub.store.records import (
     StoredContext,
     TypeSummary,
 )
-from cityhub.store.subscription_sql import SubscriptionsMixin
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -239,6 +239,15 @@ class SQLiteWriter:
         )
         return self._conn.execute(history_writes.replace_sql("?"), params).rowcount > 0
 
+    def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Record (device, time) keys; returns those not seen before."""
+        fresh = set()
+        sql = ingest_sql.seen_sql("?")
+        for device_id, ts_us in keys:
+            if self._conn.execute(sql, (self._tenant, device_id, ts_us)).fetchone():
+                fresh.add((device_id, ts_us))
+        return fresh
+
     def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
         """(subscription id, endpoint, payload, due time) rows, committed with the change."""
         if items:
@@ -247,7 +256,7 @@ class SQLiteWriter:
             )
 
 
-class SQLiteStore(SubscriptionsMixin):
+class SQLiteStore(IngestMixin):
     dialect = "sqlite"
     exact_geo = False
     _mark = "?"

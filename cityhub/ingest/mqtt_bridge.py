@@ -1,0 +1,119 @@
+"""The MQTT bridge: a persistent QoS 1 session on shared subscriptions, messages batched into one
+transaction and acknowledged only after that transaction commits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from cityhub.ingest.agent import IngestAgent, Message
+
+log = logging.getLogger("cityhub.mqtt")
+TOPICS = ("/json/+/+/attrs", "/json/+/+/attrs/+", "/ul/+/+/attrs", "/+/+/attrs")
+
+
+def parse_topic(topic: str) -> Message | None:
+    """IoT-agent topics: /json/<apikey>/<device>/attrs[/<object_id>], /ul/..., /<apikey>/..."""
+    parts = topic.split("/")
+    if len(parts) < 4 or parts[0] != "":
+        return None
+    fmt = "json"
+    if parts[1] in ("json", "ul") and len(parts) >= 5:
+        fmt, parts = parts[1], ["", *parts[2:]]
+    if len(parts) == 4 and parts[3] == "attrs":
+        return Message(parts[1], parts[2], b"", fmt, None, topic)
+    if len(parts) == 5 and parts[3] == "attrs" and fmt == "json":
+        return Message(parts[1], parts[2], b"", fmt, parts[4], topic)
+    return None
+
+
+class MqttBridge:
+    def __init__(
+        self,
+        agent: IngestAgent,
+        url: str,
+        client_id: str,
+        group: str = "cityhub",
+        batch_max: int = 2000,
+    ) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 1883
+        self.username, self.password = parts.username, parts.password
+        self.agent = agent
+        self.client_id = client_id
+        self.group = group
+        self.batch_max = batch_max
+        self.connected = asyncio.Event()
+        self.stored = 0
+        self.dead = 0
+
+    async def run(self, run_blocking: Callable[..., Awaitable[Any]]) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+        )
+        client.manual_ack_set(True)
+        client.max_inflight_messages_set(1000)
+        if self.username:
+            client.username_pw_set(self.username, self.password)
+
+        def on_connect(c: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+            c.subscribe([(f"$share/{self.group}/{t}", 1) for t in TOPICS])
+            loop.call_soon_threadsafe(self.connected.set)
+
+        def on_message(c: Any, userdata: Any, msg: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, msg)
+
+        client.on_connect = on_connect
+        client.on_message = on_message
+        client.connect_async(self.host, self.port, keepalive=30)
+        client.loop_start()
+        try:
+            while True:
+                batch = [await queue.get()]
+                while len(batch) < self.batch_max and not queue.empty():
+                    batch.append(queue.get_nowait())
+                await self._store(batch, run_blocking)
+                for msg in batch:
+                    client.ack(msg.mid, msg.qos)
+        finally:
+            client.loop_stop()
+            with contextlib.suppress(Exception):
+                client.disconnect()
+
+    async def _store(self, batch: list[Any], run_blocking: Callable[..., Awaitable[Any]]) -> None:
+        messages = []
+        bad_topics = []
+        for msg in batch:
+            parsed = parse_topic(msg.topic)
+            if parsed is None:
+                bad_topics.append(msg)
+                continue
+            parsed.payload = bytes(msg.payload)
+            messages.append(parsed)
+        while True:  # a store failure must not lose the batch: keep it unacknowledged and retry
+            try:
+                outcome = await run_blocking(self.agent.ingest, messages)
+                if bad_topics:
+                    await run_blocking(
+                        self.agent.entities.store.add_dead_letters,
+                        [("", m.topic, bytes(m.payload), "unknown topic") for m in bad_topics],
+                    )
+                break
+            except Exception:
+                log.exception("could not store an MQTT batch; retrying")
+                await asyncio.sleep(1.0)
+        self.stored += outcome.stored
+        self.dead += len(outcome.dead) + len(bad_topics)
