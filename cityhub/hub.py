@@ -34,6 +34,7 @@ class Hub:
             store, self.matcher, self.contexts.resolve, settings.notify_allows
         )
         self.notifier = Notifier(store)
+        self.notifier.periodic = self.matcher.periodic
         self.devices = DeviceRegistry(store)
         self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
         self.entities.listeners.append(self.matcher.on_change)

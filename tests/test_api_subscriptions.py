@@ -232,3 +232,22 @@ def test_queued_notifications_survive_a_restart(hub: Hub, receiver: Receiver) ->
 def test_notification_hosts_are_limited_by_settings(client: httpx.Client) -> None:
     r = client.post("/subscriptions", json=subscription("http://internal.example/hook"))
     assert r.status_code == 400 and "CITYHUB_NOTIFY_HOSTS" in r.json()["detail"]
+
+
+def test_periodic_subscription_sends_every_interval(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    seed(client)
+    body = {
+        "type": "Subscription",
+        "entities": [{"type": "AirQualityObserved"}],
+        "timeInterval": 1,
+        "notification": {"endpoint": {"uri": receiver.url}, "format": "keyValues"},
+    }
+    assert client.post("/subscriptions", json=body).status_code == 201
+    notes = receiver.wait_for(2, timeout=6)
+    assert len(notes) >= 2
+    assert notes[0]["data"][0]["pm25"] == 10
+    set_pm25(client, 99)  # a change does not trigger a periodic subscription by itself
+    later = receiver.wait_for(len(notes) + 1, timeout=4)
+    assert later[-1]["data"][0]["pm25"] == 99

@@ -57,6 +57,8 @@ class Notifier:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
 
+    periodic: Any = None  # callable(now_us) -> queued count, for timeInterval subscriptions
+
     async def run(self, run_blocking: Any) -> None:
         """Until cancelled: start a worker for every endpoint with a due notification."""
         self._loop = asyncio.get_running_loop()
@@ -69,6 +71,8 @@ class Notifier:
                     await asyncio.wait_for(self._event.wait(), self.poll)
                 self._event.clear()
                 try:
+                    if self.periodic is not None:
+                        await run_blocking(self.periodic, _now_us())
                     endpoints = await run_blocking(self.store.due_endpoints, _now_us())
                 except Exception:
                     log.exception("could not read the notification queue")

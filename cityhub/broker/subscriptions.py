@@ -26,7 +26,7 @@ from cityhub.errors import BadRequestData
 from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
 from cityhub.store import Store
 from cityhub.store.base import EntityWriter
-from cityhub.store.records import Entity, SubscriptionRecord
+from cityhub.store.records import Entity, EntityFilter, SubscriptionRecord
 from cityhub.timeutil import is_datetime, now_iso
 
 FORMATS = ("normalized", "keyValues", "concise")
@@ -273,6 +273,37 @@ class SubscriptionMatcher:
             for entity in matched:  # one notification per entity keeps per-entity order simple
                 items.append((sub.record.id, uri, notification_payload(sub, [entity]), now_us))
         tx.enqueue(items)
+
+    def periodic(self, now_us: int) -> int:
+        """Queue the notifications of timeInterval subscriptions whose period has come."""
+        self.subscriptions("")  # refresh the compiled set if any process changed it
+        with self._lock:
+            tenants = list(self._by_tenant)
+        queued = 0
+        for tenant in tenants:
+            for sub in self.subscriptions(tenant):
+                interval = sub.doc.get("timeInterval")
+                if not interval or not sub.active(now_us):
+                    continue
+                if not self._store.claim_periodic(
+                    tenant, sub.record.id, now_us, int(float(interval) * 1_000_000)
+                ):
+                    continue
+                types = tuple(sorted({t for _, _, t in sub.selectors})) or None
+                found = [
+                    e
+                    for e in self._store.iter_entities(tenant, EntityFilter(any_types=types))
+                    if sub.selects(e)
+                    and (sub.q is None or sub.q(e))
+                    and (sub.geo is None or sub.geo(e))
+                ]
+                if not found:
+                    continue
+                uri = sub.doc["notification"]["endpoint"]["uri"]
+                with self._store.write(tenant) as tx:
+                    tx.enqueue([(sub.record.id, uri, notification_payload(sub, found), now_us)])
+                queued += 1
+        return queued
 
     def _throttled(self, sub: CompiledSubscription, tenant: str) -> bool:
         throttling = sub.doc.get("throttling")

@@ -109,6 +109,17 @@ class SubscriptionsMixin:
         )
         return bool(rows)
 
+    def claim_periodic(self, tenant: str, sub_id: str, now_us: int, interval_us: int) -> bool:
+        """Take the turn to send a periodic notification (one process wins each period)."""
+        m = self._mark
+        rows = self._run(
+            f"UPDATE subscriptions SET next_periodic_us = {m} WHERE tenant = {m} AND id = {m} "
+            f"AND next_periodic_us <= {m} RETURNING id",
+            (now_us + interval_us, tenant, sub_id, now_us),
+            write=True,
+        )
+        return bool(rows)
+
     def subscriptions_version(self) -> tuple[int, int]:
         rows = self._run("SELECT count(*), coalesce(max(modified_us), 0) FROM subscriptions")
         return int(rows[0][0]), int(rows[0][1])

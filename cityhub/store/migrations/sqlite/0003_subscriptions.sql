@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     last_success TEXT,
     last_failure TEXT,
     modified_us INTEGER NOT NULL,
+    next_periodic_us INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant, id)
 );
 
