@@ -129,7 +129,14 @@ def create_app(
         return ORJSONResponse(spec)
 
     async def health(request: Request) -> Response:
-        return ORJSONResponse({"status": "ok", "store": hub.store.dialect})
+        body: dict[str, Any] = {"status": "ok", "store": hub.store.dialect}
+        if hub.bridge is not None:
+            body["mqtt"] = {
+                "connected": hub.bridge.connected.is_set(),
+                "stored": hub.bridge.stored,
+                "deadLettered": hub.bridge.dead,
+            }
+        return ORJSONResponse(body)
 
     async def landing(request: Request) -> Response:
         return HTMLResponse(landing_page(hub))
