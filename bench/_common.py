@@ -45,24 +45,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(database: str, workers: int = 1) -> Iterator[int]:
+def served(database: str, workers: int = 1, mqtt_url: str = "") -> Iterator[int]:
     """Run `cityhub serve` in its own process(es); yields the port."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cityhub.cli",
-            "serve",
-            "--database",
-            database,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    args = [
+        sys.executable,
+        "-m",
+        "cityhub.cli",
+        "serve",
+        "--database",
+        database,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    if mqtt_url:
+        args += ["--mqtt", mqtt_url]
+    env = {**os.environ, "CITYHUB_NOTIFY_HOSTS": "127.0.0.1"}
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + 30
         while True:

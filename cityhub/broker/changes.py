@@ -4,6 +4,7 @@ history and collects the changes, which listeners (subscriptions) see inside the
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Change:
 ChangeListener = Callable[[str, list[Change], EntityWriter], None]
 
 
+@functools.lru_cache(maxsize=8192)
 def to_us(text: str) -> int:
     moment = parse_datetime(text)
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond

@@ -4,6 +4,7 @@ transaction and acknowledged only after that transaction commits."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -57,7 +58,8 @@ class MqttBridge:
         from paho.mqtt.enums import CallbackAPIVersion
 
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        inbox: collections.deque[Any] = collections.deque()  # filled by paho's network thread
+        arrived = asyncio.Event()
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
@@ -74,7 +76,9 @@ class MqttBridge:
             loop.call_soon_threadsafe(self.connected.set)
 
         def on_message(c: Any, userdata: Any, msg: Any) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, msg)
+            inbox.append(msg)
+            if not arrived.is_set():  # one wake-up per burst, not one per message
+                loop.call_soon_threadsafe(arrived.set)
 
         client.on_connect = on_connect
         client.on_message = on_message
@@ -82,12 +86,13 @@ class MqttBridge:
         client.loop_start()
         try:
             while True:
-                batch = [await queue.get()]
-                while len(batch) < self.batch_max and not queue.empty():
-                    batch.append(queue.get_nowait())
-                await self._store(batch, run_blocking)
-                for msg in batch:
-                    client.ack(msg.mid, msg.qos)
+                await arrived.wait()
+                arrived.clear()
+                while inbox:
+                    batch = [inbox.popleft() for _ in range(min(len(inbox), self.batch_max))]
+                    await self._store(batch, run_blocking)
+                    for msg in batch:
+                        client.ack(msg.mid, msg.qos)
         finally:
             client.loop_stop()
             with contextlib.suppress(Exception):
@@ -105,7 +110,8 @@ class MqttBridge:
             messages.append(parsed)
         while True:  # a store failure must not lose the batch: keep it unacknowledged and retry
             try:
-                outcome = await run_blocking(self.agent.ingest, messages)
+                # Always off the event loop: a batch must not stall the API, even on SQLite.
+                outcome = await asyncio.to_thread(self.agent.ingest, messages)
                 if bad_topics:
                     await run_blocking(
                         self.agent.entities.store.add_dead_letters,
