@@ -60,59 +60,67 @@ class Notifier:
     periodic: Any = None  # callable(now_us) -> queued count, for timeInterval subscriptions
 
     async def run(self, run_blocking: Any) -> None:
-        """Until cancelled: start a worker for every endpoint with a due notification."""
+        """Until cancelled: claim due heads in one statement, deliver them concurrently (one
+        per endpoint), then settle the results in a few statements."""
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
         self._http = httpx.AsyncClient(timeout=self.timeout)
-        self._run_blocking = run_blocking
+        self._done: list[tuple[QueuedNotification, bool, str]] = []
+        in_flight: dict[str, asyncio.Task[None]] = self._workers
         try:
             while True:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._event.wait(), self.poll)
                 self._event.clear()
                 try:
+                    await self._settle(run_blocking)
                     if self.periodic is not None:
                         await run_blocking(self.periodic, _now_us())
-                    endpoints = await run_blocking(self.store.due_endpoints, _now_us())
+                    heads = await run_blocking(
+                        self.store.claim_heads, self.worker_id, _now_us(), self.lease_us
+                    )
                 except Exception:
-                    log.exception("could not read the notification queue")
+                    log.exception("could not read or update the notification queue")
                     continue
-                for endpoint in endpoints:
-                    task = self._workers.get(endpoint)
-                    if task is None or task.done():
-                        self._workers[endpoint] = asyncio.create_task(self._drain(endpoint))
+                for item in heads:
+                    in_flight[item.endpoint] = asyncio.create_task(self._attempt(item))
         finally:
-            for task in self._workers.values():
+            for task in in_flight.values():
                 task.cancel()
-            for task in self._workers.values():
+            for task in in_flight.values():
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            with contextlib.suppress(Exception):
+                await self._settle(run_blocking)
             await self._http.aclose()
             self._mqtt.close()
 
-    async def _drain(self, endpoint: str) -> None:
-        while True:
-            item = await self._run_blocking(
-                self.store.claim_head, endpoint, self.worker_id, _now_us(), self.lease_us
-            )
-            if item is None:
-                return
-            ok, why = await self._deliver(item)
-            at = now_iso()
-            if ok:
-                await self._run_blocking(self.store.finish_notification, item.id)
-            else:
+    async def _attempt(self, item: QueuedNotification) -> None:
+        ok, why = await self._deliver(item)
+        if not ok:
+            log.warning("notification to %s failed (%s)", item.endpoint, why)
+        self._done.append((item, ok, now_iso()))
+        assert self._event is not None
+        self._event.set()  # settle it and claim that endpoint's next notification
+
+    async def _settle(self, run_blocking: Any) -> None:
+        done, self._done = self._done, []
+        if not done:
+            return
+        await run_blocking(self.store.finish_notifications, [i.id for i, ok, _ in done if ok])
+        for item, ok, _ in done:
+            if not ok:  # it stays at the head: later notifications wait behind it, in order
                 delay = min(self.max_backoff, 2.0 ** min(item.attempts, 16))
-                next_at = _now_us() + int(delay * 1_000_000)
-                await self._run_blocking(
-                    self.store.retry_notification, item.id, item.attempts + 1, next_at
+                await run_blocking(
+                    self.store.retry_notification,
+                    item.id,
+                    item.attempts + 1,
+                    _now_us() + int(delay * 1_000_000),
                 )
-                log.warning("notification to %s failed (%s); retry in %.0fs", endpoint, why, delay)
-            await self._run_blocking(
-                self.store.record_delivery, item.tenant, item.subscription_id, ok, at
-            )
-            if not ok:
-                return  # later notifications wait behind this one: order is kept
+        await run_blocking(
+            self.store.record_deliveries,
+            [(i.tenant, i.subscription_id, ok, at) for i, ok, at in done],
+        )
 
     async def _deliver(self, item: QueuedNotification) -> tuple[bool, str]:
         message = orjson.loads(item.payload)

@@ -124,54 +124,52 @@ class SubscriptionsMixin:
         rows = self._run("SELECT count(*), coalesce(max(modified_us), 0) FROM subscriptions")
         return int(rows[0][0]), int(rows[0][1])
 
-    def record_delivery(self, tenant: str, sub_id: str, ok: bool, at: str) -> None:
+    def record_deliveries(self, results: list[tuple[str, str, bool, str]]) -> None:
+        """(tenant, subscription id, ok, time) of finished attempts, folded per subscription."""
+        folded: dict[tuple[str, str], list[Any]] = {}
+        for tenant, sub_id, ok, at in results:
+            entry = folded.setdefault((tenant, sub_id), [0, 0, None, None, at])
+            entry[0 if ok else 1] += 1
+            entry[2 if ok else 3] = at
+            entry[4] = max(entry[4], at)
         m = self._mark
-        column = (
-            "times_sent = times_sent + 1, last_success"
-            if ok
-            else ("times_failed = times_failed + 1, last_failure")
-        )
-        self._run(
-            f"UPDATE subscriptions SET {column} = {m}, last_notification = {m} "
-            f"WHERE tenant = {m} AND id = {m}",
-            (at, at, tenant, sub_id),
-            write=True,
-        )
+        for (tenant, sub_id), (sent, failed, success, failure, last) in folded.items():
+            self._run(
+                f"UPDATE subscriptions SET times_sent = times_sent + {m}, "
+                f"times_failed = times_failed + {m}, last_success = coalesce({m}, last_success), "
+                f"last_failure = coalesce({m}, last_failure), last_notification = {m} "
+                f"WHERE tenant = {m} AND id = {m}",
+                (sent, failed, success, failure, last, tenant, sub_id),
+                write=True,
+            )
 
     # -- the queue ----------------------------------------------------------------------------
-    def due_endpoints(self, now_us: int) -> list[str]:
-        m = self._mark
-        rows = self._run(
-            "SELECT DISTINCT endpoint FROM notification_queue "
-            f"WHERE next_at_us <= {m} AND (claimed_until_us IS NULL OR claimed_until_us < {m})",
-            (now_us, now_us),
-        )
-        return [r[0] for r in rows]
+    def claim_heads(
+        self, worker: str, now_us: int, lease_us: int, limit: int = 1000
+    ) -> list[QueuedNotification]:
+        """Lease the oldest notification of every endpoint whose head is due and free.
 
-    def claim_head(
-        self, endpoint: str, worker: str, now_us: int, lease_us: int
-    ) -> QueuedNotification | None:
-        """Lease the oldest notification of an endpoint if it is due and not leased."""
+        Only heads are claimed, so an endpoint gets its notifications one at a time, in order.
+        """
         m = self._mark
         rows = self._run(
             f"UPDATE notification_queue SET claimed_by = {m}, claimed_until_us = {m} "
-            f"WHERE id = (SELECT min(id) FROM notification_queue WHERE endpoint = {m}) "
+            "WHERE id IN (SELECT h FROM (SELECT min(id) AS h FROM notification_queue "
+            f"GROUP BY endpoint) AS heads ORDER BY h LIMIT {m}) "
             f"AND next_at_us <= {m} AND (claimed_until_us IS NULL OR claimed_until_us < {m}) "
             f"RETURNING {_QUEUE_COLUMNS}",
-            (worker, now_us + lease_us, endpoint, now_us, now_us),
+            (worker, now_us + lease_us, limit, now_us, now_us),
             write=True,
         )
-        if not rows:
-            return None
-        r = rows[0]
-        return QueuedNotification(int(r[0]), r[1], r[2], r[3], bytes(r[4]), int(r[5]))
+        return [
+            QueuedNotification(int(r[0]), r[1], r[2], r[3], bytes(r[4]), int(r[5]))
+            for r in sorted(rows)
+        ]
 
-    def finish_notification(self, notification_id: int) -> None:
-        self._run(
-            f"DELETE FROM notification_queue WHERE id = {self._mark}",
-            (notification_id,),
-            write=True,
-        )
+    def finish_notifications(self, ids: list[int]) -> None:
+        if ids:
+            marks = ", ".join([self._mark] * len(ids))
+            self._run(f"DELETE FROM notification_queue WHERE id IN ({marks})", ids, write=True)
 
     def retry_notification(self, notification_id: int, attempts: int, next_at_us: int) -> None:
         m = self._mark
