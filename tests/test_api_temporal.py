@@ -184,3 +184,32 @@ def test_bad_temporal_parameters(history: httpx.Client, params: dict[str, str]) 
     r = history.get(f"{T}/{E}", params=params)
     assert r.status_code == 400, (params, r.text)
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_hourly_rollups_answer_whole_hour_periods_and_follow_edits(history: httpx.Client) -> None:
+    params = {
+        "options": "aggregatedValues",
+        "aggrMethods": "totalCount,avg,min,max,sum",
+        "aggrPeriodDuration": "P1D",
+        "timerel": "after",
+        "timeAt": "2026-11-01T00:00:00Z",
+        "attrs": "pm25",
+    }
+    pm = history.get(f"{T}/{E}", params=params).json()["pm25"]
+    assert [r[0] for r in pm["totalCount"]] == [2, 2, 1]
+    assert [r[0] for r in pm["avg"]] == pytest.approx([36.0, 18.0, 55.0])
+    assert [r[0] for r in pm["max"]] == [42.0, 18.0, 55.0]
+    instances = history.get(f"{T}/{E}", params={"attrs": "pm25"}).json()["pm25"]
+    second = instances[1]["instanceId"]  # 42.0 on the first day
+    assert history.delete(f"{T}/{E}/attrs/pm25/{second}").status_code == 204
+    pm = history.get(f"{T}/{E}", params=params).json()["pm25"]
+    assert [r[0] for r in pm["totalCount"]] == [1, 2, 1]
+    assert [r[0] for r in pm["max"]] == [30.0, 18.0, 55.0]
+    hourly = {
+        **params,
+        "aggrPeriodDuration": "PT1H",
+        "timerel": "between",
+        "endTimeAt": "2026-11-01T02:00:00Z",
+    }
+    pm = history.get(f"{T}/{E}", params=hourly).json()["pm25"]
+    assert pm["sum"] == [[30.0, "2026-11-01T01:00:00.000000Z", "2026-11-01T02:00:00.000000Z"]]

@@ -43,7 +43,9 @@ class TemporalService:
         if tp.fmt == "aggregatedValues":
             start = tp.start_us or 0
             period = tp.period_us or ((tp.end_us - start) if tp.end_us else _WHOLE)
-            buckets = self.store.aggregate_history(tenant, hq, start, period) if ids else []
+            buckets = (
+                self.store.aggregate_history(tenant, hq, start, period, tp.methods) if ids else []
+            )
             return [TemporalResult(e, [], buckets, start, period) for e in found]
         by_entity: dict[str, list[HistoryRow]] = {i: [] for i in ids}
         for row in self.store.iter_history(tenant, hq):

@@ -86,7 +86,12 @@ class Store(Protocol):
     def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]: ...
 
     def aggregate_history(
-        self, tenant: str, query: HistoryQuery, start_us: int, period_us: int
+        self,
+        tenant: str,
+        query: HistoryQuery,
+        start_us: int,
+        period_us: int,
+        methods: tuple[str, ...] = (),
     ) -> list[Bucket]: ...
 
     # subscriptions and the notification queue

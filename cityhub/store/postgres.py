@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
-from cityhub.store import history_sql, history_writes, subscription_sql
+from cityhub.store import history_sql, history_writes, rollups, subscription_sql
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -214,6 +214,15 @@ class PostgresWriter:
                     history_sql.insert_sql("%s"),
                     [history_sql.history_params(self._tenant, r, Jsonb(r.instance)) for r in rows],
                 )
+                cur.executemany(
+                    rollups.upsert_sql("%s", "postgres"),
+                    [(self._tenant, *part) for part in rollups.fold(rows)],
+                )
+
+    def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
+        params = [self._tenant, entity_id] + ([attr] if attr else [])
+        for statement in rollups.rebuild_sql("%s", attr is not None):
+            self._conn.execute(statement, params)
 
     def delete_history(
         self,
@@ -226,11 +235,17 @@ class PostgresWriter:
         sql, params = history_writes.delete_sql(
             self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, "%s"
         )
-        return self._conn.execute(sql, params).rowcount
+        removed = self._conn.execute(sql, params).rowcount
+        if removed:
+            self._rebuild_rollups(entity_id, attr)
+        return removed
 
     def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
         params = history_writes.replace_params(self._tenant, instance_id, row, Jsonb(row.instance))
-        return self._conn.execute(history_writes.replace_sql("%s"), params).rowcount > 0
+        changed = self._conn.execute(history_writes.replace_sql("%s"), params).rowcount > 0
+        if changed:
+            self._rebuild_rollups(row.entity_id, row.attr)
+        return changed
 
     def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         """Record (device, time) keys; returns those not seen before."""
@@ -415,11 +430,19 @@ class PostgresStore(IngestMixin):
             yield history_sql.row_to_history(row, row[8])
 
     def aggregate_history(
-        self, tenant: str, query: HistoryQuery, start_us: int, period_us: int
+        self,
+        tenant: str,
+        query: HistoryQuery,
+        start_us: int,
+        period_us: int,
+        methods: tuple[str, ...] = (),
     ) -> list[Bucket]:
         if not query.entity_ids:
             return []
-        sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "%s")
+        if rollups.usable(query, methods, start_us, period_us):
+            sql, params = rollups.aggregate_sql(tenant, query, start_us, period_us, "%s")
+        else:
+            sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "%s")
         with self._pool.connection() as conn:
             return [history_sql.row_to_bucket(r) for r in conn.execute(sql, params)]
 

@@ -14,7 +14,7 @@ import orjson
 
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
-from cityhub.store import history_sql, history_writes, ingest_sql, subscription_sql
+from cityhub.store import history_sql, history_writes, ingest_sql, rollups, subscription_sql
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -219,6 +219,15 @@ class SQLiteWriter:
                     for r in rows
                 ],
             )
+            self._conn.executemany(
+                rollups.upsert_sql("?", "sqlite"),
+                [(self._tenant, *part) for part in rollups.fold(rows)],
+            )
+
+    def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
+        params = [self._tenant, entity_id] + ([attr] if attr else [])
+        for statement in rollups.rebuild_sql("?", attr is not None):
+            self._conn.execute(statement, params)
 
     def delete_history(
         self,
@@ -231,13 +240,19 @@ class SQLiteWriter:
         sql, params = history_writes.delete_sql(
             self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, "?"
         )
-        return self._conn.execute(sql, params).rowcount
+        removed = self._conn.execute(sql, params).rowcount
+        if removed:
+            self._rebuild_rollups(entity_id, attr)
+        return removed
 
     def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
         params = history_writes.replace_params(
             self._tenant, instance_id, row, orjson.dumps(row.instance)
         )
-        return self._conn.execute(history_writes.replace_sql("?"), params).rowcount > 0
+        changed = self._conn.execute(history_writes.replace_sql("?"), params).rowcount > 0
+        if changed:
+            self._rebuild_rollups(row.entity_id, row.attr)
+        return changed
 
     def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         """Record (device, time) keys; returns those not seen before."""
@@ -456,11 +471,19 @@ class SQLiteStore(IngestMixin):
             yield history_sql.row_to_history(row, orjson.loads(row[8]))
 
     def aggregate_history(
-        self, tenant: str, query: HistoryQuery, start_us: int, period_us: int
+        self,
+        tenant: str,
+        query: HistoryQuery,
+        start_us: int,
+        period_us: int,
+        methods: tuple[str, ...] = (),
     ) -> list[Bucket]:
         if not query.entity_ids:
             return []
-        sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "?")
+        if rollups.usable(query, methods, start_us, period_us):
+            sql, params = rollups.aggregate_sql(tenant, query, start_us, period_us, "?")
+        else:
+            sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "?")
         return [history_sql.row_to_bucket(r) for r in self._reader().execute(sql, params)]
 
     # -- contexts -----------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""Hourly rollups of attribute history: folded on write, rebuilt after deletes, read when an
+aggregation's periods are whole hours and its methods can be combined from hourly parts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cityhub.store.records import HistoryQuery, HistoryRow
+
+HOUR_US = 3_600_000_000
+ROLLUP_METHODS = {"totalCount", "sum", "avg", "min", "max", "stddev", "sumsq"}
+
+
+def fold(rows: list[HistoryRow]) -> list[tuple[Any, ...]]:
+    """(entity, attr, hour, n, n_num, total, low, high, sumsq) per hour touched by the rows."""
+    parts: dict[tuple[str, str, int], list[Any]] = {}
+    for r in rows:
+        key = (r.entity_id, r.attr, r.observed_us - r.observed_us % HOUR_US)
+        p = parts.setdefault(key, [0, 0, None, None, None, None])
+        p[0] += 1
+        v = r.value_num
+        if v is not None:
+            p[1] += 1
+            p[2] = v if p[2] is None else p[2] + v
+            p[3] = v if p[3] is None else min(p[3], v)
+            p[4] = v if p[4] is None else max(p[4], v)
+            p[5] = v * v if p[5] is None else p[5] + v * v
+    return [(*k, *p) for k, p in parts.items()]
+
+
+def upsert_sql(mark: str, dialect: str) -> str:
+    """Add folded parts to the stored hours (NULL-safe min/max in both dialects)."""
+    if dialect == "postgres":
+        low, high = (
+            "LEAST(attr_rollup.low, excluded.low)",
+            "GREATEST(attr_rollup.high, excluded.high)",
+        )
+    else:
+        low = (
+            "min(coalesce(attr_rollup.low, excluded.low), coalesce(excluded.low, attr_rollup.low))"
+        )
+        high = (
+            "max(coalesce(attr_rollup.high, excluded.high), "
+            "coalesce(excluded.high, attr_rollup.high))"
+        )
+    marks = ", ".join([mark] * 10)
+    return (
+        "INSERT INTO attr_rollup (tenant, entity_id, attr, hour_us, n, n_num, total, low, high, "
+        f"sumsq) VALUES ({marks}) ON CONFLICT (tenant, entity_id, attr, hour_us) DO UPDATE SET "
+        "n = attr_rollup.n + excluded.n, n_num = attr_rollup.n_num + excluded.n_num, "
+        "total = coalesce(attr_rollup.total, 0) + coalesce(excluded.total, 0), "
+        f"low = {low}, high = {high}, "
+        "sumsq = coalesce(attr_rollup.sumsq, 0) + coalesce(excluded.sumsq, 0)"
+    )
+
+
+def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, str]:
+    """Statements that recompute an entity's (or one attribute's) hours from raw history."""
+    where = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
+    delete = f"DELETE FROM attr_rollup WHERE {where}"
+    hour = f"((observed_us / {HOUR_US}) * {HOUR_US})"  # integer division in both dialects
+    insert = (
+        "INSERT INTO attr_rollup (tenant, entity_id, attr, hour_us, n, n_num, total, low, high, "
+        f"sumsq) SELECT tenant, entity_id, attr, {hour}, count(*), count(value_num), "
+        "sum(value_num), min(value_num), max(value_num), sum(value_num * value_num) "
+        f"FROM attr_history WHERE {where} GROUP BY tenant, entity_id, attr, {hour}"
+    )
+    return delete, insert
+
+
+def usable(query: HistoryQuery, methods: tuple[str, ...], start_us: int, period_us: int) -> bool:
+    return (
+        query.time_column == "observed_us"
+        and query.last_n is None
+        and set(methods) <= ROLLUP_METHODS
+        and period_us % HOUR_US == 0
+        and start_us % HOUR_US == 0
+        and (query.end_us is None or query.end_us % HOUR_US == 0)
+    )
+
+
+def aggregate_sql(
+    tenant: str, query: HistoryQuery, start_us: int, period_us: int, mark: str
+) -> tuple[str, list[Any]]:
+    clauses = [
+        f"tenant = {mark}",
+        f"entity_id IN ({', '.join([mark] * len(query.entity_ids))})",
+        f"hour_us >= {mark}",
+    ]
+    params: list[Any] = [tenant, *query.entity_ids, max(start_us, query.start_us or start_us)]
+    if query.attrs is not None:
+        clauses.append(f"attr IN ({', '.join([mark] * len(query.attrs))})")
+        params.extend(query.attrs)
+    if query.end_us is not None:
+        clauses.append(f"hour_us < {mark}")
+        params.append(query.end_us)
+    bucket = f"((hour_us - {mark}) / {mark})"
+    sql = (
+        f"SELECT entity_id, attr, {bucket} AS bucket, sum(n), 0, sum(total), "
+        "sum(total) / nullif(sum(n_num), 0), min(low), max(high), sum(sumsq) "
+        f"FROM attr_rollup WHERE {' AND '.join(clauses)} "
+        "GROUP BY entity_id, attr, bucket ORDER BY entity_id, attr, bucket"
+    )
+    return sql, [start_us, period_us, *params]
