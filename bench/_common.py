@@ -7,16 +7,17 @@ import contextlib
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.processes import start_cityhub
 
 
 def bench_database() -> Iterator[str]:
@@ -48,32 +49,10 @@ def free_port() -> int:
 def served(database: str, workers: int = 1, mqtt_url: str = "") -> Iterator[int]:
     """Run `cityhub serve` in its own process(es); yields the port."""
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "cityhub.cli",
-        "serve",
-        "--database",
-        database,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    if mqtt_url:
-        args += ["--mqtt", mqtt_url]
-    env = {**os.environ, "CITYHUB_NOTIFY_HOSTS": "127.0.0.1"}
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
+    proc = start_cityhub(
+        database, port, mqtt_url, workers, env={"CITYHUB_NOTIFY_HOSTS": "127.0.0.1"}
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("cityhub serve did not come up") from None
-                time.sleep(0.1)
         yield port
     finally:
         proc.terminate()

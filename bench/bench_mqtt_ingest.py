@@ -19,7 +19,7 @@ from _common import bench_database, report, served
 from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.mqtt_broker import PrivateMosquitto  # noqa: E402
+from tests.e2e.mqtt_broker import PrivateMosquitto
 
 MESSAGES = 100_000
 DEVICES = 1_000
@@ -51,7 +51,7 @@ def main() -> None:
                     pub = mqtt.Client(CallbackAPIVersion.VERSION2)
                     pub.max_inflight_messages_set(1000)
                     pub.max_queued_messages_set(0)
-                    pub.on_publish = lambda *a: acked.__setitem__(0, acked[0] + 1)
+                    pub.on_publish = lambda *a, acked=acked: acked.__setitem__(0, acked[0] + 1)
                     pub.connect("127.0.0.1", broker.port)
                     pub.loop_start()
                     start = time.perf_counter()

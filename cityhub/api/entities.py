@@ -22,24 +22,6 @@ BASE = "/ngsi-ld/v1"
 _READ_TYPES = (http.JSON, http.JSON_LD, http.GEO_JSON)
 
 
-async def _write_prelude(
-    request: Request, allowed: tuple[str, ...] = (http.JSON, http.JSON_LD)
-) -> tuple[str, Any, TermMap]:
-    hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    body = await http.read_body(request, allowed)
-    tm = await http.termmap(request, http.context_value(request, body))
-    return tenant, body, tm
-
-
-async def _read_prelude(request: Request) -> tuple[str, TermMap]:
-    hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
-    return tenant, await http.termmap(request, http.link_context(request))
-
-
 def _update_response(result: UpdateResult, tm: TermMap) -> Response:
     if not result.not_updated:
         return http.no_content()
@@ -53,7 +35,7 @@ def _update_response(result: UpdateResult, tm: TermMap) -> Response:
 
 
 async def create_entity(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     entity = parse_entity(body, tm, now_iso())
     hub = http.hub_of(request)
     await hub.run(hub.entities.create, tenant, entity)
@@ -61,7 +43,7 @@ async def create_entity(request: Request) -> Response:
 
 
 async def query_entities(request: Request) -> Response:
-    tenant, tm = await _read_prelude(request)
+    tenant, tm = await http.read_prelude(request)
     params = request.query_params
     mtype = http.accepted(request, _READ_TYPES)
     if not has_selector(params) and not flag(params, "local"):
@@ -82,7 +64,7 @@ async def query_entities(request: Request) -> Response:
 
 
 async def retrieve_entity(request: Request) -> Response:
-    tenant, tm = await _read_prelude(request)
+    tenant, tm = await http.read_prelude(request)
     params = request.query_params
     mtype = http.accepted(request, _READ_TYPES)
     opts = render_options(params, tm)
@@ -109,7 +91,7 @@ async def delete_entity(request: Request) -> Response:
 
 
 async def replace_entity(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     entity = parse_entity(body, tm, now_iso(), require_id=False)
     hub = http.hub_of(request)
     await hub.run(hub.entities.replace, tenant, request.path_params["entity_id"], entity)
@@ -117,7 +99,9 @@ async def replace_entity(request: Request) -> Response:
 
 
 async def merge_entity(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request, (http.JSON, http.JSON_LD, http.MERGE_PATCH))
+    tenant, body, tm = await http.write_prelude(
+        request, (http.JSON, http.JSON_LD, http.MERGE_PATCH)
+    )
     if not isinstance(body, dict):
         raise BadRequestData("a merge patch must be a JSON object")
     hub = http.hub_of(request)
@@ -126,7 +110,7 @@ async def merge_entity(request: Request) -> Response:
 
 
 async def append_attrs(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     if not isinstance(body, dict):
         raise BadRequestData("attributes must be given as a JSON object")
     no_overwrite = "noOverwrite" in options_of(request.query_params)
@@ -138,7 +122,7 @@ async def append_attrs(request: Request) -> Response:
 
 
 async def update_attrs(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     if not isinstance(body, dict):
         raise BadRequestData("attributes must be given as a JSON object")
     hub = http.hub_of(request)
@@ -149,7 +133,7 @@ async def update_attrs(request: Request) -> Response:
 
 
 async def patch_attr(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     path = request.path_params
     await hub.run(hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm)
@@ -157,7 +141,7 @@ async def patch_attr(request: Request) -> Response:
 
 
 async def replace_attr(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     path = request.path_params
     await hub.run(hub.entities.replace_attr, tenant, path["entity_id"], path["attr"], body, tm)

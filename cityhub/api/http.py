@@ -198,3 +198,22 @@ def json_ld_response(
 
 def no_content(headers: dict[str, str] | None = None) -> Response:
     return Response(status_code=204, headers=headers)
+
+
+async def write_prelude(
+    request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)
+) -> tuple[str, Any, TermMap]:
+    """For a write: check the key, then the tenant, the body and its @context."""
+    hub = hub_of(request)
+    hub.keys.check_write(headers_of(request))
+    tenant = tenant_of(request)
+    body = await read_body(request, allowed)
+    return tenant, body, await termmap(request, context_value(request, body))
+
+
+async def read_prelude(request: Request) -> tuple[str, TermMap]:
+    """For a read: the tenant (checking a private one's key) and the Link @context."""
+    hub = hub_of(request)
+    tenant = tenant_of(request)
+    hub.keys.check_read(headers_of(request), tenant)
+    return tenant, await termmap(request, link_context(request))

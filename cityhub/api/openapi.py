@@ -323,6 +323,7 @@ def build_openapi() -> dict[str, Any]:
     }
     paths.update(_temporal_paths(entity_list))
     paths.update(_subscription_paths())
+    paths.update(_iot_paths())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -476,4 +477,67 @@ def _subscription_paths() -> dict[str, Any]:
             ),
             "delete": _op("Delete a subscription", [sub_id], _NO_CONTENT, tag="Subscriptions"),
         },
+    }
+
+
+def _iot_paths() -> dict[str, Any]:
+    json_only = ("application/json",)
+    listing = {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+    device_id = _path("deviceId", "Device id")
+    keys = [_query("k", "Group apikey"), _query("i", "Device id")]
+    stored = {
+        "200": {
+            "description": "Stored",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "stored": {"type": "integer"},
+                            "duplicates": {"type": "integer"},
+                        },
+                    }
+                }
+            },
+        }
+    }
+    return {
+        "/iot/groups": {
+            "post": _op("Provision groups", [], _CREATED, {"type": "object"}, json_only, tag="IoT"),
+            "get": _op("List groups", [], listing, tag="IoT"),
+            "delete": _op(
+                "Delete a group", [_query("apikey", "Group apikey")], _NO_CONTENT, tag="IoT"
+            ),
+        },
+        "/iot/devices": {
+            "post": _op(
+                "Provision devices", [], _CREATED, {"type": "object"}, json_only, tag="IoT"
+            ),
+            "get": _op("List devices", [], listing, tag="IoT"),
+        },
+        "/iot/devices/{deviceId}": {
+            "get": _op("Retrieve a device", [device_id], listing, tag="IoT"),
+            "delete": _op("Delete a device", [device_id], _NO_CONTENT, tag="IoT"),
+        },
+        "/iot/json": {
+            "post": _op(
+                "Send JSON measures", keys, stored, {"type": "object"}, json_only, tag="IoT"
+            )
+        },
+        "/iot/d": {
+            "post": _op(
+                "Send UltraLight 2.0 measures",
+                keys,
+                stored,
+                {"type": "string"},
+                ("text/plain",),
+                tag="IoT",
+            )
+        },
+        "/iot/deadletters": {"get": _op("Latest dead-lettered messages", [], listing, tag="IoT")},
     }

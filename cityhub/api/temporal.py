@@ -30,15 +30,8 @@ def _render(result: TemporalResult, tm: TermMap, params: Any, tp: temporal.Tempo
     return temporal.render_temporal(result.entity, result.rows, tm, opts, tp)
 
 
-async def _read_prelude(request: Request) -> tuple[str, TermMap]:
-    hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
-    return tenant, await http.termmap(request, http.link_context(request))
-
-
 async def retrieve(request: Request) -> Response:
-    tenant, tm = await _read_prelude(request)
+    tenant, tm = await http.read_prelude(request)
     params = request.query_params
     mtype = http.accepted(request)
     tp = temporal.parse_temporal(params, options_of(params))
@@ -51,7 +44,7 @@ async def retrieve(request: Request) -> Response:
 
 
 async def query(request: Request) -> Response:
-    tenant, tm = await _read_prelude(request)
+    tenant, tm = await http.read_prelude(request)
     params = request.query_params
     mtype = http.accepted(request)
     if not has_selector(params):
@@ -97,16 +90,8 @@ async def query_post(request: Request) -> Response:
     return http.json_ld_response(request, content, mtype, headers=headers)
 
 
-async def _write_prelude(request: Request) -> tuple[str, Any, TermMap]:
-    hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    body = await http.read_body(request)
-    return tenant, body, await http.termmap(request, http.context_value(request, body))
-
-
 async def create(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     created = await hub.run(hub.temporal.add, tenant, body, tm)
     if created:
@@ -115,7 +100,7 @@ async def create(request: Request) -> Response:
 
 
 async def append(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     await hub.run(hub.temporal.append_attrs, tenant, request.path_params["entity_id"], body, tm)
     return http.no_content()
@@ -147,7 +132,7 @@ async def delete_attr(request: Request) -> Response:
 
 
 async def modify_instance(request: Request) -> Response:
-    tenant, body, tm = await _write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     p = request.path_params
     await hub.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.store import history_sql, rollups
 from cityhub.store.records import HistoryRow
 
 
@@ -50,3 +51,61 @@ def replace_params(tenant: str, instance_id: str, row: HistoryRow, instance: Any
         tenant,
         instance_id,
     ]
+
+
+class HistoryWriterMixin:
+    """History writes inside a store transaction, shared by both dialects' writers."""
+
+    _tenant: str
+    _mark: str
+    _dialect: str
+
+    def _execute(self, sql: str, params: Any) -> int:
+        """Run one statement in the transaction; returns the affected row count."""
+        raise NotImplementedError
+
+    def _execute_many(self, sql: str, rows: list[Any]) -> None:
+        raise NotImplementedError
+
+    def _json(self, doc: Any) -> Any:
+        raise NotImplementedError
+
+    def append_history(self, rows: list[HistoryRow]) -> None:
+        if not rows:
+            return
+        self._execute_many(
+            history_sql.insert_sql(self._mark),
+            [history_sql.history_params(self._tenant, r, self._json(r.instance)) for r in rows],
+        )
+        self._execute_many(
+            rollups.upsert_sql(self._mark, self._dialect),
+            [(self._tenant, *part) for part in rollups.fold(rows)],
+        )
+
+    def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
+        params = [self._tenant, entity_id] + ([attr] if attr else [])
+        for statement in rollups.rebuild_sql(self._mark, attr is not None):
+            self._execute(statement, params)
+
+    def delete_history(
+        self,
+        entity_id: str,
+        attr: str | None = None,
+        dataset_id: str | None = None,
+        all_datasets: bool = True,
+        instance_id: str | None = None,
+    ) -> int:
+        sql, params = delete_sql(
+            self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, self._mark
+        )
+        removed = self._execute(sql, params)
+        if removed:
+            self._rebuild_rollups(entity_id, attr)
+        return removed
+
+    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
+        params = replace_params(self._tenant, instance_id, row, self._json(row.instance))
+        changed = self._execute(replace_sql(self._mark), params) > 0
+        if changed:
+            self._rebuild_rollups(row.entity_id, row.attr)
+        return changed

@@ -13,7 +13,8 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
-from cityhub.store import history_sql, history_writes, rollups, subscription_sql
+from cityhub.store import history_sql, rollups, subscription_sql
+from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -83,7 +84,10 @@ def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
     )
 
 
-class PostgresWriter:
+class PostgresWriter(HistoryWriterMixin):
+    _mark = "%s"
+    _dialect = "postgres"
+
     def __init__(self, conn: psycopg.Connection[Any], tenant: str) -> None:
         self._conn = conn
         self._tenant = tenant
@@ -207,45 +211,15 @@ class PostgresWriter:
             self._known.pop(entity_id, None)
         return cur.rowcount
 
-    def append_history(self, rows: list[HistoryRow]) -> None:
-        if rows:
-            with self._conn.cursor() as cur:
-                cur.executemany(
-                    history_sql.insert_sql("%s"),
-                    [history_sql.history_params(self._tenant, r, Jsonb(r.instance)) for r in rows],
-                )
-                cur.executemany(
-                    rollups.upsert_sql("%s", "postgres"),
-                    [(self._tenant, *part) for part in rollups.fold(rows)],
-                )
+    def _execute(self, sql: str, params: Any) -> int:
+        return self._conn.execute(sql, params).rowcount
 
-    def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
-        params = [self._tenant, entity_id] + ([attr] if attr else [])
-        for statement in rollups.rebuild_sql("%s", attr is not None):
-            self._conn.execute(statement, params)
+    def _execute_many(self, sql: str, rows: list[Any]) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(sql, rows)
 
-    def delete_history(
-        self,
-        entity_id: str,
-        attr: str | None = None,
-        dataset_id: str | None = None,
-        all_datasets: bool = True,
-        instance_id: str | None = None,
-    ) -> int:
-        sql, params = history_writes.delete_sql(
-            self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, "%s"
-        )
-        removed = self._conn.execute(sql, params).rowcount
-        if removed:
-            self._rebuild_rollups(entity_id, attr)
-        return removed
-
-    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
-        params = history_writes.replace_params(self._tenant, instance_id, row, Jsonb(row.instance))
-        changed = self._conn.execute(history_writes.replace_sql("%s"), params).rowcount > 0
-        if changed:
-            self._rebuild_rollups(row.entity_id, row.attr)
-        return changed
+    def _json(self, doc: Any) -> Any:
+        return Jsonb(doc)
 
     def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         """Record (device, time) keys; returns those not seen before."""

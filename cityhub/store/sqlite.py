@@ -14,7 +14,8 @@ import orjson
 
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
-from cityhub.store import history_sql, history_writes, ingest_sql, rollups, subscription_sql
+from cityhub.store import history_sql, ingest_sql, rollups, subscription_sql
+from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -73,7 +74,10 @@ def geo_prefilter_box(geo: GeoFilter) -> tuple[float, float, float, float] | Non
     return box
 
 
-class SQLiteWriter:
+class SQLiteWriter(HistoryWriterMixin):
+    _mark = "?"
+    _dialect = "sqlite"
+
     def __init__(self, conn: sqlite3.Connection, tenant: str) -> None:
         self._conn = conn
         self._tenant = tenant
@@ -210,49 +214,14 @@ class SQLiteWriter:
             deleted += 1
         return deleted
 
-    def append_history(self, rows: list[HistoryRow]) -> None:
-        if rows:
-            self._conn.executemany(
-                history_sql.insert_sql("?"),
-                [
-                    history_sql.history_params(self._tenant, r, orjson.dumps(r.instance))
-                    for r in rows
-                ],
-            )
-            self._conn.executemany(
-                rollups.upsert_sql("?", "sqlite"),
-                [(self._tenant, *part) for part in rollups.fold(rows)],
-            )
+    def _execute(self, sql: str, params: Any) -> int:
+        return self._conn.execute(sql, params).rowcount
 
-    def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
-        params = [self._tenant, entity_id] + ([attr] if attr else [])
-        for statement in rollups.rebuild_sql("?", attr is not None):
-            self._conn.execute(statement, params)
+    def _execute_many(self, sql: str, rows: list[Any]) -> None:
+        self._conn.executemany(sql, rows)
 
-    def delete_history(
-        self,
-        entity_id: str,
-        attr: str | None = None,
-        dataset_id: str | None = None,
-        all_datasets: bool = True,
-        instance_id: str | None = None,
-    ) -> int:
-        sql, params = history_writes.delete_sql(
-            self._tenant, entity_id, attr, dataset_id, all_datasets, instance_id, "?"
-        )
-        removed = self._conn.execute(sql, params).rowcount
-        if removed:
-            self._rebuild_rollups(entity_id, attr)
-        return removed
-
-    def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
-        params = history_writes.replace_params(
-            self._tenant, instance_id, row, orjson.dumps(row.instance)
-        )
-        changed = self._conn.execute(history_writes.replace_sql("?"), params).rowcount > 0
-        if changed:
-            self._rebuild_rollups(row.entity_id, row.attr)
-        return changed
+    def _json(self, doc: Any) -> Any:
+        return orjson.dumps(doc)
 
     def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         """Record (device, time) keys; returns those not seen before."""

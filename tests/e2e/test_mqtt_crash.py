@@ -3,10 +3,8 @@ message the broker acknowledged is stored exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -21,6 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from cityhub.store import open_store
 from tests.conftest import _store_url, free_port
 from tests.e2e.mqtt_broker import PrivateMosquitto
+from tests.e2e.processes import start_cityhub
 
 pytestmark = pytest.mark.e2e
 MESSAGES = 100_000
@@ -35,32 +34,7 @@ def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
 
 
 def start_server(database: str, mqtt_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CITYHUB_MQTT_CLIENT_ID": "cityhub-crash-test"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cityhub.cli",
-            "serve",
-            "--database",
-            database,
-            "--mqtt",
-            mqtt_url,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return start_cityhub(database, port, mqtt_url, env={"CITYHUB_MQTT_CLIENT_ID": "crash-test"})
 
 
 def stored_rows(database: str) -> tuple[int, int]:

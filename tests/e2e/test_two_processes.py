@@ -3,9 +3,7 @@ between them, and each notification is delivered once, in order, whichever proce
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,40 +16,20 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.conftest import PostgresSchema, free_port
 from tests.e2e.mqtt_broker import PrivateMosquitto
+from tests.e2e.processes import start_cityhub
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
 
 
 def serve(database: str, mqtt_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CITYHUB_NOTIFY_HOSTS": "127.0.0.1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cityhub.cli",
-            "serve",
-            "--database",
-            database,
-            "--mqtt",
-            mqtt_url,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
+    return start_cityhub(
+        database,
+        port,
+        mqtt_url,
+        env={"CITYHUB_NOTIFY_HOSTS": "127.0.0.1"},
+        ready=lambda health: bool(health.get("mqtt", {}).get("connected")),
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json()
-            if health.get("mqtt", {}).get("connected"):
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 @pytest.fixture
