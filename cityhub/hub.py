@@ -37,6 +37,7 @@ class Hub:
         self.notifier.periodic = self.matcher.periodic
         self.devices = DeviceRegistry(store)
         self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
+        self.entities.before_write.append(self.matcher.prepare)
         self.entities.listeners.append(self.matcher.on_change)
         self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
         self.keys = KeyChecker(store)

@@ -289,3 +289,25 @@ def test_geojson_representation(client: httpx.Client) -> None:
 def test_responses_echo_the_tenant_header(client: httpx.Client, tenant: str) -> None:
     create(client, air())
     assert client.get(f"/entities/{E1}").headers["ngsild-tenant"] == tenant
+
+
+def test_many_concurrent_updates_all_succeed(server: object, tenant: str) -> None:
+    """More concurrent writers than pooled connections: no writer may wait on a second one."""
+    import asyncio
+
+    base = server.base  # type: ignore[attr-defined]
+    with httpx.Client(base_url=base + "/ngsi-ld/v1", headers={"NGSILD-Tenant": tenant}) as c:
+        create(c, air())
+
+    server.hub.matcher.invalidate()  # type: ignore[attr-defined]  # every writer finds it stale
+
+    async def hammer() -> list[int]:
+        async with httpx.AsyncClient(
+            base_url=base + "/ngsi-ld/v1", timeout=60, headers={"NGSILD-Tenant": tenant}
+        ) as http:
+            replies = await asyncio.gather(
+                *(http.patch(f"/entities/{E1}/attrs/pm25", json={"value": i}) for i in range(80))
+            )
+            return [r.status_code for r in replies]
+
+    assert asyncio.run(hammer()) == [204] * 80

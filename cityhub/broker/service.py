@@ -42,11 +42,16 @@ class EntityService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.listeners: list[ChangeListener] = []  # run inside the write transaction
+        # Run before the transaction opens: whatever a listener needs from the store is read
+        # here, so that no listener takes a second connection while holding the first.
+        self.before_write: list[Callable[[str], None]] = []
         self.after_commit: list[Callable[[str, list[Change]], None]] = []
 
     @contextmanager
     def write(self, tenant: str) -> Iterator[RecordingWriter]:
         """A store transaction that records history and tells listeners what changed."""
+        for prepare in self.before_write:
+            prepare(tenant)
         with self.store.write(tenant) as tx:
             recorder = RecordingWriter(tx)
             yield recorder

@@ -257,8 +257,13 @@ class SubscriptionMatcher:
                     self._version = version
             return self._by_tenant.get(tenant, [])
 
+    def prepare(self, tenant: str) -> None:
+        """Refresh the compiled subscriptions if stale (before a write transaction opens)."""
+        self.subscriptions(tenant)
+
     def on_change(self, tenant: str, changes: list[Change], tx: EntityWriter) -> None:
-        subs = self.subscriptions(tenant)
+        with self._lock:  # the cache only: prepare() has refreshed it outside the transaction
+            subs = list(self._by_tenant.get(tenant, []))
         if not subs:
             return
         now_us = int(time.time() * 1_000_000)
