@@ -5,6 +5,8 @@ history and collects the changes, which listeners (subscriptions) see inside the
 from __future__ import annotations
 
 import functools
+import itertools
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,15 @@ class Change:
 ChangeListener = Callable[[str, list[Change], EntityWriter], None]
 
 
+_INSTANCE_PREFIX = f"urn:ngsi-ld:Instance:{uuid.uuid4().hex[:12]}-"
+_instance_numbers = itertools.count(1)
+
+
+def next_instance_id() -> str:
+    """A unique instance id: a random per-process prefix and a counter (cheaper than uuid4)."""
+    return f"{_INSTANCE_PREFIX}{time.time_ns():x}-{next(_instance_numbers):x}"
+
+
 @functools.lru_cache(maxsize=8192)
 def to_us(text: str) -> int:
     moment = parse_datetime(text)
@@ -48,7 +59,7 @@ def history_row(entity_id: str, attr: str, inst: Instance) -> HistoryRow:
     return HistoryRow(
         entity_id=entity_id,
         attr=attr,
-        instance_id=f"urn:ngsi-ld:Instance:{uuid.uuid4()}",
+        instance_id=next_instance_id(),
         dataset_id=inst.get("datasetId"),
         observed_us=observed,
         modified_us=modified,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from cityhub.store import rollups
 from cityhub.store.records import Bucket, HistoryQuery, HistoryRow
 
 HISTORY_COLUMNS = (
@@ -109,3 +111,39 @@ def history_params(tenant: str, row: HistoryRow, instance: Any) -> tuple[Any, ..
         row.value_key,
         instance,
     )
+
+
+class HistoryReadsMixin:
+    """Reading and aggregating history, for a store that provides `_run`, `_mark`, `_json_out`."""
+
+    _mark: str
+
+    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _json_out(self, value: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]:
+        if not query.entity_ids:
+            return
+        sql, params = select_sql(tenant, query, self._mark)
+        for row in self._run(sql, params):
+            yield row_to_history(row, self._json_out(row[8]))
+
+    def aggregate_history(
+        self,
+        tenant: str,
+        query: HistoryQuery,
+        start_us: int,
+        period_us: int,
+        methods: tuple[str, ...] = (),
+    ) -> list[Bucket]:
+        """Per-period aggregates; whole-hour periods read the hourly rollups."""
+        if not query.entity_ids:
+            return []
+        if rollups.usable(query, methods, start_us, period_us):
+            sql, params = rollups.aggregate_sql(tenant, query, start_us, period_us, self._mark)
+        else:
+            sql, params = aggregate_sql(tenant, query, start_us, period_us, self._mark)
+        return [row_to_bucket(r) for r in self._run(sql, params)]

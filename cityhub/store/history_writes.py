@@ -37,7 +37,8 @@ def delete_sql(
 def replace_sql(mark: str) -> str:
     return (
         f"UPDATE attr_history SET observed_us = {mark}, modified_us = {mark}, value_num = {mark}, "
-        f"value_key = {mark}, instance = {mark} WHERE tenant = {mark} AND instance_id = {mark}"
+        f"value_key = {mark}, instance = {mark} WHERE tenant = {mark} AND entity_id = {mark} "
+        f"AND attr = {mark} AND instance_id = {mark}"
     )
 
 
@@ -49,6 +50,8 @@ def replace_params(tenant: str, instance_id: str, row: HistoryRow, instance: Any
         row.value_key,
         instance,
         tenant,
+        row.entity_id,
+        row.attr,
         instance_id,
     ]
 

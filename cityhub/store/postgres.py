@@ -13,18 +13,16 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
-from cityhub.store import history_sql, rollups, subscription_sql
+from cityhub.store import subscription_sql
+from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     ApiKey,
-    Bucket,
     Entity,
     EntityFilter,
     GeoFilter,
-    HistoryQuery,
-    HistoryRow,
     StoredContext,
     TypeSummary,
 )
@@ -242,7 +240,7 @@ class PostgresWriter(HistoryWriterMixin):
                 )
 
 
-class PostgresStore(IngestMixin):
+class PostgresStore(IngestMixin, HistoryReadsMixin):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"
@@ -392,33 +390,6 @@ class PostgresStore(IngestMixin):
                 "SELECT types, attr_index FROM entities WHERE tenant = %s", (tenant,)
             ).fetchall()
         return summarise_types(rows)
-
-    # -- temporal history -----------------------------------------------------------------------
-    def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]:
-        if not query.entity_ids:
-            return
-        sql, params = history_sql.select_sql(tenant, query, "%s")
-        with self._pool.connection() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        for row in rows:
-            yield history_sql.row_to_history(row, row[8])
-
-    def aggregate_history(
-        self,
-        tenant: str,
-        query: HistoryQuery,
-        start_us: int,
-        period_us: int,
-        methods: tuple[str, ...] = (),
-    ) -> list[Bucket]:
-        if not query.entity_ids:
-            return []
-        if rollups.usable(query, methods, start_us, period_us):
-            sql, params = rollups.aggregate_sql(tenant, query, start_us, period_us, "%s")
-        else:
-            sql, params = history_sql.aggregate_sql(tenant, query, start_us, period_us, "%s")
-        with self._pool.connection() as conn:
-            return [history_sql.row_to_bucket(r) for r in conn.execute(sql, params)]
 
     # -- contexts -----------------------------------------------------------------------------
     def get_context(self, url: str) -> dict[str, Any] | None:

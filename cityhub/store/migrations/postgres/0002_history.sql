@@ -15,4 +15,3 @@ CREATE INDEX IF NOT EXISTS attr_history_by_time
     ON attr_history (tenant, entity_id, attr, observed_us) INCLUDE (value_num);
 -- History is appended in time order: a BRIN index keeps wide time scans cheap as it grows.
 CREATE INDEX IF NOT EXISTS attr_history_brin ON attr_history USING BRIN (observed_us);
-CREATE INDEX IF NOT EXISTS attr_history_by_instance ON attr_history (instance_id);

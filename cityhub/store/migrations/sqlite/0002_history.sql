@@ -14,4 +14,3 @@ CREATE TABLE IF NOT EXISTS attr_history (
 -- Covers time-range reads and aggregation of numbers without touching the table rows.
 CREATE INDEX IF NOT EXISTS attr_history_by_time
     ON attr_history (tenant, entity_id, attr, observed_us, value_num);
-CREATE INDEX IF NOT EXISTS attr_history_by_instance ON attr_history (instance_id);
