@@ -244,17 +244,27 @@ class SubscriptionMatcher:
             self._checked = 0.0
 
     def subscriptions(self, tenant: str) -> list[CompiledSubscription]:
+        """The tenant's compiled subscriptions, re-read at most once a second if any changed.
+
+        The store is read outside the lock: a thread that holds a pooled connection must never
+        wait on this lock while another holds it waiting for a connection.
+        """
         now = time.monotonic()
         with self._lock:
-            if now - self._checked > 1.0 or self._version is None:
-                version = self._store.subscriptions_version()
-                self._checked = now
-                if version != self._version:
-                    self._by_tenant = {}
-                    for record in self._store.list_subscriptions():
-                        compiled = compile_subscription(record, self._resolve)
-                        self._by_tenant.setdefault(record.tenant, []).append(compiled)
-                    self._version = version
+            if self._version is not None and now - self._checked <= 1.0:
+                return self._by_tenant.get(tenant, [])
+            self._checked = now
+            known = self._version
+        version = self._store.subscriptions_version()
+        if version != known:
+            compiled: dict[str, list[CompiledSubscription]] = {}
+            for record in self._store.list_subscriptions():
+                compiled.setdefault(record.tenant, []).append(
+                    compile_subscription(record, self._resolve)
+                )
+            with self._lock:
+                self._by_tenant, self._version = compiled, version
+        with self._lock:
             return self._by_tenant.get(tenant, [])
 
     def prepare(self, tenant: str) -> None:
