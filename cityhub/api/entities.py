@@ -150,9 +150,7 @@ async def replace_attr(request: Request) -> Response:
 
 async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    tm = await http.termmap(request, http.link_context(request))
+    tenant, tm = await http.bodiless_write_prelude(request)
     params = request.query_params
     await hub.run(
         hub.entities.delete_attr,

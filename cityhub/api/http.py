@@ -217,3 +217,9 @@ async def read_prelude(request: Request) -> tuple[str, TermMap]:
     tenant = tenant_of(request)
     hub.keys.check_read(headers_of(request), tenant)
     return tenant, await termmap(request, link_context(request))
+
+
+async def bodiless_write_prelude(request: Request) -> tuple[str, TermMap]:
+    """For a write without a body (DELETE): check the key; the tenant and the Link @context."""
+    hub_of(request).keys.check_write(headers_of(request))
+    return tenant_of(request), await termmap(request, link_context(request))

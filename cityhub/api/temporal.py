@@ -116,9 +116,7 @@ async def delete_entity(request: Request) -> Response:
 
 async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    tm = await http.termmap(request, http.link_context(request))
+    tenant, tm = await http.bodiless_write_prelude(request)
     p = request.path_params
     await hub.run(
         hub.temporal.delete_attr,
@@ -149,9 +147,7 @@ async def modify_instance(request: Request) -> Response:
 
 async def delete_instance(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    tm = await http.termmap(request, http.link_context(request))
+    tenant, tm = await http.bodiless_write_prelude(request)
     p = request.path_params
     await hub.run(
         hub.temporal.delete_instance, tenant, p["entity_id"], tm.expand(p["attr"]), p["instance_id"]
