@@ -251,3 +251,20 @@ def test_periodic_subscription_sends_every_interval(
     set_pm25(client, 99)  # a change does not trigger a periodic subscription by itself
     later = receiver.wait_for(len(notes) + 1, timeout=4)
     assert later[-1]["data"][0]["pm25"] == 99
+
+
+def test_many_endpoints_on_one_host_each_get_their_own_notifications(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    seed(client)
+    for i in range(12):
+        r = client.post("/subscriptions", json=subscription(f"{receiver.url}/{i}"))
+        assert r.status_code == 201
+    for v in (1, 2, 3):
+        set_pm25(client, v)
+    notes = receiver.wait_for(36)
+    assert len(notes) == 36
+    by_sub: dict[str, list[float]] = {}
+    for n in notes:
+        by_sub.setdefault(n["subscriptionId"], []).append(n["data"][0]["pm25"]["value"])
+    assert len(by_sub) == 12 and all(v == [1, 2, 3] for v in by_sub.values())

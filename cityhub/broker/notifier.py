@@ -13,9 +13,9 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
 
+from cityhub.broker.http_sender import HttpSender
 from cityhub.jsonld import CORE_CONTEXT_URL
 from cityhub.store import Store
 from cityhub.store.records import QueuedNotification
@@ -47,7 +47,7 @@ class Notifier:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._http: HttpSender | None = None
         self._mqtt = MqttPublishers()
 
     def wake(self) -> None:
@@ -64,7 +64,7 @@ class Notifier:
         per endpoint), then settle the results in a few statements."""
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self._http = httpx.AsyncClient(timeout=self.timeout)
+        self._http = HttpSender(self.timeout)
         self._done: list[tuple[QueuedNotification, bool, str]] = []
         in_flight: dict[str, asyncio.Task[None]] = self._workers
         try:
@@ -92,7 +92,7 @@ class Notifier:
                     await task
             with contextlib.suppress(Exception):
                 await self._settle(run_blocking)
-            await self._http.aclose()
+            await self._http.close()
             self._mqtt.close()
 
     async def _attempt(self, item: QueuedNotification) -> None:
@@ -144,12 +144,10 @@ class Notifier:
             headers["Link"] = f'<{url}>; rel="{CONTEXT_REL}"; type="application/ld+json"'
         if message.get("tenant"):
             headers["NGSILD-Tenant"] = message["tenant"]
-        response = await self._http.post(
-            uri, content=orjson.dumps(message["body"]), headers=headers
-        )
-        if 200 <= response.status_code < 300:
+        status = await self._http.post(uri, orjson.dumps(message["body"]), headers)
+        if 200 <= status < 300:
             return True, ""
-        return False, f"HTTP {response.status_code}"
+        return False, f"HTTP {status}"
 
 
 class MqttPublishers:

@@ -194,8 +194,17 @@ def compile_subscription(
     return sub
 
 
-def notification_payload(sub: CompiledSubscription, entities: list[Entity]) -> bytes:
-    """The queued message: the body to send plus how to send it."""
+RenderCache = dict[tuple[Any, ...], dict[str, Any]]
+
+
+def notification_payload(
+    sub: CompiledSubscription, entities: list[Entity], cache: RenderCache | None = None
+) -> bytes:
+    """The queued message: the body to send plus how to send it.
+
+    `cache` shares renderings between subscriptions that ask for the same representation of
+    the same change (common: many subscriptions on one entity type).
+    """
     notification = sub.doc["notification"]
     endpoint = notification["endpoint"]
     fmt = notification.get("format", "normalized")
@@ -207,7 +216,7 @@ def notification_payload(sub: CompiledSubscription, entities: list[Entity]) -> b
         "type": "Notification",
         "subscriptionId": sub.record.id,
         "notifiedAt": now_iso(),
-        "data": [render_entity(e, sub.tm, opts) for e in entities],
+        "data": [_rendered(e, sub.tm, opts, cache) for e in entities],
     }
     context = sub.doc.get("@context") or CORE_CONTEXT_URL
     accept = endpoint.get("accept", "application/json")
@@ -223,6 +232,18 @@ def notification_payload(sub: CompiledSubscription, entities: list[Entity]) -> b
             "tenant": sub.record.tenant,
         }
     )
+
+
+def _rendered(
+    entity: Entity, tm: TermMap, opts: RenderOptions, cache: RenderCache | None
+) -> dict[str, Any]:
+    if cache is None:
+        return render_entity(entity, tm, opts)
+    key = (id(entity), id(tm), opts)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = render_entity(entity, tm, opts)
+    return found
 
 
 class SubscriptionMatcher:
@@ -278,6 +299,7 @@ class SubscriptionMatcher:
             return
         now_us = int(time.time() * 1_000_000)
         items: list[tuple[str, str, bytes, int]] = []
+        cache: RenderCache = {}
         for sub in subs:
             if not sub.active(now_us):
                 continue
@@ -286,7 +308,8 @@ class SubscriptionMatcher:
                 continue
             uri = sub.doc["notification"]["endpoint"]["uri"]
             for entity in matched:  # one notification per entity keeps per-entity order simple
-                items.append((sub.record.id, uri, notification_payload(sub, [entity]), now_us))
+                payload = notification_payload(sub, [entity], cache)
+                items.append((sub.record.id, uri, payload, now_us))
         tx.enqueue(items)
 
     def periodic(self, now_us: int) -> int:
