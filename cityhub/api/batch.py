@@ -75,7 +75,7 @@ async def batch_delete(request: Request) -> Response:
     return _answer(result, 204, created_ids=False)
 
 
-def _query_from_body(body: dict[str, Any], tm: TermMap, exact_geo: bool) -> EntityQuery:
+def query_from_body(body: dict[str, Any], tm: TermMap, exact_geo: bool) -> EntityQuery:
     """A Query body: several entity selectors OR'ed, sharing attrs, q and geoQ."""
     if body.get("type", "Query") != "Query":
         raise BadRequestData("the body of a query must have type 'Query'")
@@ -129,20 +129,13 @@ def _full_match(query: EntityQuery, entity: Any) -> bool:
 
 async def batch_query(request: Request) -> Response:
     hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
-    body = await http.read_body(request)
-    if not isinstance(body, dict):
-        raise BadRequestData("the body of a query must be a JSON object")
-    tm = await http.termmap(request, http.context_value(request, body))
+    tenant, body, tm = await http.query_body_prelude(request)
     mtype = http.accepted(request)
     limit, offset, count = paging(request.query_params, hub.settings)
     opts = render_options(request.query_params, tm)
-    query = _query_from_body(body, tm, hub.store.exact_geo)
+    query = query_from_body(body, tm, hub.store.exact_geo)
     items, total = await hub.run(hub.entities.query, tenant, query, limit, offset, count)
-    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
-    content = [render_entity(e, tm, opts) for e in items]
-    return http.json_ld_response(request, content, mtype, headers=headers)
+    return http.results_response(request, [render_entity(e, tm, opts) for e in items], mtype, total)
 
 
 routes = [

@@ -53,14 +53,13 @@ async def query_entities(request: Request) -> Response:
     opts = render_options(params, tm)
     query = build_query(params, tm, hub.store.exact_geo)
     items, total = await hub.run(hub.entities.query, tenant, query, limit, offset, count)
-    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
     if mtype == http.GEO_JSON:
         geoprop = tm.expand(check_name(params.get("geometryProperty", "location")))
         features = [render_feature(e, tm, opts, geoprop) for e in items]
         content: Any = {"type": "FeatureCollection", "features": features}
     else:
         content = [render_entity(e, tm, opts) for e in items]
-    return http.json_ld_response(request, content, mtype, headers=headers)
+    return http.results_response(request, content, mtype, total)
 
 
 async def retrieve_entity(request: Request) -> Response:

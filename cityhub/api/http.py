@@ -223,3 +223,24 @@ async def bodiless_write_prelude(request: Request) -> tuple[str, TermMap]:
     """For a write without a body (DELETE): check the key; the tenant and the Link @context."""
     hub_of(request).keys.check_write(headers_of(request))
     return tenant_of(request), await termmap(request, link_context(request))
+
+
+async def query_body_prelude(request: Request) -> tuple[str, dict[str, Any], TermMap]:
+    """For a query sent as a body (POST .../query): a read with a JSON-object body."""
+    hub = hub_of(request)
+    tenant = tenant_of(request)
+    hub.keys.check_read(headers_of(request), tenant)
+    body = await read_body(request)
+    if not isinstance(body, dict):
+        raise BadRequestData("the body of a query must be a JSON object")
+    return tenant, body, await termmap(request, context_value(request, body))
+
+
+def results_response(request: Request, content: Any, mtype: str, total: int | None) -> Response:
+    """A page of results, with NGSILD-Results-Count when the count was asked for."""
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    return json_ld_response(request, content, mtype, headers=headers)
+
+
+def without_context(body: Any) -> Any:
+    return {k: v for k, v in body.items() if k != "@context"} if isinstance(body, dict) else body

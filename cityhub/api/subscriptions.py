@@ -15,14 +15,9 @@ BASE = "/ngsi-ld/v1/subscriptions"
 
 async def create(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    body = await http.read_body(request)
+    tenant, body, _ = await http.write_prelude(request)  # an unavailable @context fails here
     context = http.context_value(request, body)
-    await http.termmap(request, context)  # an unavailable @context fails here, not later
-    if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k != "@context"}
-    sub_id = await hub.run(hub.subscriptions.create, tenant, body, context)
+    sub_id = await hub.run(hub.subscriptions.create, tenant, http.without_context(body), context)
     return Response(status_code=201, headers={"Location": f"{BASE}/{sub_id}"})
 
 
@@ -34,8 +29,7 @@ async def list_all(request: Request) -> Response:
     limit, offset, count = paging(request.query_params, hub.settings)
     records = await hub.run(hub.subscriptions.list, tenant)
     page = [render_subscription(r, False) for r in records[offset : offset + limit]]
-    headers = {"NGSILD-Results-Count": str(len(records))} if count else {}
-    return http.json_ld_response(request, page, mtype, headers=headers)
+    return http.results_response(request, page, mtype, len(records) if count else None)
 
 
 async def retrieve(request: Request) -> Response:
@@ -49,13 +43,15 @@ async def retrieve(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = http.tenant_of(request)
-    body = await http.read_body(request)
+    tenant, body, _ = await http.write_prelude(request)
     context = http.context_value(request, body)
-    if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k != "@context"}
-    await hub.run(hub.subscriptions.update, tenant, request.path_params["sub_id"], body, context)
+    await hub.run(
+        hub.subscriptions.update,
+        tenant,
+        request.path_params["sub_id"],
+        http.without_context(body),
+        context,
+    )
     return http.no_content()
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cityhub.api import http
-from cityhub.api.batch import _query_from_body
+from cityhub.api.batch import query_from_body
 from cityhub.api.params import flag, options_of, paging, render_options
 from cityhub.broker import temporal
 from cityhub.broker.query import build_query, has_selector
@@ -55,19 +55,13 @@ async def query(request: Request) -> Response:
     attrs = render_options(params, tm).attrs
     q = build_query(params, tm, hub.store.exact_geo)
     results, total = await hub.run(hub.temporal.query, tenant, q, limit, offset, count, attrs, tp)
-    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
     content = [_render(r, tm, params, tp) for r in results]
-    return http.json_ld_response(request, content, mtype, headers=headers)
+    return http.results_response(request, content, mtype, total)
 
 
 async def query_post(request: Request) -> Response:
     hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
-    body = await http.read_body(request)
-    if not isinstance(body, dict):
-        raise BadRequestData("the body of a query must be a JSON object")
-    tm = await http.termmap(request, http.context_value(request, body))
+    tenant, body, tm = await http.query_body_prelude(request)
     mtype = http.accepted(request)
     params = request.query_params
     limit, offset, count = paging(params, hub.settings)
@@ -81,13 +75,12 @@ async def query_post(request: Request) -> Response:
     tp = temporal.parse_temporal(merged, options_of(params))
     attrs_raw = body.get("attrs")
     attrs = frozenset(tm.expand(a) for a in attrs_raw) if isinstance(attrs_raw, list) else None
-    q = _query_from_body(
+    q = query_from_body(
         {k: v for k, v in body.items() if k != "temporalQ"}, tm, hub.store.exact_geo
     )
     results, total = await hub.run(hub.temporal.query, tenant, q, limit, offset, count, attrs, tp)
-    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
     content = [_render(r, tm, params, tp) for r in results]
-    return http.json_ld_response(request, content, mtype, headers=headers)
+    return http.results_response(request, content, mtype, total)
 
 
 async def create(request: Request) -> Response:
