@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
 from cityhub.store import subscription_sql
+from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.ingest_sql import IngestMixin
@@ -82,7 +83,7 @@ def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
     )
 
 
-class PostgresWriter(HistoryWriterMixin):
+class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
     _mark = "%s"
     _dialect = "postgres"
 
@@ -212,6 +213,12 @@ class PostgresWriter(HistoryWriterMixin):
     def _execute(self, sql: str, params: Any) -> int:
         return self._conn.execute(sql, params).rowcount
 
+    def _fetch(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def _lock_suffix(self) -> str:
+        return " FOR UPDATE"
+
     def _execute_many(self, sql: str, rows: list[Any]) -> None:
         with self._conn.cursor() as cur:
             cur.executemany(sql, rows)
@@ -240,7 +247,7 @@ class PostgresWriter(HistoryWriterMixin):
                 )
 
 
-class PostgresStore(IngestMixin, HistoryReadsMixin):
+class PostgresStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"

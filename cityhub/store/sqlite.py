@@ -15,6 +15,7 @@ import orjson
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
 from cityhub.store import ingest_sql, subscription_sql
+from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.ingest_sql import IngestMixin
@@ -73,7 +74,7 @@ def geo_prefilter_box(geo: GeoFilter) -> tuple[float, float, float, float] | Non
     return box
 
 
-class SQLiteWriter(HistoryWriterMixin):
+class SQLiteWriter(HistoryWriterMixin, RequestWriterMixin):
     _mark = "?"
     _dialect = "sqlite"
 
@@ -216,6 +217,9 @@ class SQLiteWriter(HistoryWriterMixin):
     def _execute(self, sql: str, params: Any) -> int:
         return self._conn.execute(sql, params).rowcount
 
+    def _fetch(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
     def _execute_many(self, sql: str, rows: list[Any]) -> None:
         self._conn.executemany(sql, rows)
 
@@ -239,7 +243,7 @@ class SQLiteWriter(HistoryWriterMixin):
             )
 
 
-class SQLiteStore(IngestMixin, HistoryReadsMixin):
+class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin):
     dialect = "sqlite"
     exact_geo = False
     _mark = "?"
