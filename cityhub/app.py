@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cityhub.api import batch, discovery, entities, iot, subscriptions, temporal
+from cityhub.api import batch, citizen, discovery, entities, iot, open311, subscriptions, temporal
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
 from cityhub.errors import (
@@ -58,6 +58,18 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 async def _notifier(hub: Hub) -> None:
     await hub.notifier.run(hub.run)
+
+
+async def _deadline_watch(hub: Hub, every: float = 60.0) -> None:
+    """Escalate overdue citizen requests once a minute."""
+    import asyncio
+
+    while True:
+        try:
+            await hub.run(hub.requests.escalate_overdue)
+        except CityHubError:
+            log.exception("deadline watch failed; trying again in %s s", every)
+        await asyncio.sleep(every)
 
 
 async def _mqtt_bridge(hub: Hub) -> None:
@@ -145,7 +157,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         import asyncio
 
-        jobs: list[BackgroundTask] = [_notifier, *(background or [])]
+        jobs: list[BackgroundTask] = [_notifier, _deadline_watch, *(background or [])]
         if hub.settings.mqtt_url:
             jobs.append(_mqtt_bridge)
         tasks = [asyncio.create_task(job(hub)) for job in jobs]
@@ -170,6 +182,8 @@ def create_app(
         *temporal.routes,
         *subscriptions.routes,
         *iot.routes,
+        *open311.routes,
+        *citizen.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -27,6 +28,12 @@ class Settings:
     public_url: str = ""
     # Hosts that subscriptions may notify (comma-separated); empty means any host.
     notify_hosts: str = ""
+    # Citizen requests: the city's own service catalog, gazetteer and boundaries (files);
+    # empty means the shipped Shenzhen ones.
+    citizen_services: str = ""
+    gazetteer: str = ""
+    district_boundaries: str = ""
+    street_boundaries: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -50,7 +57,14 @@ class Settings:
             city=env.get("CITYHUB_CITY", base.city),
             public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),
             notify_hosts=env.get("CITYHUB_NOTIFY_HOSTS", base.notify_hosts),
+            citizen_services=env.get("CITYHUB_CITIZEN_SERVICES", base.citizen_services),
+            gazetteer=env.get("CITYHUB_GAZETTEER", base.gazetteer),
+            district_boundaries=env.get("CITYHUB_DISTRICT_BOUNDARIES", base.district_boundaries),
+            street_boundaries=env.get("CITYHUB_STREET_BOUNDARIES", base.street_boundaries),
         )
+
+    def path_or_none(self, value: str) -> Path | None:
+        return Path(value) if value else None
 
     def notify_allows(self, host: str) -> bool:
         allowed = {h.lower() for h in _split(self.notify_hosts)}

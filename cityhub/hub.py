@@ -13,6 +13,10 @@ from cityhub.broker.service import EntityService
 from cityhub.broker.subscription_service import SubscriptionService
 from cityhub.broker.subscriptions import SubscriptionMatcher
 from cityhub.broker.temporal_service import TemporalService
+from cityhub.citizen.catalog import ServiceCatalog
+from cityhub.citizen.places import Locator
+from cityhub.citizen.router import ClassifierRegistry
+from cityhub.citizen.service import RequestService
 from cityhub.config import Settings
 from cityhub.ingest.agent import IngestAgent
 from cityhub.ingest.devices import DeviceRegistry
@@ -41,10 +45,32 @@ class Hub:
         self.entities.listeners.append(self.matcher.on_change)
         self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
         self.keys = KeyChecker(store)
+        self.classifiers = ClassifierRegistry(store)
+        self._requests: RequestService | None = None
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.
         self._offload = store.dialect != "sqlite"
         self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
+
+    @property
+    def requests(self) -> RequestService:
+        """Citizen requests; the catalog, gazetteer and boundaries are read on first use."""
+        if self._requests is None:
+            s = self.settings
+            self._requests = RequestService(
+                self.store,
+                self.entities,
+                self.contexts.core,
+                ServiceCatalog.load(s.path_or_none(s.citizen_services)),
+                Locator.load(
+                    s.path_or_none(s.gazetteer),
+                    s.path_or_none(s.district_boundaries),
+                    s.path_or_none(s.street_boundaries),
+                ),
+                self.classifiers,
+                s.timezone,
+            )
+        return self._requests
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Hub:

@@ -94,7 +94,9 @@ class ServiceCatalog:
             raw = (
                 path.read_bytes()
                 if path
-                else resources.files("cityhub.citizen").joinpath("data", "services.json").read_bytes()
+                else resources.files("cityhub.citizen")
+                .joinpath("data", "services.json")
+                .read_bytes()
             )
             doc = orjson.loads(raw)
         except (OSError, orjson.JSONDecodeError) as exc:

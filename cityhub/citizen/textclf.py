@@ -3,8 +3,9 @@
 A city starts with a few hundred labelled messages, a category taxonomy and thousands of
 unlabelled messages. The model uses all three, on CPU:
 
-- character 1-3-grams and jieba-dictionary words, TF-IDF weighted, with the vocabulary and IDF learnt from
-  the labelled *and* unlabelled messages (so words never seen with a label still get weight);
+- character 1-3-grams and jieba-dictionary words, TF-IDF weighted, with the vocabulary and
+  IDF learnt from the labelled *and* unlabelled messages (so words never seen with a label
+  still get weight);
 - the taxonomy as prior knowledge: each level-2 group of a category, with its level-3 terms,
   becomes a pseudo-document for the category, and the terms (and their words) feed a small
   block of per-category keyword scores, so a message about 传销 leans to 商贸旅游 even when no
@@ -16,16 +17,15 @@ unlabelled messages. The model uses all three, on CPU:
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import pickle
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import itertools
-
-import rjieba
 import numpy as np
+import rjieba
 from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer

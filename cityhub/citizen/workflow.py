@@ -1,11 +1,9 @@
 """The life of a request at a 12345 centre: which action may move it from which state.
 
-    received --dispatch--> dispatched --accept--> in_progress --resolve--> resolved --close--> closed
-                  ^            |                      |                       |                 |
-                  |         return (退单, reason)  return                   reopen <----------- reopen
-                  +---------- returned <-----------+                        |
-                  +------------------------------------------------------ reopened
-    any open state --merge--> merged (closes with the request it was merged into)
+    received -dispatch-> dispatched -accept-> in_progress -resolve-> resolved -close-> closed
+    dispatched / in_progress -return (退单, with a reason)-> returned -dispatch-> dispatched
+    resolved / closed -reopen-> reopened -dispatch-> dispatched
+    any open state -merge-> merged (closes with the request it was merged into)
 
 Open311 sees two states: open (received, dispatched, in_progress, returned, reopened) and
 closed (resolved, closed, merged).

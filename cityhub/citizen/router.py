@@ -1,0 +1,100 @@
+"""The department classifier in service: trained versions kept in the store, the newest loaded
+once per process (and again when another process trains a newer one)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cityhub.citizen.textclf import DepartmentClassifier, Progress, Taxonomy, cross_validate
+from cityhub.store import Store
+from cityhub.timeutil import now_iso
+
+RECHECK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Routing:
+    category: str | None
+    confidence: float | None
+    top: list[tuple[str, float]]
+    model_version: int | None
+
+
+class ClassifierRegistry:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._model: DepartmentClassifier | None = None
+        self._version: int | None = None
+        self._checked = 0.0
+
+    def train(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        unlabelled: Sequence[str] = (),
+        taxonomy: Taxonomy = (),
+        folds: int = 5,
+        progress: Progress | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """Cross-validate the procedure, train on everything, keep both as a new version."""
+        started = time.perf_counter()
+        report: dict[str, Any] = {}
+        if folds >= 2:
+            report["cross_validation"] = cross_validate(
+                texts, labels, unlabelled, taxonomy, folds=folds, progress=progress
+            )
+        if progress:
+            progress("training on all labelled messages")
+        fit_started = time.perf_counter()
+        model = DepartmentClassifier().fit(texts, labels, unlabelled, taxonomy)
+        report.update(
+            labelled=len(texts),
+            unlabelled=len(unlabelled),
+            taxonomy_rows=len(taxonomy),
+            labels=model.labels,
+            train_seconds=round(time.perf_counter() - fit_started, 2),
+            total_seconds=round(time.perf_counter() - started, 2),
+        )
+        version = self.store.put_model(now_iso(), model.dumps(), report)
+        with self._lock:
+            self._model, self._version, self._checked = model, version, time.monotonic()
+        return version, report
+
+    def current(self) -> tuple[int, DepartmentClassifier] | None:
+        now = time.monotonic()
+        with self._lock:
+            fresh = now - self._checked < RECHECK_SECONDS
+            if fresh and self._model is not None and self._version is not None:
+                return self._version, self._model
+        versions = self.store.model_versions()
+        with self._lock:
+            self._checked = now
+            if not versions:
+                return None
+            if versions[-1][0] != self._version:
+                latest = self.store.latest_model()
+                if latest is None:
+                    return None
+                self._version = latest[0]
+                self._model = DepartmentClassifier.loads(latest[2])
+            assert self._model is not None and self._version is not None
+            return self._version, self._model
+
+    def report(self) -> tuple[int, str, dict[str, Any]] | None:
+        versions = self.store.model_versions()
+        return versions[-1] if versions else None
+
+    def classify(self, texts: Sequence[str], k: int = 3) -> list[Routing]:
+        loaded = self.current()
+        if loaded is None:
+            return [Routing(None, None, [], None) for _ in texts]
+        version, model = loaded
+        out = []
+        for top in model.top_k(texts, k):
+            out.append(Routing(top[0][0], top[0][1], top, version))
+        return out
