@@ -5,46 +5,14 @@ Errors print one line (`error: ...`) and exit non-zero; never a traceback.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 import orjson
 
+from cityhub.cli_citizen import citizen
+from cityhub.cli_common import DB_HELP, _settings, one_line_errors
 from cityhub.config import Settings
-from cityhub.errors import CityHubError
-
-F = TypeVar("F", bound=Callable[..., Any])
-DB_HELP = "Store URL: sqlite:///FILE.db (default from CITYHUB_DATABASE_URL) or postgresql://..."
-
-
-def _settings(database: str | None) -> Settings:
-    settings = Settings.from_env()
-    if database:
-        from dataclasses import replace
-
-        settings = replace(settings, database_url=database)
-    return settings
-
-
-def one_line_errors(fn: F) -> F:
-    """Turn every error into one line on stderr and exit status 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except CityHubError as exc:
-            click.echo(exc.one_line(), err=True)
-            sys.exit(1)
-        except OSError as exc:
-            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -257,6 +225,8 @@ def migrate(database: str | None) -> None:
     open_store(url).close()
     click.echo(f"schema of {url} is current")
 
+
+main.add_command(citizen)
 
 if __name__ == "__main__":
     main()
