@@ -1,0 +1,71 @@
+"""`cityhub citizen`: train, evaluate, predict and the deadline commands, as a city runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tests.test_cli import run
+
+
+def small_history(shared_data: Path, folder: Path) -> tuple[Path, Path]:
+    """Two thirds of the labelled messages to train on, the rest held out."""
+    rows = list(
+        csv.DictReader((shared_data / "citizen" / "messages_labelled.csv").open(encoding="utf-8"))
+    )
+    train, held = folder / "train.csv", folder / "held.csv"
+    for path, part in ((train, rows[: len(rows) * 2 // 3]), (held, rows[len(rows) * 2 // 3 :])):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(part)
+    return train, held
+
+
+def test_train_evaluate_predict_round_trip(shared_data: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    train, held = small_history(shared_data, tmp_path)
+    taxonomy = shared_data / "citizen" / "category_taxonomy.csv"
+    trained = run(
+        "citizen",
+        "train",
+        str(train),
+        "--taxonomy",
+        str(taxonomy),
+        "--folds",
+        "3",
+        "--database",
+        db,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "classifier version 1" in trained.stdout
+    assert "macro-F1" in trained.stderr and "confusion matrix" in trained.stderr
+    evaluated = run("citizen", "evaluate", str(held), "--json", "--database", db)
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["n"] == 328 - 328 * 2 // 3
+    assert 0.6 < report["macro_f1"] <= 1.0
+    shown = run("citizen", "evaluate", str(held), "--database", db)
+    assert "precision" in shown.stdout and "劳动和社会保障" in shown.stdout
+    predicted = run("citizen", "predict", "老板拖欠工资不发", "-k", "2", "--database", db)
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.startswith("hrss\t劳动和社会保障")
+
+
+def test_citizen_commands_fail_with_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    missing = run("citizen", "train", str(tmp_path / "none.csv"), "--database", db)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+    assert missing.stderr.startswith("error:")
+    untrained = run("citizen", "predict", "路灯坏了", "--database", db)
+    assert untrained.returncode == 1 and "cityhub citizen train" in untrained.stderr
+    assert "Traceback" not in untrained.stderr
+
+
+def test_escalate_and_rates_run_on_an_empty_city(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    escalated = run("citizen", "escalate", "--database", db)
+    assert escalated.returncode == 0 and "escalated 0" in escalated.stdout
+    rates = run("citizen", "rates", "--database", db)
+    assert rates.returncode == 0 and "三率" in rates.stdout
