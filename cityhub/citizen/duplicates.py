@@ -4,7 +4,7 @@ and saying much the same thing: then it is suggested for merging (an operator de
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from cityhub.citizen.catalog import DuplicateRules
@@ -42,17 +42,26 @@ def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, f
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
-def _bigrams(text: str) -> set[str]:
-    kept = "".join(ch.lower() for ch in text if unicodedata.category(ch)[0] in ("L", "N"))
-    return {kept[i : i + 2] for i in range(len(kept) - 1)} or ({kept} if kept else set())
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def bigrams(text: str) -> frozenset[str]:
+    """Character bigrams of the letters and digits of a text, lower-cased."""
+    kept = _NOT_WORD.sub("", text.lower())
+    if len(kept) < 2:
+        return frozenset([kept] if kept else [])
+    return frozenset(kept[i : i + 2] for i in range(len(kept) - 1))
+
+
+def dice(x: frozenset[str], y: frozenset[str]) -> float:
+    if not x or not y:
+        return 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
 
 
 def similarity(a: str, b: str) -> float:
     """Dice coefficient of character bigrams (letters and digits only): 1 for the same text."""
-    x, y = _bigrams(a), _bigrams(b)
-    if not x or not y:
-        return 0.0
-    return 2 * len(x & y) / (len(x) + len(y))
+    return dice(bigrams(a), bigrams(b))
 
 
 def find_duplicates(
@@ -64,13 +73,17 @@ def find_duplicates(
 ) -> list[DuplicateCandidate]:
     """The candidates that pass the radius and text rules, most similar first."""
     found = []
+    mine = bigrams(description)
     for row in candidates:
+        if row.merged_into is not None:
+            continue  # its target is the one to merge with
         gap = None
         if lat is not None and lon is not None and row.lat is not None and row.lon is not None:
             gap = distance_m(lat, lon, row.lat, row.lon)
             if gap > rules.radius_m:
                 continue
-        score = similarity(description, str(row.doc.get("description", "")))
+        theirs = f"{row.doc.get('title', '')}{row.doc.get('description', '')}"
+        score = dice(mine, bigrams(theirs))
         if score >= rules.min_similarity:
             found.append(DuplicateCandidate(row.id, score, gap))
     found.sort(key=lambda c: (-c.similarity, c.request_id))

@@ -29,8 +29,7 @@ def w3c(us: int | None, tz: str) -> str | None:
     """A W3C datetime with the city's offset, e.g. 2026-11-25T10:30:00+08:00."""
     if us is None:
         return None
-    moment = dt.datetime.fromtimestamp(us / 1_000_000, dt.UTC).astimezone(ZoneInfo(tz))
-    return moment.replace(microsecond=0).isoformat()
+    return dt.datetime.fromtimestamp(us // 1_000_000, ZoneInfo(tz)).isoformat()
 
 
 def request_document(row: RequestRow, catalog: ServiceCatalog, tz: str) -> dict[str, Any]:

@@ -68,8 +68,9 @@ class ClassifierRegistry:
     def current(self) -> tuple[int, DepartmentClassifier] | None:
         now = time.monotonic()
         with self._lock:
-            fresh = now - self._checked < RECHECK_SECONDS
-            if fresh and self._model is not None and self._version is not None:
+            if now - self._checked < RECHECK_SECONDS:
+                if self._model is None or self._version is None:
+                    return None  # none trained when last looked
                 return self._version, self._model
         versions = self.store.model_versions()
         with self._lock:

@@ -191,6 +191,14 @@ class RequestWriterMixin:
         row.id = int(rows[0][0])
         return row.id
 
+    def insert_requests(self, rows: list[RequestRow]) -> None:
+        """Bulk insert (history imports); ids are assigned by the store."""
+        sql = insert_sql(self._mark).removesuffix(" RETURNING id")
+        self._execute_many(sql, [values_of(row, self._json) for row in rows])
+
+    def _execute_many(self, sql: str, rows: list[Any]) -> None:
+        raise NotImplementedError
+
     def lock_requests(self, ids: list[int]) -> list[RequestRow]:
         if not ids:
             return []
@@ -296,7 +304,7 @@ class CitizenReadsMixin:
         m = self._mark
         sql = (
             f"SELECT {COLUMNS} FROM service_requests WHERE service_code = {m} "
-            f"AND requested_us >= {m} AND merged_into IS NULL"
+            f"AND requested_us >= {m}"
         )
         params: list[Any] = [service_code, since_us]
         if box is not None:

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS service_requests (
     doc JSONB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS service_requests_by_time ON service_requests (requested_us);
-CREATE INDEX IF NOT EXISTS service_requests_by_code ON service_requests (service_code, requested_us);
+-- Covers the duplicate search (service, recent, inside a box) without reading rows.
+CREATE INDEX IF NOT EXISTS service_requests_by_code ON service_requests (service_code, requested_us, lat, lon);
 CREATE INDEX IF NOT EXISTS service_requests_by_status ON service_requests (status, deadline_us);
 CREATE INDEX IF NOT EXISTS service_requests_by_department ON service_requests (department, requested_us);
 CREATE INDEX IF NOT EXISTS service_requests_by_merge ON service_requests (merged_into);
