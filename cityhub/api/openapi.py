@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityhub import __version__
+from cityhub.api.openapi_citizen import citizen_paths
 
 NGSI = "/ngsi-ld/v1"
 _JSON_TYPES = ("application/json", "application/ld+json")
@@ -324,6 +325,7 @@ def build_openapi() -> dict[str, Any]:
     paths.update(_temporal_paths(entity_list))
     paths.update(_subscription_paths())
     paths.update(_iot_paths())
+    paths.update(citizen_paths())
     return {
         "openapi": "3.0.3",
         "info": {

@@ -1,0 +1,173 @@
+"""OpenAPI for the citizens' side: Open311 GeoReport v2 and the operators' /citizen/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_OBJ = {"type": "object"}
+_LIST = {"type": "array", "items": {"type": "object"}}
+_TEXT = {"type": "string"}
+
+
+def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema or ({"type": "string", "minLength": 1} if where == "path" else _TEXT),
+    }
+
+
+def _open311_responses(fmt: str, ok: str = "200", shape: Any = None) -> dict[str, Any]:
+    media = "application/json" if fmt == "json" else "text/xml"
+    body = {"content": {media: {"schema": _LIST if fmt == "json" else _TEXT}}}
+    good = {"content": {media: {"schema": shape or body["content"][media]["schema"]}}}
+    return {
+        ok: {"description": "OK", **good},
+        "400": {"description": "Errors: [{code, description}]", **body},
+        "403": {"description": "Errors: [{code, description}]", **body},
+        "404": {"description": "Errors: [{code, description}]", **body},
+        "default": {
+            "description": "Routing errors",
+            "content": {"application/problem+json": {"schema": _OBJ}},
+        },
+    }
+
+
+def _open311_op(
+    summary: str, fmt: str, params: list[dict[str, Any]], ok: str = "200", shape: Any = None
+) -> Any:
+    return {
+        "summary": f"{summary} ({fmt.upper()})",
+        "tags": ["Open311"],
+        "parameters": params,
+        "responses": _open311_responses(fmt, ok, shape if fmt == "json" else None),
+    }
+
+
+_FORM = {
+    "type": "object",
+    "required": ["service_code"],
+    "properties": {
+        name: {"type": "string"}
+        for name in (
+            "service_code",
+            "api_key",
+            "jurisdiction_id",
+            "lat",
+            "long",
+            "address_string",
+            "address_id",
+            "email",
+            "phone",
+            "first_name",
+            "last_name",
+            "device_id",
+            "account_id",
+            "description",
+            "media_url",
+            "urgency",
+        )
+    },
+}
+
+
+def _open311_paths() -> dict[str, Any]:
+    base = "/open311/v2"
+    listing = [
+        _param(name)
+        for name in ("service_request_id", "service_code", "start_date", "end_date", "status")
+    ] + [
+        _param("page", schema={"type": "integer", "minimum": 1}),
+        _param("page_size", schema={"type": "integer", "minimum": 1, "maximum": 1000}),
+    ]
+    paths: dict[str, Any] = {}
+    for fmt in ("json", "xml"):
+        paths[f"{base}/discovery.{fmt}"] = {"get": _open311_op("Discovery", fmt, [], shape=_OBJ)}
+        paths[f"{base}/services.{fmt}"] = {"get": _open311_op("Service list", fmt, [])}
+        paths[f"{base}/services/{{service_code}}.{fmt}"] = {
+            "get": _open311_op(
+                "Service definition", fmt, [_param("service_code", "path")], shape=_OBJ
+            )
+        }
+        post = _open311_op("File a service request", fmt, [], ok="201")
+        post["requestBody"] = {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": _FORM}},
+        }
+        paths[f"{base}/requests.{fmt}"] = {
+            "get": _open311_op("Service requests", fmt, listing),
+            "post": post,
+        }
+        paths[f"{base}/requests/{{service_request_id}}.{fmt}"] = {
+            "get": _open311_op("One service request", fmt, [_param("service_request_id", "path")])
+        }
+        paths[f"{base}/tokens/{{token}}.{fmt}"] = {
+            "get": _open311_op("Request id for a token", fmt, [_param("token", "path")])
+        }
+    return paths
+
+
+def _op(summary: str, params: list[dict[str, Any]], ok: dict[str, Any], body: bool = False) -> Any:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "tags": ["Citizen requests"],
+        "parameters": params,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": ok}}},
+            "default": {
+                "description": "An RFC 7807 problem",
+                "content": {"application/problem+json": {"schema": _OBJ}},
+            },
+        },
+    }
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _OBJ}},
+        }
+    return op
+
+
+def citizen_paths() -> dict[str, Any]:
+    base = "/citizen/v1"
+    rid = _param("request_id", "path")
+    queue_params = [
+        _param(name)
+        for name in ("status", "department", "district", "overdue", "unrouted", "by_deadline")
+    ] + [
+        _param("limit", schema={"type": "integer", "minimum": 0, "maximum": 1000}),
+        _param("offset", schema={"type": "integer", "minimum": 0}),
+    ]
+    return {
+        **_open311_paths(),
+        f"{base}/requests": {"get": _op("The request queue", queue_params, _LIST)},
+        f"{base}/requests/{{request_id}}": {
+            "get": _op("A request with its events and notices", [rid], _OBJ)
+        },
+        f"{base}/requests/{{request_id}}/actions": {
+            "post": _op(
+                "dispatch, accept, return, resolve, close, reopen or merge", [rid], _OBJ, True
+            )
+        },
+        f"{base}/requests/{{request_id}}/follow-up": {
+            "post": _op("Record the reporter's satisfaction (回访)", [rid], _OBJ, True)
+        },
+        f"{base}/departments": {"get": _op("Departments", [], _LIST)},
+        f"{base}/departments/rates": {
+            "get": _op(
+                "Response, resolution and satisfaction rates (三率)",
+                [_param("start"), _param("end")],
+                _OBJ,
+            )
+        },
+        f"{base}/classify": {"post": _op("Classify message texts", [], _LIST, True)},
+        f"{base}/classifier": {"get": _op("The current classifier's report", [], _OBJ)},
+        f"{base}/locate": {
+            "get": _op(
+                "District and street of coordinates or an address",
+                [_param("lat"), _param("long"), _param("address")],
+                _OBJ,
+            )
+        },
+    }
