@@ -129,6 +129,7 @@ def demo(
     console.print(f"Write key (department 'demo'): [bold]{secret}[/bold]")
     console.print(f"Landing page  {base}/")
     console.print(f"NGSI-LD API   {base}/ngsi-ld/v1/entities?type=District")
+    console.print(f"Open311       {base}/open311/v2/services.json")
     console.print(f"OpenAPI       {base}/openapi.json")
     if do_serve:
         _serve(settings, host, port, simulate=True)

@@ -129,3 +129,22 @@ def test_reading_a_file_without_a_label_column_is_a_clear_error(tmp_path: Path) 
         read_messages(path, labelled=True)
     with pytest.raises(BadRequestData, match="no such file"):
         read_messages(tmp_path / "none.csv", labelled=True)
+
+
+def test_english_requests_train_and_route_too(shared_data: Path) -> None:
+    import csv
+    from collections import Counter
+
+    path = shared_data / "service_requests" / "nyc311_samples_combined.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    common = {a for a, n in Counter(r["agency"] for r in rows).items() if n >= 30}
+    rows = [r for r in rows if r["agency"] in common]
+    texts = [f"{r['descriptor']} at a {r['location_type'] or 'place'}" for r in rows]
+    labels = [r["agency"] for r in rows]
+    x_train, x_test, y_train, y_test = train_test_split(
+        texts, labels, test_size=0.3, stratify=labels, random_state=3
+    )
+    english = DepartmentClassifier().fit(x_train, y_train)
+    report = scores(y_test, english.predict(x_test), english.labels)
+    assert report["accuracy"] >= 0.9, report
+    assert english.predict(["Rat Sighting at a 3+ Family Apt. Building"]) == ["DOHMH"]

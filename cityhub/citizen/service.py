@@ -264,7 +264,9 @@ class RequestService:
         self, request_id: int, satisfaction: int, actor: str, note: str = ""
     ) -> RequestRow:
         """回访: the reporter's satisfaction (1 very dissatisfied .. 5 very satisfied)."""
-        if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        if isinstance(satisfaction, bool) or not isinstance(satisfaction, int):
+            raise BadRequestData("satisfaction must be a whole number from 1 to 5")
+        if not 1 <= satisfaction <= 5:
             raise BadRequestData("satisfaction must be a whole number from 1 to 5")
         now_us = to_us(dt.datetime.now(dt.UTC))
         with self.entities.write(TENANT) as tx:
@@ -275,23 +277,19 @@ class RequestService:
             if row.status not in ("resolved", "closed"):
                 raise TransitionNotAllowed("follow-up (回访) comes after the request is resolved")
             row.satisfaction = satisfaction
-            row.updated_us = now_us
-            tx.inner.update_request(row)
-            tx.inner.add_events(
-                [
-                    RequestEvent(
-                        row.id,
-                        now_us,
-                        "follow_up",
-                        row.status,
-                        row.status,
-                        actor,
-                        f"satisfaction {satisfaction}. {note}".strip(),
-                    )
-                ]
-            )
-            self._update_entity(tx, row, now_us)
+            note = f"satisfaction {satisfaction}. {note}".strip()
+            self._save_in_place(tx, row, now_us, "follow_up", actor, note)
         return row
+
+    def _save_in_place(
+        self, tx: Any, row: RequestRow, now_us: int, action: str, actor: str, note: str
+    ) -> None:
+        """Write a change that keeps the request's state (follow-up, escalation)."""
+        row.updated_us = now_us
+        tx.inner.update_request(row)
+        event = RequestEvent(row.id, now_us, action, row.status, row.status, actor, note)
+        tx.inner.add_events([event])
+        self._update_entity(tx, row, now_us)
 
     def _update_entity(self, tx: Any, row: RequestRow, now_us: int) -> None:
         eid = entity_id(row.id)
@@ -325,21 +323,8 @@ class RequestService:
                     continue
                 row = rows[0]
                 row.escalation = level
-                tx.inner.update_request(row)
-                tx.inner.add_events(
-                    [
-                        RequestEvent(
-                            row.id,
-                            now_us,
-                            "escalate",
-                            row.status,
-                            row.status,
-                            "deadline",
-                            f"overdue: escalation level {level}",
-                        )
-                    ]
-                )
-                self._update_entity(tx, row, now_us)
+                note = f"overdue: escalation level {level}"
+                self._save_in_place(tx, row, now_us, "escalate", "deadline", note)
                 changed += 1
         return changed
 

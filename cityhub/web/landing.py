@@ -22,6 +22,10 @@ li{{margin:.3rem 0}}.muted{{color:#5b6b7b}}</style></head><body>
 <li><a href="/ngsi-ld/v1/entities?type=District&amp;options=keyValues&amp;attrs=name">
 /ngsi-ld/v1/entities?type=District</a> — 行政区 districts</li>
 <li><a href="/ngsi-ld/v1/attributes">/ngsi-ld/v1/attributes</a> — 属性 attributes</li>
+<li><a href="/open311/v2/services.json">/open311/v2/services.json</a> —
+市民诉求服务 Open311 services; <a href="/open311/v2/requests.json">requests</a></li>
+<li><a href="/citizen/v1/requests?by_deadline=1">/citizen/v1/requests</a> —
+工单队列 request queue; <a href="/citizen/v1/departments/rates">三率 rates</a></li>
 <li><a href="/openapi.json">/openapi.json</a> — OpenAPI</li>
 <li><a href="/health">/health</a> — 运行状态 health</li></ul>
 </body></html>"""
