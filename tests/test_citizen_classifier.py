@@ -106,6 +106,18 @@ def test_fast_tfidf_equals_sklearn_transform(corpus: dict[str, list]) -> None:  
     assert np.allclose(ours, theirs, atol=1e-6)
 
 
+def test_vectorised_char_grams_equal_sklearn_transform(corpus: dict[str, list]) -> None:  # type: ignore[type-arg]
+    from cityhub.citizen.textclf import CharGramIndex, _weigh
+
+    texts = [*corpus["texts"][:200], "Pothole  on\tMain ST 𠮷野家 门口", "", "a"]
+    vectorizer = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=1).fit(texts)
+    rows, cols = CharGramIndex(vectorizer.vocabulary_).lookup(texts[-60:])
+    ours = _weigh(rows, cols, 60, vectorizer).toarray()
+    assert np.allclose(ours, vectorizer.transform(texts[-60:]).toarray(), atol=1e-6)
+    unseen_rows, _ = CharGramIndex(vectorizer.vocabulary_).lookup(["龘靐齉"])
+    assert len(unseen_rows) == 0  # grams the vocabulary does not know are not counted
+
+
 def test_cross_validation_reports_every_fold(corpus: dict[str, list]) -> None:  # type: ignore[type-arg]
     report = cross_validate(corpus["texts"], corpus["labels"], folds=3)
     assert len(report["folds"]) == 3

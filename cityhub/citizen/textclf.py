@@ -62,22 +62,74 @@ def _given(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def _weigh(rows: np.ndarray, cols: np.ndarray, n_docs: int, vectorizer: TfidfVectorizer) -> Any:
+    """Sublinear tf x idf with l2-normalised rows, as the fitted vectorizer would compute."""
+    counts = coo_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+        shape=(n_docs, len(vectorizer.vocabulary_)),
+    ).tocsr()
+    counts.sum_duplicates()
+    counts.data = (1.0 + np.log(counts.data)) * vectorizer.idf_[counts.indices]
+    return normalize(counts.astype(np.float32), copy=False)
+
+
 def tfidf(docs: Sequence[list[str]], vectorizer: TfidfVectorizer) -> csr_matrix:
-    """What `vectorizer.transform` computes (sublinear tf, idf, l2 rows) for analysed docs,
-    with the counting done by scipy instead of a Python loop per term (several times faster)."""
+    """What `vectorizer.transform` computes for analysed docs, counted by scipy instead of a
+    Python loop per term (several times faster)."""
     vocabulary = vectorizer.vocabulary_
     lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
     flat = itertools.chain.from_iterable(docs)
     ids = np.fromiter(map(vocabulary.get, flat, itertools.repeat(-1)), dtype=np.int64)
     rows = np.repeat(np.arange(len(docs)), lengths)
     keep = ids >= 0
-    counts = coo_matrix(
-        (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], ids[keep])),
-        shape=(len(docs), len(vocabulary)),
-    ).tocsr()
-    counts.sum_duplicates()
-    counts.data = (1.0 + np.log(counts.data)) * vectorizer.idf_[counts.indices]
-    return normalize(counts.astype(np.float32), copy=False)
+    return _weigh(rows[keep], ids[keep], len(docs), vectorizer)
+
+
+_BIGRAM = np.uint64(1 << 63)
+_UNIGRAM = np.uint64((1 << 63) | (1 << 62))
+_S21, _S42 = np.uint64(21), np.uint64(42)
+
+
+def _gram_key(gram: str) -> int:
+    """A character 1-3-gram as one 64-bit number (code points are below 2**21)."""
+    codes = [ord(ch) for ch in gram]
+    if len(codes) == 1:
+        return int(_UNIGRAM) | codes[0]
+    if len(codes) == 2:
+        return int(_BIGRAM) | codes[0] << 21 | codes[1]
+    return codes[0] << 42 | codes[1] << 21 | codes[2]
+
+
+class CharGramIndex:
+    """The char-gram vocabulary as sorted 64-bit keys, so a whole batch of texts is cut into
+    grams and looked up with numpy (no Python string per gram). Same grams as `char_grams`."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        keys = np.fromiter(map(_gram_key, vocabulary), dtype=np.uint64, count=len(vocabulary))
+        cols = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+        order = np.argsort(keys)
+        self.keys, self.cols = keys[order], cols[order]
+
+    def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every known gram occurrence in the texts."""
+        folded = ("\0".join(" ".join(t.replace("\0", " ").lower().split()) for t in texts)) + "\0"
+        cp = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        is_sep = cp == 0
+        doc = np.cumsum(is_sep) - is_sep
+        keys, rows = [], []
+        a, b, c = cp[:-2], cp[1:-1], cp[2:]
+        windows = (
+            (cp | _UNIGRAM, ~is_sep, doc),
+            (_BIGRAM | (cp[:-1] << _S21) | cp[1:], ~(is_sep[:-1] | is_sep[1:]), doc[:-1]),
+            ((a << _S42) | (b << _S21) | c, ~(is_sep[:-2] | is_sep[1:-1] | is_sep[2:]), doc[:-2]),
+        )
+        for key, valid, where in windows:
+            keys.append(key[valid])
+            rows.append(where[valid])
+        flat = np.concatenate(keys)
+        at = np.searchsorted(self.keys, flat).clip(max=len(self.keys) - 1)
+        hit = self.keys[at] == flat
+        return np.concatenate(rows)[hit], self.cols[at[hit]]
 
 
 class KeywordScores:
@@ -124,14 +176,17 @@ class DepartmentClassifier:
         self._chars: TfidfVectorizer | None = None
         self._words: TfidfVectorizer | None = None
         self._keywords: KeywordScores | None = None
+        self._char_index: CharGramIndex | None = None
         self._model: Any = None
 
     def _features(self, texts: Sequence[str]) -> csr_matrix:
         assert self._chars is not None and self._words is not None and self._keywords is not None
         words = [tokenize(t) for t in texts]
+        assert self._char_index is not None
+        rows, cols = self._char_index.lookup(texts)
         return hstack(
             [
-                tfidf([char_grams(t) for t in texts], self._chars),
+                _weigh(rows, cols, len(texts), self._chars),
                 tfidf(words, self._words),
                 self._keywords.transform(words),
             ]
@@ -163,6 +218,7 @@ class DepartmentClassifier:
         ).fit([tokenize(t) for t in corpus])
         for vectorizer in (self._chars, self._words):
             vectorizer.stop_words_ = None  # the pruned terms: large and never needed again
+        self._char_index = CharGramIndex(self._chars.vocabulary_)
         self._keywords = KeywordScores(taxonomy, self.labels, self.keyword_scale)
         x = self._features(texts)
         y = list(labels)

@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS service_requests (
     satisfaction INTEGER,
     doc BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS service_requests_by_time ON service_requests (requested_us);
+-- Listing: newest first with the id as tie-break, so pages are stable and need no sort.
+CREATE INDEX IF NOT EXISTS service_requests_by_time ON service_requests (requested_us, id);
+CREATE INDEX IF NOT EXISTS service_requests_by_code_time ON service_requests (service_code, requested_us, id);
 -- Covers the duplicate search (service, recent, inside a box) without reading rows.
 CREATE INDEX IF NOT EXISTS service_requests_by_code ON service_requests (service_code, requested_us, lat, lon);
 CREATE INDEX IF NOT EXISTS service_requests_by_status ON service_requests (status, deadline_us);
