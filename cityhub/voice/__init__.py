@@ -1,0 +1,1 @@
+"""Public opinion: hot issues, sentiment, reply evaluation and the daily brief."""
