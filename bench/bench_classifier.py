@@ -17,7 +17,7 @@ from pathlib import Path
 from _common import median, report
 
 from cityhub.citizen.corpus import read_messages, read_taxonomy
-from cityhub.citizen.textclf import DepartmentClassifier
+from cityhub.citizen.textclf import TextClassifier
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "citizen"
 UNLABELLED = (
@@ -25,12 +25,12 @@ UNLABELLED = (
     "messages_with_support_counts",
     "messages_with_official_replies",
 )
-_model: DepartmentClassifier | None = None
+_model: TextClassifier | None = None
 
 
 def _load(blob: bytes) -> None:
     global _model
-    _model = DepartmentClassifier.loads(blob)
+    _model = TextClassifier.loads(blob)
 
 
 def _predict(texts: list[str]) -> int:
@@ -45,10 +45,10 @@ def main() -> None:
         unlabelled += read_messages(DATA / f"{name}.csv", labelled=False)[0]
     taxonomy = read_taxonomy(DATA / "category_taxonomy.csv")
     times = []
-    model = DepartmentClassifier()
+    model = TextClassifier()
     for _ in range(3):
         start = time.perf_counter()
-        model = DepartmentClassifier().fit(texts, labels, unlabelled, taxonomy)
+        model = TextClassifier().fit(texts, labels, unlabelled, taxonomy)
         times.append(time.perf_counter() - start)
     train = median(times)
     report("classifier training (328 + 9,921 messages)", train, "s", "< 60 s", train < 60)

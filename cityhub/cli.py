@@ -12,6 +12,7 @@ import orjson
 
 from cityhub.cli_citizen import citizen
 from cityhub.cli_common import DB_HELP, _settings, one_line_errors
+from cityhub.cli_voice import voice
 from cityhub.config import Settings
 
 
@@ -228,6 +229,7 @@ def migrate(database: str | None) -> None:
 
 
 main.add_command(citizen)
+main.add_command(voice)
 
 if __name__ == "__main__":
     main()

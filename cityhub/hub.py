@@ -22,6 +22,7 @@ from cityhub.ingest.agent import IngestAgent
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
+from cityhub.voice.service import VoiceService
 
 T = TypeVar("T")
 
@@ -46,6 +47,7 @@ class Hub:
         self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
         self.keys = KeyChecker(store)
         self.classifiers = ClassifierRegistry(store)
+        self.sentiment = ClassifierRegistry(store, "sentiment")
         self._requests: RequestService | None = None
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.
@@ -71,6 +73,11 @@ class Hub:
                 s.timezone,
             )
         return self._requests
+
+    @property
+    def voice(self) -> VoiceService:
+        """Public opinion over the requests (sentiment, hot issues, replies, the brief)."""
+        return VoiceService(self.requests, self.sentiment, self.settings.timezone)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Hub:

@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 
 from cityhub.citizen.corpus import read_messages, read_taxonomy
 from cityhub.citizen.textclf import (
-    DepartmentClassifier,
+    TextClassifier,
     char_grams,
     cross_validate,
     scores,
@@ -51,13 +51,13 @@ def split(corpus: dict[str, list]) -> tuple[list[str], list[str], list[str], lis
 
 
 @pytest.fixture(scope="module")
-def model(corpus: dict[str, list], split: tuple) -> DepartmentClassifier:  # type: ignore[type-arg]
+def model(corpus: dict[str, list], split: tuple) -> TextClassifier:  # type: ignore[type-arg]
     x_train, _, y_train, _ = split
-    return DepartmentClassifier().fit(x_train, y_train, corpus["unlabelled"], corpus["taxonomy"])
+    return TextClassifier().fit(x_train, y_train, corpus["unlabelled"], corpus["taxonomy"])
 
 
 def test_held_out_macro_f1_beats_the_plain_baseline(
-    model: DepartmentClassifier,
+    model: TextClassifier,
     split: tuple,  # type: ignore[type-arg]
 ) -> None:
     _, x_test, _, y_test = split
@@ -71,16 +71,16 @@ def test_held_out_macro_f1_beats_the_plain_baseline(
 def test_taxonomy_and_unlabelled_messages_are_what_lifts_it(
     corpus: dict[str, list],
     split: tuple,
-    model: DepartmentClassifier,  # type: ignore[type-arg]
+    model: TextClassifier,  # type: ignore[type-arg]
 ) -> None:
     x_train, x_test, y_train, y_test = split
-    plain = DepartmentClassifier(keyword_scale=0.0).fit(x_train, y_train)
+    plain = TextClassifier(keyword_scale=0.0).fit(x_train, y_train)
     plain_f1 = scores(y_test, plain.predict(x_test), plain.labels)["macro_f1"]
     full_f1 = scores(y_test, model.predict(x_test), model.labels)["macro_f1"]
     assert full_f1 > plain_f1
 
 
-def test_top_k_confidences_are_calibrated_probabilities(model: DepartmentClassifier) -> None:
+def test_top_k_confidences_are_calibrated_probabilities(model: TextClassifier) -> None:
     (top,) = model.top_k(["我在工地干了三个月，老板一直拖欠工资不发，请劳动监察部门帮忙"], k=3)
     assert top[0][0] == "劳动和社会保障"
     assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
@@ -90,11 +90,11 @@ def test_top_k_confidences_are_calibrated_probabilities(model: DepartmentClassif
 
 
 def test_a_saved_model_predicts_the_same_after_loading(
-    model: DepartmentClassifier,
+    model: TextClassifier,
     split: tuple,  # type: ignore[type-arg]
 ) -> None:
     _, x_test, _, _ = split
-    again = DepartmentClassifier.loads(model.dumps())
+    again = TextClassifier.loads(model.dumps())
     assert np.allclose(again.predict_proba(x_test[:20]), model.predict_proba(x_test[:20]))
 
 
@@ -127,11 +127,11 @@ def test_cross_validation_reports_every_fold(corpus: dict[str, list]) -> None:  
 
 def test_training_refuses_unusable_data() -> None:
     with pytest.raises(BadRequestData, match="two categories"):
-        DepartmentClassifier().fit(["a", "b", "c"], ["x", "x", "x"])
+        TextClassifier().fit(["a", "b", "c"], ["x", "x", "x"])
     with pytest.raises(BadRequestData, match="3 labelled"):
-        DepartmentClassifier().fit(["a", "b", "c", "d"], ["x", "x", "x", "y"])
+        TextClassifier().fit(["a", "b", "c", "d"], ["x", "x", "x", "y"])
     with pytest.raises(BadRequestData, match="not been trained"):
-        DepartmentClassifier().predict(["x"])
+        TextClassifier().predict(["x"])
 
 
 def test_reading_a_file_without_a_label_column_is_a_clear_error(tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_english_requests_train_and_route_too(shared_data: Path) -> None:
     x_train, x_test, y_train, y_test = train_test_split(
         texts, labels, test_size=0.3, stratify=labels, random_state=3
     )
-    english = DepartmentClassifier().fit(x_train, y_train)
+    english = TextClassifier().fit(x_train, y_train)
     report = scores(y_test, english.predict(x_test), english.labels)
     assert report["accuracy"] >= 0.9, report
     assert english.predict(["Rat Sighting at a 3+ Family Apt. Building"]) == ["DOHMH"]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cityhub.citizen.textclf import DepartmentClassifier, Progress, Taxonomy, cross_validate
+from cityhub.citizen.textclf import Progress, Taxonomy, TextClassifier, cross_validate, scores
 from cityhub.store import Store
 from cityhub.timeutil import now_iso
 
@@ -25,10 +25,13 @@ class Routing:
 
 
 class ClassifierRegistry:
-    def __init__(self, store: Store) -> None:
+    """The versions of one kind of text model (department routing, sentiment)."""
+
+    def __init__(self, store: Store, kind: str = "department") -> None:
         self.store = store
+        self.kind = kind
         self._lock = threading.Lock()
-        self._model: DepartmentClassifier | None = None
+        self._model: TextClassifier | None = None
         self._version: int | None = None
         self._checked = 0.0
 
@@ -40,8 +43,10 @@ class ClassifierRegistry:
         taxonomy: Taxonomy = (),
         folds: int = 5,
         progress: Progress | None = None,
+        held_out: tuple[Sequence[str], Sequence[str]] | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        """Cross-validate the procedure, train on everything, keep both as a new version."""
+        """Cross-validate the procedure (and/or score a held-out set), train on everything, keep
+        model and report as a new version."""
         started = time.perf_counter()
         report: dict[str, Any] = {}
         if folds >= 2:
@@ -51,7 +56,9 @@ class ClassifierRegistry:
         if progress:
             progress("training on all labelled messages")
         fit_started = time.perf_counter()
-        model = DepartmentClassifier().fit(texts, labels, unlabelled, taxonomy)
+        model = TextClassifier().fit(texts, labels, unlabelled, taxonomy)
+        if held_out is not None:
+            report["held_out"] = scores(list(held_out[1]), model.predict(held_out[0]), model.labels)
         report.update(
             labelled=len(texts),
             unlabelled=len(unlabelled),
@@ -60,34 +67,34 @@ class ClassifierRegistry:
             train_seconds=round(time.perf_counter() - fit_started, 2),
             total_seconds=round(time.perf_counter() - started, 2),
         )
-        version = self.store.put_model(now_iso(), model.dumps(), report)
+        version = self.store.put_model(self.kind, now_iso(), model.dumps(), report)
         with self._lock:
             self._model, self._version, self._checked = model, version, time.monotonic()
         return version, report
 
-    def current(self) -> tuple[int, DepartmentClassifier] | None:
+    def current(self) -> tuple[int, TextClassifier] | None:
         now = time.monotonic()
         with self._lock:
             if now - self._checked < RECHECK_SECONDS:
                 if self._model is None or self._version is None:
                     return None  # none trained when last looked
                 return self._version, self._model
-        versions = self.store.model_versions()
+        versions = self.store.model_versions(self.kind)
         with self._lock:
             self._checked = now
             if not versions:
                 return None
             if versions[-1][0] != self._version:
-                latest = self.store.latest_model()
+                latest = self.store.latest_model(self.kind)
                 if latest is None:
                     return None
                 self._version = latest[0]
-                self._model = DepartmentClassifier.loads(latest[2])
+                self._model = TextClassifier.loads(latest[2])
             assert self._model is not None and self._version is not None
             return self._version, self._model
 
     def report(self) -> tuple[int, str, dict[str, Any]] | None:
-        versions = self.store.model_versions()
+        versions = self.store.model_versions(self.kind)
         return versions[-1] if versions else None
 
     def classify(self, texts: Sequence[str], k: int = 3) -> list[Routing]:

@@ -166,7 +166,7 @@ class KeywordScores:
         return csr_matrix(self.scale * np.log1p(scores))
 
 
-class DepartmentClassifier:
+class TextClassifier:
     """Message text -> category, with calibrated probabilities for the top k."""
 
     def __init__(self, c: float = 0.5, keyword_scale: float = 0.15) -> None:
@@ -198,7 +198,7 @@ class DepartmentClassifier:
         labels: Sequence[str],
         unlabelled: Sequence[str] = (),
         taxonomy: Taxonomy = (),
-    ) -> DepartmentClassifier:
+    ) -> TextClassifier:
         if len(texts) != len(labels) or not texts:
             raise BadRequestData("training needs labelled messages (text and label)")
         self.labels = sorted(set(labels))
@@ -264,9 +264,9 @@ class DepartmentClassifier:
         return buffer.getvalue()
 
     @staticmethod
-    def loads(blob: bytes) -> DepartmentClassifier:
+    def loads(blob: bytes) -> TextClassifier:
         model = pickle.loads(blob)  # only models this store's own trainer wrote
-        assert isinstance(model, DepartmentClassifier)
+        assert isinstance(model, TextClassifier)
         return model
 
 
@@ -324,7 +324,7 @@ def cross_validate(
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     all_labels = sorted(set(labels))
     for number, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
-        model = DepartmentClassifier().fit(
+        model = TextClassifier().fit(
             [texts[i] for i in train], list(y[train]), unlabelled, taxonomy
         )
         guess = model.predict([texts[i] for i in test])

@@ -343,26 +343,31 @@ class CitizenReadsMixin:
         rows = self._run(sql, (now_us, now_us, start_us, end_us))
         return [(r[0], *(int(v or 0) for v in r[1:])) for r in rows]  # type: ignore[misc]
 
-    def put_model(self, created_at: str, model: bytes, report: dict[str, Any]) -> int:
+    def put_model(self, kind: str, created_at: str, model: bytes, report: dict[str, Any]) -> int:
         m = self._mark
         rows = self._run(
-            f"INSERT INTO citizen_models (created_at, model, report) VALUES ({m}, {m}, {m}) "
-            "RETURNING version",
-            (created_at, model, self._json_in(report)),
+            "INSERT INTO citizen_models (kind, created_at, model, report) "
+            f"VALUES ({m}, {m}, {m}, {m}) RETURNING version",
+            (kind, created_at, model, self._json_in(report)),
             write=True,
         )
         return int(rows[0][0])
 
-    def latest_model(self) -> tuple[int, str, bytes, dict[str, Any]] | None:
+    def latest_model(self, kind: str) -> tuple[int, str, bytes, dict[str, Any]] | None:
         rows = self._run(
             "SELECT version, created_at, model, report FROM citizen_models "
-            "ORDER BY version DESC LIMIT 1"
+            f"WHERE kind = {self._mark} ORDER BY version DESC LIMIT 1",
+            (kind,),
         )
         if not rows:
             return None
         version, created_at, model, report = rows[0]
         return int(version), created_at, bytes(model), _doc(report)
 
-    def model_versions(self) -> list[tuple[int, str, dict[str, Any]]]:
-        rows = self._run("SELECT version, created_at, report FROM citizen_models ORDER BY version")
+    def model_versions(self, kind: str) -> list[tuple[int, str, dict[str, Any]]]:
+        rows = self._run(
+            "SELECT version, created_at, report FROM citizen_models "
+            f"WHERE kind = {self._mark} ORDER BY version",
+            (kind,),
+        )
         return [(int(r[0]), r[1], _doc(r[2])) for r in rows]

@@ -53,6 +53,11 @@ class Message:
     user: str = ""
     likes: int = 0
     dislikes: int = 0
+    district: str | None = None
+    department: str | None = None
+    category: str | None = None
+    reply: str | None = None
+    reply_time: dt.datetime | None = None
 
 
 @dataclass

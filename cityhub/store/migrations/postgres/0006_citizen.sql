@@ -56,10 +56,12 @@ CREATE TABLE IF NOT EXISTS citizen_notices (
 );
 CREATE INDEX IF NOT EXISTS citizen_notices_by_request ON citizen_notices (request_id);
 
--- Trained department classifiers: every version kept with its evaluation report.
+-- Trained text models (kind: department, sentiment): every version kept with its report.
 CREATE TABLE IF NOT EXISTS citizen_models (
     version BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
     created_at TEXT NOT NULL,
     model BYTEA NOT NULL,
     report JSONB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS citizen_models_by_kind ON citizen_models (kind, version);
