@@ -16,7 +16,17 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cityhub.api import batch, citizen, discovery, entities, iot, open311, subscriptions, temporal
+from cityhub.api import (
+    batch,
+    citizen,
+    discovery,
+    entities,
+    iot,
+    open311,
+    subscriptions,
+    temporal,
+    voice,
+)
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
 from cityhub.errors import (
@@ -184,6 +194,7 @@ def create_app(
         *iot.routes,
         *open311.routes,
         *citizen.routes,
+        *voice.routes,
     ]
     app = Starlette(
         routes=routes,

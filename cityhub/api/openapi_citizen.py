@@ -129,6 +129,51 @@ def _op(summary: str, params: list[dict[str, Any]], ok: dict[str, Any], body: bo
     return op
 
 
+def _voice_paths() -> dict[str, Any]:
+    base = "/voice/v1"
+    day = _param("date", schema={"type": "string", "format": "date"})
+    brief = _op("The daily brief (html, md or json)", [day, _param("format")], _OBJ)
+    brief["tags"] = ["Public opinion"]
+    brief["responses"]["200"]["content"] = {
+        "text/html": {"schema": _TEXT},
+        "text/markdown": {"schema": _TEXT},
+        "application/json": {"schema": _OBJ},
+    }
+    paths = {
+        f"{base}/brief": {"get": brief},
+        f"{base}/hot-issues": {
+            "get": _op(
+                "Hot issues among recent requests",
+                [
+                    day,
+                    _param("days", schema={"type": "integer", "minimum": 1, "maximum": 366}),
+                    _param("top", schema={"type": "integer", "minimum": 1, "maximum": 200}),
+                ],
+                _LIST,
+            )
+        },
+        f"{base}/sentiment": {
+            "post": _op("Sentiment of texts", [], _LIST, True),
+            "get": _op(
+                "Sentiment of recent requests by district, department, category or day",
+                [
+                    day,
+                    _param("by"),
+                    _param("days", schema={"type": "integer", "minimum": 1, "maximum": 366}),
+                ],
+                _OBJ,
+            ),
+        },
+        f"{base}/replies/evaluate": {
+            "post": _op("Score an official reply, with reasons", [], _OBJ, True)
+        },
+    }
+    for item in paths.values():
+        for op in item.values():
+            op["tags"] = ["Public opinion"]
+    return paths
+
+
 def citizen_paths() -> dict[str, Any]:
     base = "/citizen/v1"
     rid = _param("request_id", "path")
@@ -141,6 +186,7 @@ def citizen_paths() -> dict[str, Any]:
     ]
     return {
         **_open311_paths(),
+        **_voice_paths(),
         f"{base}/requests": {"get": _op("The request queue", queue_params, _LIST)},
         f"{base}/requests/{{request_id}}": {
             "get": _op("A request with its events and notices", [rid], _OBJ)

@@ -27,7 +27,9 @@ def build_brief(
     zone = ZoneInfo(voice.timezone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
     start = end - dt.timedelta(days=HOT_WINDOW_DAYS)
-    messages = [*voice.messages(start, end), *(m for m in extra if start <= m.time < end)]
+    messages = voice.placed(
+        [*voice.messages(start, end), *(m for m in extra if start <= m.time < end)]
+    )
     issues = voice.hot(messages, as_of=end, top=top)
     trend_start = end - dt.timedelta(days=TREND_DAYS)
     recent = [m for m in messages if m.time >= trend_start]
@@ -102,7 +104,7 @@ def trend_svg(days: Sequence[str], trend: dict[str, list[float | None]]) -> str:
                 f'<text x="{left + i * step:.1f}" y="{height - bottom + 16}" font-size="10" '
                 f'text-anchor="middle">{escape(label[5:])}</text>'
             )
-    for n, (key, values) in enumerate(sorted(trend.items())[: len(COLOURS)]):
+    for n, (key, values) in enumerate(list(trend.items())[: len(COLOURS)]):
         colour = COLOURS[n]
         points = [
             f"{left + i * step:.1f},{top + plot_h * (1 - v):.1f}"

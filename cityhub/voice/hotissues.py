@@ -33,12 +33,12 @@ PLACE_SUFFIX = (
 )
 _SUFFIX = re.compile(PLACE_SUFFIX)
 _ENDS_PLACE = re.compile(rf"(?:{PLACE_SUFFIX})$")
-_ADMIN = re.compile(r"[A-Z]\d{0,2}[市县区]")
+ADMIN_CODE = re.compile(r"[A-Z]\d{0,2}[市县区]")
 # A place name runs back from its place word to punctuation or a character that rarely stands
 # inside a name (particles, verbs of the complaint, pronouns).
 _STOP = set(
     "的在是和与及了对把将从到向给于靠近住为被也都就要请我你他她它们这那有没不很太又还并或"
-    "反映投诉举报建议希望咨询问关丁让使由因如果该其中之后前内外旁边附距离旁某个"
+    "反映投诉举报建议希望咨询问让使由因如果距离旁边附某个"
 )
 _LEADING = re.compile(r"^(?:位于|地处|坐落|座落|家住|市民|小区的)+")
 _GENERIC = frozenset({"城", "路", "线", "项目", "小区", "学校", "医院", "市场", "公园", "站"})
@@ -94,9 +94,9 @@ def extract_places(text: str, known: Iterable[str] = ()) -> list[str]:
     """Place names in a text: administrative codes (A2区), named places ending in a place word
     (景蓉华苑, 五一大道, 郝家坪小学), and any name from the city's gazetteer."""
     found: list[str] = []
-    for match in _ADMIN.finditer(text):
+    for match in ADMIN_CODE.finditer(text):
         found.append(match.group(0))
-    scrubbed = _ADMIN.sub("，", text)
+    scrubbed = ADMIN_CODE.sub("，", text)
     for match in _SUFFIX.finditer(scrubbed):
         start = match.start()
         while start > 0 and match.start() - start < 6:
@@ -245,13 +245,13 @@ def _common_place(members: Sequence[Message], known: Iterable[str]) -> str | Non
     for m in members:  # titles name places most cleanly; the texts only when titles do not
         for name in extract_places(m.title, known):
             counts[name] += 1
-    if not any(not _ADMIN.fullmatch(k) for k in counts):
+    if not any(not ADMIN_CODE.fullmatch(k) for k in counts):
         for m in members:
             for name in extract_places(m.text, known):
                 counts[name] += 1
     if not counts:
         return None
-    specific = {k: v for k, v in counts.items() if not _ADMIN.fullmatch(k)}
+    specific = {k: v for k, v in counts.items() if not ADMIN_CODE.fullmatch(k)}
     counts = specific or counts
     # The most shared place; among equals the longest (the most specific) name.
     return max(counts.items(), key=lambda kv: (kv[1], len(kv[0])))[0]

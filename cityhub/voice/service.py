@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from cityhub.citizen.router import ClassifierRegistry
 from cityhub.citizen.service import RequestService, from_us, to_us
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.store.citizen_sql import RequestFilter
-from cityhub.voice.hotissues import HotIssue, Message, hot_issues
+from cityhub.voice.hotissues import ADMIN_CODE, HotIssue, Message, hot_issues
 from cityhub.voice.replies import ReplyScore, evaluate_reply
 from cityhub.voice.sentiment import Burst, Polarity, aggregate, bursts, polarity
 
@@ -95,6 +96,22 @@ class VoiceService:
                     reply_time=from_us(row.resolved_us) if resolved and row.resolved_us else None,
                 )
             )
+        return out
+
+    def placed(self, messages: Sequence[Message]) -> list[Message]:
+        """Messages with a district: their own, the gazetteer's reading of the text, or the
+        first district-level code the text names (A3区, K8县)."""
+        gazetteer = self.requests.locator.gazetteer
+        out = []
+        for m in messages:
+            if m.district is None:
+                text = f"{m.title}。{m.text}"
+                district = gazetteer.find(text).district
+                if district is None:
+                    codes = [c for c in ADMIN_CODE.findall(text) if not c.endswith("市")]
+                    district = codes[0] if codes else None
+                m = replace(m, district=district)
+            out.append(m)
         return out
 
     def score(self, texts: Sequence[str]) -> list[Polarity]:
