@@ -71,7 +71,7 @@ def build_brief(
             {
                 "id": str(r.id),
                 "service_code": r.service_code,
-                "department": r.department,
+                "department": _department_name(voice, r.department),
                 "district": r.district,
                 "deadline": dt.datetime.fromtimestamp(r.deadline_us / 1e6, zone).isoformat(),
                 "title": r.doc.get("title") or str(r.doc.get("description", ""))[:40],
@@ -79,6 +79,11 @@ def build_brief(
             for r in overdue
         ],
     }
+
+
+def _department_name(voice: VoiceService, code: str | None) -> str | None:
+    found = voice.requests.catalog.departments.get(code or "")
+    return found.name_zh if found else code
 
 
 def trend_svg(days: Sequence[str], trend: dict[str, list[float | None]]) -> str:
