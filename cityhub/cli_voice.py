@@ -68,8 +68,10 @@ def sentiment(texts: tuple[str, ...], database: str | None) -> None:
 def _day(value: str | None) -> dt.date:
     if not value:
         return dt.date.today()
+    from cityhub.voice.brief import check_day
+
     try:
-        return dt.date.fromisoformat(value)
+        return check_day(dt.date.fromisoformat(value))
     except ValueError as exc:
         raise BadRequestData(f"--date must be YYYY-MM-DD, not {value!r}") from exc
 

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from cityhub.api import http
 from cityhub.errors import BadRequestData
 from cityhub.timeutil import parse_datetime
+from cityhub.voice.brief import check_day
 
 PREFIX = "/voice/v1"
 
@@ -23,7 +24,7 @@ def _day(request: Request) -> dt.date:
         zone = ZoneInfo(http.hub_of(request).settings.timezone)
         return dt.datetime.now(zone).date()
     try:
-        return dt.date.fromisoformat(value)
+        return check_day(dt.date.fromisoformat(value))
     except ValueError as exc:
         raise BadRequestData(f"date must be YYYY-MM-DD, not {value!r}") from exc
 

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cityhub.citizen.service import to_us
+from cityhub.errors import BadRequestData
 from cityhub.store.citizen_sql import RequestFilter
 from cityhub.voice.hotissues import Message
 from cityhub.voice.service import VoiceService
@@ -20,10 +21,18 @@ TREND_DAYS = 14
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
 
+def check_day(day: dt.date) -> dt.date:
+    """A day the platform can hold data for (the windows reach a month back)."""
+    if not 1970 <= day.year <= 9000:
+        raise BadRequestData(f"{day.isoformat()} is out of range (years 1970-9000)")
+    return day
+
+
 def build_brief(
     voice: VoiceService, day: dt.date, extra: Sequence[Message] = (), top: int = 10
 ) -> dict[str, Any]:
     """Everything the brief shows for one local day, as plain data."""
+    check_day(day)
     zone = ZoneInfo(voice.timezone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
     start = end - dt.timedelta(days=HOT_WINDOW_DAYS)
