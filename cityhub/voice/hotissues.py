@@ -38,7 +38,7 @@ ADMIN_CODE = re.compile(r"[A-Z]\d{0,2}[市县区]")
 # inside a name (particles, verbs of the complaint, pronouns).
 _STOP = set(
     "的在是和与及了对把将从到向给于靠近住为被也都就要请我你他她它们这那有没不很太又还并或"
-    "反映投诉举报建议希望咨询问让使由因如果距离旁边附某个"
+    "反映投诉举报建议希望咨询问让使由因如果距离旁边附某个且此尝试导致以上下"
 )
 _LEADING = re.compile(r"^(?:位于|地处|坐落|座落|家住|市民|小区的)+")
 _GENERIC = frozenset({"城", "路", "线", "项目", "小区", "学校", "医院", "市场", "公园", "站"})
@@ -246,9 +246,14 @@ def _common_place(members: Sequence[Message], known: Iterable[str]) -> str | Non
         for name in extract_places(m.title, known):
             counts[name] += 1
     if not any(not ADMIN_CODE.fullmatch(k) for k in counts):
+        in_texts: dict[str, int] = defaultdict(int)
         for m in members:
             for name in extract_places(m.text, known):
-                counts[name] += 1
+                in_texts[name] += 1
+        # A place only one message's text names is no place of the group's.
+        for name, n in in_texts.items():
+            if n >= min(2, len(members)):
+                counts[name] += n
     if not counts:
         return None
     specific = {k: v for k, v in counts.items() if not ADMIN_CODE.fullmatch(k)}
