@@ -217,3 +217,71 @@ def rates(days: int, database: str | None) -> None:
             pct(r["satisfaction_rate"]),
         )
     Console().print(table)
+
+
+@citizen.command("import")
+@click.argument("export", type=FILE)
+@click.option("--service", default="hotline", show_default=True, help="Service code to file under.")
+@click.option("--limit", type=int, default=0, help="Import at most N messages (0: all).")
+@click.option("--database", help=DB_HELP)
+@one_line_errors
+def import_(export: Path, service: str, limit: int, database: str | None) -> None:
+    """Replay a hotline export (CSV: id, user, title, time, text[, likes, dislikes, reply,
+    reply_time, lat, long, address]) as requests: routed and located like new ones, and
+    resolved with the official reply when it has one (a message the classifier could not
+    route is recorded as handled by the hotline centre, government-affairs). Times without an
+    offset are the city's local time."""
+    from zoneinfo import ZoneInfo
+
+    from rich.progress import Progress
+
+    from cityhub.citizen.corpus import import_rows
+    from cityhub.citizen.service import NewRequest
+
+    rows = list(import_rows(export))
+    if limit:
+        rows = rows[:limit]
+    with _hub(database) as hub, Progress(console=Console(stderr=True)) as progress:
+        zone = ZoneInfo(hub.settings.timezone)
+
+        def when(value: str) -> dt.datetime:
+            try:
+                moment = dt.datetime.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise BadRequestData(f"{export}: {value!r} is not a date-time") from exc
+            return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+        task = progress.add_task(f"importing {export.name}", total=len(rows))
+        replied = 0
+        for row in rows:
+            new = NewRequest(
+                service,
+                title=row.get("title") or "",
+                description=(row.get("text") or row.get("title") or "")[:4000],
+                lat=row.get("lat") or None,
+                lon=row.get("long") or None,
+                address=row.get("address") or "",
+                reporter={"account_id": row.get("user") or ""},
+                requested_at=when(row["time"]),
+                location_required=False,
+                extra={
+                    "source_id": row.get("id") or "",
+                    "likes": int(row.get("likes") or 0),
+                    "dislikes": int(row.get("dislikes") or 0),
+                },
+            )
+            created = hub.requests.create(new, actor="import")
+            if row.get("reply"):
+                answered = when(row.get("reply_time") or row["time"])
+                if created.status in ("received", "returned"):
+                    hub.requests.act(
+                        created.id,
+                        "dispatch",
+                        "import",
+                        department=created.department or "government-affairs",
+                        at=answered,
+                    )
+                hub.requests.act(created.id, "resolve", "import", note=row["reply"], at=answered)
+                replied += 1
+            progress.advance(task)
+    click.echo(f"imported {len(rows)} messages ({replied} with official replies) from {export}")

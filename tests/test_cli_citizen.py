@@ -69,3 +69,31 @@ def test_escalate_and_rates_run_on_an_empty_city(tmp_path: Path) -> None:
     assert escalated.returncode == 0 and "escalated 0" in escalated.stdout
     rates = run("citizen", "rates", "--database", db)
     assert rates.returncode == 0 and "三率" in rates.stdout
+
+
+def test_import_replays_a_hotline_export_with_replies(shared_data: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    source = shared_data / "citizen" / "messages_with_official_replies.csv"
+    imported = run("citizen", "import", str(source), "--limit", "25", "--database", db)
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 25 messages (25 with official replies)" in imported.stdout
+    from cityhub.store import open_store
+    from cityhub.store.citizen_sql import RequestFilter
+
+    store = open_store(db)
+    try:
+        rows = store.list_requests(RequestFilter(), 100)
+        assert len(rows) == 25
+        assert all(r.status == "resolved" and r.doc["status_notes"] for r in rows)
+        first = next(csv.DictReader(source.open(encoding="utf-8")))
+        mine = next(r for r in rows if r.doc["source_id"] == first["id"])
+        assert mine.doc["title"] == first["title"]
+        assert mine.resolved_us is not None and mine.resolved_us > mine.requested_us
+    finally:
+        store.close()
+    brief = run("voice", "brief", "--date", "2019-04-30", "--out", str(tmp_path), "--database", db)
+    assert brief.returncode == 1 and "train-sentiment" in brief.stderr  # needs the model
+    broken = tmp_path / "broken.csv"
+    broken.write_text("id,title,text,time\n1,路灯,路灯坏了,\n", encoding="utf-8")
+    failed = run("citizen", "import", str(broken), "--database", db)
+    assert failed.returncode == 1 and "time" in failed.stderr

@@ -65,3 +65,14 @@ def read_taxonomy(path: Path) -> Taxonomy:
             raise BadRequestData(f"{path} needs the columns level1, level2, level3")
         rows.append((row["level1"].strip(), row["level2"].strip(), row["level3"].strip()))
     return rows
+
+
+def import_rows(path: Path) -> Iterator[dict[str, str]]:
+    """Rows of a hotline export (id, user, title, time, text, likes, dislikes, reply,
+    reply_time, and optionally lat, long, address), for `cityhub citizen import`."""
+    for number, row in enumerate(_rows(path), start=2):
+        if not (row.get("text") or row.get("title")):
+            raise BadRequestData(f"{path} line {number}: a message needs a title or text")
+        if not row.get("time"):
+            raise BadRequestData(f"{path} line {number}: a message needs its time")
+        yield row

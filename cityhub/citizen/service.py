@@ -52,6 +52,9 @@ class NewRequest:
     reporter: dict[str, str] = field(default_factory=dict)  # email, phone, names, device, account
     attributes: dict[str, Any] = field(default_factory=dict)
     requested_at: dt.datetime | None = None  # replaying history; otherwise now
+    # Imported history may have no location (old hotline records); new requests must.
+    location_required: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)  # kept as is (likes, source ids)
 
 
 class RequestService:
@@ -94,7 +97,8 @@ class RequestService:
             if not self.locator.inside_city(lon, lat):
                 raise BadRequestData(f"({lat}, {lon}) is outside this jurisdiction")
         address = new.address.strip()
-        if lat is None and not address and not new.address_id.strip():
+        located = lat is not None or address or new.address_id.strip()
+        if new.location_required and not located:
             raise BadRequestData(
                 "a location is required: lat and long, address_string or address_id"
             )
@@ -132,6 +136,7 @@ class RequestService:
             "duplicate_candidates": [d.as_dict() for d in duplicates],
             "service_notice": _notice(service.deadline_days[new.urgency]),
         }
+        doc = {**new.extra, **doc}  # extras never replace what the platform records
         row = RequestRow(
             id=0,
             token=uuid.uuid4().hex,
