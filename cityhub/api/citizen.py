@@ -140,13 +140,6 @@ async def detail(request: Request) -> Response:
     return http.ORJSONResponse(view)
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    body = await http.read_body(request, allowed=(http.JSON,), context_rules=False)
-    if not isinstance(body, dict):
-        raise BadRequestData("the body must be a JSON object")
-    return body
-
-
 def _actor(request: Request) -> str:
     hub = http.hub_of(request)
     key = hub.keys.check_write(http.headers_of(request))
@@ -156,7 +149,7 @@ def _actor(request: Request) -> str:
 async def act(request: Request) -> Response:
     hub = http.hub_of(request)
     actor = _actor(request)
-    body = await _json_object(request)
+    body = await http.json_object(request)
     into = body.get("into")
     if into is not None and not str(into).isdigit():
         raise BadRequestData("'into' must be a request id")
@@ -175,7 +168,7 @@ async def act(request: Request) -> Response:
 async def follow_up(request: Request) -> Response:
     hub = http.hub_of(request)
     actor = _actor(request)
-    body = await _json_object(request)
+    body = await http.json_object(request)
     row = await hub.run(
         hub.requests.follow_up,
         _request_id(request),
@@ -216,12 +209,8 @@ async def departments(request: Request) -> Response:
 
 async def classify(request: Request) -> Response:
     hub = http.hub_of(request)
-    body = await _json_object(request)
-    texts = body.get("texts", [body.get("text")] if "text" in body else None)
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise BadRequestData("give 'text' (a string) or 'texts' (a list of strings)")
-    if len(texts) > 10_000:
-        raise BadRequestData("at most 10,000 texts per call")
+    body = await http.json_object(request)
+    texts = http.texts_of(body)
     k = body.get("k", 3)
     if not isinstance(k, int) or not 1 <= k <= 20:
         raise BadRequestData("k must be a whole number from 1 to 20")

@@ -244,3 +244,21 @@ def results_response(request: Request, content: Any, mtype: str, total: int | No
 
 def without_context(body: Any) -> Any:
     return {k: v for k, v in body.items() if k != "@context"} if isinstance(body, dict) else body
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """A plain JSON object body (no NGSI-LD @context rules)."""
+    body = await read_body(request, allowed=(JSON,), context_rules=False)
+    if not isinstance(body, dict):
+        raise BadRequestData("the body must be a JSON object")
+    return body
+
+
+def texts_of(body: dict[str, Any], most: int = 10_000) -> list[str]:
+    """`text` (a string) or `texts` (a list of strings) from a body."""
+    texts = body.get("texts", [body.get("text")] if "text" in body else None)
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise BadRequestData("give 'text' (a string) or 'texts' (a list of strings)")
+    if len(texts) > most:
+        raise BadRequestData(f"at most {most:,} texts per call")
+    return texts

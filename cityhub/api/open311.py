@@ -16,9 +16,16 @@ from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.citizen import open311
+from cityhub.citizen.catalog import check_attributes
 from cityhub.citizen.service import NewRequest, to_us
 from cityhub.citizen.workflow import open311_statuses
-from cityhub.errors import BadRequestData, CityHubError, PayloadTooLarge, ResourceNotFound
+from cityhub.errors import (
+    BadRequestData,
+    CityHubError,
+    Forbidden,
+    PayloadTooLarge,
+    ResourceNotFound,
+)
 from cityhub.store.citizen_sql import RequestFilter
 from cityhub.timeutil import parse_datetime
 
@@ -27,12 +34,6 @@ DEFAULT_DAYS = 90
 MAX_PAGE = 1000
 REPORTER_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
 Handler = Callable[[Request, str], Awaitable[Response]]
-
-
-class Open311Forbidden(CityHubError):
-    status = 403
-    type_uri = "https://cityhub.dev/problems/Forbidden"
-    title = "Forbidden"
 
 
 def _split_format(name: str) -> tuple[str, str]:
@@ -219,7 +220,7 @@ async def requests_create(request: Request, name: str) -> Response:
     if hub.keys.enabled():
         key = hub.keys.identify({"x-api-key": api_key}) if api_key else None
         if key is None:
-            raise Open311Forbidden("api_key is missing")
+            raise Forbidden("api_key is missing")
     if not one("service_code"):
         raise BadRequestData("service_code is required")
     catalog = hub.requests.catalog
@@ -231,8 +232,6 @@ async def requests_create(request: Request, name: str) -> Response:
         for key, values in form.items()
         if key.startswith("attribute[") and key.endswith("]")
     }
-    from cityhub.citizen.catalog import check_attributes
-
     if one("service_code") not in catalog.services:
         raise BadRequestData(f"service_code '{one('service_code')}' is not provided")
     attributes = check_attributes(catalog.services[one("service_code")], given)

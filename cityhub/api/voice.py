@@ -68,21 +68,10 @@ async def hot_issues(request: Request) -> Response:
     return http.ORJSONResponse(await hub.run(run))
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await http.read_body(request, allowed=(http.JSON,), context_rules=False)
-    if not isinstance(body, dict):
-        raise BadRequestData("the body must be a JSON object")
-    return body
-
-
 async def sentiment(request: Request) -> Response:
     hub = http.hub_of(request)
-    body = await _body(request)
-    texts = body.get("texts", [body.get("text")] if "text" in body else None)
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise BadRequestData("give 'text' (a string) or 'texts' (a list of strings)")
-    if len(texts) > 10_000:
-        raise BadRequestData("at most 10,000 texts per call")
+    body = await http.json_object(request)
+    texts = http.texts_of(body)
     scores = await hub.run(hub.voice.score, texts)
     return http.ORJSONResponse([{"label": s.label, "positive": s.positive} for s in scores])
 
@@ -108,7 +97,7 @@ async def evaluate_reply(request: Request) -> Response:
     from cityhub.voice.replies import evaluate_reply as score
 
     hub = http.hub_of(request)
-    body = await _body(request)
+    body = await http.json_object(request)
     message, reply = body.get("message"), body.get("reply")
     if not isinstance(message, str) or not isinstance(reply, str) or not message or not reply:
         raise BadRequestData("give 'message' and 'reply' as non-empty strings")
