@@ -12,6 +12,7 @@ import orjson
 
 from cityhub.cli_citizen import citizen
 from cityhub.cli_common import DB_HELP, _settings, one_line_errors
+from cityhub.cli_evaluate import evaluate
 from cityhub.cli_voice import voice
 from cityhub.config import Settings
 
@@ -230,6 +231,7 @@ def migrate(database: str | None) -> None:
 
 main.add_command(citizen)
 main.add_command(voice)
+main.add_command(evaluate)
 
 if __name__ == "__main__":
     main()
