@@ -181,3 +181,49 @@ def synth(
             f"{row['gap']:.4f}",
         )
     out.print(table)
+
+
+@evaluate.command()
+@click.argument("series", type=FILE)
+@click.option("--time", "time_col", required=True, help="Column with the period (sorted on it).")
+@click.option("--value", "value_col", required=True, help="Column with the outcome.")
+@click.option("--interruption", required=True, help="First period under the policy.")
+@click.option("--season", default=0, show_default=True, help="Season length (12: monthly data).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@one_line_errors
+def its(
+    series: Path, time_col: str, value_col: str, interruption: str, season: int, as_json: bool
+) -> None:
+    """Interrupted time series on a SERIES CSV: change in level and slope at the interruption,
+    with Newey-West standard errors. Assumes nothing else changed at the same time."""
+    from cityhub.indicators.its import interrupted_time_series
+
+    try:
+        with series.open(encoding="utf-8-sig", newline="") as handle:
+            rows = sorted(csv.DictReader(handle), key=lambda r: r.get(time_col) or "")
+    except FileNotFoundError as exc:
+        raise BadRequestData(f"no such file: {series}") from exc
+    if not rows or time_col not in rows[0] or value_col not in rows[0]:
+        raise BadRequestData(f"{series} needs the columns {time_col} and {value_col}")
+    periods = [r[time_col] for r in rows]
+    if interruption not in periods:
+        raise BadRequestData(f"the interruption {interruption!r} is not a period of the series")
+    try:
+        values = [float(r[value_col]) for r in rows]
+    except ValueError as exc:
+        raise BadRequestData(f"{value_col} must be numbers: {exc}") from exc
+    result = interrupted_time_series(values, periods.index(interruption), season)
+    body = result.as_dict()
+    if as_json:
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    out = Console()
+    for name, effect in body["effects"].items():
+        out.print(
+            f"{name:>13} {effect['estimate']:.4f} (SE {effect['se']:.4f}, "
+            f"p {effect['p_value']:.4f})"
+        )
+    out.print(
+        f"pre-existing trend {body['trend']:.4f} per period; {body['n']} periods, "
+        f"{body['pre_periods']} before; HAC lags {body['hac_lags']}"
+    )
