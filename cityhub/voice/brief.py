@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cityhub.charts import line_chart
 from cityhub.citizen.service import to_us
 from cityhub.errors import BadRequestData
 from cityhub.store.citizen_sql import RequestFilter
@@ -18,7 +19,6 @@ from cityhub.voice.service import VoiceService
 
 HOT_WINDOW_DAYS = 30
 TREND_DAYS = 14
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
 
 def check_day(day: dt.date) -> dt.date:
@@ -97,49 +97,13 @@ def _department_name(voice: VoiceService, code: str | None) -> str | None:
 
 def trend_svg(days: Sequence[str], trend: dict[str, list[float | None]]) -> str:
     """Negative share per day and district as a line chart (inline SVG)."""
-    width, height, left, bottom, top = 720, 260, 44, 40, 12
-    plot_w, plot_h = width - left - 160, height - bottom - top
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="negative share by district">',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#f7f9fb"/>',
-    ]
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        y = top + plot_h * (1 - tick)
-        parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde3ea"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
-            f"{tick:.0%}</text>"
-        )
-    step = plot_w / max(1, len(days) - 1)
-    for i, label in enumerate(days):
-        if i % 2 == 0:
-            parts.append(
-                f'<text x="{left + i * step:.1f}" y="{height - bottom + 16}" font-size="10" '
-                f'text-anchor="middle">{escape(label[5:])}</text>'
-            )
-    for n, (key, values) in enumerate(list(trend.items())[: len(COLOURS)]):
-        colour = COLOURS[n]
-        points = [
-            f"{left + i * step:.1f},{top + plot_h * (1 - v):.1f}"
-            for i, v in enumerate(values)
-            if v is not None
-        ]
-        if len(points) > 1:
-            parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                f'points="{" ".join(points)}"/>'
-            )
-        for point in points:
-            cx, cy = point.split(",")
-            parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{colour}"/>')
-        parts.append(
-            f'<rect x="{left + plot_w + 14}" y="{top + 4 + n * 18}" width="10" height="10" '
-            f'fill="{colour}"/><text x="{left + plot_w + 30}" y="{top + 13 + n * 18}" '
-            f'font-size="12">{escape(key)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return line_chart(
+        [d[5:] for d in days],
+        trend,
+        "negative share by district",
+        y_range=(0.0, 1.0),
+        y_format=lambda v: f"{v:.0%}",
+    )
 
 
 def _pct(value: float | None) -> str:
