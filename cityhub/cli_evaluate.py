@@ -35,6 +35,7 @@ def evaluate() -> None:
 )
 @click.option("--bootstrap", default=999, show_default=True, help="Bootstrap draws for SEs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--report", type=click.Path(path_type=Path), help="Write an HTML report here.")
 @one_line_errors
 def did(
     panel: Path,
@@ -45,6 +46,7 @@ def did(
     control: str,
     bootstrap: int,
     as_json: bool,
+    report: Path | None,
 ) -> None:
     """Staggered difference-in-differences (Callaway-Sant'Anna) on a PANEL CSV: ATT(g,t) per
     cohort and period, and the simple, group, dynamic and calendar aggregates with bootstrap
@@ -61,6 +63,10 @@ def did(
         result = callaway_santanna(
             balanced_panel(rows, unit, time_col, outcome, group), control, bootstrap
         )
+    if report is not None:
+        from cityhub.indicators.report import did_report
+
+        report.write_text(did_report(result, outcome), encoding="utf-8")
     body = result.as_dict()
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
@@ -120,6 +126,7 @@ def _span(text: str, what: str) -> tuple[int, ...]:
     help="Placebos in space for a p-value.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--report", type=click.Path(path_type=Path), help="Write an HTML report here.")
 @one_line_errors
 def synth(
     panel: Path,
@@ -133,6 +140,7 @@ def synth(
     donors: tuple[str, ...],
     placebo: bool,
     as_json: bool,
+    report: Path | None,
 ) -> None:
     """Synthetic control on a PANEL CSV: donor weights, the treated unit against its synthetic
     twin, pre/post RMSPE and a placebo p-value. Assumes no donor was affected by the policy."""
@@ -160,6 +168,10 @@ def synth(
             list(donors) or None,
             placebos=placebo,
         )
+    if report is not None:
+        from cityhub.indicators.report import synth_report
+
+        report.write_text(synth_report(result, outcome), encoding="utf-8")
     body = result.as_dict()
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
@@ -190,9 +202,16 @@ def synth(
 @click.option("--interruption", required=True, help="First period under the policy.")
 @click.option("--season", default=0, show_default=True, help="Season length (12: monthly data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--report", type=click.Path(path_type=Path), help="Write an HTML report here.")
 @one_line_errors
 def its(
-    series: Path, time_col: str, value_col: str, interruption: str, season: int, as_json: bool
+    series: Path,
+    time_col: str,
+    value_col: str,
+    interruption: str,
+    season: int,
+    as_json: bool,
+    report: Path | None,
 ) -> None:
     """Interrupted time series on a SERIES CSV: change in level and slope at the interruption,
     with Newey-West standard errors. Assumes nothing else changed at the same time."""
@@ -213,6 +232,10 @@ def its(
     except ValueError as exc:
         raise BadRequestData(f"{value_col} must be numbers: {exc}") from exc
     result = interrupted_time_series(values, periods.index(interruption), season)
+    if report is not None:
+        from cityhub.indicators.report import its_report
+
+        report.write_text(its_report(result, periods, values, value_col), encoding="utf-8")
     body = result.as_dict()
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
