@@ -21,6 +21,7 @@ from cityhub.api import (
     citizen,
     discovery,
     entities,
+    evaluate,
     iot,
     open311,
     subscriptions,
@@ -195,6 +196,7 @@ def create_app(
         *open311.routes,
         *citizen.routes,
         *voice.routes,
+        *evaluate.routes,
     ]
     app = Starlette(
         routes=routes,

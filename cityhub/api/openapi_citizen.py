@@ -174,6 +174,20 @@ def _voice_paths() -> dict[str, Any]:
     return paths
 
 
+def _evaluate_paths() -> dict[str, Any]:
+    paths = {}
+    for name, summary in (
+        ("its", "Interrupted time series (rows, time, value, interruption, season)"),
+        ("did", "Staggered difference-in-differences (rows, unit, time, outcome, group)"),
+        ("synth", "Synthetic control (rows, unit, time, outcome, treated, treatment, optimize)"),
+    ):
+        op = _op(summary, [_param("format")], _OBJ, True)
+        op["tags"] = ["Policy evaluation"]
+        op["responses"]["200"]["content"]["text/html"] = {"schema": _TEXT}
+        paths[f"/evaluate/v1/{name}"] = {"post": op}
+    return paths
+
+
 def citizen_paths() -> dict[str, Any]:
     base = "/citizen/v1"
     rid = _param("request_id", "path")
@@ -187,6 +201,7 @@ def citizen_paths() -> dict[str, Any]:
     return {
         **_open311_paths(),
         **_voice_paths(),
+        **_evaluate_paths(),
         f"{base}/requests": {"get": _op("The request queue", queue_params, _LIST)},
         f"{base}/requests/{{request_id}}": {
             "get": _op("A request with its events and notices", [rid], _OBJ)
