@@ -15,6 +15,20 @@ from cityhub.cli_common import one_line_errors
 from cityhub.errors import BadRequestData
 
 
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.DictReader(handle))
+    except FileNotFoundError as exc:
+        raise BadRequestData(f"no such file: {path}") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BadRequestData(f"{path} is not a UTF-8 CSV file: {exc}") from exc
+
+
+def _emit_json(body: dict[str, object]) -> None:
+    click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+
+
 @click.group()
 def evaluate() -> None:
     """Policy evaluation: did a policy change the outcome, and by how much."""
@@ -53,11 +67,7 @@ def did(
     standard errors. Assumes parallel trends: check that pre-treatment ATT(g,t) are near 0."""
     from cityhub.indicators.did import balanced_panel, callaway_santanna
 
-    try:
-        with panel.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError as exc:
-        raise BadRequestData(f"no such file: {panel}") from exc
+    rows = _read_csv(panel)
     console = Console(stderr=True)
     with console.status(f"estimating with {bootstrap} bootstrap draws"):
         result = callaway_santanna(
@@ -69,7 +79,7 @@ def did(
         report.write_text(did_report(result, outcome), encoding="utf-8")
     body = result.as_dict()
     if as_json:
-        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        _emit_json(body)
         return
     table = Table(title=f"ATT(g,t) of {outcome}, {control}-treated controls")
     for column in ("cohort g", "period t", "ATT", "SE", ""):
@@ -152,11 +162,7 @@ def synth(
         if not sep:
             raise BadRequestData(f"--predictor takes VARIABLE=FROM-TO, not {spec!r}")
         chosen.append(Predictor(variable, _span(span, "--predictor")))
-    try:
-        with panel.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError as exc:
-        raise BadRequestData(f"no such file: {panel}") from exc
+    rows = _read_csv(panel)
     with Console(stderr=True).status("fitting the synthetic control and its placebos"):
         result = synthetic_control(
             SynthPanel(rows, unit, time_col),
@@ -174,7 +180,7 @@ def synth(
         report.write_text(synth_report(result, outcome), encoding="utf-8")
     body = result.as_dict()
     if as_json:
-        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        _emit_json(body)
         return
     out = Console()
     out.print("donor weights: " + ", ".join(f"{k} {v}" for k, v in body["weights"].items()))
@@ -215,30 +221,17 @@ def its(
 ) -> None:
     """Interrupted time series on a SERIES CSV: change in level and slope at the interruption,
     with Newey-West standard errors. Assumes nothing else changed at the same time."""
-    from cityhub.indicators.its import interrupted_time_series
+    from cityhub.indicators.its import interrupted_time_series, series_from_rows
 
-    try:
-        with series.open(encoding="utf-8-sig", newline="") as handle:
-            rows = sorted(csv.DictReader(handle), key=lambda r: r.get(time_col) or "")
-    except FileNotFoundError as exc:
-        raise BadRequestData(f"no such file: {series}") from exc
-    if not rows or time_col not in rows[0] or value_col not in rows[0]:
-        raise BadRequestData(f"{series} needs the columns {time_col} and {value_col}")
-    periods = [r[time_col] for r in rows]
-    if interruption not in periods:
-        raise BadRequestData(f"the interruption {interruption!r} is not a period of the series")
-    try:
-        values = [float(r[value_col]) for r in rows]
-    except ValueError as exc:
-        raise BadRequestData(f"{value_col} must be numbers: {exc}") from exc
-    result = interrupted_time_series(values, periods.index(interruption), season)
+    periods, values, start = series_from_rows(_read_csv(series), time_col, value_col, interruption)
+    result = interrupted_time_series(values, start, season)
     if report is not None:
         from cityhub.indicators.report import its_report
 
         report.write_text(its_report(result, periods, values, value_col), encoding="utf-8")
     body = result.as_dict()
     if as_json:
-        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        _emit_json(body)
         return
     out = Console()
     for name, effect in body["effects"].items():

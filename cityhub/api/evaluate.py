@@ -58,23 +58,15 @@ def _answer(request: Request, result: Any, page: str) -> Response:
 
 
 async def its(request: Request) -> Response:
-    from cityhub.indicators.its import interrupted_time_series
+    from cityhub.indicators.its import interrupted_time_series, series_from_rows
     from cityhub.indicators.report import its_report
 
     body = await http.json_object(request)
-    rows = _rows(body)
-    time_col, value_col = _text(body, "time"), _text(body, "value")
-    ordered = sorted(rows, key=lambda r: str(r.get(time_col, "")))
-    periods = [str(r.get(time_col, "")) for r in ordered]
-    interruption = str(body.get("interruption", ""))
-    if interruption not in periods:
-        raise BadRequestData(f"the interruption {interruption!r} is not a period of the series")
-    try:
-        values = [float(r[value_col]) for r in ordered]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadRequestData(f"every row needs a numeric {value_col}") from exc
-    season = _int(body, "season", 0)
-    result = interrupted_time_series(values, periods.index(interruption), season)
+    value_col = _text(body, "value")
+    periods, values, start = series_from_rows(
+        _rows(body), _text(body, "time"), value_col, str(body.get("interruption", ""))
+    )
+    result = interrupted_time_series(values, start, _int(body, "season", 0))
     return _answer(request, result, its_report(result, periods, values, value_col))
 
 

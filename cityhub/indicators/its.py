@@ -57,6 +57,23 @@ class ItsResult:
         }
 
 
+def series_from_rows(
+    rows: Sequence[dict[str, Any]], time: str, value: str, interruption: str
+) -> tuple[list[str], list[float], int]:
+    """(periods, values, index of the interruption) from records, sorted by period."""
+    if not rows or time not in rows[0] or value not in rows[0]:
+        raise BadRequestData(f"the series needs the columns {time} and {value}")
+    ordered = sorted(rows, key=lambda r: str(r.get(time, "")))
+    periods = [str(r.get(time, "")) for r in ordered]
+    if interruption not in periods:
+        raise BadRequestData(f"the interruption {interruption!r} is not a period of the series")
+    try:
+        values = [float(r[value]) for r in ordered]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequestData(f"every {value} must be a number ({exc})") from exc
+    return periods, values, periods.index(interruption)
+
+
 def newey_west(x: np.ndarray, residuals: np.ndarray, lags: int) -> np.ndarray:
     """HAC covariance of OLS coefficients (Bartlett weights, small-sample factor n/(n-k))."""
     n, k = x.shape
