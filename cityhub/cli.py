@@ -113,6 +113,7 @@ def demo(
 
     from cityhub.auth.keys import create_key
     from cityhub.demo.city import load_demo_city
+    from cityhub.demo.requests import file_demo_requests
     from cityhub.hub import Hub
 
     console = Console()
@@ -123,11 +124,16 @@ def demo(
             n_districts, n_devices = load_demo_city(
                 hub.entities, hub.contexts.core, devices, settings.city, boundaries
             )
+            # Demo requests are placed in the shipped districts, so only for the shipped city.
+            n_requests = 0 if boundaries else file_demo_requests(hub.requests)
         _, secret = create_key(hub.store, "demo", "admin")
     finally:
         hub.close()
     base = f"http://{host}:{port}"
-    console.print(f"Loaded {n_districts} districts and {n_devices} devices into {database}")
+    console.print(
+        f"Loaded {n_districts} districts, {n_devices} devices and {n_requests} citizen requests "
+        f"into {database}"
+    )
     console.print(f"Write key (department 'demo'): [bold]{secret}[/bold]")
     console.print(f"Landing page  {base}/")
     console.print(f"NGSI-LD API   {base}/ngsi-ld/v1/entities?type=District")

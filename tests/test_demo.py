@@ -55,3 +55,20 @@ def test_a_city_can_bring_its_own_boundaries(hub: Hub, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert load_demo_city(hub.entities, hub.contexts.core, 5, "Beijing", own) == (1, 5)
+
+
+def test_demo_files_citizen_requests_once(hub: Hub) -> None:
+    import datetime as dt
+
+    from cityhub.demo.requests import file_demo_requests
+    from cityhub.store.citizen_sql import RequestFilter
+
+    assert file_demo_requests(hub.requests, count=25) == 25
+    assert file_demo_requests(hub.requests, count=25) == 0  # a second run adds nothing
+    rows = hub.store.list_requests(RequestFilter(), 100)
+    assert len(rows) == 25
+    assert all(r.district and r.district.endswith("区") for r in rows)
+    assert {"dispatched", "in_progress", "resolved"} <= {r.status for r in rows}
+    assert any(r.satisfaction for r in rows)
+    now = dt.datetime.now(dt.UTC)
+    assert hub.requests.rates(now - dt.timedelta(days=30), now)

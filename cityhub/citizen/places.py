@@ -155,6 +155,9 @@ class Boundaries:
             raise ConfigurationError(f"boundaries are not JSON: {exc}") from exc
         return cls.from_geojson(doc, gazetteer, level)
 
+    def geometry(self, index: int) -> Any:
+        return self._geoms[index]
+
     def locate(self, lon: float, lat: float) -> int | None:
         point = Point(lon, lat)
         for index in self._tree.query(point):
