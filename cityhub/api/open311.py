@@ -78,8 +78,7 @@ def _hub_base(request: Request) -> str:
 async def discovery(request: Request, name: str) -> Response:
     _, fmt = _split_format(name)
     hub = http.hub_of(request)
-    changeset = "2026-11-25T00:00:00+08:00"
-    doc = open311.discovery(_hub_base(request), hub.requests.catalog, changeset)
+    doc = open311.discovery(_hub_base(request), hub.requests.catalog)
     return render(fmt, "discovery", doc)
 
 

@@ -69,6 +69,8 @@ class ServiceCatalog:
     def __init__(self, doc: dict[str, Any]) -> None:
         try:
             self.jurisdiction = str(doc.get("jurisdiction_id", ""))
+            # When the service list last changed (Open311 discovery's changeset).
+            self.changeset = str(doc.get("changeset", "1970-01-01T00:00:00Z"))
             self.departments = {
                 d["code"]: Department(
                     d["code"], d["name"]["zh"], d["name"]["en"], tuple(d.get("categories", ()))

@@ -61,7 +61,8 @@ def request_document(row: RequestRow, catalog: ServiceCatalog, tz: str) -> dict[
     }
 
 
-def discovery(base_url: str, catalog: ServiceCatalog, changeset: str) -> dict[str, Any]:
+def discovery(base_url: str, catalog: ServiceCatalog) -> dict[str, Any]:
+    changeset = catalog.changeset
     return {
         "changeset": changeset,
         "contact": "12345",
