@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -25,8 +27,16 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         raise BadRequestData(f"{path} is not a UTF-8 CSV file: {exc}") from exc
 
 
-def _emit_json(body: dict[str, object]) -> None:
-    click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+def _finish(result: Any, report: Path | None, page: Callable[[], str], as_json: bool) -> Any:
+    """Write the HTML report when asked; print JSON and return None, or return the numbers
+    for the command to print as tables."""
+    if report is not None:
+        report.write_text(page(), encoding="utf-8")
+    body = result.as_dict()
+    if as_json:
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return None
+    return body
 
 
 @click.group()
@@ -73,13 +83,10 @@ def did(
         result = callaway_santanna(
             balanced_panel(rows, unit, time_col, outcome, group), control, bootstrap
         )
-    if report is not None:
-        from cityhub.indicators.report import did_report
+    from cityhub.indicators.report import did_report
 
-        report.write_text(did_report(result, outcome), encoding="utf-8")
-    body = result.as_dict()
-    if as_json:
-        _emit_json(body)
+    body = _finish(result, report, lambda: did_report(result, outcome), as_json)
+    if body is None:
         return
     table = Table(title=f"ATT(g,t) of {outcome}, {control}-treated controls")
     for column in ("cohort g", "period t", "ATT", "SE", ""):
@@ -174,13 +181,10 @@ def synth(
             list(donors) or None,
             placebos=placebo,
         )
-    if report is not None:
-        from cityhub.indicators.report import synth_report
+    from cityhub.indicators.report import synth_report
 
-        report.write_text(synth_report(result, outcome), encoding="utf-8")
-    body = result.as_dict()
-    if as_json:
-        _emit_json(body)
+    body = _finish(result, report, lambda: synth_report(result, outcome), as_json)
+    if body is None:
         return
     out = Console()
     out.print("donor weights: " + ", ".join(f"{k} {v}" for k, v in body["weights"].items()))
@@ -225,13 +229,10 @@ def its(
 
     periods, values, start = series_from_rows(_read_csv(series), time_col, value_col, interruption)
     result = interrupted_time_series(values, start, season)
-    if report is not None:
-        from cityhub.indicators.report import its_report
+    from cityhub.indicators.report import its_report
 
-        report.write_text(its_report(result, periods, values, value_col), encoding="utf-8")
-    body = result.as_dict()
-    if as_json:
-        _emit_json(body)
+    body = _finish(result, report, lambda: its_report(result, periods, values, value_col), as_json)
+    if body is None:
         return
     out = Console()
     for name, effect in body["effects"].items():

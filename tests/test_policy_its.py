@@ -83,31 +83,11 @@ def test_evaluate_its_command(tmp_path: Path) -> None:
         + "".join(f"{2020 + i // 12}-{i % 12 + 1:02d},{v}\n" for i, v in enumerate(values)),
         encoding="utf-8",
     )
-    done = run(
-        "evaluate",
-        "its",
-        str(path),
-        "--time",
-        "month",
-        "--value",
-        "value",
-        "--interruption",
-        "2022-07",
-        "--json",
-    )
+    its = ["evaluate", "its", str(path), "--time", "month", "--value", "value"]
+    done = run(*its, "--interruption", "2022-07", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["effects"]["level_change"]["estimate"] == pytest.approx(
         -6, abs=2
     )
-    missing = run(
-        "evaluate",
-        "its",
-        str(path),
-        "--time",
-        "month",
-        "--value",
-        "value",
-        "--interruption",
-        "1999-01",
-    )
+    missing = run(*its, "--interruption", "1999-01")
     assert missing.returncode == 1 and "interruption" in missing.stderr

@@ -87,7 +87,7 @@ def test_evaluate_synth_command(shared_data: Path) -> None:
 
     from tests.test_cli import run
 
-    args = [
+    basque = [
         "evaluate",
         "synth",
         str(shared_data / "policy" / "basque.csv"),
@@ -101,11 +101,8 @@ def test_evaluate_synth_command(shared_data: Path) -> None:
         BASQUE,
         "--treatment",
         "1970",
-        "--optimize",
-        "1960-1969",
-        "--no-placebo",
-        "--json",
     ]
+    args = [*basque, "--optimize", "1960-1969", "--no-placebo", "--json"]
     for p in predictors():
         step = p.periods[1] - p.periods[0] if len(p.periods) > 1 else 1
         args += ["--predictor", f"{p.variable}={p.periods[0]}-{p.periods[-1]}:{step}"]
@@ -113,21 +110,5 @@ def test_evaluate_synth_command(shared_data: Path) -> None:
     assert done.returncode == 0, done.stderr
     weights = json.loads(done.stdout)["weights"]
     assert weights["Cataluna"] == pytest.approx(0.8508, abs=0.02)
-    bad = run(
-        "evaluate",
-        "synth",
-        str(shared_data / "policy" / "basque.csv"),
-        "--unit",
-        "regionname",
-        "--time",
-        "year",
-        "--outcome",
-        "gdpcap",
-        "--treated",
-        BASQUE,
-        "--treatment",
-        "1970",
-        "--optimize",
-        "sixties",
-    )
+    bad = run(*basque, "--optimize", "sixties")
     assert bad.returncode == 1 and "--optimize" in bad.stderr
