@@ -34,6 +34,8 @@ class Settings:
     gazetteer: str = ""
     district_boundaries: str = ""
     street_boundaries: str = ""
+    # City indicators: a folder of the city's own definition files (added to the shipped ones).
+    indicators_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -61,6 +63,7 @@ class Settings:
             gazetteer=env.get("CITYHUB_GAZETTEER", base.gazetteer),
             district_boundaries=env.get("CITYHUB_DISTRICT_BOUNDARIES", base.district_boundaries),
             street_boundaries=env.get("CITYHUB_STREET_BOUNDARIES", base.street_boundaries),
+            indicators_dir=env.get("CITYHUB_INDICATORS_DIR", base.indicators_dir),
         )
 
     def path_or_none(self, value: str) -> Path | None:

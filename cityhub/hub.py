@@ -18,6 +18,8 @@ from cityhub.citizen.places import Locator
 from cityhub.citizen.router import ClassifierRegistry
 from cityhub.citizen.service import RequestService
 from cityhub.config import Settings
+from cityhub.indicators.definitions import Library
+from cityhub.indicators.service import IndicatorService
 from cityhub.ingest.agent import IngestAgent
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
@@ -49,6 +51,7 @@ class Hub:
         self.classifiers = ClassifierRegistry(store)
         self.sentiment = ClassifierRegistry(store, "sentiment")
         self._requests: RequestService | None = None
+        self._indicators: IndicatorService | None = None
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.
         self._offload = store.dialect != "sqlite"
@@ -73,6 +76,22 @@ class Hub:
                 s.timezone,
             )
         return self._requests
+
+    @property
+    def indicators(self) -> IndicatorService:
+        """City indicators; the definition library is read on first use."""
+        if self._indicators is None:
+            s = self.settings
+            self._indicators = IndicatorService(
+                self.store,
+                self.entities,
+                self.contexts.core,
+                Library.load(s.path_or_none(s.indicators_dir)),
+                self.requests.locator,
+                s.timezone,
+                s.city,
+            )
+        return self._indicators
 
     @property
     def voice(self) -> VoiceService:

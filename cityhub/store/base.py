@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from cityhub.store.citizen_sql import RequestEvent, RequestFilter, RequestRow
+from cityhub.store.indicator_sql import IndicatorValue, Target
 from cityhub.store.records import (
     ApiKey,
     Bucket,
@@ -217,3 +218,28 @@ class Store(Protocol):
     def latest_model(self, kind: str) -> tuple[int, str, bytes, dict[str, Any]] | None: ...
 
     def model_versions(self, kind: str) -> list[tuple[int, str, dict[str, Any]]]: ...
+
+    # city indicators
+    def indicator_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
+
+    def put_indicator_values(self, indicator: str, rows: list[IndicatorValue]) -> None: ...
+
+    def indicator_values(
+        self,
+        indicator: str,
+        place: str | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[IndicatorValue]: ...
+
+    def latest_indicator_values(self) -> list[IndicatorValue]: ...
+
+    def put_target(self, target: Target) -> None: ...
+
+    def targets(self, indicator: str | None = None) -> list[Target]: ...
+
+    def put_series(
+        self, series: str, points: list[tuple[str, int, float]], replace: bool
+    ) -> None: ...
+
+    def series_points(self, series: str) -> list[tuple[str, int, float]]: ...

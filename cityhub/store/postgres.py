@@ -17,6 +17,7 @@ from cityhub.store import subscription_sql
 from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
+from cityhub.store.indicator_sql import IndicatorMixin
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -247,7 +248,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
                 )
 
 
-class PostgresStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin):
+class PostgresStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"
@@ -256,6 +257,13 @@ class PostgresStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin):
         with self._pool.connection() as conn:
             cur = conn.execute(sql, params)
             return cur.fetchall() if cur.description else []
+
+    def _run_many(self, statements: list[tuple[str, list[Any]]]) -> None:
+        """Several (sql, rows) executemany calls in one transaction."""
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            for sql, rows in statements:
+                if rows:
+                    cur.executemany(sql, rows)
 
     def _json_in(self, doc: dict[str, Any]) -> Any:
         return Jsonb(doc)

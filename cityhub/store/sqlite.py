@@ -18,6 +18,7 @@ from cityhub.store import ingest_sql, subscription_sql
 from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
+from cityhub.store.indicator_sql import IndicatorMixin
 from cityhub.store.ingest_sql import IngestMixin
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -243,7 +244,7 @@ class SQLiteWriter(HistoryWriterMixin, RequestWriterMixin):
             )
 
 
-class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin):
+class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin):
     dialect = "sqlite"
     exact_geo = False
     _mark = "?"
@@ -253,6 +254,19 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin):
             return self._reader().execute(sql, params).fetchall()
         with self._write_lock:
             return self._writer.execute(sql, params).fetchall()
+
+    def _run_many(self, statements: list[tuple[str, list[Any]]]) -> None:
+        """Several (sql, rows) executemany calls in one transaction."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, rows in statements:
+                    conn.executemany(sql, rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":

@@ -1,0 +1,292 @@
+"""Compute indicator values from the platform's own data and keep them in the store.
+
+Each definition kind has one function: history (device attributes), requests (citizen
+requests), series (uploaded official statistics), entities (what exists now, per place and
+per km²), derived (growth or ratio of other indicators) and sql (a city's own SELECT). The heavy
+kinds run as one statement in the store (see `indicators.sql`); Python only maps devices to
+places and writes the results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cityhub.citizen.places import Locator
+from cityhub.errors import BadRequestData
+from cityhub.indicators import sql as q
+from cityhub.indicators.definitions import Definition, Library
+from cityhub.indicators.periods import (
+    Period,
+    local_day,
+    parse_period,
+    periods_between,
+    standard_offset_us,
+)
+from cityhub.jsonld import TermMap
+from cityhub.store import Store
+from cityhub.store.indicator_sql import IndicatorValue, number
+from cityhub.store.records import EntityFilter
+
+AREA_ATTR = "areaServed"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The local days to compute over (inclusive)."""
+
+    first: date
+    last: date
+
+
+class IndicatorEngine:
+    def __init__(
+        self,
+        store: Store,
+        library: Library,
+        core: TermMap,
+        locator: Locator,
+        zone: str,
+        tenant: str = "",
+    ) -> None:
+        self.store = store
+        self.library = library
+        self.core = core
+        self.locator = locator
+        self.zone = zone
+        self.tenant = tenant
+        self.offset_us = standard_offset_us(zone)
+
+    # -- entry point --------------------------------------------------------------------------
+    def compute(
+        self,
+        ids: list[str] | None,
+        window: Window,
+        progress: Callable[[Definition], None] | None = None,
+        now_us: int | None = None,
+    ) -> dict[str, int]:
+        """Compute the chosen indicators (and what they depend on); returns values per id."""
+        now = now_us if now_us is not None else int(time.time() * 1_000_000)
+        written: dict[str, int] = {}
+        members_cache: dict[str, list[tuple[str, str]]] = {}
+        for definition in self.library.in_order(ids):
+            rows = self.values_of(definition, window, now, members_cache)
+            self.store.put_indicator_values(definition.id, rows)
+            written[definition.id] = len(rows)
+            if progress is not None:
+                progress(definition)
+        return written
+
+    def values_of(
+        self,
+        d: Definition,
+        window: Window,
+        now_us: int,
+        members_cache: dict[str, list[tuple[str, str]]] | None = None,
+    ) -> list[IndicatorValue]:
+        if d.kind == "series":  # official statistics are small: always their whole extent
+            window = self._series_extent(d) or window
+        periods = periods_between(d.periodicity, window.first, window.last)
+        if not periods:
+            return []
+        kind = d.kind
+        if kind == "history":
+            raw = self._history(d, periods, members_cache if members_cache is not None else {})
+        elif kind == "requests":
+            raw = self._requests(d, periods, now_us)
+        elif kind == "series":
+            raw = self._series(d, periods)
+        elif kind == "entities":
+            raw = self._entities(d, periods, now_us)
+        elif kind == "derived":
+            raw = self._derived(d, periods)
+        else:
+            raw = self._custom(d, periods, now_us)
+        by_label = {p.label: p for p in periods}
+        out = []
+        for label, place, value, count in raw:
+            period = by_label.get(str(label)) or parse_period(str(label))
+            start, end = period.bounds_us(self.zone)
+            v = number(value)
+            out.append(
+                IndicatorValue(
+                    d.id,
+                    str(place),
+                    period.label,
+                    start,
+                    end,
+                    round(v, d.decimals + 2) if v is not None else None,
+                    int(count or 0),
+                    now_us,
+                )
+            )
+        return out
+
+    # -- kinds ----------------------------------------------------------------------------------
+    def members(self, entity_type: str, places: Iterable[str]) -> list[tuple[str, str]]:
+        """(entity id, place) for every device of a type: the city, and its district from
+        ``areaServed`` or, failing that, from its location inside the district boundaries."""
+        wanted = set(places)
+        area_iri = self.core.expand(AREA_ATTR)
+        out: list[tuple[str, str]] = []
+        flt = EntityFilter(any_types=(self.core.expand(entity_type),))
+        for entity in self.store.iter_entities(self.tenant, flt):
+            if "city" in wanted:
+                out.append((entity.id, "city"))
+            if "district" in wanted:
+                district = self._district_of(entity.attrs, area_iri)
+                if district:
+                    out.append((entity.id, district))
+        return out
+
+    def _district_of(self, attrs: dict[str, list[dict[str, Any]]], area_iri: str) -> str | None:
+        for inst in attrs.get(area_iri, []):
+            if isinstance(inst.get("value"), str):
+                return self.locator.gazetteer.canonical_district(inst["value"])
+        for inst in attrs.get(self.core.expand("location"), []):
+            value = inst.get("value")
+            if isinstance(value, dict) and value.get("type") == "Point":
+                lon, lat = value["coordinates"][:2]
+                return self.locator.locate(float(lat), float(lon)).district
+        return None
+
+    def _history(
+        self, d: Definition, periods: list[Period], cache: dict[str, list[tuple[str, str]]]
+    ) -> list[tuple[Any, ...]]:
+        spec = d.compute
+        entity_type = str(spec.get("entity_type", ""))
+        attribute = str(spec.get("attribute", ""))
+        if not entity_type or not attribute:
+            raise BadRequestData(f"{d.id}: a history indicator needs entity_type and attribute")
+        key = f"{entity_type}|{','.join(d.places)}"
+        if key not in cache:
+            cache[key] = self.members(entity_type, d.places)
+        members = cache[key]
+        if not members:
+            return []
+        sql = q.history_sql(spec, self._mark, periods, self.zone, members, self.offset_us)
+        start = periods[0].bounds_us(self.zone)[0]
+        end = periods[-1].bounds_us(self.zone)[1]
+        return self.store.indicator_query(
+            sql, [self.tenant, self.core.expand(attribute), start, end]
+        )
+
+    def _requests(self, d: Definition, periods: list[Period], now_us: int) -> list[tuple[Any, ...]]:
+        start = periods[0].bounds_us(self.zone)[0]
+        end = periods[-1].bounds_us(self.zone)[1]
+        rows: list[tuple[Any, ...]] = []
+        for place in d.places:
+            sql, _ = q.requests_sql(
+                d.compute, self._mark, periods, self.zone, place, self.offset_us, now_us
+            )
+            rows.extend(self.store.indicator_query(sql, [start, end]))
+        return rows
+
+    def _series_extent(self, d: Definition) -> Window | None:
+        name = str(d.compute.get("series", d.id))
+        mark = self._mark
+        rows = self.store.indicator_query(
+            f"SELECT min(at_us), max(at_us) FROM series_points WHERE series = {mark}", [name]
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        return Window(local_day(int(rows[0][0]), self.zone), local_day(int(rows[0][1]), self.zone))
+
+    def _series(self, d: Definition, periods: list[Period]) -> list[tuple[Any, ...]]:
+        name = str(d.compute.get("series", d.id))
+        sql, aggregate = q.series_sql(d.compute, self._mark, periods, self.zone)
+        rows = self.store.indicator_query(sql, [name])
+        if aggregate != "last":
+            return rows
+        latest: dict[tuple[str, str], tuple[Any, ...]] = {}
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for label, place, _at, value in rows:  # ordered by time: the last one wins
+            latest[(label, place)] = (label, place, value)
+            counts[(label, place)] += 1
+        return [(*row, counts[key]) for key, row in latest.items()]
+
+    def _entities(self, d: Definition, periods: list[Period], now_us: int) -> list[tuple[Any, ...]]:
+        """Entities that exist now, counted in the period that contains today (a stock, not
+        a flow: earlier periods keep what was computed then)."""
+        today = local_day(now_us, self.zone)
+        current = [p for p in periods if p.first <= today <= p.last]
+        if not current:
+            return []
+        spec = d.compute
+        members = self.members(str(spec.get("entity_type", "")), d.places)
+        counts: dict[str, int] = defaultdict(int)
+        for _, place in members:
+            counts[place] += 1
+        per = spec.get("per")
+        rows: list[tuple[Any, ...]] = []
+        areas = self._areas() if per == "km2" else {}
+        for place, count in sorted(counts.items()):
+            if per == "km2":
+                area = areas.get(place)
+                if not area:
+                    continue
+                rows.append((current[0].label, place, count / area, count))
+            else:
+                rows.append((current[0].label, place, count, count))
+        return rows
+
+    def _areas(self) -> dict[str, float]:
+        """km² per district (from the District entities) and for the whole city."""
+        areas: dict[str, float] = {}
+        flt = EntityFilter(any_types=(self.core.expand("District"),))
+        code_iri, area_iri = self.core.expand("districtCode"), self.core.expand("areaKm2")
+        for entity in self.store.iter_entities(self.tenant, flt):
+            code = next((i.get("value") for i in entity.attrs.get(code_iri, [])), None)
+            area = next((i.get("value") for i in entity.attrs.get(area_iri, [])), None)
+            if isinstance(code, str) and isinstance(area, int | float):
+                areas[self.locator.gazetteer.canonical_district(code)] = float(area)
+        if areas:
+            areas["city"] = sum(areas.values())
+        return areas
+
+    def _derived(self, d: Definition, periods: list[Period]) -> list[tuple[Any, ...]]:
+        spec = d.compute
+        op = spec.get("op")
+        labels = {p.label for p in periods}
+        if op == "growth":
+            source = self._values_by_place(str(spec["of"]))
+            rows = []
+            for place, series in source.items():
+                ordered = sorted(series.items(), key=lambda item: parse_period(item[0]).first)
+                for (_, before), (label, after) in itertools.pairwise(ordered):
+                    if label in labels and before and after is not None:
+                        rows.append((label, place, (after / before - 1) * 100, 2))
+            return rows
+        if op == "ratio":
+            top = self._values_by_place(str(spec["numerator"]))
+            bottom = self._values_by_place(str(spec["denominator"]))
+            scale = float(spec.get("scale", 1))
+            rows = []
+            for place, series in top.items():
+                for label, value in series.items():
+                    under = bottom.get(place, {}).get(label)
+                    if label in labels and value is not None and under:
+                        rows.append((label, place, value / under * scale, 2))
+            return rows
+        raise BadRequestData(f"{d.id}: derived op must be 'growth' or 'ratio'")
+
+    def _values_by_place(self, indicator: str) -> dict[str, dict[str, float | None]]:
+        out: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for v in self.store.indicator_values(indicator):
+            out[v.place][v.period] = v.value
+        return out
+
+    def _custom(self, d: Definition, periods: list[Period], now_us: int) -> list[tuple[Any, ...]]:
+        sql, order = q.custom_sql(str(d.compute.get("sql", "")), self._mark, periods, self.zone)
+        named = {"tenant": self.tenant, "now_us": now_us, "day_offset_us": self.offset_us}
+        rows = self.store.indicator_query(sql, [named[n] for n in order])
+        return [(r[0], r[1], r[2], r[3] if len(r) > 3 else 0) for r in rows]
+
+    @property
+    def _mark(self) -> str:
+        return "?" if self.store.dialect == "sqlite" else "%s"

@@ -1,0 +1,189 @@
+"""Indicator values, targets and uploaded series; one text for both dialects over `_run`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    indicator: str
+    place: str
+    period: str
+    start_us: int
+    end_us: int
+    value: float | None
+    observations: int
+    computed_us: int
+
+
+@dataclass(frozen=True)
+class Target:
+    indicator: str
+    place: str
+    period: str
+    kind: str  # "max" (at most), "min" (at least) or "elapsed" (序时进度: share of period passed)
+    value: float | None
+    base_period: str | None
+    note: str
+    set_us: int
+
+
+VALUE_FIELDS = "indicator, place, period, start_us, end_us, value, observations, computed_us"
+TARGET_FIELDS = "indicator, place, period, kind, value, base_period, note, set_us"
+
+
+def number(value: Any) -> float | None:
+    """A driver's number (Decimal from PostgreSQL's numeric) as a float; None stays None."""
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal | int | float) else float(str(value))
+
+
+class IndicatorMixin:
+    _mark: str
+
+    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _run_many(self, statements: list[tuple[str, list[Any]]]) -> None:
+        raise NotImplementedError
+
+    def indicator_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """Run one read-only computation statement built by cityhub.indicators.sql."""
+        return self._run(sql, tuple(params))
+
+    def put_indicator_values(self, indicator: str, rows: list[IndicatorValue]) -> None:
+        """Replace an indicator's values for the (place, period) pairs given, in one transaction."""
+        m = self._mark
+        upsert = (
+            f"INSERT INTO indicator_values ({VALUE_FIELDS}) "
+            f"VALUES ({', '.join([m] * 8)}) ON CONFLICT (indicator, place, period) DO UPDATE SET "
+            "start_us = excluded.start_us, end_us = excluded.end_us, value = excluded.value, "
+            "observations = excluded.observations, computed_us = excluded.computed_us"
+        )
+        self._run_many(
+            [
+                (
+                    upsert,
+                    [
+                        (
+                            indicator,
+                            r.place,
+                            r.period,
+                            r.start_us,
+                            r.end_us,
+                            r.value,
+                            r.observations,
+                            r.computed_us,
+                        )
+                        for r in rows
+                    ],
+                )
+            ]
+        )
+
+    def indicator_values(
+        self,
+        indicator: str,
+        place: str | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[IndicatorValue]:
+        m = self._mark
+        where = [f"indicator = {m}"]
+        params: list[Any] = [indicator]
+        if place is not None:
+            where.append(f"place = {m}")
+            params.append(place)
+        if start_us is not None:
+            where.append(f"end_us > {m}")
+            params.append(start_us)
+        if end_us is not None:
+            where.append(f"start_us < {m}")
+            params.append(end_us)
+        rows = self._run(
+            f"SELECT {VALUE_FIELDS} FROM indicator_values WHERE {' AND '.join(where)} "
+            "ORDER BY place, start_us",
+            tuple(params),
+        )
+        return [
+            IndicatorValue(
+                r[0], r[1], r[2], int(r[3]), int(r[4]), number(r[5]), int(r[6]), int(r[7])
+            )
+            for r in rows
+        ]
+
+    def latest_indicator_values(self) -> list[IndicatorValue]:
+        """The newest period of every indicator and place (what a dashboard shows)."""
+        rows = self._run(
+            f"SELECT {', '.join('v.' + f.strip() for f in VALUE_FIELDS.split(','))} "
+            "FROM indicator_values v JOIN (SELECT indicator, place, max(start_us) AS s "
+            "FROM indicator_values GROUP BY indicator, place) last "
+            "ON v.indicator = last.indicator AND v.place = last.place AND v.start_us = last.s "
+            "ORDER BY v.indicator, v.place"
+        )
+        return [
+            IndicatorValue(
+                r[0], r[1], r[2], int(r[3]), int(r[4]), number(r[5]), int(r[6]), int(r[7])
+            )
+            for r in rows
+        ]
+
+    def put_target(self, target: Target) -> None:
+        m = self._mark
+        self._run(
+            f"INSERT INTO indicator_targets ({TARGET_FIELDS}) VALUES ({', '.join([m] * 8)}) "
+            "ON CONFLICT (indicator, place, period) DO UPDATE SET kind = excluded.kind, "
+            "value = excluded.value, base_period = excluded.base_period, note = excluded.note, "
+            "set_us = excluded.set_us",
+            (
+                target.indicator,
+                target.place,
+                target.period,
+                target.kind,
+                target.value,
+                target.base_period,
+                target.note,
+                target.set_us,
+            ),
+            write=True,
+        )
+
+    def targets(self, indicator: str | None = None) -> list[Target]:
+        where, params = (
+            ("", ()) if indicator is None else (f" WHERE indicator = {self._mark}", (indicator,))
+        )
+        rows = self._run(
+            f"SELECT {TARGET_FIELDS} FROM indicator_targets{where} "
+            "ORDER BY indicator, place, period",
+            params,
+        )
+        return [Target(r[0], r[1], r[2], r[3], number(r[4]), r[5], r[6], int(r[7])) for r in rows]
+
+    def put_series(self, series: str, points: list[tuple[str, int, float]], replace: bool) -> None:
+        """Store (place, at_us, value) points of an uploaded series in one transaction; with
+        `replace`, the series' earlier points go first."""
+        m = self._mark
+        statements: list[tuple[str, list[Any]]] = []
+        if replace:
+            statements.append((f"DELETE FROM series_points WHERE series = {m}", [(series,)]))
+        statements.append(
+            (
+                "INSERT INTO series_points (series, place, at_us, value) "
+                f"VALUES ({m}, {m}, {m}, {m}) "
+                "ON CONFLICT (series, place, at_us) DO UPDATE SET value = excluded.value",
+                [(series, p, at, v) for p, at, v in points],
+            )
+        )
+        self._run_many(statements)
+
+    def series_points(self, series: str) -> list[tuple[str, int, float]]:
+        rows = self._run(
+            f"SELECT place, at_us, value FROM series_points WHERE series = {self._mark} "
+            "ORDER BY place, at_us",
+            (series,),
+        )
+        return [(r[0], int(r[1]), float(r[2])) for r in rows]
