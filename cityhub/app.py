@@ -22,6 +22,7 @@ from cityhub.api import (
     discovery,
     entities,
     evaluate,
+    indicators,
     iot,
     open311,
     subscriptions,
@@ -197,6 +198,7 @@ def create_app(
         *citizen.routes,
         *voice.routes,
         *evaluate.routes,
+        *indicators.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -13,6 +13,7 @@ import orjson
 from cityhub.cli_citizen import citizen
 from cityhub.cli_common import DB_HELP, _settings, one_line_errors
 from cityhub.cli_evaluate import evaluate
+from cityhub.cli_indicators import indicators, targets
 from cityhub.cli_voice import voice
 from cityhub.config import Settings
 
@@ -113,6 +114,12 @@ def demo(
 
     from cityhub.auth.keys import create_key
     from cityhub.demo.city import load_demo_city
+    from cityhub.demo.indicators import (
+        backfill_history,
+        compute_demo_indicators,
+        load_bus_stops,
+        load_demo_series,
+    )
     from cityhub.demo.requests import file_demo_requests
     from cityhub.hub import Hub
 
@@ -126,13 +133,20 @@ def demo(
             )
             # Demo requests are placed in the shipped districts, so only for the shipped city.
             n_requests = 0 if boundaries else file_demo_requests(hub.requests)
+        with console.status("Giving the demo city a past and computing its indicators…"):
+            load_demo_series(hub)
+            if not boundaries:
+                load_bus_stops(hub, settings.city)
+            if not hub.store.indicator_values("pm25_monthly_mean"):  # once per database
+                backfill_history(hub)
+            n_values = sum(compute_demo_indicators(hub).values())
         _, secret = create_key(hub.store, "demo", "admin")
     finally:
         hub.close()
     base = f"http://{host}:{port}"
     console.print(
-        f"Loaded {n_districts} districts, {n_devices} devices and {n_requests} citizen requests "
-        f"into {database}"
+        f"Loaded {n_districts} districts, {n_devices} devices, {n_requests} citizen requests "
+        f"and {n_values} indicator values into {database}"
     )
     console.print(f"Write key (department 'demo'): [bold]{secret}[/bold]")
     console.print(f"Landing page  {base}/")
@@ -238,6 +252,8 @@ def migrate(database: str | None) -> None:
 main.add_command(citizen)
 main.add_command(voice)
 main.add_command(evaluate)
+main.add_command(indicators)
+main.add_command(targets)
 
 if __name__ == "__main__":
     main()

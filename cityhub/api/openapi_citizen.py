@@ -188,6 +188,62 @@ def _evaluate_paths() -> dict[str, Any]:
     return paths
 
 
+def _indicator_paths() -> dict[str, Any]:
+    base = "/indicators/v1/indicators/{ident}"
+    ident = _param("ident", "path")
+    csv_body = {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": _TEXT},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+    upload = _op(
+        "Upload official statistics for a series indicator",
+        [
+            ident,
+            *(_param(n) for n in ("time_column", "value_column", "place_column", "city_place")),
+        ],
+        _OBJ,
+    )
+    upload["requestBody"] = csv_body
+    upload["responses"]["201"] = upload["responses"].pop("200")
+    target = _op("Set a target for a period", [ident], _OBJ, True)
+    target["responses"]["201"] = target["responses"].pop("200")
+    paths = {
+        "/indicators/v1/indicators": {
+            "get": _op("Indicator definitions", [_param("theme")], _LIST)
+        },
+        base: {"get": _op("One definition", [ident], _OBJ)},
+        f"{base}/values": {"get": _op("Computed values", [ident, _param("place")], _LIST)},
+        f"{base}/series": {"post": upload},
+        f"{base}/targets": {"post": target},
+        f"{base}/forecast": {
+            "get": _op(
+                "Forecast with intervals, method chosen by backtest",
+                [
+                    ident,
+                    _param("place"),
+                    _param("horizon", schema={"type": "integer", "minimum": 1, "maximum": 60}),
+                    _param("level", schema={"type": "number", "enum": [0.8, 0.9, 0.95]}),
+                ],
+                _OBJ,
+            )
+        },
+        "/indicators/v1/latest": {"get": _op("Latest value per indicator and place", [], _LIST)},
+        "/indicators/v1/compute": {"post": _op("Compute indicators", [], _OBJ, True)},
+        "/indicators/v1/assessments": {
+            "get": _op("Targets assessed", [_param("indicator")], _LIST)
+        },
+    }
+    for item in paths.values():
+        for op in item.values():
+            op["tags"] = ["Indicators"]
+    return paths
+
+
 def citizen_paths() -> dict[str, Any]:
     base = "/citizen/v1"
     rid = _param("request_id", "path")
@@ -202,6 +258,7 @@ def citizen_paths() -> dict[str, Any]:
         **_open311_paths(),
         **_voice_paths(),
         **_evaluate_paths(),
+        **_indicator_paths(),
         f"{base}/requests": {"get": _op("The request queue", queue_params, _LIST)},
         f"{base}/requests/{{request_id}}": {
             "get": _op("A request with its events and notices", [rid], _OBJ)

@@ -91,6 +91,8 @@ class IndicatorEngine:
     ) -> list[IndicatorValue]:
         if d.kind == "series":  # official statistics are small: always their whole extent
             window = self._series_extent(d) or window
+        if d.kind == "derived":  # follows whatever its sources cover
+            window = self._values_extent(d) or window
         periods = periods_between(d.periodicity, window.first, window.last)
         if not periods:
             return []
@@ -196,6 +198,17 @@ class IndicatorEngine:
         if not rows or rows[0][0] is None:
             return None
         return Window(local_day(int(rows[0][0]), self.zone), local_day(int(rows[0][1]), self.zone))
+
+    def _values_extent(self, d: Definition) -> Window | None:
+        spans = [
+            (v.start_us, v.end_us)
+            for source in d.depends_on
+            for v in self.store.indicator_values(source)
+        ]
+        if not spans:
+            return None
+        first = local_day(min(s for s, _ in spans), self.zone)
+        return Window(first, local_day(max(e for _, e in spans) - 1, self.zone))
 
     def _series(self, d: Definition, periods: list[Period]) -> list[tuple[Any, ...]]:
         name = str(d.compute.get("series", d.id))

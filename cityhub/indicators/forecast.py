@@ -13,7 +13,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -91,8 +91,10 @@ def _snaive(y: np.ndarray, m: int, h: int, z: float, _x: Any) -> tuple[np.ndarra
 
 
 def _ets(y: np.ndarray, m: int, h: int, z: float, _x: Any) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+    series = pd.Series(y)
     best: Any = None
     seasonal = [None, "add"] if m > 1 and len(y) >= 2 * m + 2 else [None]
     trends: list[tuple[str | None, bool]] = [(None, False)]
@@ -101,7 +103,7 @@ def _ets(y: np.ndarray, m: int, h: int, z: float, _x: Any) -> tuple[np.ndarray, 
     for trend, damped in trends:
         for season in seasonal:
             model = ETSModel(
-                y,
+                series,
                 error="add",
                 trend=trend,
                 damped_trend=damped,
@@ -200,7 +202,7 @@ def backtest(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     mean, _ = FITTERS[method](train, m, len(test), 1.96, exog)
-            except (ValueError, np.linalg.LinAlgError):
+            except Exception:  # a model that cannot fit this series is left out, not fatal
                 break
             scale = mase_scale(train, m)
             if not np.isfinite(mean).all() or not scale:
@@ -269,7 +271,3 @@ def forecast_series(
 
 def _r(value: float) -> float:
     return round(float(value), 6) if math.isfinite(value) else float("nan")
-
-
-def first_day_after(period: Period) -> date:
-    return period.last + timedelta(days=1)
