@@ -210,7 +210,13 @@ class IndicatorService:
         history_start = date(period.first.year - 3, 1, 1)
         last = min(local_day(now_us, self.zone), period.last)
         rows = self.engine.values_of(finer, Window(history_start, last), now_us, {})
-        return sorted((r for r in rows if r.place == t.place), key=lambda r: r.start_us)
+        today = local_day(now_us, self.zone)
+        done = [  # complete sub-periods up to today (a running month is forecast, not counted)
+            r
+            for r in rows
+            if r.place == t.place and parse_period(r.period).last <= min(today, period.last)
+        ]
+        return sorted(done, key=lambda r: r.start_us)
 
     # -- forecasts ------------------------------------------------------------------------------
     def forecast(self, ident: str, place: str, horizon: int, level: float = 0.95) -> Forecast:
