@@ -11,6 +11,23 @@ from tests.conftest import Server
 pytestmark = pytest.mark.e2e
 
 
+class FileBody:
+    """Uploaded files (indicator series) are sent as the raw request body."""
+
+    def as_requests(self, context: object, value: object) -> dict[str, bytes]:
+        raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "replace")
+        return {"data": raw}
+
+    def as_werkzeug(self, context: object, value: object) -> dict[str, bytes]:
+        return self.as_requests(context, value)
+
+
+schemathesis.serializer("text/csv")(FileBody)
+schemathesis.serializer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")(
+    FileBody
+)
+
+
 @pytest.fixture
 def api_schema(server: Server) -> schemathesis.schemas.BaseSchema:
     return schemathesis.from_uri(server.base + "/openapi.json", base_url=server.base)
