@@ -107,7 +107,7 @@ def project_running(
     assert t.value is not None
     observed = [v for v in finer if v.value is not None]
     if len(observed) < 4:
-        return _no_data(d, t, kind, "projection", "fewer than 4 finer-grained values")
+        return no_data(d, t, kind, "projection", "fewer than 4 finer-grained values")
     subs = [parse_period(v.period) for v in observed]
     remaining = [
         p
@@ -173,7 +173,7 @@ def open_sdg(
     if t.base_period:
         series = [s for s in series if s[0] >= int(t.base_period[:4])]
     if len(series) < 2:
-        return _no_data(d, t, kind, "open_sdg", "needs a base year and a later year")
+        return no_data(d, t, kind, "open_sdg", "needs a base year and a later year")
     (y0_year, y0), (yi_year, yi) = series[0], series[-1]
     assert y0 is not None and yi is not None
     numbers: dict[str, Any] = {"baseYear": y0_year, "base": y0, "latestYear": yi_year, "latest": yi}
@@ -190,7 +190,7 @@ def open_sdg(
             _sdg_text(t, "target already met", "目标已提前达成"),
         )
     if y0 <= 0 or yi <= 0 or t.value <= 0 or yi_year <= y0_year or target_year <= y0_year:
-        return _no_data(d, t, kind, "open_sdg", "CAGR needs positive values and years apart")
+        return no_data(d, t, kind, "open_sdg", "CAGR needs positive values and years apart")
     observed = (yi / y0) ** (1 / (yi_year - y0_year)) - 1
     required = (t.value / y0) ** (1 / (target_year - y0_year)) - 1
     ratio = observed / required if required else math.inf
@@ -234,7 +234,7 @@ def assess_elapsed(
         and parse_period(v.period).last <= period.last
     ]
     if not inside:
-        return _no_data(d, t, "elapsed", "elapsed", "no value inside the period")
+        return no_data(d, t, "elapsed", "elapsed", "no value inside the period")
     latest = inside[-1]
     assert latest.value is not None
     as_of = min(parse_period(latest.period).last, today)
@@ -265,7 +265,7 @@ def assess_elapsed(
     )
 
 
-def _no_data(d: Definition, t: Target, kind: str, method: str, why: str) -> Assessment:
+def no_data(d: Definition, t: Target, kind: str, method: str, why: str) -> Assessment:
     return Assessment(
         d.id,
         t.place,

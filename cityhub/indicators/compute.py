@@ -183,7 +183,7 @@ class IndicatorEngine:
         end = periods[-1].bounds_us(self.zone)[1]
         rows: list[tuple[Any, ...]] = []
         for place in d.places:
-            sql, _ = q.requests_sql(
+            sql = q.requests_sql(
                 d.compute, self._mark, periods, self.zone, place, self.offset_us, now_us
             )
             rows.extend(self.store.indicator_query(sql, [start, end]))

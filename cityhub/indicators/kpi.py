@@ -36,7 +36,6 @@ def kpi_entity(
     d: Definition,
     value: IndicatorValue,
     city: str,
-    zone: str,
     assessment: Assessment | None,
 ) -> dict[str, Any]:
     def prop(v: Any, **extra: Any) -> dict[str, Any]:

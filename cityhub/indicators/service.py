@@ -96,11 +96,9 @@ class IndicatorService:
         city = city_place if city_place is not None else source.get("city_place")
         points = []
         for number, row in enumerate(read_table(path), start=2):
-            raw_value = (
-                (row.get(vcol) or "").strip() if isinstance(row.get(vcol), str) else row.get(vcol)
-            )
             if tcol not in row or vcol not in row:
                 raise BadRequestData(f"{path.name} has no column '{tcol}' or '{vcol}'")
+            raw_value = row[vcol].strip() if isinstance(row[vcol], str) else row[vcol]
             if raw_value in ("", None):
                 continue  # a gap, not an error
             try:
@@ -187,7 +185,7 @@ class IndicatorService:
         own = next((v for v in values if v.period == t.period and v.value is not None), None)
         if today > period.last:
             if own is None:
-                return a._no_data(d, t, kind, "final", f"no value for {t.period}")
+                return a.no_data(d, t, kind, "final", f"no value for {t.period}")
             return a.assess_final(d, t, kind, own)
         if today >= period.first:
             finer = self._finer_values(d, t, period, now_us)
@@ -238,7 +236,7 @@ class IndicatorService:
             if (wanted is not None and v.indicator not in wanted) or v.value is None:
                 continue
             d = self.library.get(v.indicator)
-            docs.append(kpi_entity(d, v, self.city, self.zone, status.get((v.indicator, v.place))))
+            docs.append(kpi_entity(d, v, self.city, status.get((v.indicator, v.place))))
         for start in range(0, len(docs), 500):
             batch_upsert(
                 self.entities,

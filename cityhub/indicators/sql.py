@@ -187,15 +187,15 @@ def requests_sql(
     place: str,
     day_offset_us: int,
     now_us: int,
-) -> tuple[str, list[Any]]:
-    """Citizen-request measures by place (city, district, department) and period."""
+) -> str:
+    """Citizen-request measures by place (city, district, department) and period; its
+    parameters are (from_us, to_us)."""
     measure = str(spec.get("measure", "count"))
     if measure not in REQUEST_MEASURES:
         raise BadRequestData(f"requests measure must be one of {', '.join(REQUEST_MEASURES)}")
     num, den, scale = REQUEST_MEASURES[measure]
     num, den = num.format(now=int(now_us)), den.format(now=int(now_us))
     where = [f"requested_us >= {mark}", f"requested_us < {mark}"]
-    params: list[Any] = []
     if measure != "merged_share":
         where.append("merged_into IS NULL")
     codes = spec.get("service_codes")
@@ -219,7 +219,7 @@ def requests_sql(
         f"FROM ({inner}) x JOIN periods p ON x.d >= p.lo AND x.d < p.hi "
         "GROUP BY p.label, x.place"
     )
-    return sql, params
+    return sql
 
 
 def series_sql(

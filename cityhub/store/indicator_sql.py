@@ -35,6 +35,12 @@ VALUE_FIELDS = "indicator, place, period, start_us, end_us, value, observations,
 TARGET_FIELDS = "indicator, place, period, kind, value, base_period, note, set_us"
 
 
+def _value_of(r: tuple[Any, ...]) -> IndicatorValue:
+    return IndicatorValue(
+        r[0], r[1], r[2], int(r[3]), int(r[4]), number(r[5]), int(r[6]), int(r[7])
+    )
+
+
 def number(value: Any) -> float | None:
     """A driver's number (Decimal from PostgreSQL's numeric) as a float; None stays None."""
     if value is None:
@@ -109,12 +115,7 @@ class IndicatorMixin:
             "ORDER BY place, start_us",
             tuple(params),
         )
-        return [
-            IndicatorValue(
-                r[0], r[1], r[2], int(r[3]), int(r[4]), number(r[5]), int(r[6]), int(r[7])
-            )
-            for r in rows
-        ]
+        return [_value_of(r) for r in rows]
 
     def latest_indicator_values(self) -> list[IndicatorValue]:
         """The newest period of every indicator and place (what a dashboard shows)."""
@@ -125,12 +126,7 @@ class IndicatorMixin:
             "ON v.indicator = last.indicator AND v.place = last.place AND v.start_us = last.s "
             "ORDER BY v.indicator, v.place"
         )
-        return [
-            IndicatorValue(
-                r[0], r[1], r[2], int(r[3]), int(r[4]), number(r[5]), int(r[6]), int(r[7])
-            )
-            for r in rows
-        ]
+        return [_value_of(r) for r in rows]
 
     def put_target(self, target: Target) -> None:
         m = self._mark
