@@ -222,10 +222,10 @@ def set_target(
 @one_line_errors
 def assess(indicator: tuple[str, ...], as_json: bool, lang: str, database: str | None) -> None:
     """Assess targets (all, or INDICATOR's): achieved / on track / at risk / off track, with
-    the numbers behind each status."""
+    the numbers behind each status; the KeyPerformanceIndicator entities get the standings."""
     with _hub(database) as hub, Console(stderr=True).status("assessing targets"):
         hub.indicators.sync_targets(list(indicator) or None)
-        results = hub.indicators.assess(list(indicator) or None)
+        results = hub.indicators.assess(list(indicator) or None, publish=True)
     if not results:
         raise BadRequestData("no targets set: see 'cityhub targets set --help'")
     if as_json:

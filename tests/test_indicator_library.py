@@ -157,7 +157,7 @@ def test_definition_computes_its_expected_values(
     now_us = us(case["now"]) if "now" in case else None
     today = local_day(now_us, hub.settings.timezone) if now_us else dt.date.today()
     first, last = (dt.date.fromisoformat(x) for x in case.get("window", [today.isoformat()] * 2))
-    rows = service.engine.values_of(d, _window(first, last), now_us or _now_us(), {})
+    rows = service.engine.values_of(d, _window(first, last), now_us or _now_us())
     got = {(r.place, r.period): r.value for r in rows}
     for place, label, expected in case["expect"]:
         if label == "CURRENT_YEAR":

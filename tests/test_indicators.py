@@ -207,6 +207,13 @@ def test_indicators_api_uploads_computes_publishes_and_assesses(server: Server) 
         assert r.status_code == 201
         found = api.get("/indicators/v1/assessments", params={"indicator": "gdp"}).json()
         assert any(a["period"] == "2030" and a["method"] == "open_sdg" for a in found)
+        judged = api.get(
+            "/ngsi-ld/v1/entities",
+            params={"type": "KeyPerformanceIndicator", "q": 'indicatorId=="gdp";area=="city"'},
+        ).json()
+        assert judged[0]["assessment"]["value"] in {a["status"] for a in found}
+        assert "observedAt" in judged[0]["currentStanding"]
+        assert "currentStanding" not in kpis[0]  # computing alone does not judge
         fc = api.get("/indicators/v1/indicators/gdp/forecast", params={"horizon": 2}).json()
         assert [p["period"] for p in fc["points"]] == ["2018", "2019"]
         missing = api.get("/indicators/v1/indicators/nope")

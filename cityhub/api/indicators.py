@@ -149,7 +149,7 @@ async def assessments(request: Request) -> Response:
 
     def run() -> list[dict[str, Any]]:
         hub.indicators.sync_targets(ids)
-        return [a.as_dict() for a in hub.indicators.assess(ids)]
+        return [a.as_dict() for a in hub.indicators.assess(ids, publish=True)]
 
     return http.ORJSONResponse(await hub.run(run))
 

@@ -47,6 +47,7 @@ class Assessment:
     method: str
     numbers: dict[str, Any] = field(default_factory=dict)
     explanation: dict[str, str] = field(default_factory=dict)
+    assessed_us: int = 0  # when it was judged (UTC microseconds)
 
     def as_dict(self) -> dict[str, Any]:
         zh, en = STATUS_TEXT[self.status]

@@ -13,7 +13,7 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,12 +28,22 @@ from cityhub.indicators.periods import (
     periods_between,
     standard_offset_us,
 )
+from cityhub.indicators.request_fold import fold_requests, request_frame
 from cityhub.jsonld import TermMap
 from cityhub.store import Store
 from cityhub.store.indicator_sql import IndicatorValue, number
 from cityhub.store.records import EntityFilter
 
 AREA_ATTR = "areaServed"
+
+
+@dataclass
+class RunCache:
+    """What one computation run reads once and several definitions share: device -> place
+    memberships per entity type, and the citizen-request scan per service-code filter."""
+
+    members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    requests: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,9 @@ class IndicatorEngine:
         """Compute the chosen indicators (and what they depend on); returns values per id."""
         now = now_us if now_us is not None else int(time.time() * 1_000_000)
         written: dict[str, int] = {}
-        members_cache: dict[str, list[tuple[str, str]]] = {}
+        cache = RunCache()
         for definition in self.library.in_order(ids):
-            rows = self.values_of(definition, window, now, members_cache)
+            rows = self.values_of(definition, window, now, cache)
             self.store.put_indicator_values(definition.id, rows)
             written[definition.id] = len(rows)
             if progress is not None:
@@ -87,7 +97,7 @@ class IndicatorEngine:
         d: Definition,
         window: Window,
         now_us: int,
-        members_cache: dict[str, list[tuple[str, str]]] | None = None,
+        cache: RunCache | None = None,
     ) -> list[IndicatorValue]:
         if d.kind == "series":  # official statistics are small: always their whole extent
             window = self._series_extent(d) or window
@@ -97,10 +107,11 @@ class IndicatorEngine:
         if not periods:
             return []
         kind = d.kind
+        cache = cache if cache is not None else RunCache()
         if kind == "history":
-            raw = self._history(d, periods, members_cache if members_cache is not None else {})
+            raw = self._history(d, periods, cache)
         elif kind == "requests":
-            raw = self._requests(d, periods, now_us)
+            raw = self._requests(d, periods, now_us, cache)
         elif kind == "series":
             raw = self._series(d, periods)
         elif kind == "entities":
@@ -112,7 +123,9 @@ class IndicatorEngine:
         by_label = {p.label: p for p in periods}
         out = []
         for label, place, value, count in raw:
-            period = by_label.get(str(label)) or parse_period(str(label))
+            period = by_label.get(str(label))
+            if period is None:  # a day outside the periods asked for
+                continue
             start, end = period.bounds_us(self.zone)
             v = number(value)
             out.append(
@@ -158,7 +171,7 @@ class IndicatorEngine:
         return None
 
     def _history(
-        self, d: Definition, periods: list[Period], cache: dict[str, list[tuple[str, str]]]
+        self, d: Definition, periods: list[Period], cache: RunCache
     ) -> list[tuple[Any, ...]]:
         spec = d.compute
         entity_type = str(spec.get("entity_type", ""))
@@ -166,28 +179,35 @@ class IndicatorEngine:
         if not entity_type or not attribute:
             raise BadRequestData(f"{d.id}: a history indicator needs entity_type and attribute")
         key = f"{entity_type}|{','.join(d.places)}"
-        if key not in cache:
-            cache[key] = self.members(entity_type, d.places)
-        members = cache[key]
+        if key not in cache.members:
+            cache.members[key] = self.members(entity_type, d.places)
+        members = cache.members[key]
         if not members:
             return []
-        sql = q.history_sql(spec, self._mark, periods, self.zone, members, self.offset_us)
-        start = periods[0].bounds_us(self.zone)[0]
-        end = periods[-1].bounds_us(self.zone)[1]
+        sql = q.history_sql(
+            spec, self._mark, d.periodicity, self.store.dialect, members, self.offset_us
+        )
+        start, end = self._span(periods)
         return self.store.indicator_query(
             sql, [self.tenant, self.core.expand(attribute), start, end]
         )
 
-    def _requests(self, d: Definition, periods: list[Period], now_us: int) -> list[tuple[Any, ...]]:
-        start = periods[0].bounds_us(self.zone)[0]
-        end = periods[-1].bounds_us(self.zone)[1]
-        rows: list[tuple[Any, ...]] = []
-        for place in d.places:
-            sql = q.requests_sql(
-                d.compute, self._mark, periods, self.zone, place, self.offset_us, now_us
-            )
-            rows.extend(self.store.indicator_query(sql, [start, end]))
-        return rows
+    def _span(self, periods: list[Period]) -> tuple[int, int]:
+        return periods[0].bounds_us(self.zone)[0], periods[-1].bounds_us(self.zone)[1]
+
+    def _requests(
+        self, d: Definition, periods: list[Period], now_us: int, cache: RunCache
+    ) -> list[tuple[Any, ...]]:
+        measure = str(d.compute.get("measure", "count"))
+        if measure not in q.REQUEST_MEASURES:
+            raise BadRequestData(f"requests measure must be one of {', '.join(q.REQUEST_MEASURES)}")
+        codes = tuple(sorted(str(c) for c in d.compute.get("service_codes") or ()))
+        span = self._span(periods)
+        key = (*codes, f"@{span[0]}-{span[1]}")
+        if key not in cache.requests:
+            sql = q.requests_base_sql(codes, self._mark, self.offset_us, now_us)
+            cache.requests[key] = request_frame(self.store.indicator_query(sql, list(span)))
+        return fold_requests(cache.requests[key], measure, d.periodicity, d.places)
 
     def _series_extent(self, d: Definition) -> Window | None:
         name = str(d.compute.get("series", d.id))
@@ -212,8 +232,10 @@ class IndicatorEngine:
 
     def _series(self, d: Definition, periods: list[Period]) -> list[tuple[Any, ...]]:
         name = str(d.compute.get("series", d.id))
-        sql, aggregate = q.series_sql(d.compute, self._mark, periods, self.zone)
-        rows = self.store.indicator_query(sql, [name])
+        sql, aggregate = q.series_sql(
+            d.compute, self._mark, d.periodicity, self.store.dialect, self.offset_us
+        )
+        rows = self.store.indicator_query(sql, [name, *self._span(periods)])
         if aggregate != "last":
             return rows
         latest: dict[tuple[str, str], tuple[Any, ...]] = {}

@@ -60,12 +60,13 @@ def kpi_entity(
         ),
     }
     if assessment is not None and assessment.period >= value.period[:4]:
-        doc["currentStanding"] = prop(STANDING[assessment.status])
+        judged = {"observedAt": _iso(assessment.assessed_us)} if assessment.assessed_us else {}
+        doc["currentStanding"] = prop(STANDING[assessment.status], **judged)
         target = assessment.target
         doc["businessTarget"] = prop(
             f"{assessment.period}: {assessment.target_kind} {target:g} {d.unit}"
             if target is not None
             else f"{assessment.period}: {assessment.target_kind}"
         )
-        doc["assessment"] = prop(assessment.status)
+        doc["assessment"] = prop(assessment.status, **judged)
     return doc

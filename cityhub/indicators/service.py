@@ -67,7 +67,7 @@ class IndicatorService:
             self.library.get(ident)
         written = self.engine.compute(ids, Window(first, last), progress, now_us)
         self.sync_targets(ids)
-        if publish:
+        if publish:  # values only: standings are judged by `assess` (it runs forecasts)
             self.publish(list(written))
         return written
 
@@ -164,7 +164,11 @@ class IndicatorService:
                         str(raw.get("note", "")),
                     )
 
-    def assess(self, ids: list[str] | None = None, now_us: int | None = None) -> list[a.Assessment]:
+    def assess(
+        self, ids: list[str] | None = None, now_us: int | None = None, publish: bool = False
+    ) -> list[a.Assessment]:
+        """Judge the targets (all, or those of `ids`); with `publish`, the KPI entities get the
+        standings (currentStanding, businessTarget) too."""
         now = now_us if now_us is not None else _now_us()
         today = local_day(now, self.zone)
         wanted = set(ids) if ids else None
@@ -173,7 +177,9 @@ class IndicatorService:
             if wanted is not None and t.indicator not in wanted:
                 continue
             d = self.library.get(t.indicator)
-            out.append(self._assess_one(d, t, today, now))
+            out.append(replace(self._assess_one(d, t, today, now), assessed_us=now))
+        if publish:
+            self.publish(sorted({x.indicator for x in out}), out)
         return out
 
     def _assess_one(self, d: Definition, t: Target, today: date, now_us: int) -> a.Assessment:
@@ -207,7 +213,7 @@ class IndicatorService:
         )
         history_start = date(period.first.year - 3, 1, 1)
         last = min(local_day(now_us, self.zone), period.last)
-        rows = self.engine.values_of(finer, Window(history_start, last), now_us, {})
+        rows = self.engine.values_of(finer, Window(history_start, last), now_us)
         today = local_day(now_us, self.zone)
         done = [  # complete sub-periods up to today (a running month is forecast, not counted)
             r
@@ -225,12 +231,15 @@ class IndicatorService:
         return forecast_series([float(v.value or 0) for v in values], periods, horizon, level)
 
     # -- KPI entities ---------------------------------------------------------------------------
-    def publish(self, ids: list[str] | None = None) -> int:
-        """Upsert one KeyPerformanceIndicator entity per indicator and place (latest value)."""
+    def publish(
+        self, ids: list[str] | None = None, assessments: list[a.Assessment] | None = None
+    ) -> int:
+        """Upsert one KeyPerformanceIndicator entity per indicator and place (latest value).
+
+        Attributes are appended, so a standing from an earlier assessment stays (its observedAt
+        says when it was judged) until `assess(publish=True)` replaces it."""
         wanted = set(ids) if ids is not None else None
-        status = (
-            {(x.indicator, x.place): x for x in self.assess(ids)} if self.store.targets() else {}
-        )
+        status = {(x.indicator, x.place): x for x in assessments or []}
         docs = []
         for v in self.store.latest_indicator_values():
             if (wanted is not None and v.indicator not in wanted) or v.value is None:
@@ -243,7 +252,7 @@ class IndicatorService:
                 self.tenant,
                 docs[start : start + 500],
                 lambda _: self.core,
-                update_only=False,
+                update_only=True,
             )
         return len(docs)
 

@@ -1,12 +1,14 @@
 """SQL for indicator computation, pushed down to the store; one text for SQLite and PostgreSQL.
 
-Every query returns rows of (period label, place, value, observations). Periods and the
-entity -> place membership travel as inline VALUES tables (``periods``, ``members``), so the
-same statement runs on both stores and the work stays in the database. Instants are cut into
-local days with integer arithmetic ((us + offset) / 86400e6); periods are ranges of day keys.
+Every query returns rows of (period label, place, value, observations). The entity -> place
+membership travels as an inline VALUES table (``members``), so the same statement runs on both
+stores and the work stays in the database. Instants are cut into local days with integer
+arithmetic ((us + offset) / 86400e6) and days are named by their period with each dialect's date
+formatting (`period_label`), so grouping by period is a GROUP BY, not a range join.
 
-Attribute history is read from the hourly roll-ups where the aggregate allows it (means,
-extremes, day shares), so ten million readings cost what their hours cost.
+Attribute history is read from the hourly roll-ups (means, day and hour shares) and the hourly
+counts of categorical values (shares of "occupied" readings), so ten million readings cost what
+their hours cost; only a numeric threshold on single readings reads raw history.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ HISTORY_AGGREGATES = (
     "days_count",
     "readings_share",
     "readings_count",
+    "hours_share",
+    "hours_count",
     "sum",
     "count",
 )
@@ -73,19 +77,36 @@ REQUEST_MEASURES = {
     "escalated_share": ("CASE WHEN escalation > 0 THEN 1 ELSE 0 END", "1", 100.0),
     "merged_share": ("CASE WHEN merged_into IS NOT NULL THEN 1 ELSE 0 END", "1", 100.0),
 }
+# hours_* aggregates test each device-hour's mean, highest or lowest reading
+HOUR_STATISTICS = {"mean": "total / n_num", "max": "high", "min": "low"}
 SERIES_AGGREGATES = ("mean", "sum", "max", "min", "last", "count", "share")
-PLACE_COLUMNS = {"city": "'city'", "district": "district", "department": "department"}
 
 
 def literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def periods_cte(periods: Sequence[Period], zone: str, by_day: bool) -> str:
-    """``periods(label, lo, hi)`` as day keys (by_day) or UTC microseconds."""
+def period_label(day: str, grain: str, dialect: str) -> str:
+    """SQL naming the period (``2024``, ``2024-Q2``, ``2024-05``, ``2024-05-17``) that contains
+    the local day key `day` (days since 1970-01-01): periods are cut by arithmetic, not joined."""
+    if dialect == "postgres":
+        when = f"(DATE '1970-01-01' + CAST({day} AS integer))"
+        pattern = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
+        return f"to_char({when}, '{pattern[grain]}')"
+    when = f"CAST({day} AS INTEGER) * 86400, 'unixepoch'"
+    if grain == "quarter":
+        return (
+            f"strftime('%Y', {when}) || '-Q' || ((CAST(strftime('%m', {when}) AS INTEGER) + 2) / 3)"
+        )
+    format_ = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[grain]
+    return f"strftime('{format_}', {when})"
+
+
+def periods_cte(periods: Sequence[Period], zone: str) -> str:
+    """``periods(label, lo, hi)`` in UTC microseconds, for a city's own SQL."""
     rows = []
     for p in periods:
-        lo, hi = p.day_keys if by_day else p.bounds_us(zone)
+        lo, hi = p.bounds_us(zone)
         rows.append(f"({literal(p.label)}, {int(lo)}, {int(hi)})")
     return f"periods(label, lo, hi) AS (VALUES {', '.join(rows)})"
 
@@ -105,11 +126,49 @@ def _compare(spec: dict[str, Any]) -> tuple[str, float]:
         raise BadRequestData("this aggregate needs a numeric 'threshold'") from exc
 
 
+def _history_rows(spec: dict[str, Any], aggregate: str, mark: str, off: int) -> str:
+    """Per device and local day: readings n, their sum s, hits and hours observed. Reads the
+    hourly roll-ups, the hourly counts of categorical values, or (numeric thresholds on single
+    readings only) raw history. Parameters: (tenant, attribute, from_us, to_us)."""
+    members = "entity_id IN (SELECT entity_id FROM members)"
+    if aggregate.startswith("readings_") and "equals" in spec:
+        key = orjson.dumps(spec["equals"], option=orjson.OPT_SORT_KEYS).decode()
+        return (
+            f"SELECT entity_id AS e, (hour_us + {off}) / {DAY_US} AS d, sum(n) AS n, "
+            f"0.0 AS s, sum(CASE WHEN value_key = {literal(key)} THEN n ELSE 0 END) AS hit, "
+            f"count(DISTINCT hour_us) AS hrs FROM attr_rollup_keys WHERE tenant = {mark} "
+            f"AND {members} AND attr = {mark} AND hour_us >= {mark} AND hour_us < {mark} "
+            "GROUP BY entity_id, d"
+        )
+    if aggregate.startswith("readings_"):
+        op, threshold = _compare(spec)
+        return (
+            f"SELECT entity_id AS e, (observed_us + {off}) / {DAY_US} AS d, count(*) AS n, "
+            f"0.0 AS s, sum(CASE WHEN value_num {op} {threshold!r} THEN 1 ELSE 0 END) AS hit, "
+            f"0 AS hrs FROM attr_history WHERE tenant = {mark} AND {members} "
+            f"AND attr = {mark} AND observed_us >= {mark} AND observed_us < {mark} "
+            "GROUP BY entity_id, d"
+        )
+    hit = "0"
+    if aggregate.startswith("hours_"):
+        op, threshold = _compare(spec)
+        statistic = HOUR_STATISTICS.get(str(spec.get("statistic", "mean")))
+        if statistic is None:
+            raise BadRequestData(f"statistic must be one of {', '.join(HOUR_STATISTICS)}")
+        hit = f"sum(CASE WHEN {statistic} {op} {threshold!r} THEN 1 ELSE 0 END)"
+    return (
+        f"SELECT entity_id AS e, (hour_us + {off}) / {DAY_US} AS d, sum(n_num) AS n, "
+        f"sum(total) AS s, {hit} AS hit, count(*) AS hrs FROM attr_rollup "
+        f"WHERE tenant = {mark} AND {members} AND attr = {mark} AND hour_us >= {mark} "
+        f"AND hour_us < {mark} AND n_num > 0 GROUP BY entity_id, d"
+    )
+
+
 def history_sql(
     spec: dict[str, Any],
     mark: str,
-    periods: Sequence[Period],
-    zone: str,
+    grain: str,
+    dialect: str,
     members: Sequence[tuple[str, str]],
     day_offset_us: int,
 ) -> str:
@@ -118,38 +177,11 @@ def history_sql(
     aggregate = str(spec.get("aggregate", "mean"))
     if aggregate not in HISTORY_AGGREGATES:
         raise BadRequestData(f"history aggregate must be one of {', '.join(HISTORY_AGGREGATES)}")
-    off = int(day_offset_us)
-    raw = aggregate.startswith("readings_")
-    if raw:
-        if "equals" in spec:
-            key = orjson.dumps(spec["equals"], option=orjson.OPT_SORT_KEYS).decode()
-            hit = f"CASE WHEN h.value_key = {literal(key)} THEN 1 ELSE 0 END"
-        else:
-            op, threshold = _compare(spec)
-            hit = f"CASE WHEN h.value_num {op} {threshold!r} THEN 1 ELSE 0 END"
-        rows = (
-            f"SELECT h.entity_id AS e, (h.observed_us + {off}) / {DAY_US} AS d, {hit} AS hit "
-            f"FROM attr_history h WHERE h.tenant = {mark} "
-            "AND h.entity_id IN (SELECT entity_id FROM members) "
-            f"AND h.attr = {mark} AND h.observed_us >= {mark} AND h.observed_us < {mark}"
-        )
-        stage1 = (
-            "SELECT e, d, count(*) AS n, 0.0 AS s, sum(hit) AS hit "
-            f"FROM ({rows}) raw_rows GROUP BY e, d"
-        )
-    else:
-        stage1 = (
-            f"SELECT r.entity_id AS e, (r.hour_us + {off}) / {DAY_US} AS d, "
-            "sum(r.n_num) AS n, sum(r.total) AS s, 0 AS hit "
-            f"FROM attr_rollup r WHERE r.tenant = {mark} "
-            "AND r.entity_id IN (SELECT entity_id FROM members) "
-            f"AND r.attr = {mark} AND r.hour_us >= {mark} AND r.hour_us < {mark} "
-            "AND r.n_num > 0 GROUP BY r.entity_id, d"
-        )
+    stage1 = _history_rows(spec, aggregate, mark, int(day_offset_us))
     # Per place and local day: the day's mean over the place's devices, readings and hits.
     by_day = (
         "SELECT m.place AS place, x.d AS d, sum(x.s) / sum(x.n) AS mean, sum(x.s) AS s, "
-        "sum(x.n) AS n, sum(x.hit) AS hit "
+        "sum(x.n) AS n, sum(x.hit) AS hit, sum(x.hrs) AS hrs "
         f"FROM ({stage1}) x JOIN members m ON m.entity_id = x.e "
         "GROUP BY m.place, x.d"
     )
@@ -163,79 +195,56 @@ def history_sql(
         value = f"100.0 * {hits} / count(*)" if aggregate == "days_share" else hits
     elif aggregate == "readings_share":
         value = "100.0 * sum(y.hit) / sum(y.n)"
-    elif aggregate == "readings_count":
+    elif aggregate == "hours_share":
+        value = "100.0 * sum(y.hit) / sum(y.hrs)"
+    elif aggregate in ("readings_count", "hours_count"):
         value = "sum(y.hit)"
     elif aggregate == "sum":
         value = "sum(y.s)"
     else:
         value = "sum(y.n)"
-    observations = "sum(y.n)"
-    sql = (
-        f"WITH {periods_cte(periods, zone, True)}, {members_cte(members)} "
-        f"SELECT p.label, y.place, {value}, {observations} "
-        f"FROM ({by_day}) y JOIN periods p ON y.d >= p.lo AND y.d < p.hi "
-        "WHERE y.n > 0 GROUP BY p.label, y.place"
+    label = period_label("y.d", grain, dialect)
+    return (
+        f"WITH {members_cte(members)} "
+        f"SELECT {label} AS label, y.place, {value}, sum(y.n) "
+        f"FROM ({by_day}) y WHERE y.n > 0 GROUP BY 1, y.place"
     )
-    return sql
 
 
-def requests_sql(
-    spec: dict[str, Any],
-    mark: str,
-    periods: Sequence[Period],
-    zone: str,
-    place: str,
-    day_offset_us: int,
-    now_us: int,
-) -> str:
-    """Citizen-request measures by place (city, district, department) and period; its
-    parameters are (from_us, to_us)."""
-    measure = str(spec.get("measure", "count"))
-    if measure not in REQUEST_MEASURES:
-        raise BadRequestData(f"requests measure must be one of {', '.join(REQUEST_MEASURES)}")
-    num, den, scale = REQUEST_MEASURES[measure]
-    num, den = num.format(now=int(now_us)), den.format(now=int(now_us))
-    where = [f"requested_us >= {mark}", f"requested_us < {mark}"]
-    if measure != "merged_share":
-        where.append("merged_into IS NULL")
-    codes = spec.get("service_codes")
+def requests_base_sql(codes: Sequence[str], mark: str, day_offset_us: int, now_us: int) -> str:
+    """One scan of the citizen requests for every measure: per district, department, local day
+    and merged flag, the request count and each measure's numerator and denominator (columns in
+    REQUEST_MEASURES order). Its parameters are (from_us, to_us)."""
+    columns = []
+    for num, den, _ in REQUEST_MEASURES.values():
+        num, den = num.format(now=int(now_us)), den.format(now=int(now_us))
+        columns += [f"sum({num})", f"sum({den})"]
+    where = f"requested_us >= {mark} AND requested_us < {mark}"
     if codes:
-        where.append(f"service_code IN ({', '.join(literal(str(c)) for c in codes)})")
-    if place != "city":
-        where.append(f"{PLACE_COLUMNS[place]} IS NOT NULL")
+        where += f" AND service_code IN ({', '.join(literal(str(c)) for c in codes)})"
     off = int(day_offset_us)
-    inner = (
-        f"SELECT {PLACE_COLUMNS[place]} AS place, (requested_us + {off}) / {DAY_US} AS d, "
-        f"sum({num}) AS num, sum({den}) AS den, count(*) AS n "
-        f"FROM service_requests WHERE {' AND '.join(where)} GROUP BY 1, 2"
+    return (
+        f"SELECT district, department, (requested_us + {off}) / {DAY_US} AS d, "
+        "CASE WHEN merged_into IS NULL THEN 0 ELSE 1 END AS merged, count(*), "
+        f"{', '.join(columns)} FROM service_requests WHERE {where} GROUP BY 1, 2, 3, 4"
     )
-    if den == "0":
-        value = f"{scale!r} * sum(x.num)"
-    else:
-        value = f"CASE WHEN sum(x.den) > 0 THEN {scale!r} * sum(x.num) / sum(x.den) END"
-    sql = (
-        f"WITH {periods_cte(periods, zone, True)} "
-        f"SELECT p.label, x.place, {value}, sum(x.n) "
-        f"FROM ({inner}) x JOIN periods p ON x.d >= p.lo AND x.d < p.hi "
-        "GROUP BY p.label, x.place"
-    )
-    return sql
 
 
 def series_sql(
-    spec: dict[str, Any], mark: str, periods: Sequence[Period], zone: str
+    spec: dict[str, Any], mark: str, grain: str, dialect: str, off: int
 ) -> tuple[str, str]:
-    """(sql, aggregate): one series' points by place and period. For ``last`` the rows are
-    (label, place, at_us, value) and the caller keeps the latest point."""
+    """(sql, aggregate): one series' points by place and period; parameters (series, from_us,
+    to_us). For ``last`` the rows are (label, place, at_us, value) and the caller keeps the
+    latest point."""
     aggregate = str(spec.get("aggregate", "mean"))
     if aggregate not in SERIES_AGGREGATES:
         raise BadRequestData(f"series aggregate must be one of {', '.join(SERIES_AGGREGATES)}")
-    cte = periods_cte(periods, zone, False)
-    join = "FROM series_points s JOIN periods p ON s.at_us >= p.lo AND s.at_us < p.hi"
+    label = period_label(f"((s.at_us + {int(off)}) / {DAY_US})", grain, dialect)
+    where = f"WHERE s.series = {mark} AND s.at_us >= {mark} AND s.at_us < {mark}"
     if aggregate == "last":
         return (
-            f"WITH {cte} SELECT p.label, s.place, s.at_us, s.value {join} "
-            f"WHERE s.series = {mark} ORDER BY s.at_us",
+            f"SELECT {label}, s.place, s.at_us, s.value FROM series_points s {where} "
+            "ORDER BY s.at_us",
             aggregate,
         )
     if aggregate == "share":
@@ -248,8 +257,8 @@ def series_sql(
     else:
         value = f"{aggregate}(s.value)"
     return (
-        f"WITH {cte} SELECT p.label, s.place, {value}, count(*) {join} "
-        f"WHERE s.series = {mark} GROUP BY p.label, s.place",
+        f"SELECT {label} AS label, s.place, {value}, count(*) FROM series_points s {where} "
+        "GROUP BY 1, s.place",
         aggregate,
     )
 
@@ -277,4 +286,4 @@ def custom_sql(text: str, mark: str, periods: Sequence[Period], zone: str) -> tu
                 continue
         out.append(body[i])
         i += 1
-    return f"WITH {periods_cte(periods, zone, False)} {''.join(out)}", order
+    return f"WITH {periods_cte(periods, zone)} {''.join(out)}", order

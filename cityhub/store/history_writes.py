@@ -84,6 +84,11 @@ class HistoryWriterMixin:
             rollups.upsert_sql(self._mark, self._dialect),
             [(self._tenant, *part) for part in rollups.fold(rows)],
         )
+        keys = rollups.fold_keys(rows)
+        if keys:
+            self._execute_many(
+                rollups.upsert_keys_sql(self._mark), [(self._tenant, *part) for part in keys]
+            )
 
     def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
         params = [self._tenant, entity_id] + ([attr] if attr else [])

@@ -8,6 +8,7 @@ from typing import Any
 from cityhub.store.records import HistoryQuery, HistoryRow
 
 HOUR_US = 3_600_000_000
+KEY_MAX = 64  # longer value keys (free text, objects) are not counted per hour
 ROLLUP_METHODS = {"totalCount", "sum", "avg", "min", "max", "stddev", "sumsq"}
 
 
@@ -26,6 +27,26 @@ def fold(rows: list[HistoryRow]) -> list[tuple[Any, ...]]:
             p[4] = v if p[4] is None else max(p[4], v)
             p[5] = v * v if p[5] is None else p[5] + v * v
     return [(*k, *p) for k, p in parts.items()]
+
+
+def fold_keys(rows: list[HistoryRow]) -> list[tuple[Any, ...]]:
+    """(entity, attr, hour, value key, n) for the rows whose value is categorical."""
+    counts: dict[tuple[str, str, int, str], int] = {}
+    for r in rows:
+        key = r.value_key
+        if r.value_num is None and key is not None and len(key) <= KEY_MAX:
+            slot = (r.entity_id, r.attr, r.observed_us - r.observed_us % HOUR_US, key)
+            counts[slot] = counts.get(slot, 0) + 1
+    return [(*k, n) for k, n in counts.items()]
+
+
+def upsert_keys_sql(mark: str) -> str:
+    marks = ", ".join([mark] * 6)
+    return (
+        "INSERT INTO attr_rollup_keys (tenant, entity_id, attr, hour_us, value_key, n) "
+        f"VALUES ({marks}) ON CONFLICT (tenant, entity_id, attr, hour_us, value_key) "
+        "DO UPDATE SET n = attr_rollup_keys.n + excluded.n"
+    )
 
 
 def upsert_sql(mark: str, dialect: str) -> str:
@@ -54,8 +75,9 @@ def upsert_sql(mark: str, dialect: str) -> str:
     )
 
 
-def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, str]:
-    """Statements that recompute an entity's (or one attribute's) hours from raw history."""
+def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, ...]:
+    """Statements that recompute an entity's (or one attribute's) hours from raw history; each
+    takes (tenant, entity) or (tenant, entity, attr)."""
     where = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
     delete = f"DELETE FROM attr_rollup WHERE {where}"
     hour = f"((observed_us / {HOUR_US}) * {HOUR_US})"  # integer division in both dialects
@@ -65,7 +87,14 @@ def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, str]:
         "sum(value_num), min(value_num), max(value_num), sum(value_num * value_num) "
         f"FROM attr_history WHERE {where} GROUP BY tenant, entity_id, attr, {hour}"
     )
-    return delete, insert
+    delete_keys = f"DELETE FROM attr_rollup_keys WHERE {where}"
+    insert_keys = (
+        "INSERT INTO attr_rollup_keys (tenant, entity_id, attr, hour_us, value_key, n) "
+        f"SELECT tenant, entity_id, attr, {hour}, value_key, count(*) FROM attr_history "
+        f"WHERE {where} AND value_num IS NULL AND value_key IS NOT NULL "
+        f"AND length(value_key) <= {KEY_MAX} GROUP BY tenant, entity_id, attr, {hour}, value_key"
+    )
+    return delete, insert, delete_keys, insert_keys
 
 
 def usable(query: HistoryQuery, methods: tuple[str, ...], start_us: int, period_us: int) -> bool:
