@@ -21,6 +21,7 @@ from cityhub.citizen.places import Locator
 from cityhub.errors import BadRequestData
 from cityhub.indicators import sql as q
 from cityhub.indicators.definitions import Definition, Library
+from cityhub.indicators.history_fold import HistoryPlan, day_frame, fold_history
 from cityhub.indicators.periods import (
     Period,
     local_day,
@@ -44,6 +45,8 @@ class RunCache:
 
     members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     requests: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    plans: dict[tuple[str, ...], HistoryPlan] = field(default_factory=dict)
+    days: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,13 @@ class IndicatorEngine:
         now = now_us if now_us is not None else int(time.time() * 1_000_000)
         written: dict[str, int] = {}
         cache = RunCache()
-        for definition in self.library.in_order(ids):
+        todo = self.library.in_order(ids)
+        for definition in todo:  # one scan per attribute serves all its definitions
+            if definition.kind == "history":
+                periods = periods_between(definition.periodicity, window.first, window.last)
+                if periods:
+                    self._plan(definition, periods, cache)
+        for definition in todo:
             rows = self.values_of(definition, window, now, cache)
             self.store.put_indicator_values(definition.id, rows)
             written[definition.id] = len(rows)
@@ -170,27 +179,45 @@ class IndicatorEngine:
                 return self.locator.locate(float(lat), float(lon)).district
         return None
 
-    def _history(
-        self, d: Definition, periods: list[Period], cache: RunCache
-    ) -> list[tuple[Any, ...]]:
+    def _history_key(self, d: Definition) -> tuple[tuple[str, ...], str | None]:
         spec = d.compute
         entity_type = str(spec.get("entity_type", ""))
         attribute = str(spec.get("attribute", ""))
         if not entity_type or not attribute:
             raise BadRequestData(f"{d.id}: a history indicator needs entity_type and attribute")
-        key = f"{entity_type}|{','.join(d.places)}"
-        if key not in cache.members:
-            cache.members[key] = self.members(entity_type, d.places)
-        members = cache.members[key]
-        if not members:
-            return []
-        sql = q.history_sql(
-            spec, self._mark, d.periodicity, self.store.dialect, members, self.offset_us
-        )
-        start, end = self._span(periods)
-        return self.store.indicator_query(
-            sql, [self.tenant, self.core.expand(attribute), start, end]
-        )
+        source, hit = q.history_source(spec)
+        return (entity_type, attribute, source), hit
+
+    def _plan(self, d: Definition, periods: list[Period], cache: RunCache) -> HistoryPlan:
+        key, hit = self._history_key(d)
+        plan = cache.plans.setdefault(key, HistoryPlan())
+        plan.add(hit, periods, self._span(periods))
+        return plan
+
+    def _history(
+        self, d: Definition, periods: list[Period], cache: RunCache
+    ) -> list[tuple[Any, ...]]:
+        key, hit = self._history_key(d)
+        plan = cache.plans.get(key)
+        if plan is None or (hit is not None and hit not in plan.hits):
+            cache.days.pop(key, None)
+            plan = self._plan(d, periods, cache)
+        if key not in cache.days:
+            entity_type, attribute, source = key
+            if entity_type not in cache.members:  # both levels: definitions pick their own
+                cache.members[entity_type] = self.members(entity_type, ("city", "district"))
+            members = cache.members[entity_type]
+            rows: list[tuple[Any, ...]] = []
+            if members:
+                sql = q.history_days_sql(source, plan.hits, self._mark, members, self.offset_us)
+                params = [self.tenant, self.core.expand(attribute), plan.start_us, plan.end_us]
+                rows = self.store.indicator_query(sql, params)
+            cache.days[key] = day_frame(rows, len(plan.hits))
+        column = f"h{plan.hits.index(hit)}" if hit is not None else None
+        days = (periods[0].day_keys[0], periods[-1].day_keys[1])
+        rows = fold_history(cache.days[key], d.compute, column, d.periodicity, days)
+        levels = set(d.places)
+        return [r for r in rows if ("city" if r[1] == "city" else "district") in levels]
 
     def _span(self, periods: list[Period]) -> tuple[int, int]:
         return periods[0].bounds_us(self.zone)[0], periods[-1].bounds_us(self.zone)[1]

@@ -9,12 +9,11 @@ once per indicator and place level.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
-from cityhub.indicators.periods import EPOCH, period_containing
+from cityhub.indicators.history_fold import day_labels
 from cityhub.indicators.sql import REQUEST_MEASURES
 
 KEYS = ["district", "department", "d", "merged", "n"]
@@ -30,14 +29,6 @@ def request_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     return frame
 
 
-def _labels(days: pd.Series, grain: str) -> pd.Series:
-    names = {
-        int(d): period_containing(EPOCH + timedelta(days=int(d)), grain).label
-        for d in days.unique()
-    }
-    return days.map(names)
-
-
 def fold_requests(
     frame: pd.DataFrame, measure: str, grain: str, places: tuple[str, ...]
 ) -> list[tuple[Any, ...]]:
@@ -46,7 +37,7 @@ def fold_requests(
     if rows.empty:
         return []
     _, den_sql, scale = REQUEST_MEASURES[measure]
-    parts = rows.assign(label=_labels(rows["d"], grain), city="city")
+    parts = rows.assign(label=day_labels(rows["d"], grain), city="city")
     out: list[tuple[Any, ...]] = []
     for place in places:
         column = PLACE_COLUMNS.get(place, "city")

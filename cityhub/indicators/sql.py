@@ -126,88 +126,70 @@ def _compare(spec: dict[str, Any]) -> tuple[str, float]:
         raise BadRequestData("this aggregate needs a numeric 'threshold'") from exc
 
 
-def _history_rows(spec: dict[str, Any], aggregate: str, mark: str, off: int) -> str:
-    """Per device and local day: readings n, their sum s, hits and hours observed. Reads the
-    hourly roll-ups, the hourly counts of categorical values, or (numeric thresholds on single
-    readings only) raw history. Parameters: (tenant, attribute, from_us, to_us)."""
-    members = "entity_id IN (SELECT entity_id FROM members)"
+def history_source(spec: dict[str, Any]) -> tuple[str, str | None]:
+    """Where a history definition reads (``rollup``, ``keys`` or ``raw``) and the condition it
+    counts as a hit, if any: an hour's statistic, a categorical value, or a single reading."""
+    aggregate = str(spec.get("aggregate", "mean"))
+    if aggregate not in HISTORY_AGGREGATES:
+        raise BadRequestData(f"history aggregate must be one of {', '.join(HISTORY_AGGREGATES)}")
     if aggregate.startswith("readings_") and "equals" in spec:
         key = orjson.dumps(spec["equals"], option=orjson.OPT_SORT_KEYS).decode()
-        return (
-            f"SELECT entity_id AS e, (hour_us + {off}) / {DAY_US} AS d, sum(n) AS n, "
-            f"0.0 AS s, sum(CASE WHEN value_key = {literal(key)} THEN n ELSE 0 END) AS hit, "
-            f"count(DISTINCT hour_us) AS hrs FROM attr_rollup_keys WHERE tenant = {mark} "
-            f"AND {members} AND attr = {mark} AND hour_us >= {mark} AND hour_us < {mark} "
-            "GROUP BY entity_id, d"
-        )
+        return "keys", f"value_key = {literal(key)}"
     if aggregate.startswith("readings_"):
         op, threshold = _compare(spec)
-        return (
-            f"SELECT entity_id AS e, (observed_us + {off}) / {DAY_US} AS d, count(*) AS n, "
-            f"0.0 AS s, sum(CASE WHEN value_num {op} {threshold!r} THEN 1 ELSE 0 END) AS hit, "
-            f"0 AS hrs FROM attr_history WHERE tenant = {mark} AND {members} "
-            f"AND attr = {mark} AND observed_us >= {mark} AND observed_us < {mark} "
-            "GROUP BY entity_id, d"
-        )
-    hit = "0"
+        return "raw", f"value_num {op} {threshold!r}"
     if aggregate.startswith("hours_"):
         op, threshold = _compare(spec)
         statistic = HOUR_STATISTICS.get(str(spec.get("statistic", "mean")))
         if statistic is None:
             raise BadRequestData(f"statistic must be one of {', '.join(HOUR_STATISTICS)}")
-        hit = f"sum(CASE WHEN {statistic} {op} {threshold!r} THEN 1 ELSE 0 END)"
-    return (
-        f"SELECT entity_id AS e, (hour_us + {off}) / {DAY_US} AS d, sum(n_num) AS n, "
-        f"sum(total) AS s, {hit} AS hit, count(*) AS hrs FROM attr_rollup "
-        f"WHERE tenant = {mark} AND {members} AND attr = {mark} AND hour_us >= {mark} "
-        f"AND hour_us < {mark} AND n_num > 0 GROUP BY entity_id, d"
-    )
+        return "rollup", f"{statistic} {op} {threshold!r}"
+    if aggregate in ("days_share", "days_count"):
+        _compare(spec)
+    return "rollup", None
 
 
-def history_sql(
-    spec: dict[str, Any],
+def history_days_sql(
+    source: str,
+    hits: Sequence[str],
     mark: str,
-    grain: str,
-    dialect: str,
     members: Sequence[tuple[str, str]],
     day_offset_us: int,
 ) -> str:
-    """One attribute of a set of devices by place and period; its parameters are
-    (tenant, expanded attribute name, from_us, to_us)."""
-    aggregate = str(spec.get("aggregate", "mean"))
-    if aggregate not in HISTORY_AGGREGATES:
-        raise BadRequestData(f"history aggregate must be one of {', '.join(HISTORY_AGGREGATES)}")
-    stage1 = _history_rows(spec, aggregate, mark, int(day_offset_us))
-    # Per place and local day: the day's mean over the place's devices, readings and hits.
-    by_day = (
-        "SELECT m.place AS place, x.d AS d, sum(x.s) / sum(x.n) AS mean, sum(x.s) AS s, "
-        "sum(x.n) AS n, sum(x.hit) AS hit, sum(x.hrs) AS hrs "
-        f"FROM ({stage1}) x JOIN members m ON m.entity_id = x.e "
-        "GROUP BY m.place, x.d"
-    )
-    if aggregate == "mean":
-        value = "avg(y.mean)"
-    elif aggregate == "max_day":
-        value = "max(y.mean)"
-    elif aggregate in ("days_share", "days_count"):
-        op, threshold = _compare(spec)
-        hits = f"sum(CASE WHEN y.mean {op} {threshold!r} THEN 1 ELSE 0 END)"
-        value = f"100.0 * {hits} / count(*)" if aggregate == "days_share" else hits
-    elif aggregate == "readings_share":
-        value = "100.0 * sum(y.hit) / sum(y.n)"
-    elif aggregate == "hours_share":
-        value = "100.0 * sum(y.hit) / sum(y.hrs)"
-    elif aggregate in ("readings_count", "hours_count"):
-        value = "sum(y.hit)"
-    elif aggregate == "sum":
-        value = "sum(y.s)"
+    """One attribute of a set of devices per place and local day: (place, day key, readings n,
+    their sum s, hours observed, one count per hit condition). One scan serves every definition
+    on that attribute. Parameters: (tenant, expanded attribute name, from_us, to_us)."""
+    off = int(day_offset_us)
+    members_only = "entity_id IN (SELECT entity_id FROM members)"
+    if source == "keys":
+        table, time, n, s, hrs = (
+            "attr_rollup_keys",
+            "hour_us",
+            "sum(n)",
+            "0.0",
+            "count(DISTINCT hour_us)",
+        )
+        counted = [f"sum(CASE WHEN {c} THEN n ELSE 0 END)" for c in hits]
+        extra = ""
+    elif source == "raw":
+        table, time, n, s, hrs = "attr_history", "observed_us", "count(*)", "0.0", "0"
+        counted = [f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in hits]
+        extra = ""
     else:
-        value = "sum(y.n)"
-    label = period_label("y.d", grain, dialect)
+        table, time, n, s, hrs = "attr_rollup", "hour_us", "sum(n_num)", "sum(total)", "count(*)"
+        counted = [f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in hits]
+        extra = " AND n_num > 0"
+    hit_columns = "".join(f", {c} AS h{i}" for i, c in enumerate(counted))
+    stage1 = (
+        f"SELECT entity_id AS e, ({time} + {off}) / {DAY_US} AS d, {n} AS n, {s} AS s, "
+        f"{hrs} AS hrs{hit_columns} FROM {table} WHERE tenant = {mark} AND {members_only} "
+        f"AND attr = {mark} AND {time} >= {mark} AND {time} < {mark}{extra} GROUP BY e, d"
+    )
+    summed = "".join(f", sum(x.h{i})" for i in range(len(counted)))
     return (
         f"WITH {members_cte(members)} "
-        f"SELECT {label} AS label, y.place, {value}, sum(y.n) "
-        f"FROM ({by_day}) y WHERE y.n > 0 GROUP BY 1, y.place"
+        f"SELECT m.place, x.d, sum(x.n), sum(x.s), sum(x.hrs){summed} "
+        f"FROM ({stage1}) x JOIN members m ON m.entity_id = x.e GROUP BY m.place, x.d"
     )
 
 
