@@ -1,4 +1,5 @@
-"""`cityhub evaluate ...`: policy evaluation on a panel file."""
+"""`cityhub evaluate ...`: policy evaluation on a panel file or on the stored values of an
+indicator (one row per place and period)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from cityhub.cli_citizen import FILE
-from cityhub.cli_common import one_line_errors
+from cityhub.cli_citizen import FILE, _hub
+from cityhub.cli_common import DB_HELP, one_line_errors
 from cityhub.errors import BadRequestData
 
 
@@ -25,6 +26,42 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         raise BadRequestData(f"no such file: {path}") from exc
     except (UnicodeDecodeError, csv.Error) as exc:
         raise BadRequestData(f"{path} is not a UTF-8 CSV file: {exc}") from exc
+
+
+def _columns(panel: Path | None, indicator: str | None, **columns: str | None) -> dict[str, str]:
+    """The column names a file panel needs; an indicator panel has place, period and its id."""
+    if indicator is not None:
+        if panel is not None:
+            raise BadRequestData("give a panel file or --indicator, not both")
+        return {}
+    missing = [name for name, value in columns.items() if not value]
+    if panel is None or missing:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in columns)
+        raise BadRequestData(f"give a panel file with {flags}, or --indicator ID")
+    return {name: str(value) for name, value in columns.items()}
+
+
+def _indicator_rows(
+    indicator: str, database: str | None, extra: tuple[str, ...] = (), **kwargs: Any
+) -> list[dict[str, Any]]:
+    ids = [indicator, *(e for e in extra if e != indicator)]
+    with _hub(database) as hub:
+        rows: list[dict[str, Any]] = hub.indicators.panel(ids, **kwargs)
+    return rows
+
+
+def _pairs(specs: tuple[str, ...], what: str) -> dict[str, int]:
+    """PLACE=YEAR options as a mapping."""
+    out = {}
+    for spec in specs:
+        place, sep, year = spec.rpartition("=")
+        if not sep or not place or not year.strip().isdigit():
+            raise BadRequestData(f"{what} takes PLACE=YEAR, not {spec!r}")
+        out[place] = int(year)
+    return out
+
+
+INDICATOR_HELP = "Evaluate this indicator's stored values (places as units) instead of a file."
 
 
 def _finish(result: Any, report: Path | None, page: Callable[[], str], as_json: bool) -> Any:
@@ -45,11 +82,18 @@ def evaluate() -> None:
 
 
 @evaluate.command()
-@click.argument("panel", type=FILE)
-@click.option("--unit", required=True, help="Column naming the unit (county, district, ...).")
-@click.option("--time", "time_col", required=True, help="Column with the period (a year).")
-@click.option("--outcome", required=True, help="Column with the outcome.")
-@click.option("--group", required=True, help="Column with the first treated period (0: never).")
+@click.argument("panel", type=FILE, required=False)
+@click.option("--unit", help="Column naming the unit (county, district, ...).")
+@click.option("--time", "time_col", help="Column with the period (a year).")
+@click.option("--outcome", help="Column with the outcome.")
+@click.option("--group", help="Column with the first treated period (0: never).")
+@click.option("--indicator", help=INDICATOR_HELP)
+@click.option(
+    "--adopted",
+    multiple=True,
+    help="With --indicator: PLACE=YEAR, the first year a place was treated (repeatable).",
+)
+@click.option("--database", help=DB_HELP)
 @click.option(
     "--control",
     type=click.Choice(["never", "notyet"]),
@@ -62,11 +106,14 @@ def evaluate() -> None:
 @click.option("--report", type=click.Path(path_type=Path), help="Write an HTML report here.")
 @one_line_errors
 def did(
-    panel: Path,
-    unit: str,
-    time_col: str,
-    outcome: str,
-    group: str,
+    panel: Path | None,
+    unit: str | None,
+    time_col: str | None,
+    outcome: str | None,
+    group: str | None,
+    indicator: str | None,
+    adopted: tuple[str, ...],
+    database: str | None,
     control: str,
     bootstrap: int,
     as_json: bool,
@@ -74,18 +121,33 @@ def did(
 ) -> None:
     """Staggered difference-in-differences (Callaway-Sant'Anna) on a PANEL CSV: ATT(g,t) per
     cohort and period, and the simple, group, dynamic and calendar aggregates with bootstrap
-    standard errors. Assumes parallel trends: check that pre-treatment ATT(g,t) are near 0."""
+    standard errors. Assumes parallel trends: check that pre-treatment ATT(g,t) are near 0.
+
+    With --indicator the units are its places and --adopted names the treated ones."""
     from cityhub.indicators.did import balanced_panel, callaway_santanna
 
-    rows = _read_csv(panel)
+    names = _columns(panel, indicator, unit=unit, time=time_col, outcome=outcome, group=group)
+    if indicator is not None:
+        cohorts = _pairs(adopted, "--adopted")
+        if not cohorts:
+            raise BadRequestData("with --indicator, name the treated places: --adopted PLACE=YEAR")
+        rows: list[dict[str, Any]] = _indicator_rows(indicator, database, yearly=True)
+        for row in rows:
+            row["group"] = cohorts.get(row["place"], 0)
+        unit, time_col, outcome, group = "place", "period", indicator, "group"
+    else:
+        rows = list(_read_csv(Path(str(panel))))
+        unit, time_col, outcome, group = (names[k] for k in ("unit", "time", "outcome", "group"))
     console = Console(stderr=True)
     with console.status(f"estimating with {bootstrap} bootstrap draws"):
         result = callaway_santanna(
-            balanced_panel(rows, unit, time_col, outcome, group), control, bootstrap
+            balanced_panel(rows, str(unit), str(time_col), str(outcome), str(group)),
+            control,
+            bootstrap,
         )
     from cityhub.indicators.report import did_report
 
-    body = _finish(result, report, lambda: did_report(result, outcome), as_json)
+    body = _finish(result, report, lambda: did_report(result, str(outcome)), as_json)
     if body is None:
         return
     table = Table(title=f"ATT(g,t) of {outcome}, {control}-treated controls")
@@ -122,10 +184,12 @@ def _span(text: str, what: str) -> tuple[int, ...]:
 
 
 @evaluate.command()
-@click.argument("panel", type=FILE)
-@click.option("--unit", required=True, help="Column naming the unit (region, district, ...).")
-@click.option("--time", "time_col", required=True, help="Column with the period (a year).")
-@click.option("--outcome", required=True, help="Column with the outcome.")
+@click.argument("panel", type=FILE, required=False)
+@click.option("--unit", help="Column naming the unit (region, district, ...).")
+@click.option("--time", "time_col", help="Column with the period (a year).")
+@click.option("--outcome", help="Column with the outcome.")
+@click.option("--indicator", help=INDICATOR_HELP + " Predictors are other indicators' ids.")
+@click.option("--database", help=DB_HELP)
 @click.option("--treated", required=True, help="The treated unit, as the unit column names it.")
 @click.option("--treatment", type=int, required=True, help="First period under treatment.")
 @click.option(
@@ -146,10 +210,12 @@ def _span(text: str, what: str) -> tuple[int, ...]:
 @click.option("--report", type=click.Path(path_type=Path), help="Write an HTML report here.")
 @one_line_errors
 def synth(
-    panel: Path,
-    unit: str,
-    time_col: str,
-    outcome: str,
+    panel: Path | None,
+    unit: str | None,
+    time_col: str | None,
+    outcome: str | None,
+    indicator: str | None,
+    database: str | None,
     treated: str,
     treatment: int,
     predictor_specs: tuple[str, ...],
@@ -169,7 +235,14 @@ def synth(
         if not sep:
             raise BadRequestData(f"--predictor takes VARIABLE=FROM-TO, not {spec!r}")
         chosen.append(Predictor(variable, _span(span, "--predictor")))
-    rows = _read_csv(panel)
+    names = _columns(panel, indicator, unit=unit, time=time_col, outcome=outcome)
+    if indicator is not None:
+        variables = tuple(p.variable for p in chosen)
+        rows: list[dict[str, Any]] = _indicator_rows(indicator, database, variables, yearly=True)
+        unit, time_col, outcome = "place", "period", indicator
+    else:
+        rows = list(_read_csv(Path(str(panel))))
+        unit, time_col, outcome = names["unit"], names["time"], names["outcome"]
     with Console(stderr=True).status("fitting the synthetic control and its placebos"):
         result = synthetic_control(
             SynthPanel(rows, unit, time_col),
@@ -183,7 +256,7 @@ def synth(
         )
     from cityhub.indicators.report import synth_report
 
-    body = _finish(result, report, lambda: synth_report(result, outcome), as_json)
+    body = _finish(result, report, lambda: synth_report(result, str(outcome)), as_json)
     if body is None:
         return
     out = Console()
@@ -206,32 +279,49 @@ def synth(
 
 
 @evaluate.command()
-@click.argument("series", type=FILE)
-@click.option("--time", "time_col", required=True, help="Column with the period (sorted on it).")
-@click.option("--value", "value_col", required=True, help="Column with the outcome.")
+@click.argument("series", type=FILE, required=False)
+@click.option("--time", "time_col", help="Column with the period (sorted on it).")
+@click.option("--value", "value_col", help="Column with the outcome.")
+@click.option("--indicator", help="Evaluate this indicator's stored values instead of a file.")
+@click.option("--place", default="city", show_default=True, help="With --indicator: the place.")
+@click.option("--database", help=DB_HELP)
 @click.option("--interruption", required=True, help="First period under the policy.")
 @click.option("--season", default=0, show_default=True, help="Season length (12: monthly data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--report", type=click.Path(path_type=Path), help="Write an HTML report here.")
 @one_line_errors
 def its(
-    series: Path,
-    time_col: str,
-    value_col: str,
+    series: Path | None,
+    time_col: str | None,
+    value_col: str | None,
+    indicator: str | None,
+    place: str,
+    database: str | None,
     interruption: str,
     season: int,
     as_json: bool,
     report: Path | None,
 ) -> None:
     """Interrupted time series on a SERIES CSV: change in level and slope at the interruption,
-    with Newey-West standard errors. Assumes nothing else changed at the same time."""
+    with Newey-West standard errors. Assumes nothing else changed at the same time.
+
+    With --indicator the series is its values for --place, and --interruption a period label
+    (2024, 2024-Q2, 2024-05)."""
     from cityhub.indicators.its import interrupted_time_series, series_from_rows
 
-    periods, values, start = series_from_rows(_read_csv(series), time_col, value_col, interruption)
+    names = _columns(series, indicator, time=time_col, value=value_col)
+    if indicator is not None:
+        rows: list[dict[str, Any]] = _indicator_rows(indicator, database, places=[place])
+        time_col, value_col = "period", indicator
+    else:
+        rows = list(_read_csv(Path(str(series))))
+        time_col, value_col = names["time"], names["value"]
+    periods, values, start = series_from_rows(rows, time_col, value_col, interruption)
     result = interrupted_time_series(values, start, season)
     from cityhub.indicators.report import its_report
 
-    body = _finish(result, report, lambda: its_report(result, periods, values, value_col), as_json)
+    label = str(value_col)
+    body = _finish(result, report, lambda: its_report(result, periods, values, label), as_json)
     if body is None:
         return
     out = Console()

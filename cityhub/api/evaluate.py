@@ -1,6 +1,7 @@
 """Policy evaluation at /evaluate/v1: interrupted time series, staggered difference-in-
-differences and synthetic control on a panel posted as JSON rows; `?format=html` answers the
-report page instead of the numbers."""
+differences and synthetic control on a panel posted as JSON rows, or on an indicator's stored
+values (``"indicator": id``: places are the units, periods the time); `?format=html` answers
+the report page instead of the numbers."""
 
 from __future__ import annotations
 
@@ -51,6 +52,16 @@ def _span(body: dict[str, Any], name: str) -> tuple[int, ...]:
     return tuple(value)
 
 
+async def _indicator_rows(
+    request: Request, body: dict[str, Any], extra: list[str], **kwargs: Any
+) -> list[dict[str, Any]]:
+    hub = http.hub_of(request)
+    ident = _text(body, "indicator")
+    ids = [ident, *(e for e in extra if e != ident)]
+    rows: list[dict[str, Any]] = await hub.run(hub.indicators.panel, ids, **kwargs)
+    return rows
+
+
 def _answer(request: Request, result: Any, page: str) -> Response:
     if request.query_params.get("format") == "html":
         return HTMLResponse(page)
@@ -62,9 +73,14 @@ async def its(request: Request) -> Response:
     from cityhub.indicators.report import its_report
 
     body = await http.json_object(request)
-    value_col = _text(body, "value")
+    if "indicator" in body:
+        place = str(body.get("place") or "city")
+        rows = await _indicator_rows(request, body, [], places=[place])
+        time_col, value_col = "period", _text(body, "indicator")
+    else:
+        rows, time_col, value_col = _rows(body), _text(body, "time"), _text(body, "value")
     periods, values, start = series_from_rows(
-        _rows(body), _text(body, "time"), value_col, str(body.get("interruption", ""))
+        rows, time_col, value_col, str(body.get("interruption", ""))
     )
     result = interrupted_time_series(values, start, _int(body, "season", 0))
     return _answer(request, result, its_report(result, periods, values, value_col))
@@ -76,19 +92,25 @@ async def did(request: Request) -> Response:
 
     hub = http.hub_of(request)
     body = await http.json_object(request)
-    panel = balanced_panel(
-        _rows(body),
-        _text(body, "unit"),
-        _text(body, "time"),
-        _text(body, "outcome"),
-        _text(body, "group"),
-    )
+    if "indicator" in body:
+        adopted = body.get("adopted")
+        if not isinstance(adopted, dict) or not adopted:
+            raise BadRequestData("'adopted' must map treated places to their first treated year")
+        rows = await _indicator_rows(request, body, [], yearly=True)
+        for row in rows:
+            row["group"] = adopted.get(row["place"], 0)
+        names = {"unit": "place", "time": "period", "group": "group"}
+        names["outcome"] = _text(body, "indicator")
+    else:
+        rows = _rows(body)
+        names = {k: _text(body, k) for k in ("unit", "time", "outcome", "group")}
+    panel = balanced_panel(rows, names["unit"], names["time"], names["outcome"], names["group"])
     control = str(body.get("control", "never"))
     bootstrap = _int(body, "bootstrap", 199)
     if not 0 <= bootstrap <= 2000:
         raise BadRequestData("'bootstrap' must be from 0 to 2000")
     result = await hub.run(callaway_santanna, panel, control, bootstrap)
-    return _answer(request, result, did_report(result, _text(body, "outcome")))
+    return _answer(request, result, did_report(result, names["outcome"]))
 
 
 async def synth(request: Request) -> Response:
@@ -106,11 +128,18 @@ async def synth(request: Request) -> Response:
         not isinstance(donors, list) or not all(isinstance(d, str) for d in donors)
     ):
         raise BadRequestData("'donors' must be a list of unit names")
-    panel = SynthPanel(_rows(body), _text(body, "unit"), _text(body, "time"))
+    if "indicator" in body:
+        variables = [p.variable for p in predictors]
+        rows = await _indicator_rows(request, body, variables, yearly=True)
+        unit, time_col, outcome = "place", "period", _text(body, "indicator")
+    else:
+        rows = _rows(body)
+        unit, time_col, outcome = _text(body, "unit"), _text(body, "time"), _text(body, "outcome")
+    panel = SynthPanel(rows, unit, time_col)
     result = await hub.run(
         synthetic_control,
         panel,
-        _text(body, "outcome"),
+        outcome,
         _text(body, "treated"),
         _int(body, "treatment"),
         predictors,
@@ -118,7 +147,7 @@ async def synth(request: Request) -> Response:
         donors,
         bool(body.get("placebos", True)),
     )
-    return _answer(request, result, synth_report(result, _text(body, "outcome")))
+    return _answer(request, result, synth_report(result, outcome))
 
 
 routes = [

@@ -177,9 +177,20 @@ def _voice_paths() -> dict[str, Any]:
 def _evaluate_paths() -> dict[str, Any]:
     paths = {}
     for name, summary in (
-        ("its", "Interrupted time series (rows, time, value, interruption, season)"),
-        ("did", "Staggered difference-in-differences (rows, unit, time, outcome, group)"),
-        ("synth", "Synthetic control (rows, unit, time, outcome, treated, treatment, optimize)"),
+        (
+            "its",
+            "Interrupted time series (rows, time, value | indicator, place; interruption, season)",
+        ),
+        (
+            "did",
+            "Staggered difference-in-differences (rows, unit, time, outcome, group | "
+            "indicator, adopted {place: year})",
+        ),
+        (
+            "synth",
+            "Synthetic control (rows, unit, time, outcome | indicator; treated, treatment, "
+            "optimize, predictors)",
+        ),
     ):
         op = _op(summary, [_param("format")], _OBJ, True)
         op["tags"] = ["Policy evaluation"]

@@ -75,6 +75,32 @@ class IndicatorService:
         self.library.get(ident)
         return self.store.indicator_values(ident, place)
 
+    def panel(
+        self, ids: list[str], yearly: bool = False, places: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Stored values as evaluation records: one per place and period, with columns
+        ``place``, ``period`` and one per indicator (empty where a value is missing)."""
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for ident in ids:
+            d = self.library.get(ident)
+            if yearly and d.periodicity != "year":
+                raise BadRequestData(
+                    f"{ident} is a {d.periodicity} indicator: synthetic control and "
+                    "difference-in-differences take yearly values (use its for finer series)"
+                )
+            for v in self.store.indicator_values(ident):
+                if places is None or v.place in places:
+                    row = rows.setdefault(
+                        (v.place, v.period), {"place": v.place, "period": v.period}
+                    )
+                    row[ident] = "" if v.value is None else v.value
+        if not rows:
+            raise BadRequestData(f"{', '.join(ids)} has no values: compute it first")
+        for row in rows.values():
+            for ident in ids:
+                row.setdefault(ident, "")
+        return [rows[key] for key in sorted(rows)]
+
     # -- uploaded series ------------------------------------------------------------------------
     def load_series(
         self,
