@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import orjson
 
+from cityhub.cli_catalog import catalog
 from cityhub.cli_citizen import citizen
 from cityhub.cli_common import DB_HELP, _settings, one_line_errors
 from cityhub.cli_evaluate import evaluate
@@ -249,6 +250,7 @@ def migrate(database: str | None) -> None:
     click.echo(f"schema of {url} is current")
 
 
+main.add_command(catalog)
 main.add_command(citizen)
 main.add_command(voice)
 main.add_command(evaluate)

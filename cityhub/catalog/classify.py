@@ -29,7 +29,7 @@ LEVEL_OF = {
     "person_name": 3,
     "address": 3,
     "plate": 3,
-    "coordinates": 2,
+    "coordinates": 2,  # only with personal data in the same table (see suggest)
 }
 KIND_TEXT = {
     "id_card": "居民身份证号码",
@@ -105,18 +105,26 @@ def profile(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Column
 
 
 def suggest(profiles: Sequence[ColumnProfile], rows: int) -> Suggestion:
-    """Grade, share type and open type from what the columns hold."""
+    """Grade, share type and open type from what the columns hold. Precise coordinates raise
+    the level only next to personal data (where a person is); alone they locate things."""
     reasons = []
     level = 1
+    located = False
     for p in profiles:
         for kind in p.kinds:
-            level = max(level, LEVEL_OF[kind])
+            if kind == "coordinates":
+                located = True
+            else:
+                level = max(level, LEVEL_OF[kind])
             reasons.append(f"{p.name}: {KIND_TEXT[kind]} ({p.hits[kind]}/{p.values})")
     if level >= 4 and rows >= LARGE_SCALE_ROWS:
         reasons.append(f"敏感个人信息 {rows:,} 行：可能属于重要数据，请数据管理员确认")
         return Suggestion("important", None, "conditional", "prohibited", reasons)
     if level >= 3:
+        if located:
+            level = 4
+            reasons.append("个人信息与精确坐标同表：可定位到人")
         return Suggestion("general", level, "conditional", "restricted", reasons)
-    if level == 2:
-        return Suggestion("general", 2, "unconditional", "restricted", reasons)
+    if located:
+        reasons.append("精确坐标未与个人信息同表")
     return Suggestion("general", 1, "unconditional", "open", reasons or ["未发现个人信息"])
