@@ -191,7 +191,7 @@ class IndicatorEngine:
     def _plan(self, d: Definition, periods: list[Period], cache: RunCache) -> HistoryPlan:
         key, hit = self._history_key(d)
         plan = cache.plans.setdefault(key, HistoryPlan())
-        plan.add(hit, periods, self._span(periods))
+        plan.add(hit, self._span(periods))
         return plan
 
     def _history(

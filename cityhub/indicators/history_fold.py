@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from cityhub.indicators.periods import EPOCH, Period, period_containing
+from cityhub.indicators.periods import EPOCH, period_containing
 
 COMPARE = {"le": "__le__", "lt": "__lt__", "ge": "__ge__", "gt": "__gt__", "eq": "__eq__"}
 
@@ -24,17 +24,12 @@ class HistoryPlan:
     """What one scan of an attribute must produce for every definition that reads it."""
 
     hits: list[str] = field(default_factory=list)
-    first_day: int | None = None
-    end_day: int | None = None
     start_us: int | None = None
     end_us: int | None = None
 
-    def add(self, hit: str | None, periods: list[Period], bounds: tuple[int, int]) -> None:
+    def add(self, hit: str | None, bounds: tuple[int, int]) -> None:
         if hit is not None and hit not in self.hits:
             self.hits.append(hit)
-        first, end = periods[0].day_keys[0], periods[-1].day_keys[1]
-        self.first_day = first if self.first_day is None else min(self.first_day, first)
-        self.end_day = end if self.end_day is None else max(self.end_day, end)
         self.start_us = bounds[0] if self.start_us is None else min(self.start_us, bounds[0])
         self.end_us = bounds[1] if self.end_us is None else max(self.end_us, bounds[1])
 
@@ -48,13 +43,19 @@ def day_labels(days: pd.Series, grain: str) -> pd.Series:
     return days.map(names)
 
 
-def day_frame(rows: list[tuple[Any, ...]], hits: int) -> pd.DataFrame:
-    columns = ["place", "d", "n", "s", "hrs", *(f"h{i}" for i in range(hits))]
+def numeric_frame(rows: list[tuple[Any, ...]], columns: list[str], keys: int) -> pd.DataFrame:
+    """Rows as a frame: the first `keys` columns as they come, the rest as floats (PostgreSQL
+    answers sums as Decimal), and the day key ``d`` as an integer."""
     frame = pd.DataFrame.from_records(rows, columns=columns)
-    for column in columns[2:]:
+    for column in columns[keys:]:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["d"] = frame["d"].astype(int)
     return frame
+
+
+def day_frame(rows: list[tuple[Any, ...]], hits: int) -> pd.DataFrame:
+    columns = ["place", "d", "n", "s", "hrs", *(f"h{i}" for i in range(hits))]
+    return numeric_frame(rows, columns, 2)
 
 
 def fold_history(

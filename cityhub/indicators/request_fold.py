@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from cityhub.indicators.history_fold import day_labels
+from cityhub.indicators.history_fold import day_labels, numeric_frame
 from cityhub.indicators.sql import REQUEST_MEASURES
 
 KEYS = ["district", "department", "d", "merged", "n"]
@@ -22,11 +22,7 @@ PLACE_COLUMNS = {"district": "district", "department": "department"}
 
 def request_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     columns = KEYS + [f"{m}:{part}" for m in REQUEST_MEASURES for part in ("num", "den")]
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for column in columns[4:]:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    frame["d"] = frame["d"].astype(int)
-    return frame
+    return numeric_frame(rows, columns, 4)
 
 
 def fold_requests(
