@@ -18,7 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityhub.api import (
     batch,
+    catalog,
     citizen,
+    ckan,
     discovery,
     entities,
     evaluate,
@@ -199,6 +201,8 @@ def create_app(
         *voice.routes,
         *evaluate.routes,
         *indicators.routes,
+        *catalog.routes,
+        *ckan.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -21,6 +21,7 @@ class Settings:
     context_fetch: str = "deny"
     context_fetch_timeout: float = 5.0
     max_body_bytes: int = 8 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024 * 1024 * 1024  # dataset files sent to the catalog
     default_limit: int = 20
     max_limit: int = 1000
     timezone: str = "Asia/Shanghai"
@@ -53,6 +54,7 @@ class Settings:
                 env.get("CITYHUB_CONTEXT_FETCH_TIMEOUT", base.context_fetch_timeout)
             ),
             max_body_bytes=int(env.get("CITYHUB_MAX_BODY_BYTES", base.max_body_bytes)),
+            max_upload_bytes=int(env.get("CITYHUB_MAX_UPLOAD_BYTES", base.max_upload_bytes)),
             default_limit=int(env.get("CITYHUB_DEFAULT_LIMIT", base.default_limit)),
             max_limit=int(env.get("CITYHUB_MAX_LIMIT", base.max_limit)),
             timezone=env.get("CITYHUB_TIMEZONE", base.timezone),

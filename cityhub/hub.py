@@ -13,6 +13,8 @@ from cityhub.broker.service import EntityService
 from cityhub.broker.subscription_service import SubscriptionService
 from cityhub.broker.subscriptions import SubscriptionMatcher
 from cityhub.broker.temporal_service import TemporalService
+from cityhub.catalog.access import AccessDesk
+from cityhub.catalog.service import CatalogService
 from cityhub.citizen.catalog import ServiceCatalog
 from cityhub.citizen.places import Locator
 from cityhub.citizen.router import ClassifierRegistry
@@ -50,6 +52,8 @@ class Hub:
         self.keys = KeyChecker(store)
         self.classifiers = ClassifierRegistry(store)
         self.sentiment = ClassifierRegistry(store, "sentiment")
+        self.catalog = CatalogService(store, settings.timezone)
+        self.access = AccessDesk(self.catalog)
         self._requests: RequestService | None = None
         self._indicators: IndicatorService | None = None
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.

@@ -52,3 +52,14 @@ def normalise_datetime(text: str) -> str:
 
 def is_datetime(text: object) -> bool:
     return isinstance(text, str) and bool(_DATETIME.match(text))
+
+
+def now_us() -> int:
+    """Current time as microseconds since the epoch (UTC)."""
+    return int(datetime.now(UTC).timestamp() * 1_000_000)
+
+
+def iso_local(at_us: int, zone: str) -> str:
+    """Microseconds since the epoch as an ISO 8601 time with the city's offset (+08:00)."""
+    moment = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(ZoneInfo(zone))
+    return moment.isoformat(timespec="seconds")

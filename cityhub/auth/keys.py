@@ -31,10 +31,14 @@ def create_key(store: Store, department: str, role: str = "staff") -> tuple[str,
 
 
 def secret_from_headers(headers: dict[str, str]) -> str | None:
-    auth = headers.get("authorization", "")
+    """The key from `Authorization: Bearer KEY`, X-Api-Key, or CKAN's bare `Authorization: KEY`
+    and X-CKAN-API-Key (so CKAN clients work unchanged)."""
+    auth = headers.get("authorization", "").strip()
     if auth.lower().startswith("bearer "):
         return auth[7:].strip() or None
-    return headers.get("x-api-key") or None
+    if auth.startswith("chk_"):
+        return auth
+    return headers.get("x-api-key") or headers.get("x-ckan-api-key") or None
 
 
 class KeyChecker:

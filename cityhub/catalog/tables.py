@@ -124,6 +124,8 @@ def _json(path: Path, kind: str) -> Table:
             geometry = feature.get("geometry") or {}
             if geometry.get("type") == "Point":
                 record["longitude"], record["latitude"] = geometry["coordinates"][:2]
+            elif geometry:
+                record["geometry"] = geometry  # stored as GeoJSON text
             records.append(record)
     elif isinstance(doc, list) and all(isinstance(r, dict) for r in doc):
         records = doc
@@ -137,7 +139,7 @@ def _json(path: Path, kind: str) -> Table:
 
 def _parquet(path: Path) -> Table:
     try:
-        import pyarrow.parquet as pq  # type: ignore[import-not-found]
+        import pyarrow.parquet as pq
     except ImportError as exc:
         raise BadRequestData("reading Parquet needs pyarrow: pip install pyarrow") from exc
     handle = pq.ParquetFile(path)

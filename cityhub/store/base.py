@@ -6,10 +6,17 @@ read-modify-write of an entity is atomic and a failed batch leaves nothing half-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from cityhub.store.catalog_sql import (
+    AccessRecord,
+    AuditFilter,
+    AuditRecord,
+    DatasetRecord,
+    VersionRecord,
+)
 from cityhub.store.citizen_sql import RequestEvent, RequestFilter, RequestRow
 from cityhub.store.indicator_sql import IndicatorValue, Target
 from cityhub.store.records import (
@@ -243,3 +250,56 @@ class Store(Protocol):
     ) -> None: ...
 
     def series_points(self, series: str) -> list[tuple[str, int, float]]: ...
+
+    # the dataset catalog
+    def put_org(self, name: str, doc: dict[str, Any], created_us: int) -> None: ...
+
+    def catalog_orgs(self) -> list[tuple[str, dict[str, Any], int]]: ...
+
+    def put_dataset(self, d: DatasetRecord, create: bool) -> None: ...
+
+    def find_dataset(self, key: str) -> DatasetRecord | None: ...
+
+    def list_datasets(self) -> list[DatasetRecord]: ...
+
+    def begin_version(self, v: VersionRecord) -> VersionRecord: ...
+
+    def write_rows(self, table_id: int, rows: Iterable[tuple[int, str]]) -> None: ...
+
+    def finish_version(self, v: VersionRecord, dataset: DatasetRecord) -> None: ...
+
+    def drop_version(self, table_id: int) -> None: ...
+
+    def stale_versions(self, older_than_us: int) -> list[int]: ...
+
+    def dataset_versions(self, dataset_id: str, ready_only: bool = True) -> list[VersionRecord]: ...
+
+    def current_versions(self) -> dict[str, VersionRecord]: ...
+
+    def rows_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
+
+    def iter_rows(self, table_id: int, batch: int = 5_000) -> Iterator[tuple[int, Any]]: ...
+
+    def run_ddl(self, sql: str) -> None: ...
+
+    def add_access(self, a: AccessRecord) -> int: ...
+
+    def decide_access(
+        self, access_id: int, status: str, by: str, at_us: int, expires_us: int | None, note: str
+    ) -> None: ...
+
+    def access_requests(
+        self,
+        access_id: int | None = None,
+        dataset_id: str | None = None,
+        department: str | None = None,
+        status: str | None = None,
+    ) -> list[AccessRecord]: ...
+
+    def append_audit(
+        self, records: list[AuditRecord], chain: Callable[[str, AuditRecord], str]
+    ) -> None: ...
+
+    def audit_records(
+        self, flt: AuditFilter, limit: int = 100, offset: int = 0, after_seq: int = 0
+    ) -> list[AuditRecord]: ...

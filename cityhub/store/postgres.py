@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
 from cityhub.store import subscription_sql
+from cityhub.store.catalog_sql import CatalogMixin
 from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
@@ -248,7 +249,9 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
                 )
 
 
-class PostgresStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin):
+class PostgresStore(
+    IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin, CatalogMixin
+):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"
@@ -265,8 +268,16 @@ class PostgresStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, Indicator
                 if rows:
                     cur.executemany(sql, rows)
 
-    def _json_in(self, doc: dict[str, Any]) -> Any:
+    def _json_in(self, doc: Any) -> Any:
         return Jsonb(doc)
+
+    @contextmanager
+    def _transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection[Any]]:
+        """One transaction on a pooled connection; `lock` serialises it with its kind."""
+        with self._pool.connection() as conn, conn.transaction():
+            if lock is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            yield conn
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 16) -> None:
         self.url = url

@@ -15,6 +15,7 @@ import orjson
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
 from cityhub.store import ingest_sql, subscription_sql
+from cityhub.store.catalog_sql import CatalogMixin
 from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
@@ -244,7 +245,7 @@ class SQLiteWriter(HistoryWriterMixin, RequestWriterMixin):
             )
 
 
-class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin):
+class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin, CatalogMixin):
     dialect = "sqlite"
     exact_geo = False
     _mark = "?"
@@ -263,6 +264,19 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
             try:
                 for sql, rows in statements:
                     conn.executemany(sql, rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _transaction(self, lock: int | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the writer connection (SQLite has one writer anyway)."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

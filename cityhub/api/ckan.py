@@ -1,0 +1,308 @@
+"""The CKAN action API (read side) on /api/action/* and /api/3/action/*.
+
+Answers carry CKAN's envelope {help, success, result}; errors carry {help, success: false,
+error: {__type, message}} with CKAN's status codes, so CKAN clients (ckanapi, the CKAN harvester)
+work unchanged. Keys are read from Authorization or X-CKAN-API-Key as CKAN sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cityhub.api import http
+from cityhub.api.catalog_params import reader_of, row_query
+from cityhub.catalog.ckan_search import SearchQueryError, search
+from cityhub.catalog.render import org_dict, resource_dict
+from cityhub.catalog.service import field_dicts
+from cityhub.errors import (
+    BadRequestData,
+    CityHubError,
+    Forbidden,
+    InvalidRequest,
+    ResourceNotFound,
+    Unauthorized,
+)
+from cityhub.hub import Hub
+
+Action = Callable[[Request, Hub, dict[str, Any]], Awaitable[Any]]
+CKAN_VERSION = "2.10.4"
+
+
+class ValidationFailed(BadRequestData):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+def _int(params: dict[str, Any], name: str, default: int, lo: int = 0, hi: int = 10**9) -> int:
+    value = params.get(name, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(name, "Invalid integer") from exc
+    if not lo <= number <= hi:
+        raise ValidationFailed(name, f"Must be between {lo} and {hi}")
+    return number
+
+
+def _bool(params: dict[str, Any], name: str, default: bool) -> bool:
+    value = params.get(name, default)
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("true", "1", "yes", "on")
+
+
+def _list(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                raise ValidationFailed(name, "not a JSON list") from exc
+        else:
+            return [v.strip() for v in text.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationFailed(name, "must be a list of strings")
+    return value
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def status_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    return {
+        "site_title": f"cityhub · {hub.settings.city}",
+        "site_description": "城市数据目录 / city data catalog",
+        "site_url": _base(request),
+        "ckan_version": CKAN_VERSION,
+        "locale_default": "zh_Hans_CN",
+        "extensions": ["datastore", "dcat", "cityhub"],
+    }
+
+
+async def package_list(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    names = sorted(d.name for d in await hub.run(hub.catalog.datasets))
+    offset = _int(params, "offset", 0)
+    limit = _int(params, "limit", len(names) or 1, 0, 10**6)
+    return names[offset : offset + limit]
+
+
+async def package_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    key = params.get("id") or params.get("name_or_id")
+    if not isinstance(key, str) or not key:
+        raise ValidationFailed("id", "Missing value")
+    d = await hub.run(hub.catalog.dataset, key)
+    return await hub.run(hub.catalog.package, d, _base(request))
+
+
+async def package_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    packages = await hub.run(hub.catalog.packages, _base(request))
+    facet_fields = _list(params.get("facet.field"), "facet.field")
+    try:
+        found = search(
+            packages,
+            q=str(params.get("q") or ""),
+            fq=str(params.get("fq") or ""),
+            sort=str(params.get("sort") or "score desc, metadata_modified desc"),
+            rows=_int(params, "rows", 10, 0, 1000),
+            start=_int(params, "start", 0),
+            facet_fields=facet_fields,
+            facet_limit=_int(params, "facet.limit", 50, -1, 10_000) % 10_001,
+        )
+    except SearchQueryError as exc:
+        raise _SearchError(str(exc)) from exc
+    return {
+        "count": found.count,
+        "results": found.results,
+        "sort": found.sort,
+        "facets": found.facets,
+        "search_facets": {
+            name: {
+                "title": name,
+                "items": [{"name": v, "display_name": v, "count": n} for v, n in counts.items()],
+            }
+            for name, counts in found.facets.items()
+        },
+    }
+
+
+class _SearchError(BadRequestData):
+    pass
+
+
+async def organization_list(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    orgs = await hub.run(hub.catalog.orgs)
+    datasets = await hub.run(hub.catalog.datasets)
+    offset = _int(params, "offset", 0)
+    limit = _int(params, "limit", 1000, 0, 10**6)
+    chosen = orgs[offset : offset + limit]
+    if not _bool(params, "all_fields", False):
+        return [name for name, _, _ in chosen]
+    tz = hub.settings.timezone
+    return [
+        {
+            **org_dict(name, doc, created, tz),
+            "package_count": sum(1 for d in datasets if d.org == name),
+        }
+        for name, doc, created in chosen
+    ]
+
+
+async def organization_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    key = params.get("id")
+    if not isinstance(key, str) or not key:
+        raise ValidationFailed("id", "Missing value")
+    orgs = {name: (doc, created) for name, doc, created in await hub.run(hub.catalog.orgs)}
+    if key not in orgs:
+        raise ResourceNotFound(f"Organization not found: {key}")
+    doc, created = orgs[key]
+    body = org_dict(key, doc, created, hub.settings.timezone)
+    packages = [
+        p for p in await hub.run(hub.catalog.packages, _base(request)) if p["owner_org"] == key
+    ]
+    body["package_count"] = len(packages)
+    if _bool(params, "include_datasets", False):
+        body["packages"] = packages
+    return body
+
+
+async def resource_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    key = params.get("id")
+    if not isinstance(key, str) or not key:
+        raise ValidationFailed("id", "Missing value")
+    d = await hub.run(hub.catalog.dataset, key)
+    if key != d.resource_id:
+        raise ResourceNotFound(f"Resource was not found: {key}")
+    v = await hub.run(hub.catalog.version, d) if d.version else None
+    return resource_dict(d, v, _base(request), hub.settings.timezone)
+
+
+async def datastore_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    key = params.get("resource_id") or params.get("id")
+    if not isinstance(key, str) or not key:
+        raise ValidationFailed("resource_id", "Missing value")
+    if params.get("records_format", "objects") != "objects":
+        raise ValidationFailed("records_format", "only 'objects' is supported")
+    query = row_query(params)
+    include_total = _bool(params, "include_total", True)
+    page = await hub.run(hub.catalog.rows, reader_of(request), key, query, None, include_total)
+    here = f"/api/3/action/datastore_search?resource_id={page.dataset.resource_id}"
+    result: dict[str, Any] = {
+        "resource_id": page.dataset.resource_id,
+        "fields": field_dicts(page.fields),
+        "records": page.records,
+        "limit": query.limit,
+        "records_format": "objects",
+        "include_total": include_total,
+        "_links": {"start": here, "next": f"{here}&offset={query.offset + query.limit}"},
+    }
+    if query.offset:
+        result["offset"] = query.offset
+    if include_total:
+        result["total"] = page.total
+        result["total_was_estimated"] = False
+    if query.filters:
+        result["filters"] = query.filters
+    if query.q:
+        result["q"] = query.q.get("", query.q)
+    return result
+
+
+ACTIONS: dict[str, Action] = {
+    "status_show": status_show,
+    "package_list": package_list,
+    "package_show": package_show,
+    "package_search": package_search,
+    "organization_list": organization_list,
+    "organization_show": organization_show,
+    "resource_show": resource_show,
+    "datastore_search": datastore_search,
+}
+
+
+def _envelope(request: Request, name: str, body: dict[str, Any], status: int = 200) -> Response:
+    help_url = f"{_base(request)}/api/3/action/help_show?name={name}"
+    return http.ORJSONResponse({"help": help_url, **body}, status_code=status)
+
+
+def _error(request: Request, name: str, exc: CityHubError) -> Response:
+    message = str(exc)
+    if isinstance(exc, ValidationFailed):
+        error: dict[str, Any] = {"__type": "Validation Error", exc.field: [message]}
+        return _envelope(request, name, {"success": False, "error": error}, 409)
+    if isinstance(exc, _SearchError):
+        error = {"__type": "Search Query Error", "message": f"Search Query is invalid: {message}"}
+        return _envelope(request, name, {"success": False, "error": error}, 409)
+    if isinstance(exc, ResourceNotFound):
+        error = {"__type": "Not Found Error", "message": f"Not found: {message}"}
+        return _envelope(request, name, {"success": False, "error": error}, 404)
+    if isinstance(exc, Unauthorized | Forbidden):
+        error = {"__type": "Authorization Error", "message": f"Access denied: {message}"}
+        return _envelope(request, name, {"success": False, "error": error}, 403)
+    if isinstance(exc, BadRequestData | InvalidRequest):
+        error = {"__type": "Validation Error", "message": message}
+        return _envelope(request, name, {"success": False, "error": error}, 409)
+    error = {"__type": "Internal Server Error", "message": "the server failed"}
+    return _envelope(request, name, {"success": False, "error": error}, exc.status)
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query_params)
+    if request.method != "POST":
+        return params
+    kind = http.media_type(request)
+    raw = await request.body()
+    if len(raw) > http.hub_of(request).settings.max_body_bytes:
+        raise InvalidRequest("the body is too large")
+    if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    elif raw.strip():
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidRequest(f"Bad request - JSON Error: {exc}") from exc
+        if not isinstance(body, dict):
+            raise InvalidRequest("Bad request - JSON Error: the body must be an object")
+        params.update(body)
+    return params
+
+
+async def action(request: Request) -> Response:
+    name = request.path_params["name"]
+    handler = ACTIONS.get(name)
+    if name == "help_show":
+        wanted = request.query_params.get("name", "")
+        doc = (ACTIONS[wanted].__doc__ or wanted) if wanted in ACTIONS else None
+        if doc is None:
+            return _error(request, name, ResourceNotFound(f"action {wanted!r}"))
+        return _envelope(request, name, {"success": True, "result": doc})
+    if handler is None:
+        body = {
+            "success": False,
+            "error": {"__type": "Bad Request", "message": f"Action name not known: {name}"},
+        }
+        return _envelope(request, name, body, 400)
+    hub = http.hub_of(request)
+    try:
+        params = await _params(request)
+        result = await handler(request, hub, params)
+    except CityHubError as exc:
+        return _error(request, name, exc)
+    return _envelope(request, name, {"success": True, "result": result})
+
+
+routes = [
+    Route("/api/action/{name}", action, methods=["GET", "POST"]),
+    Route("/api/3/action/{name}", action, methods=["GET", "POST"]),
+]
