@@ -72,7 +72,9 @@ def test_verify_names_the_first_altered_record(
 def test_cli_adds_lists_classifies_and_verifies(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
     data = tmp_path / "people.csv"
-    rows = ["姓名,手机,街道"] + [f"李{'一二三四五'[i % 5]}明,1391234{i:04d},南头街道" for i in range(300)]
+    rows = ["姓名,手机,街道"] + [
+        f"李{'一二三四五'[i % 5]}明,1391234{i:04d},南头街道" for i in range(300)
+    ]
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     meta = tmp_path / "meta.toml"
     meta.write_text('title = "居民联系表"\nthemes = ["民政"]\nfrequency = "monthly"\n', "utf-8")

@@ -68,7 +68,9 @@ def test_ckanapi_reads_the_catalogue(city: City) -> None:
             fields=["station", "pm25"],
             limit=1,
         )
-        assert rows["total"] == 2 and rows["records"] == [{"_id": 1, "station": "荔园", "pm25": 23.5}]
+        assert rows["total"] == 2 and rows["records"] == [
+            {"_id": 1, "station": "荔园", "pm25": 23.5}
+        ]
         assert [f["id"] for f in rows["fields"]] == ["_id", "station", "pm25"]
         assert {f["id"]: f["type"] for f in rows["fields"]}["pm25"] == "numeric"
         text = ckan.action.datastore_search(resource_id=rid, q="洪湖", offset=0)
@@ -119,7 +121,11 @@ def test_dcat_catalogue_parses_and_conforms_to_dcat_ap_3(city: City, path: str) 
     assert len(datasets) == 3
     air = URIRef(city.base + "/dataset/air-quality")
     assert (air, DCTERMS.title, Literal("空气质量日均值", lang="zh")) in g
-    assert (air, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/ENVI")) in g
+    assert (
+        air,
+        DCAT.theme,
+        URIRef("http://publications.europa.eu/resource/authority/data-theme/ENVI"),
+    ) in g
     rights = {str(o).rsplit("/", 1)[-1] for o in g.objects(None, DCTERMS.accessRights)}
     assert rights == {"PUBLIC", "RESTRICTED", "NON_PUBLIC"}
     assert len(set(g.objects(air, DCAT.distribution))) == 2

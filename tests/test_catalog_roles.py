@@ -157,7 +157,9 @@ def test_an_expired_approval_no_longer_opens_the_dataset(city: City) -> None:
 def test_stewards_read_the_audit_of_their_own_datasets(city: City) -> None:
     reader_id = city.keys["transport_staff"][0]
     with httpx.Client(base_url=city.base, timeout=20) as http:
-        http.get("/catalog/v1/datasets/air-quality/rows?limit=2", headers=city.headers("transport_staff"))
+        http.get(
+            "/catalog/v1/datasets/air-quality/rows?limit=2", headers=city.headers("transport_staff")
+        )
         for who, status in (("anonymous", 401), ("civil_staff", 403), ("public", 403)):
             got = http.get("/catalog/v1/audit", headers=city.headers(who))
             assert got.status_code == status, who

@@ -90,7 +90,11 @@ def test_every_format_loads_the_same_rows(catalog: CatalogService, tmp_path: Pat
     as_json.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     geo = tmp_path / "a.geojson"
     features = [
-        {"type": "Feature", "properties": r, "geometry": {"type": "Point", "coordinates": [114, 22.5]}}
+        {
+            "type": "Feature",
+            "properties": r,
+            "geometry": {"type": "Point", "coordinates": [114, 22.5]},
+        }
         for r in records
     ]
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
@@ -118,11 +122,18 @@ def test_a_malformed_file_leaves_no_version_and_no_rows(
 ) -> None:
     catalog.create(OPERATOR, META)
     catalog.add_file(OPERATOR, "air-stations", _csv(tmp_path / "good.csv", ROWS))
-    bad_rows = [*ROWS, *[["站", "福田区", "1", "2026-11-03", "0"]] * 30_000, ["x", "y", "1", "d", "c", "extra"]]
+    bad_rows = [
+        *ROWS,
+        *[["站", "福田区", "1", "2026-11-03", "0"]] * 30_000,
+        ["x", "y", "1", "d", "c", "extra"],
+    ]
     with pytest.raises(BadRequestData, match="row 30004 has 6 values"):
         catalog.add_file(OPERATOR, "air-stations", _csv(tmp_path / "bad.csv", bad_rows))
     assert [v.version for v in catalog.versions("air-stations")] == [1]
-    assert store.dataset_versions(catalog.dataset("air-stations").id, ready_only=False)[-1].version == 1
+    assert (
+        store.dataset_versions(catalog.dataset("air-stations").id, ready_only=False)[-1].version
+        == 1
+    )
     (count,) = store.rows_query("SELECT count(*) FROM catalog_rows", [])[0]
     assert count == 3  # the 30,000 rows written in chunks before the bad one are gone
     assert catalog.rows(OPERATOR, "air-stations", RowQuery()).total == 3

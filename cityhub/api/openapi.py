@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityhub import __version__
+from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
 
 NGSI = "/ngsi-ld/v1"
@@ -326,6 +327,7 @@ def build_openapi() -> dict[str, Any]:
     paths.update(_subscription_paths())
     paths.update(_iot_paths())
     paths.update(citizen_paths())
+    paths.update(catalog_paths())
     return {
         "openapi": "3.0.3",
         "info": {

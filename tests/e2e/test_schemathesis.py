@@ -23,9 +23,12 @@ class FileBody:
 
 
 schemathesis.serializer("text/csv")(FileBody)
-schemathesis.serializer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")(
-    FileBody
-)
+for _media in (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/geo+json",
+    "application/vnd.apache.parquet",
+):
+    schemathesis.serializer(_media)(FileBody)
 
 
 @pytest.fixture
