@@ -114,6 +114,7 @@ def demo(
     from rich.console import Console
 
     from cityhub.auth.keys import create_key
+    from cityhub.demo.catalog import publish_demo_datasets
     from cityhub.demo.city import load_demo_city
     from cityhub.demo.indicators import (
         backfill_history,
@@ -141,18 +142,23 @@ def demo(
             if not hub.store.indicator_values("pm25_monthly_mean"):  # once per database
                 backfill_history(hub)
             n_values = sum(compute_demo_indicators(hub).values())
+        with console.status("Publishing the demo catalogue…"):
+            publish_demo_datasets(hub)
+            n_datasets = len(hub.catalog.datasets())
         _, secret = create_key(hub.store, "demo", "admin")
     finally:
         hub.close()
     base = f"http://{host}:{port}"
     console.print(
-        f"Loaded {n_districts} districts, {n_devices} devices, {n_requests} citizen requests "
-        f"and {n_values} indicator values into {database}"
+        f"Loaded {n_districts} districts, {n_devices} devices, {n_requests} citizen requests"
+        f", {n_values} indicator values and {n_datasets} datasets into {database}"
     )
     console.print(f"Write key (department 'demo'): [bold]{secret}[/bold]")
     console.print(f"Landing page  {base}/")
     console.print(f"NGSI-LD API   {base}/ngsi-ld/v1/entities?type=District")
     console.print(f"Open311       {base}/open311/v2/services.json")
+    console.print(f"CKAN API      {base}/api/3/action/package_search")
+    console.print(f"DCAT-AP       {base}/catalog.ttl")
     console.print(f"OpenAPI       {base}/openapi.json")
     if do_serve:
         _serve(settings, host, port, simulate=True)

@@ -72,3 +72,20 @@ def test_demo_files_citizen_requests_once(hub: Hub) -> None:
     assert any(r.satisfaction for r in rows)
     now = dt.datetime.now(dt.UTC)
     assert hub.requests.rates(now - dt.timedelta(days=30), now)
+
+
+def test_demo_publishes_its_catalogue_once(hub: Hub) -> None:
+    from cityhub.catalog.datastore import RowQuery
+    from cityhub.catalog.policy import ANONYMOUS
+    from cityhub.demo.catalog import publish_demo_datasets
+
+    assert publish_demo_datasets(hub) == 4
+    assert publish_demo_datasets(hub) == 0
+    names = {d.name for d in hub.catalog.datasets()}
+    assert names == {"shenzhen-districts", "prd-daily-pm25", "bus-stops", "hotline-callers"}
+    callers = hub.catalog.dataset("hotline-callers")
+    assert callers.share_type == "conditional" and callers.level == 4 and callers.confirmed
+    version = hub.catalog.version(callers)
+    assert {c["id"]: c["kinds"] for c in version.columns}["身份证号"] == ["id_card"]
+    stops = hub.catalog.rows(ANONYMOUS, "bus-stops", RowQuery(limit=1))
+    assert stops.total > 1000 and stops.access.via == "open"
