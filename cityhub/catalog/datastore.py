@@ -97,6 +97,12 @@ def where_sql(
             clauses.append("1 = 0")
             continue
         pattern = f"%{_escape_like(text)}%"
+        if name == "" and len(targets) == len(columns):
+            # every column may be searched: one pass over the row's JSON text
+            whole = "data" if dialect == "sqlite" else "data::text"
+            clauses.append(f"{whole} {like} {mark} ESCAPE '\\'")
+            params.append(pattern)
+            continue
         ors = []
         for target in targets:
             i, _ = by_name[target]
@@ -136,17 +142,34 @@ def select_sql(
     columns: Sequence[Column],
     query: RowQuery,
     searchable: Sequence[str],
+    rows: int | None = None,
 ) -> tuple[str, list[Any], str]:
-    """(page SQL, parameters, count SQL); both statements take the same parameters."""
+    """(page SQL, parameters, count SQL); both statements take the same parameters.
+
+    `rows` is the version's row count: row numbers run densely from 1, so an unfiltered page in
+    row order seeks to its first row instead of walking past `offset` index entries."""
     if not 0 <= query.limit <= MAX_LIMIT:
         raise BadRequestData(f"limit must be between 0 and {MAX_LIMIT}")
     if query.offset < 0:
         raise BadRequestData("offset must not be negative")
     where, params = where_sql(dialect, table_id, columns, query, searchable)
     order = order_sql(dialect, columns, query.sort)
+    count = f"SELECT count(*) FROM catalog_rows WHERE {where}"
+    by_row = not query.filters and not query.q and [n for n, _ in query.sort] in ([], ["_id"])
+    if rows is not None and by_row:
+        descending = bool(query.sort) and query.sort[0][1]
+        seek = (
+            f"row_no <= {int(rows) - int(query.offset)} ORDER BY row_no DESC"
+            if descending
+            else f"row_no > {int(query.offset)} ORDER BY row_no"
+        )
+        page = (
+            f"SELECT row_no, data FROM catalog_rows WHERE {where} AND {seek} "
+            f"LIMIT {int(query.limit)}"
+        )
+        return page, params, count
     page = (
         f"SELECT row_no, data FROM catalog_rows WHERE {where} ORDER BY {order} "
         f"LIMIT {int(query.limit)} OFFSET {int(query.offset)}"
     )
-    count = f"SELECT count(*) FROM catalog_rows WHERE {where}"
     return page, params, count

@@ -238,6 +238,8 @@ class CatalogService:
         d.modified_us = now_us()
         try:
             self._index(d, v, loaded.columns)
+            if self.store.dialect == "postgres":
+                self.store.run_ddl("ANALYZE catalog_rows")  # plan the new rows and indexes
             self.store.finish_version(v, d)
         except BaseException:
             self.store.drop_version(v.table_id)
@@ -293,7 +295,7 @@ class CatalogService:
             raise BadRequestData(f"fields: no field {unknown[0]!r}")
         dialect = self.store.dialect
         page_sql, params, count_sql = datastore.select_sql(
-            dialect, v.table_id, columns, query, searchable
+            dialect, v.table_id, columns, query, searchable, v.rows
         )
         found = self.store.rows_query(page_sql, params)
         if not query.filters and not query.q:
