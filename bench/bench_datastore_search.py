@@ -14,11 +14,9 @@ from pathlib import Path
 
 import httpx
 from _common import bench_database, percentile, report, served
-from bench_catalog_import import DISTRICTS, ROWS, write_csv
+from bench_catalog_import import DISTRICTS, ROWS, bench_catalog, write_csv
 
 from cityhub.catalog.policy import OPERATOR
-from cityhub.catalog.service import CatalogService
-from cityhub.store import open_store
 
 PER_KIND = 200
 
@@ -30,14 +28,8 @@ def main() -> None:
     ):
         path = Path(folder) / "requests.csv"
         write_csv(path)
-        store = open_store(url)
-        store.migrate()
-        catalog = CatalogService(store)
-        catalog.create(
-            OPERATOR,
-            {"name": "bench", "org": "bench", "title": "查询基准", "indexes": ["district"],
-             "share_type": "unconditional", "open_type": "open"},
-        )  # fmt: skip
+        catalog = bench_catalog(url, "查询基准")
+        store = catalog.store
         catalog.add_file(OPERATOR, "bench", path)
         catalog.classify(
             OPERATOR, "bench", {"share_type": "unconditional", "open_type": "open", "level": 1}

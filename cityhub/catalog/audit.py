@@ -24,21 +24,7 @@ _BATCH = 10_000
 
 
 def chain_hash(prev_hash: str, r: AuditRecord) -> str:
-    payload = orjson.dumps(
-        [
-            r.seq,
-            r.at_us,
-            r.actor,
-            r.department,
-            r.role,
-            r.action,
-            r.dataset_id,
-            r.version,
-            r.rows,
-            r.detail,
-            prev_hash,
-        ]
-    )
+    payload = orjson.dumps([*r.fields(), prev_hash])
     return hashlib.sha256(payload).hexdigest()
 
 

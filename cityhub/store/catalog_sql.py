@@ -90,6 +90,13 @@ class AuditRecord:
     prev_hash: str = ""
     hash: str = ""
 
+    def fields(self) -> tuple[Any, ...]:
+        """The recorded fields, in the order they are stored and hashed."""
+        return (
+            self.seq, self.at_us, self.actor, self.department, self.role, self.action,
+            self.dataset_id, self.version, self.rows, self.detail,
+        )  # fmt: skip
+
 
 @dataclass
 class AuditFilter:
@@ -415,22 +422,7 @@ class CatalogMixin:
                 seq += 1
                 r.seq, r.prev_hash = seq, prev
                 r.hash = prev = chain(prev, r)
-                rows.append(
-                    (
-                        r.seq,
-                        r.at_us,
-                        r.actor,
-                        r.department,
-                        r.role,
-                        r.action,
-                        r.dataset_id,
-                        r.version,
-                        r.rows,
-                        r.detail,
-                        r.prev_hash,
-                        r.hash,
-                    )
-                )
+                rows.append((*r.fields(), r.prev_hash, r.hash))
             conn.cursor().executemany(
                 f"INSERT INTO catalog_audit ({AUDIT_FIELDS}) VALUES ({', '.join([m] * 12)})", rows
             )
