@@ -35,9 +35,11 @@ CKAN_VERSION = "2.10.4"
 
 
 class ValidationFailed(BadRequestData):
-    def __init__(self, field: str, message: str) -> None:
+    """A parameter CKAN would reject; its message is reported under the field's name."""
+
+    def __init__(self, message: str, field: str = "value") -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        super().__init__(message)
 
 
 def _int(params: dict[str, Any], name: str, default: int, lo: int = 0, hi: int = 10**9) -> int:
@@ -45,9 +47,9 @@ def _int(params: dict[str, Any], name: str, default: int, lo: int = 0, hi: int =
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed(name, "Invalid integer") from exc
+        raise ValidationFailed("Invalid integer", name) from exc
     if not lo <= number <= hi:
-        raise ValidationFailed(name, f"Must be between {lo} and {hi}")
+        raise ValidationFailed(f"Must be between {lo} and {hi}", name)
     return number
 
 
@@ -67,11 +69,11 @@ def _list(value: Any, name: str) -> list[str]:
             try:
                 value = orjson.loads(text)
             except orjson.JSONDecodeError as exc:
-                raise ValidationFailed(name, "not a JSON list") from exc
+                raise ValidationFailed("not a JSON list", name) from exc
         else:
             return [v.strip() for v in text.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationFailed(name, "must be a list of strings")
+        raise ValidationFailed("must be a list of strings", name)
     return value
 
 
@@ -100,7 +102,7 @@ async def package_list(request: Request, hub: Hub, params: dict[str, Any]) -> An
 async def package_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
     key = params.get("id") or params.get("name_or_id")
     if not isinstance(key, str) or not key:
-        raise ValidationFailed("id", "Missing value")
+        raise ValidationFailed("Missing value", "id")
     d = await hub.run(hub.catalog.dataset, key)
     return await hub.run(hub.catalog.package, d, _base(request))
 
@@ -161,7 +163,7 @@ async def organization_list(request: Request, hub: Hub, params: dict[str, Any]) 
 async def organization_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
     key = params.get("id")
     if not isinstance(key, str) or not key:
-        raise ValidationFailed("id", "Missing value")
+        raise ValidationFailed("Missing value", "id")
     orgs = {name: (doc, created) for name, doc, created in await hub.run(hub.catalog.orgs)}
     if key not in orgs:
         raise ResourceNotFound(f"Organization not found: {key}")
@@ -179,7 +181,7 @@ async def organization_show(request: Request, hub: Hub, params: dict[str, Any]) 
 async def resource_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
     key = params.get("id")
     if not isinstance(key, str) or not key:
-        raise ValidationFailed("id", "Missing value")
+        raise ValidationFailed("Missing value", "id")
     d = await hub.run(hub.catalog.dataset, key)
     if key != d.resource_id:
         raise ResourceNotFound(f"Resource was not found: {key}")
@@ -190,9 +192,9 @@ async def resource_show(request: Request, hub: Hub, params: dict[str, Any]) -> A
 async def datastore_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
     key = params.get("resource_id") or params.get("id")
     if not isinstance(key, str) or not key:
-        raise ValidationFailed("resource_id", "Missing value")
+        raise ValidationFailed("Missing value", "resource_id")
     if params.get("records_format", "objects") != "objects":
-        raise ValidationFailed("records_format", "only 'objects' is supported")
+        raise ValidationFailed("only 'objects' is supported", "records_format")
     query = row_query(params)
     include_total = _bool(params, "include_total", True)
     page = await hub.run(hub.catalog.rows, reader_of(request), key, query, None, include_total)

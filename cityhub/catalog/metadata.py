@@ -41,7 +41,11 @@ GOVERNANCE = ("share_type", "open_type", "grade", "level")
 class MetadataError(BadRequestData):
     """Metadata with bad fields; `fields` maps each field to what is wrong with it."""
 
-    def __init__(self, fields: dict[str, list[str]]) -> None:
+    def __init__(self, fields: dict[str, list[str]] | str) -> None:
+        if isinstance(fields, str):
+            self.fields: dict[str, list[str]] = {}
+            super().__init__(fields)
+            return
         self.fields = fields
         super().__init__(
             "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in sorted(fields.items()))
