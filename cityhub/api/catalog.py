@@ -31,10 +31,6 @@ SUFFIX_OF = {
 }
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 def _version_dict(v: VersionRecord, tz: str) -> dict[str, Any]:
     return {
         "version": v.version,
@@ -51,7 +47,7 @@ def _version_dict(v: VersionRecord, tz: str) -> dict[str, Any]:
 
 async def list_datasets(request: Request) -> Response:
     hub = http.hub_of(request)
-    return http.ORJSONResponse(await hub.run(hub.catalog.packages, _base(request)))
+    return http.ORJSONResponse(await hub.run(hub.catalog.packages, http.base_url(request)))
 
 
 async def create_dataset(request: Request) -> Response:
@@ -59,14 +55,14 @@ async def create_dataset(request: Request) -> Response:
     writer = writer_of(request)
     body = await http.json_object(request)
     d = await hub.run(hub.catalog.create, writer, body)
-    package = await hub.run(hub.catalog.package, d, _base(request))
+    package = await hub.run(hub.catalog.package, d, http.base_url(request))
     return http.ORJSONResponse(package, status_code=201)
 
 
 async def show_dataset(request: Request) -> Response:
     hub = http.hub_of(request)
     d = await hub.run(hub.catalog.dataset, request.path_params["key"])
-    return http.ORJSONResponse(await hub.run(hub.catalog.package, d, _base(request)))
+    return http.ORJSONResponse(await hub.run(hub.catalog.package, d, http.base_url(request)))
 
 
 async def update_dataset(request: Request) -> Response:
@@ -74,7 +70,7 @@ async def update_dataset(request: Request) -> Response:
     writer = writer_of(request)
     body = await http.json_object(request)
     d = await hub.run(hub.catalog.update, writer, request.path_params["key"], body)
-    return http.ORJSONResponse(await hub.run(hub.catalog.package, d, _base(request)))
+    return http.ORJSONResponse(await hub.run(hub.catalog.package, d, http.base_url(request)))
 
 
 async def classify(request: Request) -> Response:
@@ -82,7 +78,7 @@ async def classify(request: Request) -> Response:
     writer = writer_of(request)
     body = await http.json_object(request)
     d = await hub.run(hub.catalog.classify, writer, request.path_params["key"], body)
-    return http.ORJSONResponse(await hub.run(hub.catalog.package, d, _base(request)))
+    return http.ORJSONResponse(await hub.run(hub.catalog.package, d, http.base_url(request)))
 
 
 async def list_versions(request: Request) -> Response:
@@ -253,7 +249,7 @@ async def dcat(request: Request) -> Response:
     hub = http.hub_of(request)
     fmt = "ttl" if request.url.path.endswith(".ttl") else "jsonld"
     key = request.path_params.get("key")
-    graph = await hub.run(hub.catalog.dcat, _base(request), hub.settings.city, key)
+    graph = await hub.run(hub.catalog.dcat, http.base_url(request), hub.settings.city, key)
     media = "text/turtle; charset=utf-8" if fmt == "ttl" else "application/ld+json"
     return Response(serialise(graph, fmt), media_type=media)
 

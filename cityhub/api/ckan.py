@@ -77,15 +77,11 @@ def _list(value: Any, name: str) -> list[str]:
     return value
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 async def status_show(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
     return {
         "site_title": f"cityhub · {hub.settings.city}",
         "site_description": "城市数据目录 / city data catalog",
-        "site_url": _base(request),
+        "site_url": http.base_url(request),
         "ckan_version": CKAN_VERSION,
         "locale_default": "zh_Hans_CN",
         "extensions": ["datastore", "dcat", "cityhub"],
@@ -104,11 +100,11 @@ async def package_show(request: Request, hub: Hub, params: dict[str, Any]) -> An
     if not isinstance(key, str) or not key:
         raise ValidationFailed("Missing value", "id")
     d = await hub.run(hub.catalog.dataset, key)
-    return await hub.run(hub.catalog.package, d, _base(request))
+    return await hub.run(hub.catalog.package, d, http.base_url(request))
 
 
 async def package_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
-    packages = await hub.run(hub.catalog.packages, _base(request))
+    packages = await hub.run(hub.catalog.packages, http.base_url(request))
     facet_fields = _list(params.get("facet.field"), "facet.field")
     try:
         found = search(
@@ -170,7 +166,9 @@ async def organization_show(request: Request, hub: Hub, params: dict[str, Any]) 
     doc, created = orgs[key]
     body = org_dict(key, doc, created, hub.settings.timezone)
     packages = [
-        p for p in await hub.run(hub.catalog.packages, _base(request)) if p["owner_org"] == key
+        p
+        for p in await hub.run(hub.catalog.packages, http.base_url(request))
+        if p["owner_org"] == key
     ]
     body["package_count"] = len(packages)
     if _bool(params, "include_datasets", False):
@@ -186,7 +184,7 @@ async def resource_show(request: Request, hub: Hub, params: dict[str, Any]) -> A
     if key != d.resource_id:
         raise ResourceNotFound(f"Resource was not found: {key}")
     v = await hub.run(hub.catalog.version, d) if d.version else None
-    return resource_dict(d, v, _base(request), hub.settings.timezone)
+    return resource_dict(d, v, http.base_url(request), hub.settings.timezone)
 
 
 async def datastore_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
@@ -233,7 +231,7 @@ ACTIONS: dict[str, Action] = {
 
 
 def _envelope(request: Request, name: str, body: dict[str, Any], status: int = 200) -> Response:
-    help_url = f"{_base(request)}/api/3/action/help_show?name={name}"
+    help_url = f"{http.base_url(request)}/api/3/action/help_show?name={name}"
     return http.ORJSONResponse({"help": help_url, **body}, status_code=status)
 
 

@@ -49,6 +49,11 @@ def hub_of(request: Request) -> Hub:
     return hub
 
 
+def base_url(request: Request) -> str:
+    """The server's own address as the client reached it, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
 def tenant_of(request: Request) -> str:
     tenant = request.headers.get("ngsild-tenant", "").strip()
     if tenant and not re.fullmatch(r"[A-Za-z0-9_\-.:/]{1,64}", tenant):
