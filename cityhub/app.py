@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +21,7 @@ from cityhub.api import (
     catalog,
     citizen,
     ckan,
+    dashboard,
     discovery,
     entities,
     evaluate,
@@ -41,7 +42,6 @@ from cityhub.errors import (
     ResourceNotFound,
 )
 from cityhub.hub import Hub
-from cityhub.web.landing import landing_page
 
 log = logging.getLogger("cityhub")
 BackgroundTask = Callable[[Hub], Coroutine[Any, Any, None]]
@@ -164,9 +164,6 @@ def create_app(
             }
         return ORJSONResponse(body)
 
-    async def landing(request: Request) -> Response:
-        return HTMLResponse(landing_page(hub))
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         import asyncio
@@ -187,7 +184,6 @@ def create_app(
                 hub.close()
 
     routes = [
-        Route("/", landing, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         *entities.routes,
@@ -203,6 +199,7 @@ def create_app(
         *indicators.routes,
         *catalog.routes,
         *ckan.routes,
+        *dashboard.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -61,6 +61,10 @@ def serve(
     _serve(settings, host, port, simulate, workers)
 
 
+# Open dashboard event streams never end by themselves: on shutdown, wait this long for them.
+SHUTDOWN_GRACE = 3
+
+
 def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: int = 1) -> None:
     import os
 
@@ -80,6 +84,7 @@ def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: in
             workers=workers,
             log_level="warning",
             access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
         return
 
@@ -90,7 +95,14 @@ def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: in
     hub = Hub.open(settings)
     try:
         app = create_app(hub, [simulator()] if simulate else [])
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        )
     finally:
         hub.close()
 

@@ -27,6 +27,8 @@ from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
 from cityhub.voice.service import VoiceService
+from cityhub.web.live import LiveFeed
+from cityhub.web.mapview import MapView
 
 T = TypeVar("T")
 
@@ -55,6 +57,10 @@ class Hub:
         self.catalog = CatalogService(store, settings.timezone)
         self.access = AccessDesk(self.catalog)
         self._requests: RequestService | None = None
+        self._mapview: MapView | None = None
+        # The dashboard's event streams: committed changes, in this process.
+        self.live = LiveFeed(lambda: self.mapview)
+        self.entities.after_commit.append(self.live.on_commit)
         self._indicators: IndicatorService | None = None
         # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
         # PostgreSQL calls wait on the network: run them in the thread pool.
@@ -98,6 +104,13 @@ class Hub:
         return self._indicators
 
     @property
+    def mapview(self) -> MapView:
+        """Entities as map points with their district (the city's boundaries)."""
+        if self._mapview is None:
+            self._mapview = MapView(self.contexts.core, self.requests.locator)
+        return self._mapview
+
+    @property
     def voice(self) -> VoiceService:
         """Public opinion over the requests (sentiment, hot issues, replies, the brief)."""
         return VoiceService(self.requests, self.sentiment, self.settings.timezone)
@@ -114,4 +127,5 @@ class Hub:
         return fn(*args, **kwargs)
 
     def close(self) -> None:
+        self.live.close()
         self.store.close()

@@ -73,7 +73,7 @@ def _flag(value: str | None) -> bool:
 async def queue(request: Request) -> Response:
     hub = http.hub_of(request)
     q = request.query_params
-    _staff(request)
+    staff_only(request)
     limit = _count(q.get("limit"), "limit", 50, 1000)
     offset = _count(q.get("offset"), "offset", 0, 10_000_000)
     now_us = to_us(dt.datetime.now(dt.UTC))
@@ -101,7 +101,7 @@ def _count(value: str | None, what: str, default: int, high: int) -> int:
     return int(value)
 
 
-def _staff(request: Request) -> None:
+def staff_only(request: Request) -> None:
     """Once the city has keys, the operators' API (with reporters' contacts) needs one."""
     hub = http.hub_of(request)
     if hub.keys.enabled() and hub.keys.identify(http.headers_of(request)) is None:
@@ -117,7 +117,7 @@ def _request_id(request: Request) -> int:
 
 async def detail(request: Request) -> Response:
     hub = http.hub_of(request)
-    _staff(request)
+    staff_only(request)
     request_id = _request_id(request)
     row = await hub.run(hub.requests.get, request_id)
     view = request_view(hub, row)

@@ -1,0 +1,136 @@
+"""The data behind the dashboard's side panels, each gathered in one call so the page makes one
+request per panel and a missing part (no sentiment model yet, a series too short to forecast)
+shows as a note instead of an error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from cityhub.citizen.service import to_us
+from cityhub.errors import CityHubError
+from cityhub.citizen.workflow import STATUS_NAMES
+from cityhub.store.citizen_sql import OPEN_STATUSES, RequestFilter
+
+if TYPE_CHECKING:
+    from cityhub.hub import Hub
+
+QUEUE_SIZE = 40
+
+
+def _queue_item(hub: Hub, row: Any, now_us: int) -> dict[str, Any]:
+    from cityhub.api.citizen import request_view
+
+    view = request_view(hub, row, now_us)
+    keep = (
+        "id", "service_code", "status", "department", "district", "street", "title",
+        "description", "requested", "deadline", "hours_left", "deadline_state", "escalation",
+        "lat", "long",
+    )  # fmt: skip
+    item = {k: view[k] for k in keep}
+    item["status_text"] = dict(zip(("zh", "en"), STATUS_NAMES[row.status], strict=True))
+    department = hub.requests.catalog.departments.get(row.department or "")
+    item["department_name"] = (
+        {"zh": department.name_zh, "en": department.name_en} if department else row.department
+    )
+    return item
+
+
+def citizen_summary(hub: Hub, days: int = 30) -> dict[str, Any]:
+    """Open queue by deadline, overdue requests, counts, hot issues and sentiment by district."""
+    requests = hub.requests
+    now = dt.datetime.now(dt.UTC)
+    now_us = to_us(now)
+    statuses = list(OPEN_STATUSES)
+    open_filter = RequestFilter(statuses=statuses, order="deadline_us ASC, id ASC")
+    overdue_filter = RequestFilter(
+        statuses=statuses, overdue_at_us=now_us, order="deadline_us ASC, id ASC"
+    )
+    queue = [_queue_item(hub, r, now_us) for r in requests.find(open_filter, QUEUE_SIZE)]
+    overdue = [_queue_item(hub, r, now_us) for r in requests.find(overdue_filter, QUEUE_SIZE)]
+    zone = ZoneInfo(hub.settings.timezone)
+    today = dt.datetime.now(zone).date()
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
+    start = end - dt.timedelta(days=days)
+    voice = hub.voice
+    messages = voice.messages(start, end)
+    hot = [issue.as_dict() for issue in voice.hot(messages, end, 10)] if messages else []
+    sentiment: dict[str, Any] | None = None
+    note = ""
+    placed = voice.placed(messages)
+    if placed:
+        try:
+            sentiment, _ = voice.sentiment_table(placed, "district")
+        except CityHubError as exc:
+            note = exc.detail
+    return {
+        "counts": {
+            "open": hub.store.count_requests(RequestFilter(statuses=statuses)),
+            "overdue": hub.store.count_requests(
+                RequestFilter(statuses=statuses, overdue_at_us=now_us)
+            ),
+            "received_today": hub.store.count_requests(
+                RequestFilter(start_us=to_us(end - dt.timedelta(days=1)))
+            ),
+            "messages": len(messages),
+        },
+        "queue": queue,
+        "overdue": overdue,
+        "hot": hot,
+        "sentiment": sentiment,
+        "sentimentNote": note,
+        "days": days,
+    }
+
+
+def goals_summary(hub: Hub) -> list[dict[str, Any]]:
+    """Every target's assessment with the indicator's name, unit, theme and latest value."""
+    indicators = hub.indicators
+    indicators.sync_targets(None)
+    latest = {(v.indicator, v.place): v for v in hub.store.latest_indicator_values()}
+    out = []
+    for assessment in indicators.assess(None):
+        item = assessment.as_dict()
+        d = indicators.library.get(assessment.indicator)
+        summary = d.summary()
+        value = latest.get((assessment.indicator, item.get("place", "city")))
+        item.update(
+            name=summary["name"],
+            unit=summary["unit"],
+            theme=summary["theme"],
+            direction=summary["direction"],
+            latest={"period": value.period, "value": value.value} if value else None,
+        )
+        out.append(item)
+    return out
+
+
+def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
+    """An indicator's values at one place, its target there, and a forecast with its band."""
+    indicators = hub.indicators
+    d = indicators.definition(ident)
+    values = [
+        {"period": v.period, "value": v.value}
+        for v in indicators.values(ident, place)
+        if v.value is not None
+    ]
+    forecast: dict[str, Any] | None = None
+    note = ""
+    try:
+        forecast = indicators.forecast(ident, place, 3).as_dict()
+    except CityHubError as exc:
+        note = exc.detail
+    targets = [
+        {"period": t.period, "value": t.value, "kind": t.kind}
+        for t in hub.store.targets(ident)
+        if t.place == place
+    ]
+    return {
+        "indicator": d.summary(),
+        "place": place,
+        "values": values,
+        "targets": targets,
+        "forecast": forecast,
+        "forecastNote": note,
+    }

@@ -1,0 +1,125 @@
+// The detail panel of one entity: its current values (live), where it is, and a chart of the
+// recent history of one numeric attribute from the NGSI-LD temporal API.
+import { attrLabel, t, typeLabel } from "./i18n.js";
+import { escapeHtml, formatNumber, formatTime, getJSON } from "./api.js";
+import { lineChart } from "./chart.js";
+
+const HISTORY = 60;
+const SKIP = new Set(["location", "refDistrict", "service_request_id", "requested_datetime", "updated_datetime"]);
+const UNITS = { GQ: "µg/m³", CEL: "°C", KMH: "km/h", KMK: "km²" };
+
+function scalar(attr) {
+  if (!attr || typeof attr !== "object") return undefined;
+  if (attr.type === "Relationship") return attr.object;
+  if (attr.type === "LanguageProperty") return attr.languageMap && (attr.languageMap.zh || Object.values(attr.languageMap)[0]);
+  const v = attr.value;
+  if (v && typeof v === "object" && "@value" in v) return v["@value"];
+  return typeof v === "object" ? undefined : v;
+}
+
+export class DetailPanel {
+  constructor(root) {
+    this.root = root;
+    this.id = null;
+    this.units = {};
+    this.values = {};
+    this.series = [];
+    this.attr = "";
+    root.querySelector("#detail-close").addEventListener("click", () => this.hide());
+    this.select = root.querySelector("#detail-attr");
+    this.select.addEventListener("change", () => this.loadHistory(this.select.value));
+  }
+
+  hide() { this.root.hidden = true; this.id = null; if (location.hash.startsWith("#entity=")) history.replaceState(null, "", location.pathname); }
+
+  async show(id, item) {
+    this.id = id;
+    this.root.hidden = false;
+    this.item = item;
+    this.values = {};
+    this.units = {};
+    this.series = [];
+    this.root.querySelector("#detail-title").textContent = `${typeLabel(item ? item.type : "")} ${id.split(":").slice(-1)[0]}`;
+    this.renderPlace(item);
+    let entity;
+    try {
+      entity = await getJSON(`/ngsi-ld/v1/entities/${encodeURIComponent(id)}`);
+    } catch (err) {
+      this.root.querySelector("#detail-values").innerHTML = `<tr><td colspan="2" class="note error">${escapeHtml(t("error.load", { msg: err.message }))}</td></tr>`;
+      return;
+    }
+    if (this.id !== id) return;
+    this.root.querySelector("#detail-title").textContent = `${typeLabel(entity.type)} ${id.split(":").slice(-1)[0]}`;
+    for (const [name, attr] of Object.entries(entity)) {
+      if (["id", "type", "@context"].includes(name) || SKIP.has(name)) continue;
+      const value = scalar(Array.isArray(attr) ? attr[0] : attr);
+      if (value === undefined || value === null) continue;
+      this.values[name] = value;
+      if (attr.unitCode) this.units[name] = UNITS[attr.unitCode] || attr.unitCode;
+    }
+    this.renderValues();
+    const numeric = Object.keys(this.values).filter((k) => typeof this.values[k] === "number");
+    this.select.innerHTML = numeric.map((k) => `<option value="${escapeHtml(k)}">${escapeHtml(attrLabel(k))}</option>`).join("");
+    this.select.parentElement.hidden = numeric.length === 0;
+    if (numeric.length) await this.loadHistory(numeric.includes(this.attr) ? this.attr : numeric[0]);
+    else this.root.querySelector("#detail-chart").innerHTML = `<p class="muted small">${t("detail.nohistory")}</p>`;
+  }
+
+  renderPlace(item) {
+    const place = item ? [item.district, item.street].filter(Boolean).join(" · ") : "";
+    this.root.querySelector("#detail-place").textContent = place ? `${t("detail.district")}: ${place}` : "";
+    const when = item && item.modifiedAt;
+    this.root.querySelector("#detail-updated").textContent = when ? `${t("detail.updated")} ${formatTime(when)}` : "";
+  }
+
+  renderValues(flash = new Set()) {
+    const rows = Object.entries(this.values).map(([name, value]) => {
+      const shown = typeof value === "number" ? formatNumber(value) : String(value);
+      const unit = this.units[name] ? ` ${this.units[name]}` : "";
+      return `<tr data-attr="${escapeHtml(name)}"${flash.has(name) ? ' class="flash"' : ""}><td>${escapeHtml(attrLabel(name))}</td><td>${escapeHtml(shown + unit)}</td></tr>`;
+    });
+    this.root.querySelector("#detail-values").innerHTML = rows.join("");
+  }
+
+  async loadHistory(attr) {
+    this.attr = attr;
+    this.select.value = attr;
+    const id = this.id;
+    const url = `/ngsi-ld/v1/temporal/entities/${encodeURIComponent(id)}?attrs=${encodeURIComponent(attr)}&lastN=${HISTORY}&options=temporalValues`;
+    let body;
+    try { body = await getJSON(url); } catch (err) { body = {}; }
+    if (this.id !== id || this.attr !== attr) return;
+    const values = (body[attr] && body[attr].values) || [];
+    this.series = values.filter((p) => typeof p[0] === "number").map((p) => ({ x: Date.parse(p[1]), y: p[0] }));
+    this.drawChart();
+  }
+
+  drawChart() {
+    const target = this.root.querySelector("#detail-chart");
+    target.innerHTML = this.series.length
+      ? lineChart({ points: this.series, xLabel: (x) => formatTime(new Date(x).toISOString(), false) })
+      : `<p class="muted small">${t("detail.nohistory")}</p>`;
+  }
+
+  // A live change for the entity on show: new values flash, the chart grows.
+  live(item) {
+    if (item.id !== this.id) return;
+    const changed = new Set();
+    for (const [name, value] of Object.entries(item.values || {})) {
+      if (SKIP.has(name)) continue;
+      this.values[name] = value;
+      changed.add(name);
+    }
+    this.item = { ...(this.item || {}), ...item };
+    this.renderPlace(this.item);
+    this.renderValues(changed);
+    const value = item.values && item.values[this.attr];
+    if (typeof value === "number") {
+      this.series.push({ x: Date.parse(item.modifiedAt) || Date.now(), y: value });
+      if (this.series.length > HISTORY) this.series.shift();
+      this.drawChart();
+    }
+  }
+
+  relabel() { if (this.id) { this.renderValues(); this.renderPlace(this.item); this.drawChart(); } }
+}

@@ -1,0 +1,118 @@
+// Chinese and English for every word on the page; the choice is remembered in localStorage.
+const WORDS = {
+  zh: {
+    "title.sub": "城市运行一网统管",
+    "live.connecting": "正在连接…", "live.on": "实时", "live.down": "已断开，重连中…",
+    "link.api": "接口", "key.button": "密钥", "key.title": "API 密钥",
+    "key.help": "填写部门密钥后可查看工单队列、申请数据。密钥只保存在本浏览器。",
+    "key.save": "保存", "key.clear": "清除", "key.set": "已登录",
+    "filter.all": "全部行政区",
+    "tab.citizen": "市民诉求", "tab.goals": "目标指标", "tab.catalog": "数据目录",
+    "detail.history": "历史", "detail.updated": "更新于", "detail.district": "所在区",
+    "detail.nohistory": "暂无数值历史",
+    "citizen.open": "办理中", "citizen.overdue": "已超期", "citizen.today": "今日新增",
+    "citizen.messages": "近30天诉求", "citizen.queue": "工单队列（按期限）",
+    "citizen.overdueList": "超期工单", "citizen.hot": "热点问题", "citizen.sentiment": "各区情绪",
+    "citizen.needKey": "工单队列需要部门密钥：点击右上角“密钥”。", "citizen.none": "暂无",
+    "citizen.hoursLeft": "剩余 {h} 小时", "citizen.hoursOver": "超期 {h} 小时",
+    "citizen.done": "已办结", "citizen.heat": "热度", "citizen.msgs": "{n} 条",
+    "sent.negative": "负面", "sent.neutral": "中性", "sent.positive": "正面",
+    "goals.title": "指标与目标", "goals.target": "目标", "goals.latest": "最新",
+    "goals.forecast": "预测（{level}% 区间）", "goals.none": "尚未设定目标",
+    "catalog.search": "搜索数据集", "catalog.go": "搜索", "catalog.count": "共 {n} 个数据集",
+    "catalog.request": "申请使用", "catalog.purpose": "用途", "catalog.days": "天数",
+    "catalog.submit": "提交申请", "catalog.sent": "已提交申请 #{id}，状态：{status}",
+    "catalog.needKey": "申请数据需要部门密钥", "catalog.preview": "预览",
+    "catalog.level": "{level} 级", "catalog.rows": "{n} 行",
+    "share.unconditional": "无条件共享", "share.conditional": "有条件共享",
+    "share.not_shared": "不予共享", "open.open": "无条件开放", "open.restricted": "有条件开放",
+    "open.prohibited": "禁止开放", "grade.core": "核心数据", "grade.important": "重要数据",
+    "grade.general": "一般数据",
+    "error.load": "加载失败：{msg}",
+  },
+  en: {
+    "title.sub": "city operations",
+    "live.connecting": "connecting…", "live.on": "live", "live.down": "disconnected, retrying…",
+    "link.api": "API", "key.button": "Key", "key.title": "API key",
+    "key.help": "A department key shows the request queue and lets you request data. It is kept in this browser only.",
+    "key.save": "Save", "key.clear": "Clear", "key.set": "signed in",
+    "filter.all": "All districts",
+    "tab.citizen": "Citizens", "tab.goals": "Goals", "tab.catalog": "Catalog",
+    "detail.history": "History", "detail.updated": "Updated", "detail.district": "District",
+    "detail.nohistory": "no numeric history",
+    "citizen.open": "Open", "citizen.overdue": "Overdue", "citizen.today": "New today",
+    "citizen.messages": "Last 30 days", "citizen.queue": "Request queue (by deadline)",
+    "citizen.overdueList": "Overdue requests", "citizen.hot": "Hot issues",
+    "citizen.sentiment": "Sentiment by district",
+    "citizen.needKey": "The request queue needs a department key: use “Key” at the top right.",
+    "citizen.none": "none", "citizen.hoursLeft": "{h} h left", "citizen.hoursOver": "{h} h overdue",
+    "citizen.done": "done", "citizen.heat": "heat", "citizen.msgs": "{n} msgs",
+    "sent.negative": "negative", "sent.neutral": "neutral", "sent.positive": "positive",
+    "goals.title": "Indicators and targets", "goals.target": "target", "goals.latest": "latest",
+    "goals.forecast": "forecast ({level}% band)", "goals.none": "no targets set",
+    "catalog.search": "Search datasets", "catalog.go": "Search", "catalog.count": "{n} datasets",
+    "catalog.request": "Request access", "catalog.purpose": "Purpose", "catalog.days": "Days",
+    "catalog.submit": "Send request", "catalog.sent": "Request #{id} sent, status: {status}",
+    "catalog.needKey": "Requesting data needs a department key", "catalog.preview": "Preview",
+    "catalog.level": "level {level}", "catalog.rows": "{n} rows",
+    "share.unconditional": "open sharing", "share.conditional": "conditional sharing",
+    "share.not_shared": "not shared", "open.open": "open data", "open.restricted": "restricted opening",
+    "open.prohibited": "not opened", "grade.core": "core data", "grade.important": "important data",
+    "grade.general": "general data",
+    "error.load": "could not load: {msg}",
+  },
+};
+
+// Entity types and attributes the demo city and the Smart Data Models use.
+const TYPES = {
+  AirQualityObserved: ["空气质量", "Air quality"], ParkingSpot: ["停车位", "Parking"],
+  WasteContainer: ["垃圾桶", "Waste"], TrafficFlowObserved: ["交通流量", "Traffic"],
+  Streetlight: ["路灯", "Streetlights"], Open311ServiceRequest: ["市民诉求", "Requests"],
+  BusStop: ["公交站", "Bus stops"], Device: ["设备", "Devices"],
+};
+const ATTRS = {
+  pm25: ["PM2.5", "PM2.5"], pm10: ["PM10", "PM10"], no2: ["二氧化氮", "NO₂"],
+  temperature: ["温度", "Temperature"], relativeHumidity: ["相对湿度", "Humidity"],
+  status: ["状态", "Status"], fillingLevel: ["满溢度", "Filling level"],
+  intensity: ["车流量", "Intensity"], averageVehicleSpeed: ["平均车速", "Average speed"],
+  occupancy: ["占有率", "Occupancy"], powerState: ["开关", "Power"],
+  illuminanceLevel: ["亮度", "Illuminance"], name: ["名称", "Name"],
+  description: ["描述", "Description"], workflowStatus: ["办理状态", "Workflow"],
+  agency_responsible: ["承办部门", "Department"], overdue: ["超期", "Overdue"],
+  service_name: ["服务", "Service"], expected_datetime: ["办理期限", "Deadline"],
+  areaServed: ["服务区域", "Area served"], district: ["行政区", "District"],
+};
+
+let current = localStorage.getItem("cityhub.lang") || "zh";
+const listeners = [];
+
+export function lang() { return current; }
+
+export function t(key, vars = {}) {
+  const text = (WORDS[current] && WORDS[current][key]) || WORDS.en[key] || key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+export function typeLabel(type) { const n = TYPES[type]; return n ? n[current === "zh" ? 0 : 1] : type; }
+export function attrLabel(attr) { const n = ATTRS[attr]; return n ? n[current === "zh" ? 0 : 1] : attr; }
+
+// {zh: ..., en: ...} -> the current language's text.
+export function pick(names) {
+  if (names == null) return "";
+  if (typeof names === "string") return names;
+  return names[current] || names.zh || names.en || Object.values(names)[0] || "";
+}
+
+export function apply(root = document) {
+  document.documentElement.lang = current === "zh" ? "zh-CN" : "en";
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+}
+
+export function setLang(next) {
+  current = next;
+  localStorage.setItem("cityhub.lang", next);
+  apply();
+  for (const fn of listeners) fn(next);
+}
+
+export function onLangChange(fn) { listeners.push(fn); }

@@ -1,0 +1,166 @@
+// Starts the dashboard: configuration, map layers, the entity snapshot, the live event stream,
+// the side panels, the key dialog and the language switch.
+import { apply, lang, onLangChange, setLang, t, typeLabel } from "./i18n.js";
+import { escapeHtml, formatTime, getJSON, session, setKey } from "./api.js";
+import { CityMap, typeColour } from "./map.js";
+import { DetailPanel } from "./detail.js";
+import { CitizenPanel } from "./citizen.js";
+import { GoalsPanel } from "./goals.js";
+import { CatalogPanel } from "./catalog.js";
+
+const RESYNC_EVERY = 60_000; // the snapshot is reloaded this often (other processes' writes)
+const $ = (selector) => document.querySelector(selector);
+
+function takeKeyFromUrl() {
+  // `make demo` prints a link with #key=…; it is kept in localStorage and removed from the URL.
+  const match = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+  if (match) {
+    setKey(decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+}
+
+function renderFilters(map) {
+  const chips = map.typeCounts().map(([type, count]) => `<button type="button" class="chip" data-type="${escapeHtml(type)}"
+    aria-pressed="${map.enabled.has(type)}"><span class="swatch" style="background:${typeColour(type)}"></span>
+    ${escapeHtml(typeLabel(type))} <span class="muted">${count}</span></button>`);
+  $("#type-filters").innerHTML = chips.join("");
+  const select = $("#district-filter");
+  const chosen = select.value;
+  select.innerHTML = `<option value="">${t("filter.all")}</option>` +
+    map.districtOptions().map((d) => `<option value="${escapeHtml(d.id)}">${escapeHtml(d.label)}</option>`).join("");
+  select.value = chosen;
+}
+
+function tick(items) {
+  const ticker = $("#ticker");
+  for (const item of items.slice(-3)) {
+    const li = document.createElement("li");
+    const values = Object.entries(item.values || {}).slice(0, 3).map(([k, v]) => `${k}=${v}`).join(" ");
+    li.textContent = `${formatTime(item.modifiedAt || new Date().toISOString(), false)} ${typeLabel(item.type)} ${item.id.split(":").slice(-1)[0]} ${values}`;
+    ticker.prepend(li);
+  }
+  while (ticker.children.length > 5) ticker.lastElementChild.remove();
+}
+
+function setLive(state) {
+  $("#live-dot").dataset.state = state;
+  const key = state === "live" ? "live.on" : state === "down" ? "live.down" : "live.connecting";
+  $("#live-text").dataset.i18n = key;
+  $("#live-text").textContent = t(key);
+}
+
+async function main() {
+  takeKeyFromUrl();
+  apply();
+  const config = await getJSON("/dashboard/v1/config");
+  session.config = config;
+  $("#city-name").textContent = config.city;
+  document.title = `cityhub · ${config.city}`;
+
+  const detail = new DetailPanel($("#detail"));
+  const map = new CityMap($("#map"), config, (id) => openEntity(id));
+  const citizen = new CitizenPanel($("#panel-citizen"), (id) => { map.focus(id); openEntity(id); });
+  const goals = new GoalsPanel($("#panel-goals"));
+  const catalog = new CatalogPanel($("#panel-catalog"));
+
+  function openEntity(id) {
+    history.replaceState(null, "", `#entity=${encodeURIComponent(id)}`);
+    detail.show(id, map.item(id));
+  }
+
+  const [districts, streets] = await Promise.all([getJSON("/dashboard/v1/districts"), getJSON("/dashboard/v1/streets")]);
+  map.drawDistricts(districts);
+  map.drawStreets(streets);
+  document.body.dataset.districts = String(districts.features.length);
+
+  async function loadSnapshot() {
+    const snapshot = await getJSON("/dashboard/v1/entities");
+    map.setAll(snapshot.items);
+    document.body.dataset.entities = String(snapshot.items.length);
+  }
+  map.onChange(() => renderFilters(map));
+  await loadSnapshot();
+
+  $("#type-filters").addEventListener("click", (event) => {
+    const chip = event.target.closest("[data-type]");
+    if (chip) { map.toggleType(chip.dataset.type); }
+  });
+  $("#district-filter").addEventListener("change", (event) => map.setDistrict(event.target.value));
+  map.onChange(() => { $("#district-filter").value = map.district; });
+
+  // Live: the broker's committed changes over server-sent events.
+  const events = new EventSource("/dashboard/v1/events");
+  events.addEventListener("hello", () => setLive("live"));
+  events.addEventListener("error", () => setLive(events.readyState === EventSource.CLOSED ? "down" : "connecting"));
+  events.addEventListener("resync", () => loadSnapshot());
+  events.addEventListener("changes", (event) => {
+    const items = JSON.parse(event.data);
+    let requests = false;
+    for (const item of items) {
+      map.upsert(item);
+      detail.live(item);
+      if (item.type === "Open311ServiceRequest") requests = true;
+    }
+    tick(items);
+    if (requests) citizen.soon();
+  });
+  setInterval(loadSnapshot, RESYNC_EVERY);
+
+  // Tabs.
+  const panels = { citizen, goals, catalog };
+  const loaded = new Set();
+  function showTab(name) {
+    for (const button of document.querySelectorAll("[data-tab]")) button.setAttribute("aria-selected", String(button.dataset.tab === name));
+    for (const key of Object.keys(panels)) $(`#panel-${key}`).hidden = key !== name;
+    if (!loaded.has(name)) { loaded.add(name); panels[name].load(); }
+    localStorage.setItem("cityhub.tab", name);
+  }
+  $(".tabs").addEventListener("click", (event) => { const b = event.target.closest("[data-tab]"); if (b) showTab(b.dataset.tab); });
+  showTab(localStorage.getItem("cityhub.tab") || "citizen");
+  setInterval(() => { if (loaded.has("citizen")) citizen.load(); }, 30_000);
+
+  // Language.
+  const langButton = $("#lang-button");
+  const labelLang = () => { langButton.textContent = lang() === "zh" ? "English" : "中文"; };
+  labelLang();
+  langButton.addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
+  onLangChange(() => {
+    labelLang();
+    map.relabel();
+    renderFilters(map);
+    detail.relabel();
+    setLive($("#live-dot").dataset.state);
+    for (const name of loaded) panels[name].render();
+    keyLabel();
+  });
+
+  // Key dialog.
+  const dialog = $("#key-dialog");
+  const keyLabel = () => { $("#key-button").textContent = session.key ? `${t("key.button")} ✓` : t("key.button"); };
+  keyLabel();
+  $("#key-button").addEventListener("click", () => { $("#key-input").value = session.key; dialog.showModal(); });
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue === "save") setKey($("#key-input").value.trim());
+    if (dialog.returnValue === "clear") setKey("");
+    keyLabel();
+    for (const name of loaded) panels[name].load();
+  });
+
+  // Clock in the city's time zone.
+  const clock = () => { $("#clock").textContent = formatTime(new Date().toISOString()); };
+  clock();
+  setInterval(clock, 1000);
+
+  const wanted = /^#entity=(.+)$/.exec(location.hash);
+  if (wanted) openEntity(decodeURIComponent(wanted[1]));
+  document.body.dataset.ready = "true";
+}
+
+main().catch((err) => {
+  document.body.dataset.failed = err.message;
+  const note = document.createElement("p");
+  note.className = "note error";
+  note.textContent = t("error.load", { msg: err.message });
+  document.querySelector(".map-pane").prepend(note);
+});

@@ -1,0 +1,186 @@
+// The city map: district polygons (SVG, one path each), entity points (canvas), type and district
+// filters, and live updates that move, recolour and briefly enlarge a point.
+import { lang, typeLabel } from "./i18n.js";
+
+const BASE = {
+  AirQualityObserved: "#2f9e44", ParkingSpot: "#1c7ed6", WasteContainer: "#8d5524",
+  TrafficFlowObserved: "#7048e8", Streetlight: "#e8a400", Open311ServiceRequest: "#e03131",
+  BusStop: "#0c8599",
+};
+const HIDDEN_AT_START = new Set(["BusStop"]);
+
+export function typeColour(type) { return BASE[type] || "#5c6b7a"; }
+
+// Colour by state where the state matters to an operator.
+function colour(item) {
+  const v = item.values || {};
+  switch (item.type) {
+    case "AirQualityObserved": {
+      const pm = v.pm25;
+      if (typeof pm !== "number") return BASE.AirQualityObserved;
+      return pm <= 35 ? "#2f9e44" : pm <= 75 ? "#f2c200" : pm <= 115 ? "#f76707" : "#c92a2a";
+    }
+    case "ParkingSpot": return v.status === "free" ? "#1c7ed6" : "#868e96";
+    case "WasteContainer": return v.fillingLevel > 0.8 ? "#c92a2a" : v.fillingLevel > 0.5 ? "#f08c00" : "#8d5524";
+    case "TrafficFlowObserved": return v.averageVehicleSpeed < 20 ? "#c92a2a" : v.averageVehicleSpeed < 40 ? "#f08c00" : "#7048e8";
+    case "Streetlight": return v.powerState === "on" ? "#e8a400" : "#495057";
+    case "Open311ServiceRequest":
+      if (v.status === "closed") return "#868e96";
+      return v.overdue ? "#c92a2a" : "#e8590c";
+    default: return typeColour(item.type);
+  }
+}
+
+function radius(item) { return item.type === "BusStop" ? 2.5 : item.type === "Open311ServiceRequest" ? 6 : 5; }
+
+export class CityMap {
+  constructor(element, config, onSelect) {
+    this.onSelect = onSelect;
+    this.points = new Map(); // id -> {item, marker}
+    this.counts = new Map();
+    this.enabled = new Set();
+    this.seen = new Set();
+    this.district = "";
+    this.listeners = [];
+    this.map = L.map(element, { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
+    this.map.fitBounds(config.bounds);
+    this.canvas = L.canvas({ padding: 0.3 });
+    this.markers = L.layerGroup().addTo(this.map);
+    L.control.scale({ imperial: false }).addTo(this.map);
+  }
+
+  drawDistricts(collection) {
+    this.districtFeatures = collection.features;
+    // Boundaries sit under the points: their own pane below Leaflet's overlay pane.
+    this.map.createPane("districts").style.zIndex = 350;
+    this.labels = [];
+    this.districtLayer = L.geoJSON(collection, {
+      pane: "districts",
+      renderer: L.svg({ pane: "districts" }),
+      style: () => ({ className: "district", color: "#41607f", weight: 1.2, fillColor: "#ffffff", fillOpacity: 0.55 }),
+      onEachFeature: (feature, layer) => {
+        const at = feature.properties.label_point;
+        if (at) {
+          const label = L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
+            .setLatLng([at[1], at[0]]).setContent(this.districtName(feature));
+          label.feature = feature;
+          this.labels.push(label.addTo(this.map));
+        }
+        layer.on("click", () => this.setDistrict(this.district === feature.id ? "" : feature.id));
+      },
+    }).addTo(this.map);
+    this.districtLayer.bringToBack();
+  }
+
+  drawStreets(collection) {
+    if (!collection.features.length) return;
+    L.geoJSON(collection, {
+      pane: "districts", renderer: L.svg({ pane: "districts" }), interactive: false,
+      style: () => ({ className: "street", color: "#8aa1b8", weight: 0.6, fill: false, dashArray: "2 3" }),
+    }).addTo(this.map);
+  }
+
+  districtName(feature) {
+    return lang() === "zh" ? feature.properties.name : feature.properties.name_en;
+  }
+
+  relabel() {
+    for (const label of this.labels || []) label.setContent(this.districtName(label.feature));
+  }
+
+  setAll(items) {
+    this.markers.clearLayers();
+    this.points.clear();
+    this.counts.clear();
+    for (const item of items) this.upsert(item, false);
+    this.changed();
+  }
+
+  upsert(item, live = true) {
+    if (item.lon == null && !this.points.has(item.id)) return;
+    let entry = this.points.get(item.id);
+    const isNew = !entry;
+    if (!entry) {
+      if (!this.seen.has(item.type)) {
+        this.seen.add(item.type); // the first sight of a type decides; later the operator's choice holds
+        if (!HIDDEN_AT_START.has(item.type)) this.enabled.add(item.type);
+      }
+      const marker = L.circleMarker([item.lat, item.lon], {
+        renderer: this.canvas, radius: radius(item), weight: 1, color: "#ffffff", fillColor: colour(item), fillOpacity: 0.9,
+      });
+      marker.on("click", () => this.onSelect(item.id));
+      marker.bindTooltip(() => this.tooltip(entry.item), { direction: "top" });
+      entry = { item: { ...item, values: { ...item.values } }, marker };
+      this.points.set(item.id, entry);
+      this.counts.set(item.type, (this.counts.get(item.type) || 0) + 1);
+      this.placeMarker(entry);
+    } else {
+      Object.assign(entry.item.values, item.values || {});
+      for (const key of ["lon", "lat", "district", "street", "modifiedAt"]) if (item[key] != null) entry.item[key] = item[key];
+      entry.marker.setLatLng([entry.item.lat, entry.item.lon]);
+      entry.marker.setStyle({ fillColor: colour(entry.item) });
+      this.placeMarker(entry);
+    }
+    if (live) {
+      entry.marker.setRadius(radius(entry.item) * 1.6);
+      setTimeout(() => entry.marker.setRadius(radius(entry.item)), 700);
+      if (isNew) this.changed();
+    }
+  }
+
+  tooltip(item) {
+    const name = item.values.name || item.values.description || item.id.split(":").slice(-1)[0];
+    return `${typeLabel(item.type)} · ${String(name).slice(0, 40)}`;
+  }
+
+  visible(item) {
+    return this.enabled.has(item.type) && (!this.district || item.district === this.district);
+  }
+
+  placeMarker(entry) {
+    const shown = this.markers.hasLayer(entry.marker);
+    const want = this.visible(entry.item);
+    if (want && !shown) this.markers.addLayer(entry.marker);
+    else if (!want && shown) this.markers.removeLayer(entry.marker);
+  }
+
+  refilter() { for (const entry of this.points.values()) this.placeMarker(entry); this.changed(); }
+
+  toggleType(type) {
+    if (this.enabled.has(type)) this.enabled.delete(type); else this.enabled.add(type);
+    this.refilter();
+  }
+
+  setDistrict(name) {
+    this.district = name;
+    if (this.districtLayer) {
+      this.districtLayer.eachLayer((layer) => {
+        const on = layer.feature.id === name;
+        layer.setStyle({ weight: on ? 3 : 1.2, color: on ? "#0b6bcb" : "#41607f" });
+        if (on) this.map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+      });
+    }
+    this.refilter();
+  }
+
+  focus(id) {
+    const entry = this.points.get(id);
+    if (!entry) return;
+    if (!this.enabled.has(entry.item.type)) this.toggleType(entry.item.type);
+    this.map.setView([entry.item.lat, entry.item.lon], Math.max(this.map.getZoom(), 13));
+    entry.marker.setRadius(radius(entry.item) * 2.2);
+    setTimeout(() => entry.marker.setRadius(radius(entry.item)), 1500);
+  }
+
+  item(id) { const entry = this.points.get(id); return entry ? entry.item : null; }
+
+  onChange(fn) { this.listeners.push(fn); }
+
+  changed() { for (const fn of this.listeners) fn(); }
+
+  districtOptions() {
+    return (this.districtFeatures || []).map((f) => ({ id: f.id, label: this.districtName(f) }));
+  }
+
+  typeCounts() { return [...this.counts.entries()].sort((a, b) => a[0].localeCompare(b[0])); }
+}
