@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DATABASE ?= sqlite:///cityhub.db
 
 .PHONY: demo test lint typecheck unit bench clean
 
@@ -14,8 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The shared data folder, when present, gives the demo real citizen messages to replay and a
+# corpus to train the sentiment model on; without it the demo runs on what ships in the package.
+SHARED ?= ../shared/data
+MESSAGES := $(wildcard $(SHARED)/citizen/messages_with_support_counts.csv)
+CORPUS := $(wildcard $(SHARED)/sentiment/ChnSentiCorp_12k_train_dev.csv)
+
 demo: $(STAMP)
-	$(BIN)/cityhub demo --database sqlite:///cityhub.db --host $(HOST) --port $(PORT)
+	$(BIN)/cityhub demo --database $(DATABASE) --host $(HOST) --port $(PORT) \
+		$(if $(MESSAGES),--messages $(MESSAGES)) $(if $(CORPUS),--sentiment-corpus $(CORPUS))
 
 lint: $(STAMP)
 	$(BIN)/ruff check cityhub tests bench

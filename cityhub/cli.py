@@ -12,11 +12,11 @@ import orjson
 
 from cityhub.cli_catalog import catalog
 from cityhub.cli_citizen import citizen
-from cityhub.cli_common import DB_HELP, _settings, one_line_errors
+from cityhub.cli_common import DB_HELP, _settings, one_line_errors, serve_hub
+from cityhub.cli_demo import demo
 from cityhub.cli_evaluate import evaluate
 from cityhub.cli_indicators import indicators, targets
 from cityhub.cli_voice import voice
-from cityhub.config import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,122 +58,7 @@ def serve(
         settings = replace(settings, mqtt_url=mqtt_url)
     if settings.mqtt_url and not settings.mqtt_client_id:
         settings = replace(settings, mqtt_client_id=f"cityhub-{socket.gethostname()}-{port}")
-    _serve(settings, host, port, simulate, workers)
-
-
-# Open dashboard event streams never end by themselves: on shutdown, wait this long for them.
-SHUTDOWN_GRACE = 3
-
-
-def _serve(settings: Settings, host: str, port: int, simulate: bool, workers: int = 1) -> None:
-    import os
-
-    import uvicorn
-
-    if workers > 1:
-        from cityhub.store import open_store
-
-        open_store(settings.database_url).close()  # migrate once, before the workers start
-        os.environ["CITYHUB_DATABASE_URL"] = settings.database_url
-        os.environ["CITYHUB_MQTT_URL"] = settings.mqtt_url  # each worker gets its own client id
-        uvicorn.run(
-            "cityhub.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        )
-        return
-
-    from cityhub.app import create_app
-    from cityhub.demo.simulate import simulator
-    from cityhub.hub import Hub
-
-    hub = Hub.open(settings)
-    try:
-        app = create_app(hub, [simulator()] if simulate else [])
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        )
-    finally:
-        hub.close()
-
-
-@main.command()
-@click.option("--database", default="sqlite:///cityhub.db", show_default=True, help=DB_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--devices", default=300, show_default=True, help="Simulated devices to place.")
-@click.option(
-    "--boundaries",
-    type=click.Path(path_type=Path),
-    help="District GeoJSON to use instead of the shipped Shenzhen boundaries.",
-)
-@click.option("--serve/--no-serve", "do_serve", default=True, help="Serve after loading.")
-@one_line_errors
-def demo(
-    database: str, host: str, port: int, devices: int, boundaries: Path | None, do_serve: bool
-) -> None:
-    """Load the demo city (districts + devices), print a write key and the URLs, serve."""
-    from rich.console import Console
-
-    from cityhub.auth.keys import create_key
-    from cityhub.demo.catalog import publish_demo_datasets
-    from cityhub.demo.city import load_demo_city
-    from cityhub.demo.indicators import (
-        backfill_history,
-        compute_demo_indicators,
-        load_bus_stops,
-        load_demo_series,
-    )
-    from cityhub.demo.requests import file_demo_requests
-    from cityhub.hub import Hub
-
-    console = Console()
-    settings = _settings(database)
-    hub = Hub.open(settings)
-    try:
-        with console.status("Loading the demo city…"):
-            n_districts, n_devices = load_demo_city(
-                hub.entities, hub.contexts.core, devices, settings.city, boundaries
-            )
-            # Demo requests are placed in the shipped districts, so only for the shipped city.
-            n_requests = 0 if boundaries else file_demo_requests(hub.requests)
-        with console.status("Giving the demo city a past and computing its indicators…"):
-            load_demo_series(hub)
-            if not boundaries:
-                load_bus_stops(hub, settings.city)
-            if not hub.store.indicator_values("pm25_monthly_mean"):  # once per database
-                backfill_history(hub)
-            n_values = sum(compute_demo_indicators(hub).values())
-        with console.status("Publishing the demo catalogue…"):
-            publish_demo_datasets(hub)
-            n_datasets = len(hub.catalog.datasets())
-        _, secret = create_key(hub.store, "demo", "admin")
-    finally:
-        hub.close()
-    base = f"http://{host}:{port}"
-    console.print(
-        f"Loaded {n_districts} districts, {n_devices} devices, {n_requests} citizen requests"
-        f", {n_values} indicator values and {n_datasets} datasets into {database}"
-    )
-    console.print(f"Write key (department 'demo'): [bold]{secret}[/bold]")
-    console.print(f"Landing page  {base}/")
-    console.print(f"NGSI-LD API   {base}/ngsi-ld/v1/entities?type=District")
-    console.print(f"Open311       {base}/open311/v2/services.json")
-    console.print(f"CKAN API      {base}/api/3/action/package_search")
-    console.print(f"DCAT-AP       {base}/catalog.ttl")
-    console.print(f"OpenAPI       {base}/openapi.json")
-    if do_serve:
-        _serve(settings, host, port, simulate=True)
+    serve_hub(settings, host, port, simulate, workers)
 
 
 @main.group()
@@ -268,6 +153,7 @@ def migrate(database: str | None) -> None:
     click.echo(f"schema of {url} is current")
 
 
+main.add_command(demo)
 main.add_command(catalog)
 main.add_command(citizen)
 main.add_command(voice)

@@ -1,16 +1,19 @@
-"""What every command shares: settings from the environment and one-line errors."""
+"""What every command shares: settings from the environment, one-line errors, serving."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cityhub.config import Settings
 from cityhub.errors import CityHubError
+
+if TYPE_CHECKING:
+    from cityhub.app import BackgroundTask
 
 F = TypeVar("F", bound=Callable[..., Any])
 DB_HELP = "Store URL: sqlite:///FILE.db (default from CITYHUB_DATABASE_URL) or postgresql://..."
@@ -40,3 +43,57 @@ def one_line_errors(fn: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+# Open dashboard event streams never end by themselves: on shutdown, wait this long for them.
+SHUTDOWN_GRACE = 3
+
+
+def serve_hub(
+    settings: Settings,
+    host: str,
+    port: int,
+    simulate: bool,
+    workers: int = 1,
+    jobs: list[BackgroundTask] | None = None,
+) -> None:
+    """Serve until interrupted; `jobs` run beside the app (the demo's devices and replay)."""
+    import os
+
+    import uvicorn
+
+    if workers > 1:
+        from cityhub.store import open_store
+
+        open_store(settings.database_url).close()  # migrate once, before the workers start
+        os.environ["CITYHUB_DATABASE_URL"] = settings.database_url
+        os.environ["CITYHUB_MQTT_URL"] = settings.mqtt_url  # each worker gets its own client id
+        uvicorn.run(
+            "cityhub.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        )
+        return
+
+    from cityhub.app import create_app
+    from cityhub.demo.simulate import simulator
+    from cityhub.hub import Hub
+
+    hub = Hub.open(settings)
+    try:
+        app = create_app(hub, [*(jobs or []), *([simulator()] if simulate else [])])
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        )
+    finally:
+        hub.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -13,22 +14,20 @@ from cityhub.cli_citizen import FILE, _hub
 from cityhub.cli_common import DB_HELP, one_line_errors
 from cityhub.errors import BadRequestData
 
+if TYPE_CHECKING:
+    from cityhub.citizen.router import ClassifierRegistry
+
 
 @click.group()
 def voice() -> None:
     """Public opinion: sentiment, hot issues, reply evaluation and the daily brief."""
 
 
-@voice.command("train-sentiment")
-@click.argument("corpora", nargs=-1, required=True, type=FILE)
-@click.option("--database", help=DB_HELP)
-@one_line_errors
-def train_sentiment(corpora: tuple[Path, ...], database: str | None) -> None:
-    """Train the sentiment model from CORPORA (CSV: label 1/0, text or review, optional split).
-
-    Rows whose split is dev or test are held out and scored; the model and the score are
-    stored as a new version.
-    """
+def train_from_corpora(
+    registry: ClassifierRegistry, corpora: list[Path]
+) -> tuple[int, dict[str, Any], int]:
+    """Train and store a sentiment model; dev/test rows are held out and scored.
+    Returns (version, report, training texts)."""
     from cityhub.voice.sentiment import read_corpus
 
     texts: list[str] = []
@@ -41,15 +40,29 @@ def train_sentiment(corpora: tuple[Path, ...], database: str | None) -> None:
         labels += ty
         held_x += hx
         held_y += hy
+    version, report = registry.train(
+        texts, labels, folds=0, held_out=(held_x, held_y) if held_x else None
+    )
+    return version, report, len(texts)
+
+
+@voice.command("train-sentiment")
+@click.argument("corpora", nargs=-1, required=True, type=FILE)
+@click.option("--database", help=DB_HELP)
+@one_line_errors
+def train_sentiment(corpora: tuple[Path, ...], database: str | None) -> None:
+    """Train the sentiment model from CORPORA (CSV: label 1/0, text or review, optional split).
+
+    Rows whose split is dev or test are held out and scored; the model and the score are
+    stored as a new version.
+    """
     console = Console(stderr=True)
     with _hub(database) as hub, console.status("training the sentiment model"):
-        version, report = hub.sentiment.train(
-            texts, labels, folds=0, held_out=(held_x, held_y) if held_x else None
-        )
+        version, report, count = train_from_corpora(hub.sentiment, list(corpora))
     held = report.get("held_out")
     score = f"; held-out accuracy {held['accuracy']:.4f} on {held['n']}" if held else ""
     click.echo(
-        f"sentiment model version {version}: {len(texts)} texts, "
+        f"sentiment model version {version}: {count} texts, "
         f"trained in {report['train_seconds']} s{score}"
     )
 

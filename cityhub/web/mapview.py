@@ -153,9 +153,7 @@ class MapView:
             "values": values,
         }
 
-    def snapshot(
-        self, store: Store, types: list[str] | None, tenant: str = ""
-    ) -> dict[str, Any]:
+    def snapshot(self, store: Store, types: list[str] | None, tenant: str = "") -> dict[str, Any]:
         """Every located entity (districts excluded), up to MAP_LIMIT, with counts by type."""
         started = time.perf_counter()
         any_types = tuple(self.core.expand(t) for t in types) if types else None

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cityhub.citizen.service import to_us
-from cityhub.errors import CityHubError
 from cityhub.citizen.workflow import STATUS_NAMES
+from cityhub.errors import CityHubError
 from cityhub.store.citizen_sql import OPEN_STATUSES, RequestFilter
 
 if TYPE_CHECKING:

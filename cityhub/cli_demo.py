@@ -1,0 +1,177 @@
+"""`cityhub demo`: load the demo city into a store, then serve it with everything moving:
+devices publishing (over MQTT when a broker answers, in-process otherwise), citizen messages
+replayed over time, indicators computed, the catalogue published, the dashboard at /."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cityhub.cli_common import DB_HELP, _settings, one_line_errors, serve_hub
+
+if TYPE_CHECKING:
+    from cityhub.app import BackgroundTask
+    from cityhub.hub import Hub
+
+DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
+
+
+@click.command()
+@click.option("--database", default="sqlite:///cityhub.db", show_default=True, help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--devices", default=300, show_default=True, help="Simulated devices to place.")
+@click.option(
+    "--boundaries",
+    type=click.Path(path_type=Path),
+    help="District GeoJSON to use instead of the shipped Shenzhen boundaries.",
+)
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    default=DEFAULT_MQTT,
+    show_default=True,
+    help="Broker the simulated devices publish to; if none answers there, they update in-process.",
+)
+@click.option(
+    "--messages",
+    type=click.Path(path_type=Path),
+    help="CSV of citizen messages (title, text) to replay as hotline requests while serving.",
+)
+@click.option(
+    "--replay-every",
+    default=15.0,
+    show_default=True,
+    help="Seconds between two replayed messages.",
+)
+@click.option(
+    "--sentiment-corpus",
+    type=click.Path(path_type=Path),
+    help="Labelled reviews (label, text) to train the sentiment model on, if none is stored.",
+)
+@click.option("--serve/--no-serve", "do_serve", default=True, help="Serve after loading.")
+@one_line_errors
+def demo(
+    database: str,
+    host: str,
+    port: int,
+    devices: int,
+    boundaries: Path | None,
+    mqtt_url: str,
+    messages: Path | None,
+    replay_every: float,
+    sentiment_corpus: Path | None,
+    do_serve: bool,
+) -> None:
+    """Load the demo city, print the dashboard link (with a key) and the API URLs, serve."""
+    from rich.console import Console
+
+    from cityhub.demo.mqtt_devices import broker_reachable
+    from cityhub.demo.replay import read_replay_messages
+    from cityhub.hub import Hub
+
+    console = Console()
+    settings = _settings(database)
+    if boundaries is not None:
+        settings = replace(settings, district_boundaries=str(boundaries))
+    replay = read_replay_messages(messages) if messages is not None else []
+    use_mqtt = do_serve and broker_reachable(mqtt_url)
+    hub = Hub.open(settings)
+    try:
+        summary, secret = _load(hub, console, devices, boundaries, sentiment_corpus)
+        jobs = _jobs(hub, console, use_mqtt, mqtt_url, replay, replay_every)
+    finally:
+        hub.close()
+    base = f"http://{host}:{port}"
+    console.print(f"Loaded {summary} into {database}")
+    console.print(f"Write key (department 'demo', admin): [bold]{secret}[/bold]")
+    console.print(f"Dashboard     {base}/#key={secret}")
+    console.print(f"API index     {base}/api")
+    console.print(f"NGSI-LD API   {base}/ngsi-ld/v1/entities?type=District")
+    console.print(f"Open311       {base}/open311/v2/services.json")
+    console.print(f"CKAN API      {base}/api/3/action/package_search")
+    console.print(f"OpenAPI       {base}/openapi.json")
+    if do_serve:
+        if use_mqtt:
+            settings = replace(settings, mqtt_url=mqtt_url, mqtt_client_id=f"cityhub-demo-{port}")
+        serve_hub(settings, host, port, simulate=not use_mqtt, jobs=jobs)
+
+
+def _load(
+    hub: Hub,
+    console: object,
+    devices: int,
+    boundaries: Path | None,
+    sentiment_corpus: Path | None,
+) -> tuple[str, str]:
+    from rich.console import Console
+
+    from cityhub.auth.keys import create_key
+    from cityhub.demo.catalog import publish_demo_datasets
+    from cityhub.demo.city import load_demo_city
+    from cityhub.demo.indicators import (
+        backfill_history,
+        compute_demo_indicators,
+        load_bus_stops,
+        load_demo_series,
+    )
+    from cityhub.demo.requests import file_demo_requests
+
+    assert isinstance(console, Console)
+    settings = hub.settings
+    with console.status("Loading the demo city…"):
+        n_districts, n_devices = load_demo_city(
+            hub.entities, hub.contexts.core, devices, settings.city, boundaries
+        )
+        n_requests = file_demo_requests(hub.requests)
+    if sentiment_corpus is not None and hub.sentiment.current() is None:
+        from cityhub.cli_voice import train_from_corpora
+
+        with console.status(f"Training the sentiment model on {sentiment_corpus}…"):
+            train_from_corpora(hub.sentiment, [sentiment_corpus])
+    with console.status("Giving the demo city a past and computing its indicators…"):
+        load_demo_series(hub)
+        if not boundaries:
+            load_bus_stops(hub, settings.city)
+        if not hub.store.indicator_values("pm25_monthly_mean"):  # once per database
+            backfill_history(hub)
+        n_values = sum(compute_demo_indicators(hub).values())
+    with console.status("Publishing the demo catalogue…"):
+        publish_demo_datasets(hub)
+        n_datasets = len(hub.catalog.datasets())
+    _, secret = create_key(hub.store, "demo", "admin")
+    summary = (
+        f"{n_districts} districts, {n_devices} devices, {n_requests} citizen requests, "
+        f"{n_values} indicator values and {n_datasets} datasets"
+    )
+    return summary, secret
+
+
+def _jobs(
+    hub: Hub,
+    console: object,
+    use_mqtt: bool,
+    mqtt_url: str,
+    replay: list[tuple[str, str, str]],
+    replay_every: float,
+) -> list[BackgroundTask]:
+    from rich.console import Console
+
+    from cityhub.demo.mqtt_devices import mqtt_simulator, provision_demo_devices
+    from cityhub.demo.replay import replayer
+
+    assert isinstance(console, Console)
+    jobs: list[BackgroundTask] = []
+    if use_mqtt:
+        devices = provision_demo_devices(hub)
+        jobs.append(mqtt_simulator(mqtt_url, devices))
+        console.print(f"Devices publish over MQTT to {mqtt_url} ({len(devices)} provisioned)")
+    else:
+        console.print(f"No MQTT broker at {mqtt_url}: devices update in-process")
+    if replay:
+        jobs.append(replayer(replay, replay_every))
+        console.print(f"Replaying {len(replay)} citizen messages, one every {replay_every:g} s")
+    return jobs
