@@ -7,6 +7,7 @@ from typing import Any
 from cityhub import __version__
 from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
+from cityhub.api.openapi_dashboard import dashboard_paths
 
 NGSI = "/ngsi-ld/v1"
 _JSON_TYPES = ("application/json", "application/ld+json")
@@ -328,6 +329,7 @@ def build_openapi() -> dict[str, Any]:
     paths.update(_iot_paths())
     paths.update(citizen_paths())
     paths.update(catalog_paths())
+    paths.update(dashboard_paths())
     return {
         "openapi": "3.0.3",
         "info": {

@@ -1,4 +1,4 @@
-"""The landing page: what is running and where (Chinese and English)."""
+"""The API index at /api: what is running and where (Chinese and English)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ li{{margin:.3rem 0}}.muted{{color:#5b6b7b}}</style></head><body>
 <h1>cityhub · {city}</h1>
 <p class="muted">智慧城市开放平台 · open smart-city platform — store: {store}</p>
 <h2>接口 API</h2><ul>
+<li><a href="/">/</a> — 运行大屏 operations dashboard</li>
 <li><a href="/ngsi-ld/v1/types">/ngsi-ld/v1/types</a> — 实体类型 entity types</li>
 <li><a href="/ngsi-ld/v1/entities?type=District&amp;options=keyValues&amp;attrs=name">
 /ngsi-ld/v1/entities?type=District</a> — 行政区 districts</li>
@@ -26,6 +27,8 @@ li{{margin:.3rem 0}}.muted{{color:#5b6b7b}}</style></head><body>
 市民诉求服务 Open311 services; <a href="/open311/v2/requests.json">requests</a></li>
 <li><a href="/citizen/v1/requests?by_deadline=1">/citizen/v1/requests</a> —
 工单队列 request queue; <a href="/citizen/v1/departments/rates">三率 rates</a></li>
+<li><a href="/catalog/v1/datasets">/catalog/v1/datasets</a> — 数据目录 catalog;
+<a href="/api/3/action/package_search">CKAN API</a></li>
 <li><a href="/openapi.json">/openapi.json</a> — OpenAPI</li>
 <li><a href="/health">/health</a> — 运行状态 health</li></ul>
 </body></html>"""

@@ -39,7 +39,8 @@ def api_schema(server: Server) -> schemathesis.schemas.BaseSchema:
 schema = schemathesis.from_pytest_fixture("api_schema")
 
 
-@schema.parametrize()
+# The dashboard's event stream stays open by design: there is no response to validate.
+@schema.exclude(path="/dashboard/v1/events").parametrize()
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_has_no_server_errors_and_keeps_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(timeout=20)

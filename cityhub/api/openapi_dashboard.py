@@ -1,0 +1,80 @@
+"""OpenAPI for the dashboard's own calls at /dashboard/v1 (the page and /static are not API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cityhub.api.openapi_citizen import _op, _param
+
+_OBJ = {"type": "object"}
+_LIST = {"type": "array", "items": _OBJ}
+_TYPES = _param("type", schema={"type": "string", "pattern": "^[A-Za-z0-9_:,-]*$"})
+_PROBLEM = {
+    "description": "An RFC 7807 problem",
+    "content": {"application/problem+json": {"schema": _OBJ}},
+}
+
+
+def _tagged(op: dict[str, Any]) -> dict[str, Any]:
+    op["tags"] = ["Dashboard"]
+    return op
+
+
+def dashboard_paths() -> dict[str, Any]:
+    base = "/dashboard/v1"
+    geo = {
+        "summary": "Boundary layer (GeoJSON FeatureCollection, simplified for drawing)",
+        "tags": ["Dashboard"],
+        "parameters": [],
+        "responses": {
+            "200": {
+                "description": "Features with zh/en names and a label point",
+                "content": {"application/geo+json": {"schema": _OBJ}},
+            },
+            "304": {"description": "Unchanged since the ETag sent in If-None-Match"},
+            "default": _PROBLEM,
+        },
+    }
+    events = {
+        "summary": "Live changes as server-sent events (a stream that stays open)",
+        "description": "Events: `hello` on connect, `changes` (a JSON list of map items: id, "
+        "type, lon, lat, district, street, modifiedAt, the changed values), `resync` when the "
+        "reader fell behind and should reload /dashboard/v1/entities; a comment every 15 s.",
+        "tags": ["Dashboard"],
+        "parameters": [_TYPES],
+        "responses": {
+            "200": {"description": "The stream", "content": {"text/event-stream": {"schema": {}}}},
+            "default": _PROBLEM,
+        },
+    }
+    return {
+        f"{base}/config": {"get": _tagged(_op("City name, time zone, types, bounds", [], _OBJ))},
+        f"{base}/districts": {"get": geo},
+        f"{base}/streets": {"get": {**geo, "summary": "Street boundaries, where the city has any"}},
+        f"{base}/entities": {
+            "get": _tagged(_op("Every located entity as a map item, by type", [_TYPES], _OBJ))
+        },
+        f"{base}/events": {"get": events},
+        f"{base}/citizen": {
+            "get": _tagged(
+                _op(
+                    "Request queue, overdue list, hot issues, sentiment by district (a key once "
+                    "the city has keys)",
+                    [_param("days", schema={"type": "integer", "minimum": 1, "maximum": 366})],
+                    _OBJ,
+                )
+            )
+        },
+        f"{base}/goals": {
+            "get": _tagged(_op("Targets with their standing and the latest values", [], _LIST))
+        },
+        f"{base}/goals/{{ident}}": {
+            "get": _tagged(
+                _op(
+                    "An indicator's values, targets and forecast band at a place",
+                    [_param("ident", "path"), _param("place")],
+                    _OBJ,
+                )
+            )
+        },
+    }

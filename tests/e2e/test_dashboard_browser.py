@@ -1,0 +1,191 @@
+"""The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by Playwright): it loads
+with no console error and no request leaving the server, draws every district, shows an NGSI-LD
+change and a new Open311 request within 5 s, and switches language. Screenshots are written to
+$CITYHUB_ARTIFACTS (default build/artifacts) with the page load time."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+
+from cityhub.demo.catalog import publish_demo_datasets
+from cityhub.demo.city import load_demo_city
+from tests.conftest import Server
+
+CHROMIUM = os.environ.get("CITYHUB_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("CITYHUB_ARTIFACTS", "build/artifacts"))
+VIEWPORT = {"width": 1366, "height": 768}
+LIVE_WITHIN_MS = 5_000
+SENSOR = "urn:ngsi-ld:AirQualityObserved:Shenzhen:00001"
+
+
+class Watched:
+    """A page and everything it said or asked for."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def request(self, request: Request) -> None:
+        url = request.url
+        if not (url.startswith(self.base + "/") or url.startswith("data:")):
+            self.outside.append(url)
+
+
+@pytest.fixture(scope="module")
+def city(server: Server) -> Server:
+    load_demo_city(server.hub.entities, server.hub.contexts.core, devices=30)
+    publish_demo_datasets(server.hub)
+    return server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def watched(browser: Browser, city: Server) -> Iterator[Watched]:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    seen = Watched(page, city.base)
+    page.on("console", seen.console)
+    page.on("pageerror", lambda error: seen.errors.append(str(error)))
+    page.on("request", seen.request)
+    try:
+        yield seen
+    finally:
+        context.close()
+
+
+def _open(seen: Watched, path: str = "/") -> float:
+    started = time.perf_counter()
+    seen.page.goto(seen.base + path)
+    seen.page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    return time.perf_counter() - started
+
+
+def _shot(seen: Watched, name: str, backend: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"dashboard-{name}-{backend}.png"
+    seen.page.screenshot(path=str(path))
+    return path
+
+
+def test_page_loads_clean_and_draws_every_district(watched: Watched, backend: str) -> None:
+    seconds = _open(watched)
+    page = watched.page
+    page.wait_for_timeout(500)
+    districts = httpx.get(watched.base + "/dashboard/v1/districts").json()["features"]
+    drawn = page.locator("path.district")
+    assert drawn.count() == len(districts) == 10
+    labels = page.locator(".district-label").all_inner_texts()
+    assert {"福田区", "南山区", "大鹏新区"} <= set(labels)
+    assert int(page.get_attribute("body", "data-entities") or 0) >= 30
+    page.wait_for_selector("#live-dot[data-state=live]", timeout=5_000)
+    page.wait_for_selector("#queue, #panel-citizen .note", timeout=10_000)
+    shot = _shot(watched, "overview", backend)
+    timing = page.evaluate("JSON.stringify(performance.getEntriesByType('navigation')[0].toJSON())")
+    nav = json.loads(timing)
+    (ARTIFACTS / f"dashboard-load-{backend}.json").write_text(
+        json.dumps(
+            {
+                "ready_seconds": round(seconds, 3),
+                "dom_content_loaded_ms": round(nav["domContentLoadedEventEnd"], 1),
+                "load_event_ms": round(nav["loadEventEnd"], 1),
+                "screenshot": shot.name,
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert watched.errors == []
+    assert watched.outside == []
+
+
+def test_a_value_changed_through_ngsi_ld_shows_within_5_s(watched: Watched, backend: str) -> None:
+    _open(watched, f"/#entity={SENSOR}")
+    page = watched.page
+    page.wait_for_selector("#detail:not([hidden]) tr[data-attr=pm25]", timeout=10_000)
+    page.wait_for_selector("#live-dot[data-state=live]", timeout=5_000)
+    reply = httpx.patch(
+        watched.base + f"/ngsi-ld/v1/entities/{SENSOR}/attrs",
+        json={"pm25": {"type": "Property", "value": 66.6, "unitCode": "GQ"}},
+    )
+    assert reply.status_code == 204, reply.text
+    cell = page.locator("#detail-values tr[data-attr=pm25] td").nth(1)
+    expect(cell).to_contain_text("66.6", timeout=LIVE_WITHIN_MS)
+    expect(page.locator("#ticker")).to_contain_text("66.6", timeout=LIVE_WITHIN_MS)
+    _shot(watched, "live-change", backend)
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_an_open311_request_appears_in_the_queue(watched: Watched, backend: str) -> None:
+    _open(watched)
+    page = watched.page
+    page.click("[data-tab=citizen]")
+    page.wait_for_selector("#queue", timeout=10_000)
+    page.wait_for_selector("#live-dot[data-state=live]", timeout=5_000)
+    text = f"路灯不亮已经三天 {uuid.uuid4().hex[:6]}"
+    reply = httpx.post(
+        watched.base + "/open311/v2/requests.json",
+        data={
+            "service_code": "streetlight",
+            "description": text,
+            "lat": "22.5431",
+            "long": "114.0579",
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    request_id = reply.json()[0]["service_request_id"]
+    row = page.locator(f"#queue li[data-request='{request_id}']")
+    expect(row).to_contain_text(text, timeout=LIVE_WITHIN_MS)
+    expect(row).to_contain_text("福田区")
+    _shot(watched, "queue", backend)
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_language_switch_and_panels(watched: Watched, backend: str) -> None:
+    _open(watched)
+    page = watched.page
+    assert page.inner_text("[data-tab=citizen]") == "市民诉求"
+    page.click("#lang-button")
+    assert page.inner_text("[data-tab=citizen]") == "Citizens"
+    assert page.get_attribute("html", "lang") == "en"
+    labels = page.locator(".district-label").all_inner_texts()
+    assert "Futian District" in labels and "Dapeng District" in labels
+    page.click("[data-tab=catalog]")
+    cards = page.locator(".dataset")
+    expect(cards).to_have_count(4, timeout=10_000)
+    conditional = page.locator(".dataset [data-share=conditional]")
+    expect(conditional).to_have_count(1)
+    expect(conditional).to_have_text("conditional sharing")
+    page.fill("#catalog-search input", "PM2.5")
+    page.click("#catalog-search button")
+    expect(cards).to_have_count(1, timeout=5_000)
+    page.click("[data-tab=goals]")
+    page.wait_for_selector(".goal", timeout=15_000)
+    _shot(watched, "english", backend)
+    page.click("#lang-button")
+    assert page.inner_text("[data-tab=citizen]") == "市民诉求"
+    assert watched.errors == [] and watched.outside == []
