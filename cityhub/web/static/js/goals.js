@@ -40,7 +40,7 @@ export class GoalsPanel {
       return `<div class="goal" data-key="${escapeHtml(key)}" data-status="${escapeHtml(a.status)}">
         <div class="head"><span class="name">${escapeHtml(pick(a.name))}</span>
           <span class="badge ${escapeHtml(a.status)}">${escapeHtml(pick(a.statusText))}</span></div>
-        <div class="small muted">${escapeHtml(a.place === "city" ? "" : a.place)} ${latest} · ${target}</div>
+        <div class="small muted">${[a.place === "city" ? "" : escapeHtml(a.place), latest, target].filter(Boolean).join(" · ")}</div>
         <div class="small">${escapeHtml(pick(a.explanation))}</div>
         <div class="chart" ${this.open.has(key) ? "" : "hidden"}>${this.chartHtml(key)}</div></div>`;
     });
