@@ -13,6 +13,8 @@ import click
 from cityhub.cli_common import DB_HELP, _settings, one_line_errors, serve_hub
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from cityhub.app import BackgroundTask
     from cityhub.hub import Hub
 
@@ -102,13 +104,11 @@ def demo(
 
 def _load(
     hub: Hub,
-    console: object,
+    console: Console,
     devices: int,
     boundaries: Path | None,
     sentiment_corpus: Path | None,
 ) -> tuple[str, str]:
-    from rich.console import Console
-
     from cityhub.auth.keys import create_key
     from cityhub.demo.catalog import publish_demo_datasets
     from cityhub.demo.city import load_demo_city
@@ -120,7 +120,6 @@ def _load(
     )
     from cityhub.demo.requests import file_demo_requests
 
-    assert isinstance(console, Console)
     settings = hub.settings
     with console.status("Loading the demo city…"):
         n_districts, n_devices = load_demo_city(
@@ -152,18 +151,15 @@ def _load(
 
 def _jobs(
     hub: Hub,
-    console: object,
+    console: Console,
     use_mqtt: bool,
     mqtt_url: str,
     replay: list[tuple[str, str, str]],
     replay_every: float,
 ) -> list[BackgroundTask]:
-    from rich.console import Console
-
     from cityhub.demo.mqtt_devices import mqtt_simulator, provision_demo_devices
     from cityhub.demo.replay import replayer
 
-    assert isinstance(console, Console)
     jobs: list[BackgroundTask] = []
     if use_mqtt:
         devices = provision_demo_devices(hub)

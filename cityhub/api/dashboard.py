@@ -5,7 +5,6 @@ indicators, catalog)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import weakref
 from collections.abc import AsyncIterator
@@ -145,7 +144,6 @@ async def events(request: Request) -> Response:
                 yield b"event: resync\ndata: {}\n\n"
             else:
                 yield b"event: changes\ndata: " + orjson.dumps(batch) + b"\n\n"
-            await asyncio.sleep(0)
 
     return StreamingResponse(
         stream(),

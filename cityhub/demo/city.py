@@ -103,7 +103,8 @@ def _area_km2(geom: BaseGeometry) -> float:
     return float(geom.area * 111.32 * 110.574 * math.cos(math.radians(lat)))
 
 
-def _random_point(geom: BaseGeometry, rng: random.Random) -> tuple[float, float]:
+def random_point(geom: BaseGeometry, rng: random.Random) -> tuple[float, float]:
+    """A random point inside `geom` (rounded to 6 decimals), else a point surely inside it."""
     minx, miny, maxx, maxy = geom.bounds
     for _ in range(1000):
         x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
@@ -166,7 +167,7 @@ def device_entities(
     for number in range(count):
         kind = DEVICE_KINDS[number % len(DEVICE_KINDS)]
         district, geom = rng.choices(shapes, weights)[0]
-        lon, lat = _random_point(geom, rng)
+        lon, lat = random_point(geom, rng)
         code = district["districtCode"]["value"]
         entity = {
             "id": f"urn:ngsi-ld:{kind}:{city}:{number + 1:05d}",

@@ -12,9 +12,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import Point
-
 from cityhub.citizen.service import MAX_DESCRIPTION, NewRequest
+from cityhub.demo.city import random_point
 from cityhub.errors import BadRequestData, CityHubError
 from cityhub.hub import Hub
 
@@ -44,22 +43,15 @@ def read_replay_messages(path: Path, limit: int = 5000) -> list[tuple[str, str, 
 def file_one(hub: Hub, message: tuple[str, str, str], rng: random.Random) -> int:
     """File one message as a hotline request at a random point inside a random district."""
     districts = hub.requests.locator.districts
-    geom = districts.geometry(rng.randrange(len(districts.names)))
-    minx, miny, maxx, maxy = geom.bounds
-    lon, lat = geom.representative_point().x, geom.representative_point().y
-    for _ in range(200):
-        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if geom.contains(Point(x, y)):
-            lon, lat = x, y
-            break
+    lon, lat = random_point(districts.geometry(rng.randrange(len(districts.names))), rng)
     title, text, user = message
     row = hub.requests.create(
         NewRequest(
             REPLAY_SERVICE,
             title=title,
             description=text or title,
-            lat=round(lat, 6),
-            lon=round(lon, 6),
+            lat=lat,
+            lon=lon,
             reporter={"account_id": user} if user else {},
         ),
         actor="replay",

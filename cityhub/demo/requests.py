@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from shapely.geometry import Point
-
-from cityhub.citizen.places import Boundaries
 from cityhub.citizen.service import NewRequest, RequestService
+from cityhub.demo.city import random_point
 from cityhub.store.citizen_sql import RequestFilter
 
 TEMPLATES = {
@@ -45,7 +43,7 @@ def file_demo_requests(requests: RequestService, count: int = 40, seed: int = 12
     for number in range(count):
         code = rng.choice(sorted(TEMPLATES))
         index = rng.randrange(len(boundaries.names))
-        lon, lat = _inside(boundaries, index, rng)
+        lon, lat = random_point(boundaries.geometry(index), rng)
         attributes = {"source": rng.choice(["construction", "venue"])} if code == "noise" else {}
         row = requests.create(
             NewRequest(
@@ -68,14 +66,3 @@ def file_demo_requests(requests: RequestService, count: int = 40, seed: int = 12
             if rng.random() < 0.7:
                 requests.follow_up(row.id, rng.choice([3, 4, 5, 5, 2]), "demo")
     return filed
-
-
-def _inside(boundaries: Boundaries, index: int, rng: random.Random) -> tuple[float, float]:
-    geom = boundaries.geometry(index)
-    minx, miny, maxx, maxy = geom.bounds
-    for _ in range(1000):
-        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if geom.contains(Point(x, y)):
-            return round(x, 6), round(y, 6)
-    point = geom.representative_point()
-    return point.x, point.y

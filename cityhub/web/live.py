@@ -42,10 +42,6 @@ class LiveFeed:
         self._lock = threading.Lock()
         self.closed = False
 
-    @property
-    def listening(self) -> int:
-        return len(self._streams)
-
     def on_commit(self, tenant: str, changes: list[Change]) -> None:
         """Called by the broker after a commit (any thread)."""
         if tenant != self.tenant or not self._streams:

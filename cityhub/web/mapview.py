@@ -3,7 +3,6 @@ entity as a compact point with its district and its current scalar values."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -111,16 +110,6 @@ class MapView:
         self.core = core
         self.locator = locator
         self._location = core.expand("location")
-        self._compact: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def term(self, iri: str) -> str:
-        term = self._compact.get(iri)
-        if term is None:
-            term = self.core.compact(iri)
-            with self._lock:
-                self._compact[iri] = term
-        return term
 
     def item(self, entity: Entity, attrs: list[str] | None = None) -> dict[str, Any]:
         """id, type, lon/lat, district, street and the scalar values (of `attrs` if given)."""
@@ -141,10 +130,10 @@ class MapView:
             if instances:
                 value = _scalar(instances[0])
                 if value is not None:
-                    values[self.term(name)] = value
+                    values[self.core.compact(name)] = value
         return {
             "id": entity.id,
-            "type": self.term(entity.types[0]) if entity.types else "",
+            "type": self.core.compact(entity.types[0]) if entity.types else "",
             "lon": point[0] if point else None,
             "lat": point[1] if point else None,
             "district": district,
