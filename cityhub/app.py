@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityhub.api import (
@@ -32,8 +31,11 @@ from cityhub.api import (
     temporal,
     voice,
 )
+from cityhub.api.errors import shaped_error
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.errors import (
     BadRequestData,
     CityHubError,
@@ -49,7 +51,7 @@ BackgroundTask = Callable[[Hub], Coroutine[Any, Any, None]]
 
 async def _cityhub_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CityHubError)
-    return problem_response(exc)
+    return shaped_error(request, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -86,6 +88,14 @@ async def _deadline_watch(hub: Hub, every: float = 60.0) -> None:
         await asyncio.sleep(every)
 
 
+async def _default_targets(hub: Hub) -> None:
+    """Store the targets the indicator library carries, once at start (reads never write)."""
+    try:
+        await hub.run(hub.indicators.sync_targets)
+    except CityHubError:
+        log.exception("could not store the library's default targets")
+
+
 async def _mqtt_bridge(hub: Hub) -> None:
     import os
     import socket
@@ -120,6 +130,49 @@ class EchoTenant:
             await send(message)
 
         await self.app(scope, receive, send_with_tenant)
+
+
+# Every answer: no sniffing, no framing, no referrer leaks; pages get a strict CSP (no inline
+# script, no eval, nothing from another origin). A route may send a narrower CSP of its own.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the safe-by-default headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if b"content-security-policy" not in names:
+                    csp = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
+                    headers.append((b"content-security-policy", csp.encode()))
+                headers.extend(h for h in _SECURITY_HEADERS if h[0] not in names)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class RejectNul:
@@ -168,7 +221,12 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         import asyncio
 
-        jobs: list[BackgroundTask] = [_notifier, _deadline_watch, *(background or [])]
+        jobs: list[BackgroundTask] = [
+            _notifier,
+            _deadline_watch,
+            _default_targets,
+            *(background or []),
+        ]
         if hub.settings.mqtt_url:
             jobs.append(_mqtt_bridge)
         tasks = [asyncio.create_task(job(hub)) for job in jobs]
@@ -184,8 +242,8 @@ def create_app(
                 hub.close()
 
     routes = [
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/health", health, methods=["GET"]),
+        route("/openapi.json", openapi, "GET", policy.CITY_READ),
+        route("/health", health, "GET", policy.CITY_READ),
         *entities.routes,
         *batch.routes,
         *discovery.routes,
@@ -209,7 +267,7 @@ def create_app(
             Exception: _unexpected,
         },
         lifespan=lifespan,
-        middleware=[Middleware(RejectNul), Middleware(EchoTenant)],
+        middleware=[Middleware(SecurityHeaders), Middleware(RejectNul), Middleware(EchoTenant)],
     )
     app.state.hub = hub
     return app

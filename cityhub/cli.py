@@ -135,7 +135,7 @@ def contexts_add(url: str, file: Path, database: str | None) -> None:
         raise BadRequestData(f"{file} is not a JSON-LD context document (no @context)")
     store = open_store(_settings(database).database_url)
     try:
-        local_id = store.put_context(url, body, "Cached")
+        local_id = store.contexts.put_context(url, body, "Cached")
     finally:
         store.close()
     click.echo(f"preloaded {url} as {local_id}")

@@ -6,9 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+from cityhub.outbound import Destinations
 
 
 @dataclass(frozen=True)
@@ -27,8 +25,11 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     city: str = "Shenzhen"
     public_url: str = ""
-    # Hosts that subscriptions may notify (comma-separated); empty means any host.
+    # Where subscriptions may notify: empty means any public host (internal addresses are
+    # refused); a comma-separated list of hosts/addresses/networks allows only those.
     notify_hosts: str = ""
+    notify_rate: float = 100.0  # notifications per second at most, per endpoint
+    min_time_interval: float = 1.0  # seconds; the shortest timeInterval a subscription may ask
     # Citizen requests: the city's own service catalog, gazetteer and boundaries (files);
     # empty means the shipped Shenzhen ones.
     citizen_services: str = ""
@@ -61,6 +62,8 @@ class Settings:
             city=env.get("CITYHUB_CITY", base.city),
             public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),
             notify_hosts=env.get("CITYHUB_NOTIFY_HOSTS", base.notify_hosts),
+            notify_rate=float(env.get("CITYHUB_NOTIFY_RATE", base.notify_rate)),
+            min_time_interval=float(env.get("CITYHUB_MIN_TIME_INTERVAL", base.min_time_interval)),
             citizen_services=env.get("CITYHUB_CITIZEN_SERVICES", base.citizen_services),
             gazetteer=env.get("CITYHUB_GAZETTEER", base.gazetteer),
             district_boundaries=env.get("CITYHUB_DISTRICT_BOUNDARIES", base.district_boundaries),
@@ -71,14 +74,12 @@ class Settings:
     def path_or_none(self, value: str) -> Path | None:
         return Path(value) if value else None
 
-    def notify_allows(self, host: str) -> bool:
-        allowed = {h.lower() for h in _split(self.notify_hosts)}
-        return not allowed or host.lower() in allowed
+    @property
+    def notify_destinations(self) -> Destinations:
+        """Where notifications may go: public hosts by default, or the listed hosts."""
+        return Destinations(self.notify_hosts, "CITYHUB_NOTIFY_HOSTS", default="public")
 
-    def context_fetch_allows(self, host: str) -> bool:
-        mode = self.context_fetch.strip().lower()
-        if mode in ("", "deny", "no", "off"):
-            return False
-        if mode in ("allow", "yes", "on", "*"):
-            return True
-        return host.lower() in {h.lower() for h in _split(self.context_fetch)}
+    @property
+    def context_destinations(self) -> Destinations:
+        """Where remote @contexts may be fetched from: nowhere by default."""
+        return Destinations(self.context_fetch, "CITYHUB_CONTEXT_FETCH", default="deny")

@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from cityhub.auth.keys import KeyChecker
+from cityhub.auth.keys import Authenticator
 from cityhub.broker.notifier import Notifier
-from cityhub.broker.service import EntityService
+from cityhub.broker.service import PLATFORM_TYPES, EntityService
 from cityhub.broker.subscription_service import SubscriptionService
 from cityhub.broker.subscriptions import SubscriptionMatcher
 from cityhub.broker.temporal_service import TemporalService
@@ -29,6 +29,7 @@ from cityhub.store import Store, open_store
 from cityhub.voice.service import VoiceService
 from cityhub.web.live import LiveFeed
 from cityhub.web.mapview import MapView
+from cityhub.workers import ComputePool
 
 T = TypeVar("T")
 
@@ -37,21 +38,28 @@ class Hub:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.contexts = ContextResolver(settings, store)
-        self.entities = EntityService(store)
+        self.contexts = ContextResolver(settings, store.contexts)
+        self.entities = EntityService(
+            store, frozenset(self.contexts.core.expand(t) for t in PLATFORM_TYPES)
+        )
         self.temporal = TemporalService(self.entities)
         self.matcher = SubscriptionMatcher(store, self.contexts.resolve)
         self.subscriptions = SubscriptionService(
-            store, self.matcher, self.contexts.resolve, settings.notify_allows
+            store,
+            self.matcher,
+            self.contexts.resolve,
+            settings.notify_destinations,
+            settings.min_time_interval,
         )
-        self.notifier = Notifier(store)
+        self.notifier = Notifier(store, destinations=settings.notify_destinations)
+        self.notifier.rate = settings.notify_rate
         self.notifier.periodic = self.matcher.periodic
         self.devices = DeviceRegistry(store)
         self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
         self.entities.before_write.append(self.matcher.prepare)
         self.entities.listeners.append(self.matcher.on_change)
         self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
-        self.keys = KeyChecker(store)
+        self.auth = Authenticator(store)
         self.classifiers = ClassifierRegistry(store)
         self.sentiment = ClassifierRegistry(store, "sentiment")
         self.catalog = CatalogService(store, settings.timezone)
@@ -66,6 +74,8 @@ class Hub:
         # PostgreSQL calls wait on the network: run them in the thread pool.
         self._offload = store.dialect != "sqlite"
         self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
+        # Heavy analysis (evaluations, forecasts, hot issues): a bounded pool with deadlines.
+        self.compute = ComputePool()
 
     @property
     def requests(self) -> RequestService:
@@ -127,5 +137,6 @@ class Hub:
         return fn(*args, **kwargs)
 
     def close(self) -> None:
+        self.compute.close()
         self.live.close()
         self.store.close()

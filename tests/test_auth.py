@@ -23,7 +23,7 @@ def test_writes_need_a_key_once_keys_exist(hub: Hub) -> None:
             assert http.post("/entities", json=ENTITY).status_code == 201  # no keys yet: open
             _, secret = create_key(hub.store, "城管局", "staff")
             _, reader = create_key(hub.store, "公众", "public")
-            hub.keys._enabled_at = 0.0  # skip the short cache
+            hub.auth.forget()
             second = {**ENTITY, "id": "urn:ngsi-ld:Streetlight:2"}
             denied = http.post("/entities", json=second)
             assert denied.status_code == 401 and denied.json()["type"].endswith("Unauthorized")
@@ -48,7 +48,7 @@ def test_private_tenant_reads_need_a_key(hub: Hub) -> None:
     server = Server(hub)
     server.start()
     try:
-        _, secret = create_key(hub.store, "统计局", "staff")
+        _, secret = create_key(hub.store, "统计局", "staff", tenants=("stats",))
         hub.store.set_tenant_private("stats", True)
         headers = {"NGSILD-Tenant": "stats", "X-Api-Key": secret}
         with httpx.Client(base_url=server.base + "/ngsi-ld/v1", timeout=20) as http:

@@ -207,6 +207,13 @@ def test_indicators_api_uploads_computes_publishes_and_assesses(server: Server) 
         assert r.status_code == 201
         found = api.get("/indicators/v1/assessments", params={"indicator": "gdp"}).json()
         assert any(a["period"] == "2030" and a["method"] == "open_sdg" for a in found)
+        unjudged = api.get(
+            "/ngsi-ld/v1/entities",
+            params={"type": "KeyPerformanceIndicator", "q": 'indicatorId=="gdp";area=="city"'},
+        ).json()
+        assert "assessment" not in unjudged[0]  # reading the assessments changes nothing
+        published = api.post("/indicators/v1/assessments", json={"indicator": "gdp"})
+        assert published.status_code == 200, published.text
         judged = api.get(
             "/ngsi-ld/v1/entities",
             params={"type": "KeyPerformanceIndicator", "q": 'indicatorId=="gdp";area=="city"'},

@@ -99,14 +99,15 @@ def test_unknown_devices_and_bad_payloads(server: Server, tenant: str) -> None:
     assert r.status_code == 404
     r = httpx.post(f"{server.base}/iot/json", params={"k": "nokey", "i": "x"}, json={"p": 1})
     assert r.status_code == 404
-    before = httpx.get(f"{server.base}/iot/deadletters").json()["count"]
+    letters_url = f"{server.base}/iot/deadletters"
+    before = httpx.get(letters_url, headers={"fiware-service": tenant}).json()["count"]
     r = httpx.post(f"{server.base}/iot/json", params={"k": key, "i": "aq-001"}, content=b"{oops")
     assert r.status_code == 400
     r = httpx.post(
         f"{server.base}/iot/json", params={"k": key, "i": "aq-001"}, json={"p": "not a number"}
     )
     assert r.status_code == 400
-    letters = httpx.get(f"{server.base}/iot/deadletters").json()
+    letters = httpx.get(letters_url, headers={"fiware-service": tenant}).json()
     assert letters["count"] == before + 2
     assert entity(server.base, tenant, "urn:ngsi-ld:AirQualityObserved:aq-001") == {}
 
@@ -178,7 +179,9 @@ def test_mqtt_json_ultralight_and_dead_letters(mqtt_server: Server) -> None:
     provision(mqtt_server.base, tenant, key)
     pub = publisher()
     try:
-        before = httpx.get(f"{mqtt_server.base}/iot/deadletters").json()["count"]
+        letters_url = f"{mqtt_server.base}/iot/deadletters"
+        mine = {"fiware-service": tenant}
+        before = httpx.get(letters_url, headers=mine).json()["count"]
         pub.publish(f"/json/{key}/aq-001/attrs", b"{broken", qos=1).wait_for_publish()
         pub.publish(f"/json/{key}/aq-001/attrs", b'{"p": 12.5, "h": 0.6}', qos=1).wait_for_publish()
         pub.publish(f"/json/{key}/aq-001/attrs/p", b"13.5", qos=1).wait_for_publish()
@@ -197,8 +200,8 @@ def test_mqtt_json_ultralight_and_dead_letters(mqtt_server: Server) -> None:
         assert aq["relativeHumidity"]["value"] == 0.6
         after = wait_until(
             lambda: (
-                httpx.get(f"{mqtt_server.base}/iot/deadletters").json()["count"] > before
-                and httpx.get(f"{mqtt_server.base}/iot/deadletters").json()
+                httpx.get(letters_url, headers=mine).json()["count"] > before
+                and httpx.get(letters_url, headers=mine).json()
             )
         )
         assert after["count"] == before + 1 and after["latest"][0]["payload"] == "{broken"

@@ -54,7 +54,7 @@ def context_server() -> Iterator[str]:
 
 
 def test_core_terms_expand_and_compact(local_store: Store) -> None:
-    core = ContextResolver(Settings(), local_store).core
+    core = ContextResolver(Settings(), local_store.contexts).core
     assert core.expand("location") == "https://uri.etsi.org/ngsi-ld/location"
     assert core.expand("温度") == "https://uri.etsi.org/ngsi-ld/default-context/温度"
     assert core.compact("https://uri.etsi.org/ngsi-ld/default-context/温度") == "温度"
@@ -63,7 +63,7 @@ def test_core_terms_expand_and_compact(local_store: Store) -> None:
 
 
 def test_user_terms_prefixes_and_protected_core(local_store: Store) -> None:
-    resolver = ContextResolver(Settings(), local_store)
+    resolver = ContextResolver(Settings(), local_store.contexts)
     tm = resolver.resolve(
         [
             {
@@ -84,14 +84,14 @@ def test_user_terms_prefixes_and_protected_core(local_store: Store) -> None:
 
 
 def test_remote_context_needs_permission(local_store: Store, context_server: str) -> None:
-    denied = ContextResolver(Settings(context_fetch="deny"), local_store)
+    denied = ContextResolver(Settings(context_fetch="deny"), local_store.contexts)
     with pytest.raises(LdContextNotAvailable):
         denied.resolve(context_server)
-    listed = ContextResolver(Settings(context_fetch="127.0.0.1"), local_store)
+    listed = ContextResolver(Settings(context_fetch="127.0.0.1"), local_store.contexts)
     tm = listed.resolve(context_server)
     assert tm.expand("pm25") == "https://smart.example/pm25"
     hits = _ContextHandler.hits
-    again = ContextResolver(Settings(context_fetch="127.0.0.1"), local_store)
+    again = ContextResolver(Settings(context_fetch="127.0.0.1"), local_store.contexts)
     assert again.resolve(context_server).expand("pm25") == "https://smart.example/pm25"
     assert _ContextHandler.hits == hits, "a fetched context is kept in the store"
 
@@ -106,15 +106,15 @@ def test_fetch_timeout_gives_ld_context_not_available(local_store: Store) -> Non
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/slow.jsonld"
         settings = replace(Settings(context_fetch="allow"), context_fetch_timeout=0.3)
         with pytest.raises(LdContextNotAvailable):
-            ContextResolver(settings, local_store).resolve(url)
+            ContextResolver(settings, local_store.contexts).resolve(url)
     finally:
         silent.close()
 
 
 def test_preloaded_context_resolves_without_network(local_store: Store) -> None:
     url = "https://smartdatamodels.org/context.jsonld"
-    local_store.put_context(
+    local_store.contexts.put_context(
         url, {"@context": {"fillingLevel": "https://sdm.example/fill"}}, "Cached"
     )
-    tm = ContextResolver(Settings(context_fetch="deny"), local_store).resolve(url)
+    tm = ContextResolver(Settings(context_fetch="deny"), local_store.contexts).resolve(url)
     assert tm.expand("fillingLevel") == "https://sdm.example/fill"

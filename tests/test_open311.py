@@ -233,7 +233,7 @@ def test_wrong_api_key_is_403_once_keys_exist(server: Server, o311: httpx.Client
     from cityhub.auth.keys import create_key
 
     _, secret = create_key(server.hub.store, "12345-app", "public")
-    server.hub.keys._enabled_at = 0.0  # the server notices keys within 2 s; do not wait
+    server.hub.auth.forget()
     try:
         before = stored_count(server)
         wrong = post(o311, service_code="road", description="坑", api_key="chk_wrong", **FUTIAN)
@@ -245,7 +245,7 @@ def test_wrong_api_key_is_403_once_keys_exist(server: Server, o311: httpx.Client
         assert right.status_code == 201
     finally:
         server.hub.store._run("DELETE FROM api_keys", write=True)  # type: ignore[attr-defined]
-        server.hub.keys._enabled_at = 0.0
+        server.hub.auth.forget()
 
 
 def test_georeport_client_reads_services_and_requests(server: Server, o311: httpx.Client) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from cityhub.errors import AlreadyExists, SchemaTooNew
 from cityhub.store import Store
-from cityhub.store.records import Entity, EntityFilter, GeoFilter
+from cityhub.store.records import ApiKey, Entity, EntityFilter, GeoFilter
 
 T_SENSOR = "https://uri.etsi.org/ngsi-ld/default-context/Sensor"
 T_ROAD = "https://uri.etsi.org/ngsi-ld/default-context/Road"
@@ -116,25 +116,37 @@ def test_type_summaries_count_entities_and_attributes(store: Store) -> None:
 
 
 def test_contexts_hosted_and_cached(store: Store) -> None:
-    local = store.put_context(
+    local = store.contexts.put_context(
         "", {"@context": {"温度": "https://example.org/temperature"}}, "Hosted"
     )
-    assert store.get_hosted_context(local) == {
+    assert store.contexts.get_hosted_context(local) == {
         "@context": {"温度": "https://example.org/temperature"}
     }
-    store.put_context("https://example.org/ctx.jsonld", {"@context": {"a": "urn:a"}}, "Cached")
-    assert store.get_context("https://example.org/ctx.jsonld") == {"@context": {"a": "urn:a"}}
-    assert {c.kind for c in store.list_contexts()} == {"Hosted", "Cached"}
-    assert store.delete_context(local) and not store.delete_context(local)
+    store.contexts.put_context(
+        "https://example.org/ctx.jsonld", {"@context": {"a": "urn:a"}}, "Cached"
+    )
+    assert store.contexts.get_context("https://example.org/ctx.jsonld") == {
+        "@context": {"a": "urn:a"}
+    }
+    assert {c.kind for c in store.contexts.list_contexts()} == {"Hosted", "Cached"}
+    assert store.contexts.delete_context(local) and not store.contexts.delete_context(local)
 
 
 def test_api_keys_are_found_by_hash_only(store: Store) -> None:
-    assert not store.has_api_keys()
-    store.add_api_key("key_1", "h" * 64, "交通局", "staff")
-    assert store.has_api_keys()
-    key = store.find_api_key("h" * 64)
-    assert key is not None and key.department == "交通局"
-    assert store.find_api_key("x" * 64) is None
+    assert not store.keys.any()
+    store.keys.add(ApiKey("key_1", "交通局", "staff", "", ("", "stats")), "h" * 64)
+    assert store.keys.any()
+    key = store.keys.by_secret("h" * 64)
+    assert key is not None and key.department == "交通局" and key.tenants == ("", "stats")
+    assert store.keys.by_secret("x" * 64) is None
+    assert store.keys.replace_secret("key_1", "n" * 64) and store.keys.by_secret("h" * 64) is None
+    store.keys.add_session("t" * 64, "key_1", "2999-01-01T00:00:00Z")
+    assert store.keys.session_key("t" * 64) == ("key_1", "2999-01-01T00:00:00Z")
+    assert store.keys.revoke("key_1") and not store.keys.revoke("key_1")
+    revoked = store.keys.by_id("key_1")
+    assert revoked is not None and revoked.revoked_at is not None
+    assert store.keys.session_key("t" * 64) is None, "revoking ends the key's sessions"
+    assert store.keys.any(), "a store that had keys stays secured after they are revoked"
 
 
 def test_private_tenant_flag(store: Store) -> None:

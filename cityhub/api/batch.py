@@ -6,16 +6,18 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.params import options_of, paging, render_options
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.broker import batch
 from cityhub.broker.query import EntityQuery, build_query
 from cityhub.broker.render import render_entity
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.jsonld import TermMap
+from cityhub.limits import MAX_DEPTH
 from cityhub.store.records import EntityFilter
 
 BASE = "/ngsi-ld/v1/entityOperations"
@@ -23,9 +25,9 @@ BASE = "/ngsi-ld/v1/entityOperations"
 
 async def _prelude(request: Request) -> tuple[Hub, str, Any, batch.ContextOf]:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
-    body = await http.read_body(request)
+    # Each member is held to the nesting limit on its own: one too deep is one error (207).
+    body = await http.read_body(request, depth=4 * MAX_DEPTH)
     link = http.link_context(request)
 
     def context_of(item: Any) -> TermMap:
@@ -45,33 +47,52 @@ def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Respon
 
 async def batch_create(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
-    result = await hub.run(batch.batch_create, hub.entities, tenant, body, context_of)
+    actor = http.principal_of(request)
+    result = await hub.run(batch.batch_create, hub.entities, tenant, body, context_of, actor)
     return _answer(result, 201, created_ids=True)
 
 
 async def batch_upsert(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     update_only = "update" in options_of(request.query_params)
-    result = await hub.run(batch.batch_upsert, hub.entities, tenant, body, context_of, update_only)
+    result = await hub.run(
+        batch.batch_upsert,
+        hub.entities,
+        tenant,
+        body,
+        context_of,
+        update_only,
+        http.principal_of(request),
+    )
     return _answer(result, 204, created_ids=bool(result.created))
 
 
 async def batch_update(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     no_overwrite = "noOverwrite" in options_of(request.query_params)
-    result = await hub.run(batch.batch_update, hub.entities, tenant, body, context_of, no_overwrite)
+    result = await hub.run(
+        batch.batch_update,
+        hub.entities,
+        tenant,
+        body,
+        context_of,
+        no_overwrite,
+        http.principal_of(request),
+    )
     return _answer(result, 204, created_ids=False)
 
 
 async def batch_merge(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
-    result = await hub.run(batch.batch_merge, hub.entities, tenant, body, context_of)
+    actor = http.principal_of(request)
+    result = await hub.run(batch.batch_merge, hub.entities, tenant, body, context_of, actor)
     return _answer(result, 204, created_ids=False)
 
 
 async def batch_delete(request: Request) -> Response:
     hub, tenant, body, _ = await _prelude(request)
-    result = await hub.run(batch.batch_delete, hub.entities, tenant, body)
+    actor = http.principal_of(request)
+    result = await hub.run(batch.batch_delete, hub.entities, tenant, body, actor)
     return _answer(result, 204, created_ids=False)
 
 
@@ -139,10 +160,10 @@ async def batch_query(request: Request) -> Response:
 
 
 routes = [
-    Route(BASE + "/create", batch_create, methods=["POST"]),
-    Route(BASE + "/upsert", batch_upsert, methods=["POST"]),
-    Route(BASE + "/update", batch_update, methods=["POST"]),
-    Route(BASE + "/merge", batch_merge, methods=["POST"]),
-    Route(BASE + "/delete", batch_delete, methods=["POST"]),
-    Route(BASE + "/query", batch_query, methods=["POST"]),
+    route(BASE + "/create", batch_create, "POST", policy.BROKER_WRITE),
+    route(BASE + "/upsert", batch_upsert, "POST", policy.BROKER_WRITE),
+    route(BASE + "/update", batch_update, "POST", policy.BROKER_WRITE),
+    route(BASE + "/merge", batch_merge, "POST", policy.BROKER_WRITE),
+    route(BASE + "/delete", batch_delete, "POST", policy.BROKER_WRITE),
+    route(BASE + "/query", batch_query, "POST", policy.PUBLIC_READ),
 ]

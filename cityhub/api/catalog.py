@@ -10,10 +10,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.catalog_params import reader_of, row_query, writer_of
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.catalog.access import access_dict
 from cityhub.catalog.audit import record_dict
 from cityhub.catalog.service import field_dicts
@@ -254,23 +255,29 @@ async def dcat(request: Request) -> Response:
     return Response(serialise(graph, fmt), media_type=media)
 
 
+DATASET = f"{PREFIX}/datasets/{{key}}"
 routes = [
-    Route("/catalog.ttl", dcat, methods=["GET"]),
-    Route("/catalog.jsonld", dcat, methods=["GET"]),
-    Route("/dataset/{key}.ttl", dcat, methods=["GET"]),
-    Route("/dataset/{key}.jsonld", dcat, methods=["GET"]),
-    Route(f"{PREFIX}/datasets", list_datasets, methods=["GET"]),
-    Route(f"{PREFIX}/datasets", create_dataset, methods=["POST"]),
-    Route(f"{PREFIX}/datasets/{{key}}", show_dataset, methods=["GET"]),
-    Route(f"{PREFIX}/datasets/{{key}}", update_dataset, methods=["PATCH"]),
-    Route(f"{PREFIX}/datasets/{{key}}/classification", classify, methods=["PUT"]),
-    Route(f"{PREFIX}/datasets/{{key}}/versions", list_versions, methods=["GET"]),
-    Route(f"{PREFIX}/datasets/{{key}}/versions", add_version, methods=["POST"]),
-    Route(f"{PREFIX}/datasets/{{key}}/rows", rows, methods=["GET"]),
-    Route(f"{PREFIX}/datasets/{{key}}/download", download, methods=["GET"]),
-    Route(f"{PREFIX}/datasets/{{key}}/access-requests", request_access, methods=["POST"]),
-    Route(f"{PREFIX}/access-requests", list_access, methods=["GET"]),
-    Route(f"{PREFIX}/access-requests/{{access_id}}/decision", decide_access, methods=["POST"]),
-    Route(f"{PREFIX}/audit", audit, methods=["GET"]),
-    Route(f"{PREFIX}/audit/verify", verify, methods=["GET"]),
+    route("/catalog.ttl", dcat, "GET", policy.CITY_READ),
+    route("/catalog.jsonld", dcat, "GET", policy.CITY_READ),
+    route("/dataset/{key}.ttl", dcat, "GET", policy.CITY_READ),
+    route("/dataset/{key}.jsonld", dcat, "GET", policy.CITY_READ),
+    route(f"{PREFIX}/datasets", list_datasets, "GET", policy.CITY_READ),
+    route(f"{PREFIX}/datasets", create_dataset, "POST", policy.STAFF_WRITE),
+    route(DATASET, show_dataset, "GET", policy.CITY_READ),
+    route(DATASET, update_dataset, "PATCH", policy.STAFF_WRITE),
+    route(DATASET + "/classification", classify, "PUT", policy.STEWARD_WRITE),
+    route(DATASET + "/versions", list_versions, "GET", policy.CITY_READ),
+    route(DATASET + "/versions", add_version, "POST", policy.STAFF_WRITE),
+    route(DATASET + "/rows", rows, "GET", policy.CITY_READ),
+    route(DATASET + "/download", download, "GET", policy.CITY_READ),
+    route(DATASET + "/access-requests", request_access, "POST", policy.STAFF_WRITE),
+    route(f"{PREFIX}/access-requests", list_access, "GET", policy.STAFF_READ),
+    route(
+        f"{PREFIX}/access-requests/{{access_id}}/decision",
+        decide_access,
+        "POST",
+        policy.STEWARD_WRITE,
+    ),
+    route(f"{PREFIX}/audit", audit, "GET", policy.STEWARD_READ),
+    route(f"{PREFIX}/audit/verify", verify, "GET", policy.STEWARD_READ),
 ]

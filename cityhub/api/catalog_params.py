@@ -9,29 +9,26 @@ import orjson
 from starlette.requests import Request
 
 from cityhub.api import http
+from cityhub.auth.principal import DEVELOPMENT
 from cityhub.catalog.datastore import MAX_LIMIT, RowQuery
 from cityhub.catalog.policy import Reader
 from cityhub.errors import BadRequestData, Unauthorized
 
-DEVELOPMENT = Reader("development", "", "admin")
-
 
 def reader_of(request: Request) -> Reader:
     """The reader behind a request: its key's department and role, or anonymous."""
-    hub = http.hub_of(request)
-    return Reader.of_key(hub.keys.identify(http.headers_of(request)))
+    return http.principal_of(request)
 
 
 def writer_of(request: Request) -> Reader:
     """Who changes the catalog. With no API keys configured at all (a development store) the
     caller acts as an admin, as the broker lets anyone write then; otherwise a key is needed."""
-    hub = http.hub_of(request)
-    if not hub.keys.enabled():
+    principal = http.principal_of(request)
+    if principal.open_mode and principal.is_anonymous:
         return DEVELOPMENT
-    key = hub.keys.identify(http.headers_of(request))
-    if key is None:
+    if principal.is_anonymous:
         raise Unauthorized("changing the catalog needs an API key")
-    return Reader.of_key(key)
+    return principal
 
 
 def _json_or_text(value: Any, name: str) -> Any:

@@ -4,66 +4,22 @@ department rates (三率), classification and location. Errors are problem+json.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
+from cityhub.catalog.mask import mask_text
+from cityhub.citizen import views
 from cityhub.citizen.entity import us_to_iso
-from cityhub.citizen.service import to_us
-from cityhub.errors import BadRequestData, ResourceNotFound, Unauthorized
-from cityhub.hub import Hub
-from cityhub.store.citizen_sql import RequestFilter, RequestRow
+from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.limits import whole_number
+from cityhub.store.citizen_sql import RequestFilter
 from cityhub.timeutil import parse_datetime
 
 PREFIX = "/citizen/v1"
-
-
-def request_view(hub: Hub, row: RequestRow, now_us: int | None = None) -> dict[str, Any]:
-    """Everything an operator sees of a request (personal contacts included: staff only)."""
-    now_us = now_us if now_us is not None else to_us(dt.datetime.now(dt.UTC))
-    remaining = (row.deadline_us - now_us) / 3_600_000_000
-    return {
-        "id": str(row.id),
-        "service_code": row.service_code,
-        "status": row.status,
-        "department": row.department,
-        "category": row.category,
-        "confidence": row.confidence,
-        "urgency": row.urgency,
-        "district": row.district,
-        "street": row.street,
-        "lat": row.lat,
-        "long": row.lon,
-        "requested": us_to_iso(row.requested_us),
-        "updated": us_to_iso(row.updated_us),
-        "response_due": us_to_iso(row.response_due_us),
-        "deadline": us_to_iso(row.deadline_us),
-        "responded": us_to_iso(row.responded_us),
-        "resolved": us_to_iso(row.resolved_us),
-        "hours_left": round(remaining, 2) if row.is_open else None,
-        "deadline_state": _deadline_state(row, now_us),
-        "escalation": row.escalation,
-        "merged_into": str(row.merged_into) if row.merged_into is not None else None,
-        "satisfaction": row.satisfaction,
-        **{k: row.doc.get(k) for k in ("title", "description", "address", "status_notes")},
-        "attributes": row.doc.get("attributes", {}),
-        "routing": row.doc.get("routing", {}),
-        "duplicate_candidates": row.doc.get("duplicate_candidates", []),
-        "calendar_known": row.doc.get("calendar_known", True),
-    }
-
-
-def _deadline_state(row: RequestRow, now_us: int) -> str:
-    """ok / warning (less than a fifth of the time left) / overdue / done."""
-    if not row.is_open:
-        return "done"
-    if now_us > row.deadline_us:
-        return "overdue"
-    span = max(row.deadline_us - row.requested_us, 1)
-    return "warning" if (row.deadline_us - now_us) < span / 5 else "ok"
 
 
 def _flag(value: str | None) -> bool:
@@ -73,10 +29,9 @@ def _flag(value: str | None) -> bool:
 async def queue(request: Request) -> Response:
     hub = http.hub_of(request)
     q = request.query_params
-    staff_only(request)
     limit = _count(q.get("limit"), "limit", 50, 1000)
     offset = _count(q.get("offset"), "offset", 0, 10_000_000)
-    now_us = to_us(dt.datetime.now(dt.UTC))
+    now_us = views.now_us()
     flt = RequestFilter(
         statuses=[s for s in q.get("status", "").split(",") if s] or None,
         department=q.get("department") or None,
@@ -90,7 +45,8 @@ async def queue(request: Request) -> Response:
         ),
     )
     rows = await hub.run(hub.requests.find, flt, limit, offset)
-    return http.ORJSONResponse([request_view(hub, r, now_us) for r in rows])
+    reader, catalog = http.principal_of(request), hub.requests.catalog
+    return http.ORJSONResponse([views.request_view(r, catalog, reader, now_us) for r in rows])
 
 
 def _count(value: str | None, what: str, default: int, high: int) -> int:
@@ -101,27 +57,23 @@ def _count(value: str | None, what: str, default: int, high: int) -> int:
     return int(value)
 
 
-def staff_only(request: Request) -> None:
-    """Once the city has keys, the operators' API (with reporters' contacts) needs one."""
-    hub = http.hub_of(request)
-    if hub.keys.enabled() and hub.keys.identify(http.headers_of(request)) is None:
-        raise Unauthorized("the request queue needs an API key once keys exist")
-
-
 def _request_id(request: Request) -> int:
     raw = request.path_params["request_id"]
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 18:
         raise ResourceNotFound(f"service request '{raw}' was not found")
     return int(raw)
 
 
 async def detail(request: Request) -> Response:
+    """One request with its history; the reporter's contacts and the notices sent to them
+    only for the 12345 centre and the department handling it."""
     hub = http.hub_of(request)
-    staff_only(request)
     request_id = _request_id(request)
     row = await hub.run(hub.requests.get, request_id)
-    view = request_view(hub, row)
-    view["reporter"] = row.doc.get("reporter", {})
+    reader, catalog = http.principal_of(request), hub.requests.catalog
+    view = views.request_view(row, catalog, reader)
+    own = views.sees_contacts(row, catalog, reader)
+    view["reporter"] = row.doc.get("reporter", {}) if own else {}
     view["events"] = [
         {
             "at": us_to_iso(e.at_us),
@@ -129,54 +81,63 @@ async def detail(request: Request) -> Response:
             "from": e.from_status,
             "to": e.to_status,
             "actor": e.actor,
-            "note": e.note,
+            "note": e.note if own else mask_text(e.note),
         }
         for e in await hub.run(hub.store.request_events, request_id)
     ]
-    view["notices"] = [
-        {"at": us_to_iso(at), "channel": channel, "to": to, "message": message}
-        for at, channel, to, message in await hub.run(hub.store.request_notices, request_id)
-    ]
+    view["notices"] = (
+        [
+            {"at": us_to_iso(at), "channel": channel, "to": to, "message": message}
+            for at, channel, to, message in await hub.run(hub.store.request_notices, request_id)
+        ]
+        if own
+        else []
+    )
     return http.ORJSONResponse(view)
 
 
 def _actor(request: Request) -> str:
-    hub = http.hub_of(request)
-    key = hub.keys.check_write(http.headers_of(request))
-    return key.department if key is not None else "operator"
+    principal = http.principal_of(request)
+    return principal.department or "operator"
 
 
 async def act(request: Request) -> Response:
     hub = http.hub_of(request)
-    actor = _actor(request)
     body = await http.json_object(request)
     into = body.get("into")
-    if into is not None and not str(into).isdigit():
-        raise BadRequestData("'into' must be a request id")
+    if into is not None:
+        into = whole_number(into, "'into' (a request id)", 1)
+    department = body.get("department")
+    if department is not None and not isinstance(department, str):
+        raise BadRequestData("department must be a department code")
+    principal = http.principal_of(request)
     row = await hub.run(
         hub.requests.act,
         _request_id(request),
         str(body.get("action", "")),
-        actor,
+        _actor(request),
         str(body.get("note", "")),
-        body.get("department"),
-        int(into) if into is not None else None,
+        department,
+        into,
+        None,
+        principal,
     )
-    return http.ORJSONResponse(request_view(hub, row))
+    return http.ORJSONResponse(views.request_view(row, hub.requests.catalog, principal))
 
 
 async def follow_up(request: Request) -> Response:
     hub = http.hub_of(request)
-    actor = _actor(request)
     body = await http.json_object(request)
+    principal = http.principal_of(request)
     row = await hub.run(
         hub.requests.follow_up,
         _request_id(request),
         body.get("satisfaction"),
-        actor,
+        _actor(request),
         str(body.get("note", "")),
+        principal,
     )
-    return http.ORJSONResponse(request_view(hub, row))
+    return http.ORJSONResponse(views.request_view(row, hub.requests.catalog, principal))
 
 
 def _period(request: Request) -> tuple[dt.datetime, dt.datetime]:
@@ -257,13 +218,13 @@ async def locate(request: Request) -> Response:
 
 
 routes = [
-    Route(PREFIX + "/requests", queue, methods=["GET"]),
-    Route(PREFIX + "/requests/{request_id}", detail, methods=["GET"]),
-    Route(PREFIX + "/requests/{request_id}/actions", act, methods=["POST"]),
-    Route(PREFIX + "/requests/{request_id}/follow-up", follow_up, methods=["POST"]),
-    Route(PREFIX + "/departments", departments, methods=["GET"]),
-    Route(PREFIX + "/departments/rates", rates, methods=["GET"]),
-    Route(PREFIX + "/classify", classify, methods=["POST"]),
-    Route(PREFIX + "/classifier", classifier_report, methods=["GET"]),
-    Route(PREFIX + "/locate", locate, methods=["GET"]),
+    route(PREFIX + "/requests", queue, "GET", policy.STAFF_READ),
+    route(PREFIX + "/requests/{request_id}", detail, "GET", policy.STAFF_READ),
+    route(PREFIX + "/requests/{request_id}/actions", act, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/requests/{request_id}/follow-up", follow_up, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/departments", departments, "GET", policy.CITY_READ),
+    route(PREFIX + "/departments/rates", rates, "GET", policy.CITY_READ),
+    route(PREFIX + "/classify", classify, "POST", policy.ANALYTICS),
+    route(PREFIX + "/classifier", classifier_report, "GET", policy.CITY_READ),
+    route(PREFIX + "/locate", locate, "GET", policy.CITY_READ),
 ]

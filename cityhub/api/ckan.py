@@ -13,10 +13,11 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.catalog_params import reader_of, row_query
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.catalog.ckan_search import SearchQueryError, search
 from cityhub.catalog.render import org_dict, resource_dict
 from cityhub.catalog.service import field_dicts
@@ -235,7 +236,8 @@ def _envelope(request: Request, name: str, body: dict[str, Any], status: int = 2
     return http.ORJSONResponse({"help": help_url, **body}, status_code=status)
 
 
-def _error(request: Request, name: str, exc: CityHubError) -> Response:
+def ckan_error(request: Request, name: str, exc: CityHubError) -> Response:
+    """An error in CKAN's envelope (success false, error.__type)."""
     message = str(exc)
     if isinstance(exc, ValidationFailed):
         error: dict[str, Any] = {"__type": "Validation Error", exc.field: [message]}
@@ -261,17 +263,20 @@ async def _params(request: Request) -> dict[str, Any]:
     if request.method != "POST":
         return params
     kind = http.media_type(request)
-    raw = await request.body()
-    if len(raw) > http.hub_of(request).settings.max_body_bytes:
-        raise InvalidRequest("the body is too large")
-    if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
+    raw = await http.read_bytes(request)  # counted while it streams in
+    if kind == "application/x-www-form-urlencoded":
+        params.update(await http.read_form(request))
+    elif kind == "multipart/form-data":
+        try:
+            form = await request.form(max_files=0, max_fields=1000)
+        except Exception as exc:  # a malformed multipart body is the client's error
+            raise InvalidRequest(f"Bad request - the form cannot be read: {exc}") from exc
         params.update({k: v for k, v in form.items() if isinstance(v, str)})
     elif raw.strip():
         try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidRequest(f"Bad request - JSON Error: {exc}") from exc
+            body = http.parse_json(raw)
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"Bad request - JSON Error: {exc.detail}") from exc
         if not isinstance(body, dict):
             raise InvalidRequest("Bad request - JSON Error: the body must be an object")
         params.update(body)
@@ -285,7 +290,7 @@ async def action(request: Request) -> Response:
         wanted = request.query_params.get("name", "")
         doc = (ACTIONS[wanted].__doc__ or wanted) if wanted in ACTIONS else None
         if doc is None:
-            return _error(request, name, ResourceNotFound(f"action {wanted!r}"))
+            return ckan_error(request, name, ResourceNotFound(f"action {wanted!r}"))
         return _envelope(request, name, {"success": True, "result": doc})
     if handler is None:
         body = {
@@ -298,11 +303,13 @@ async def action(request: Request) -> Response:
         params = await _params(request)
         result = await handler(request, hub, params)
     except CityHubError as exc:
-        return _error(request, name, exc)
+        return ckan_error(request, name, exc)
     return _envelope(request, name, {"success": True, "result": result})
 
 
 routes = [
-    Route("/api/action/{name}", action, methods=["GET", "POST"]),
-    Route("/api/3/action/{name}", action, methods=["GET", "POST"]),
+    route("/api/action/{name}", action, "GET", policy.CITY_READ),
+    route("/api/action/{name}", action, "POST", policy.CITY_READ),
+    route("/api/3/action/{name}", action, "GET", policy.CITY_READ),
+    route("/api/3/action/{name}", action, "POST", policy.CITY_READ),
 ]

@@ -14,11 +14,14 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from cityhub import __version__
 from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
+from cityhub.auth.keys import SESSION_COOKIE
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.web.landing import landing_page
@@ -62,7 +65,7 @@ async def config(request: Request) -> Response:
             "timezone": hub.settings.timezone,
             "store": hub.store.dialect,
             "version": __version__,
-            "keysRequired": hub.keys.enabled(),
+            "keysRequired": hub.auth.enabled(),
             "types": sorted(types, key=lambda t: str(t["type"])),
             "bounds": [[miny, minx], [maxy, maxx]],
         }
@@ -153,39 +156,89 @@ async def events(request: Request) -> Response:
 
 
 async def citizen(request: Request) -> Response:
-    """The citizen panel: needs a key once the city has keys (the queue is the operators')."""
-    from cityhub.api.citizen import staff_only
-
+    """The citizen panel: department keys (the queue is the operators'); the text of requests
+    outside the reader's department is masked."""
     hub = http.hub_of(request)
-    staff_only(request)
     raw = request.query_params.get("days", "30")
     if not raw.isdigit() or not 1 <= int(raw) <= 366:
         raise BadRequestData("days must be a whole number from 1 to 366")
-    return http.ORJSONResponse(await hub.run(citizen_summary, hub, int(raw)))
+    reader = http.principal_of(request)
+    return http.ORJSONResponse(await hub.compute.run(citizen_summary, hub, int(raw), reader))
 
 
 async def goals(request: Request) -> Response:
     hub = http.hub_of(request)
-    return http.ORJSONResponse(await hub.run(goals_summary, hub))
+    return http.ORJSONResponse(await hub.compute.run(goals_summary, hub))
 
 
 async def goal_chart(request: Request) -> Response:
     hub = http.hub_of(request)
     place = request.query_params.get("place", "city")
     ident = request.path_params["ident"]
-    return http.ORJSONResponse(await hub.run(indicator_chart, hub, ident, place))
+    return http.ORJSONResponse(await hub.compute.run(indicator_chart, hub, ident, place))
+
+
+# -- the browser's session: the key is exchanged for an HttpOnly cookie -----------------------
+async def start_session(request: Request) -> Response:
+    """{"key": "chk_..."} -> a session cookie (HttpOnly, SameSite=Strict) that stands for the
+    key, so the page never keeps the key where a script could read it."""
+    hub = http.hub_of(request)
+    body = await http.json_object(request)
+    secret = body.get("key")
+    if not isinstance(secret, str) or not secret.strip():
+        raise BadRequestData("give the API key as 'key'")
+    token, key, lasts = await hub.run(hub.auth.start_session, secret.strip())
+    response = http.ORJSONResponse(
+        {"department": key.department, "role": key.role, "expiresIn": lasts}, status_code=201
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=lasts,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+async def show_session(request: Request) -> Response:
+    principal = http.principal_of(request)
+    return http.ORJSONResponse(
+        {
+            "signedIn": not principal.is_anonymous,
+            "department": principal.department,
+            "role": principal.role,
+            "keysRequired": http.hub_of(request).auth.enabled(),
+        },
+        headers=_NO_CACHE,
+    )
+
+
+async def end_session(request: Request) -> Response:
+    hub = http.hub_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await hub.run(hub.auth.end_session, token)
+    response = http.no_content()
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
 
 
 routes = [
-    Route("/", page, methods=["GET"]),
-    Route("/api", api_index, methods=["GET"]),
-    Route(PREFIX + "/config", config, methods=["GET"]),
-    Route(PREFIX + "/districts", districts, methods=["GET"]),
-    Route(PREFIX + "/streets", streets, methods=["GET"]),
-    Route(PREFIX + "/entities", entities, methods=["GET"]),
-    Route(PREFIX + "/events", events, methods=["GET"]),
-    Route(PREFIX + "/citizen", citizen, methods=["GET"]),
-    Route(PREFIX + "/goals", goals, methods=["GET"]),
-    Route(PREFIX + "/goals/{ident}", goal_chart, methods=["GET"]),
+    route("/", page, "GET", policy.CITY_READ),
+    route("/api", api_index, "GET", policy.CITY_READ),
+    route(PREFIX + "/config", config, "GET", policy.PUBLIC_READ),
+    route(PREFIX + "/session", start_session, "POST", policy.CITY_READ),
+    route(PREFIX + "/session", show_session, "GET", policy.CITY_READ),
+    route(PREFIX + "/session", end_session, "DELETE", policy.CITY_READ),
+    route(PREFIX + "/districts", districts, "GET", policy.CITY_READ),
+    route(PREFIX + "/streets", streets, "GET", policy.CITY_READ),
+    route(PREFIX + "/entities", entities, "GET", policy.PUBLIC_READ),
+    route(PREFIX + "/events", events, "GET", policy.PUBLIC_READ),
+    route(PREFIX + "/citizen", citizen, "GET", policy.STAFF_READ),
+    route(PREFIX + "/goals", goals, "GET", policy.CITY_READ),
+    route(PREFIX + "/goals/{ident}", goal_chart, "GET", policy.ANALYTICS),
     Mount("/static", StaticFiles(packages=[("cityhub.web", "static")]), name="static"),
 ]

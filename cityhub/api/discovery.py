@@ -8,10 +8,11 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.params import flag
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.jsonld import TermMap
 from cityhub.jsonld.resolver import core_file_for
@@ -23,7 +24,6 @@ BASE = "/ngsi-ld/v1"
 async def _summaries(request: Request) -> tuple[list[TypeSummary], TermMap]:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
     tm = await http.termmap(request, http.link_context(request))
     return await hub.run(hub.entities.type_summaries, tenant), tm
 
@@ -137,13 +137,13 @@ def _public_base(request: Request) -> str:
 
 async def add_context(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     body = await http.read_body(request, context_rules=False)
     if not isinstance(body, dict) or set(body) != {"@context"}:
         raise BadRequestData("a hosted context must be a JSON object with only an @context member")
     if not isinstance(body["@context"], dict | list):
         raise BadRequestData("@context must be an object or an array")
-    local_id = await hub.run(hub.store.put_context, "", body, "Hosted")
+    owner = policy.owner_for(http.principal_of(request))
+    local_id = await hub.run(hub.store.contexts.put_context, "", body, "Hosted", owner)
     url = f"{_public_base(request)}{BASE}/jsonldContexts/{local_id}"
     return Response(status_code=201, headers={"Location": url})
 
@@ -153,7 +153,7 @@ async def list_contexts(request: Request) -> Response:
     kind = request.query_params.get("kind")
     if kind is not None and kind not in ("Hosted", "Cached", "ImplicitlyCreated"):
         raise BadRequestData("kind must be Hosted, Cached or ImplicitlyCreated")
-    records = await hub.run(hub.store.list_contexts, kind)
+    records = await hub.run(hub.store.contexts.list_contexts, kind)
     base = _public_base(request)
 
     def url_of(url: str) -> str:
@@ -186,9 +186,9 @@ async def get_context(request: Request) -> Response:
     raw = request.path_params["context_id"]
     if core_file_for(raw):
         return http.ORJSONResponse(hub.contexts.document(raw))
-    body = await hub.run(hub.store.get_hosted_context, _local_id(raw))
+    body = await hub.run(hub.store.contexts.get_hosted_context, _local_id(raw))
     if body is None:
-        body = await hub.run(hub.store.get_context, raw)
+        body = await hub.run(hub.store.contexts.get_context, raw)
     if body is None:
         raise ResourceNotFound(f"no @context {raw} is held here")
     return Response(orjson.dumps(body), media_type=http.JSON_LD + http.UTF8)
@@ -196,23 +196,27 @@ async def get_context(request: Request) -> Response:
 
 async def delete_context(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     raw = request.path_params["context_id"]
     if core_file_for(raw):
         raise BadRequestData("the core @context cannot be deleted")
-    if not await hub.run(hub.store.delete_context, _local_id(raw)):
+    record = await hub.run(hub.store.contexts.get_context_record, _local_id(raw))
+    if record is None:
+        raise ResourceNotFound(f"no @context {raw} is held here")
+    policy.check_manage(http.principal_of(request), record.owner, "this @context")
+    if not await hub.run(hub.store.contexts.delete_context, record.local_id):
         raise ResourceNotFound(f"no @context {raw} is held here")
     hub.contexts.invalidate()
     return http.no_content()
 
 
+CONTEXT = BASE + "/jsonldContexts/{context_id:path}"
 routes = [
-    Route(BASE + "/types", list_types, methods=["GET"]),
-    Route(BASE + "/types/{type}", get_type, methods=["GET"]),
-    Route(BASE + "/attributes", list_attributes, methods=["GET"]),
-    Route(BASE + "/attributes/{attr}", get_attribute, methods=["GET"]),
-    Route(BASE + "/jsonldContexts", add_context, methods=["POST"]),
-    Route(BASE + "/jsonldContexts", list_contexts, methods=["GET"]),
-    Route(BASE + "/jsonldContexts/{context_id:path}", get_context, methods=["GET"]),
-    Route(BASE + "/jsonldContexts/{context_id:path}", delete_context, methods=["DELETE"]),
+    route(BASE + "/types", list_types, "GET", policy.PUBLIC_READ),
+    route(BASE + "/types/{type}", get_type, "GET", policy.PUBLIC_READ),
+    route(BASE + "/attributes", list_attributes, "GET", policy.PUBLIC_READ),
+    route(BASE + "/attributes/{attr}", get_attribute, "GET", policy.PUBLIC_READ),
+    route(BASE + "/jsonldContexts", add_context, "POST", policy.STAFF_WRITE),
+    route(BASE + "/jsonldContexts", list_contexts, "GET", policy.CITY_READ),
+    route(CONTEXT, get_context, "GET", policy.CITY_READ),
+    route(CONTEXT, delete_context, "DELETE", policy.STAFF_WRITE),
 ]

@@ -6,10 +6,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.params import flag, options_of, paging, render_options
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.broker.normalize import check_name, parse_entity
 from cityhub.broker.query import LOCATION, build_query, has_selector
 from cityhub.broker.render import render_entity, render_feature
@@ -38,7 +39,7 @@ async def create_entity(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     entity = parse_entity(body, tm, now_iso())
     hub = http.hub_of(request)
-    await hub.run(hub.entities.create, tenant, entity)
+    await hub.run(hub.entities.create, tenant, entity, http.principal_of(request))
     return Response(status_code=201, headers={"Location": f"{BASE}/entities/{entity.id}"})
 
 
@@ -83,9 +84,9 @@ async def retrieve_entity(request: Request) -> Response:
 
 async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
-    await hub.run(hub.entities.delete, tenant, request.path_params["entity_id"])
+    actor = http.principal_of(request)
+    await hub.run(hub.entities.delete, tenant, request.path_params["entity_id"], actor)
     return http.no_content()
 
 
@@ -93,7 +94,8 @@ async def replace_entity(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     entity = parse_entity(body, tm, now_iso(), require_id=False)
     hub = http.hub_of(request)
-    await hub.run(hub.entities.replace, tenant, request.path_params["entity_id"], entity)
+    actor = http.principal_of(request)
+    await hub.run(hub.entities.replace, tenant, request.path_params["entity_id"], entity, actor)
     return http.no_content()
 
 
@@ -104,7 +106,8 @@ async def merge_entity(request: Request) -> Response:
     if not isinstance(body, dict):
         raise BadRequestData("a merge patch must be a JSON object")
     hub = http.hub_of(request)
-    await hub.run(hub.entities.merge, tenant, request.path_params["entity_id"], body, tm)
+    actor = http.principal_of(request)
+    await hub.run(hub.entities.merge, tenant, request.path_params["entity_id"], body, tm, actor)
     return http.no_content()
 
 
@@ -115,7 +118,13 @@ async def append_attrs(request: Request) -> Response:
     no_overwrite = "noOverwrite" in options_of(request.query_params)
     hub = http.hub_of(request)
     result = await hub.run(
-        hub.entities.append, tenant, request.path_params["entity_id"], body, tm, no_overwrite
+        hub.entities.append,
+        tenant,
+        request.path_params["entity_id"],
+        body,
+        tm,
+        no_overwrite,
+        http.principal_of(request),
     )
     return _update_response(result, tm)
 
@@ -125,8 +134,9 @@ async def update_attrs(request: Request) -> Response:
     if not isinstance(body, dict):
         raise BadRequestData("attributes must be given as a JSON object")
     hub = http.hub_of(request)
+    actor = http.principal_of(request)
     result = await hub.run(
-        hub.entities.update_attrs, tenant, request.path_params["entity_id"], body, tm
+        hub.entities.update_attrs, tenant, request.path_params["entity_id"], body, tm, actor
     )
     return _update_response(result, tm)
 
@@ -135,7 +145,8 @@ async def patch_attr(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     path = request.path_params
-    await hub.run(hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm)
+    actor = http.principal_of(request)
+    await hub.run(hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm, actor)
     return http.no_content()
 
 
@@ -143,7 +154,10 @@ async def replace_attr(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     path = request.path_params
-    await hub.run(hub.entities.replace_attr, tenant, path["entity_id"], path["attr"], body, tm)
+    actor = http.principal_of(request)
+    await hub.run(
+        hub.entities.replace_attr, tenant, path["entity_id"], path["attr"], body, tm, actor
+    )
     return http.no_content()
 
 
@@ -159,20 +173,21 @@ async def delete_attr(request: Request) -> Response:
         tm,
         params.get("datasetId"),
         flag(params, "deleteAll"),
+        http.principal_of(request),
     )
     return http.no_content()
 
 
 routes = [
-    Route(BASE + "/entities", create_entity, methods=["POST"]),
-    Route(BASE + "/entities", query_entities, methods=["GET"]),
-    Route(BASE + "/entities/{entity_id}", retrieve_entity, methods=["GET"]),
-    Route(BASE + "/entities/{entity_id}", delete_entity, methods=["DELETE"]),
-    Route(BASE + "/entities/{entity_id}", replace_entity, methods=["PUT"]),
-    Route(BASE + "/entities/{entity_id}", merge_entity, methods=["PATCH"]),
-    Route(BASE + "/entities/{entity_id}/attrs", append_attrs, methods=["POST"]),
-    Route(BASE + "/entities/{entity_id}/attrs", update_attrs, methods=["PATCH"]),
-    Route(BASE + "/entities/{entity_id}/attrs/{attr}", patch_attr, methods=["PATCH"]),
-    Route(BASE + "/entities/{entity_id}/attrs/{attr}", replace_attr, methods=["PUT"]),
-    Route(BASE + "/entities/{entity_id}/attrs/{attr}", delete_attr, methods=["DELETE"]),
+    route(BASE + "/entities", create_entity, "POST", policy.BROKER_WRITE),
+    route(BASE + "/entities", query_entities, "GET", policy.PUBLIC_READ),
+    route(BASE + "/entities/{entity_id}", retrieve_entity, "GET", policy.PUBLIC_READ),
+    route(BASE + "/entities/{entity_id}", delete_entity, "DELETE", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}", replace_entity, "PUT", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}", merge_entity, "PATCH", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs", append_attrs, "POST", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs", update_attrs, "PATCH", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs/{attr}", patch_attr, "PATCH", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs/{attr}", replace_attr, "PUT", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs/{attr}", delete_attr, "DELETE", policy.BROKER_WRITE),
 ]

@@ -9,13 +9,16 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.errors import BadRequestData
 
 PREFIX = "/evaluate/v1"
-MAX_ROWS = 200_000
+MAX_ROWS = 50_000  # observations per call (a district panel over decades is a few thousand)
+MAX_BOOTSTRAP = 999
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _rows(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,7 +67,7 @@ async def _indicator_rows(
 
 def _answer(request: Request, result: Any, page: str) -> Response:
     if request.query_params.get("format") == "html":
-        return HTMLResponse(page)
+        return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP})
     return http.ORJSONResponse(result.as_dict())
 
 
@@ -79,11 +82,16 @@ async def its(request: Request) -> Response:
         time_col, value_col = "period", _text(body, "indicator")
     else:
         rows, time_col, value_col = _rows(body), _text(body, "time"), _text(body, "value")
-    periods, values, start = series_from_rows(
-        rows, time_col, value_col, str(body.get("interruption", ""))
-    )
-    result = interrupted_time_series(values, start, _int(body, "season", 0))
-    return _answer(request, result, its_report(result, periods, values, value_col))
+    season = _int(body, "season", 0)
+    interruption = str(body.get("interruption", ""))
+
+    def run() -> tuple[Any, str]:
+        periods, values, start = series_from_rows(rows, time_col, value_col, interruption)
+        result = interrupted_time_series(values, start, season)
+        return result, its_report(result, periods, values, value_col)
+
+    result, page = await http.hub_of(request).compute.run(run)
+    return _answer(request, result, page)
 
 
 async def did(request: Request) -> Response:
@@ -104,13 +112,18 @@ async def did(request: Request) -> Response:
     else:
         rows = _rows(body)
         names = {k: _text(body, k) for k in ("unit", "time", "outcome", "group")}
-    panel = balanced_panel(rows, names["unit"], names["time"], names["outcome"], names["group"])
     control = str(body.get("control", "never"))
     bootstrap = _int(body, "bootstrap", 199)
-    if not 0 <= bootstrap <= 2000:
-        raise BadRequestData("'bootstrap' must be from 0 to 2000")
-    result = await hub.run(callaway_santanna, panel, control, bootstrap)
-    return _answer(request, result, did_report(result, names["outcome"]))
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise BadRequestData(f"'bootstrap' must be from 0 to {MAX_BOOTSTRAP}")
+
+    def run() -> tuple[Any, str]:
+        panel = balanced_panel(rows, names["unit"], names["time"], names["outcome"], names["group"])
+        result = callaway_santanna(panel, control, bootstrap)
+        return result, did_report(result, names["outcome"])
+
+    result, page = await hub.compute.run(run)
+    return _answer(request, result, page)
 
 
 async def synth(request: Request) -> Response:
@@ -135,23 +148,22 @@ async def synth(request: Request) -> Response:
     else:
         rows = _rows(body)
         unit, time_col, outcome = _text(body, "unit"), _text(body, "time"), _text(body, "outcome")
-    panel = SynthPanel(rows, unit, time_col)
-    result = await hub.run(
-        synthetic_control,
-        panel,
-        outcome,
-        _text(body, "treated"),
-        _int(body, "treatment"),
-        predictors,
-        _span(body, "optimize"),
-        donors,
-        bool(body.get("placebos", True)),
-    )
-    return _answer(request, result, synth_report(result, outcome))
+    treated, treatment = _text(body, "treated"), _int(body, "treatment")
+    optimize, placebos = _span(body, "optimize"), bool(body.get("placebos", True))
+
+    def run() -> tuple[Any, str]:
+        panel = SynthPanel(rows, unit, time_col)
+        result = synthetic_control(
+            panel, outcome, treated, treatment, predictors, optimize, donors, placebos
+        )
+        return result, synth_report(result, outcome)
+
+    result, page = await hub.compute.run(run)
+    return _answer(request, result, page)
 
 
 routes = [
-    Route(PREFIX + "/its", its, methods=["POST"]),
-    Route(PREFIX + "/did", did, methods=["POST"]),
-    Route(PREFIX + "/synth", synth, methods=["POST"]),
+    route(PREFIX + "/its", its, "POST", policy.ANALYTICS),
+    route(PREFIX + "/did", did, "POST", policy.ANALYTICS),
+    route(PREFIX + "/synth", synth, "POST", policy.ANALYTICS),
 ]

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cityhub.auth.principal import Principal
 from cityhub.errors import (
     BadRequestData,
     CityHubError,
@@ -20,6 +21,7 @@ from cityhub.errors import (
 )
 from cityhub.hub import Hub
 from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
+from cityhub.limits import MAX_DEPTH, check_depth
 
 JSON = "application/json"
 JSON_LD = "application/ld+json"
@@ -44,6 +46,13 @@ def problem_response(error: CityHubError) -> Response:
     )
 
 
+def principal_of(request: Request) -> Principal:
+    """Who is asking (its route's guard found out)."""
+    from cityhub.api.routing import principal_of as found
+
+    return found(request)
+
+
 def hub_of(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
@@ -54,10 +63,18 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def tenant_of(request: Request) -> str:
-    tenant = request.headers.get("ngsild-tenant", "").strip()
+def check_tenant(value: str) -> str:
+    tenant = value.strip()
     if tenant and not re.fullmatch(r"[A-Za-z0-9_\-.:/]{1,64}", tenant):
         raise BadRequestData(f"invalid NGSILD-Tenant {tenant!r}")
+    return tenant
+
+
+def tenant_of(request: Request) -> str:
+    """The tenant the route's guard resolved (and authorized) for this request."""
+    tenant = getattr(request.state, "tenant", None)
+    if not isinstance(tenant, str):
+        raise RuntimeError(f"{request.url.path} was reached without its route's guard")
     return tenant
 
 
@@ -81,20 +98,16 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def read_body(
-    request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD), context_rules: bool = True
-) -> Any:
-    """The parsed JSON body, after the size, media type and @context/Link rules of NGSI-LD."""
-    hub = hub_of(request)
-    limit = hub.settings.max_body_bytes
+async def read_bytes(request: Request, limit: int | None = None) -> bytes:
+    """The whole body, counted while it streams in: a body over the limit is refused before
+    it is held in memory (a declared Content-Length over it is refused before reading)."""
+    cached = getattr(request.state, "body_bytes", None)
+    if isinstance(cached, bytes):
+        return cached
+    limit = limit if limit is not None else hub_of(request).settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit} bytes")
-    ctype = media_type(request)
-    if ctype not in allowed:
-        raise UnsupportedMediaType(
-            f"Content-Type '{ctype or 'none'}' is not supported here; use {' or '.join(allowed)}"
-        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -102,6 +115,33 @@ async def read_body(
             raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
         chunks.append(chunk)
     raw = b"".join(chunks)
+    request.state.body_bytes = raw
+    request._body = raw  # Starlette's own readers (form parsing) take it from here
+    return raw
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (limited like every body), last value wins."""
+    from urllib.parse import parse_qsl
+
+    raw = await read_bytes(request)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequestData("the form is not valid UTF-8") from exc
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=1000, strict_parsing=False)
+    except ValueError as exc:
+        raise BadRequestData(f"the form cannot be read: {exc}") from exc
+    form = dict(pairs)
+    if any("\x00" in k or "\x00" in v for k, v in form.items()):
+        raise BadRequestData("NUL characters are not allowed")
+    return form
+
+
+def parse_json(raw: bytes, depth: int = MAX_DEPTH) -> Any:
+    """JSON text to values: invalid JSON, NUL characters and nesting deeper than MAX_DEPTH are
+    request errors (the NGSI-LD/Open311/CKAN error shapes come from the caller's error type)."""
     if not raw.strip():
         raise InvalidRequest("the request body is empty")
     try:
@@ -110,6 +150,24 @@ async def read_body(
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
     if b"\\u0000" in raw:
         raise BadRequestData("NUL characters (\\u0000) are not allowed in text")
+    check_depth(body, depth)
+    return body
+
+
+async def read_body(
+    request: Request,
+    allowed: tuple[str, ...] = (JSON, JSON_LD),
+    context_rules: bool = True,
+    depth: int = MAX_DEPTH,
+) -> Any:
+    """The parsed JSON body, after the size, media type and @context/Link rules of NGSI-LD."""
+    ctype = media_type(request)
+    if ctype not in allowed:
+        raise UnsupportedMediaType(
+            f"Content-Type '{ctype or 'none'}' is not supported here; use {' or '.join(allowed)}"
+        )
+    raw = await read_bytes(request)
+    body = parse_json(raw, depth)
     if not context_rules:
         return body
     has_context = _has_context(body)
@@ -208,33 +266,25 @@ def no_content(headers: dict[str, str] | None = None) -> Response:
 async def write_prelude(
     request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)
 ) -> tuple[str, Any, TermMap]:
-    """For a write: check the key, then the tenant, the body and its @context."""
-    hub = hub_of(request)
-    hub.keys.check_write(headers_of(request))
+    """For a write (its route's guard has checked the key): the tenant, the body, @context."""
     tenant = tenant_of(request)
     body = await read_body(request, allowed)
     return tenant, body, await termmap(request, context_value(request, body))
 
 
 async def read_prelude(request: Request) -> tuple[str, TermMap]:
-    """For a read: the tenant (checking a private one's key) and the Link @context."""
-    hub = hub_of(request)
-    tenant = tenant_of(request)
-    hub.keys.check_read(headers_of(request), tenant)
-    return tenant, await termmap(request, link_context(request))
+    """For a read (its route's guard has checked the tenant): the tenant and the Link @context."""
+    return tenant_of(request), await termmap(request, link_context(request))
 
 
 async def bodiless_write_prelude(request: Request) -> tuple[str, TermMap]:
-    """For a write without a body (DELETE): check the key; the tenant and the Link @context."""
-    hub_of(request).keys.check_write(headers_of(request))
+    """For a write without a body (DELETE): the tenant and the Link @context."""
     return tenant_of(request), await termmap(request, link_context(request))
 
 
 async def query_body_prelude(request: Request) -> tuple[str, dict[str, Any], TermMap]:
     """For a query sent as a body (POST .../query): a read with a JSON-object body."""
-    hub = hub_of(request)
     tenant = tenant_of(request)
-    hub.keys.check_read(headers_of(request), tenant)
     body = await read_body(request)
     if not isinstance(body, dict):
         raise BadRequestData("the body of a query must be a JSON object")

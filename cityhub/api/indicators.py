@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.errors import BadRequestData
 
 PREFIX = "/indicators/v1"
@@ -64,7 +65,6 @@ async def latest(request: Request) -> Response:
 
 async def compute(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     body = await http.json_object(request)
     ids = body.get("indicators")
     if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
@@ -80,7 +80,6 @@ async def upload_series(request: Request) -> Response:
     """The request body is the CSV or XLSX file itself; columns come from the query string or
     the definition."""
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     ident = request.path_params["ident"]
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     suffix = ".xlsx" if "spreadsheetml" in kind else ".csv"
@@ -89,7 +88,7 @@ async def upload_series(request: Request) -> Response:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ):
         raise BadRequestData("send the series as text/csv or an XLSX spreadsheet")
-    body = await request.body()
+    body = await http.read_bytes(request, hub.settings.max_body_bytes)
     q = request.query_params
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
@@ -108,7 +107,6 @@ async def upload_series(request: Request) -> Response:
 
 async def put_target(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     body = await http.json_object(request)
     value = body.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -141,8 +139,26 @@ async def put_target(request: Request) -> Response:
 
 
 async def assessments(request: Request) -> Response:
+    """The targets' standings, judged now. Reading them changes nothing."""
     hub = http.hub_of(request)
     ident = request.query_params.get("indicator")
+    ids = [ident] if ident else None
+    if ident:
+        hub.indicators.definition(ident)
+
+    def run() -> list[dict[str, Any]]:
+        return [a.as_dict() for a in hub.indicators.assess(ids)]
+
+    return http.ORJSONResponse(await hub.compute.run(run))
+
+
+async def publish_assessments(request: Request) -> Response:
+    """Judge the targets and publish the standings on the KPI entities (a write)."""
+    hub = http.hub_of(request)
+    body = await http.json_object(request) if await http.read_bytes(request) else {}
+    ident = body.get("indicator")
+    if ident is not None and not isinstance(ident, str):
+        raise BadRequestData("indicator must be an indicator id")
     ids = [ident] if ident else None
     if ident:
         hub.indicators.definition(ident)
@@ -164,7 +180,7 @@ async def forecast(request: Request) -> Response:
         level = float(q.get("level", "0.95"))
     except ValueError as exc:
         raise BadRequestData("level must be 0.8, 0.9 or 0.95") from exc
-    result = await hub.run(
+    result = await hub.compute.run(
         hub.indicators.forecast,
         request.path_params["ident"],
         q.get("place", "city"),
@@ -174,14 +190,16 @@ async def forecast(request: Request) -> Response:
     return http.ORJSONResponse(result.as_dict())
 
 
+INDICATOR = PREFIX + "/indicators/{ident}"
 routes = [
-    Route(PREFIX + "/indicators", list_indicators, methods=["GET"]),
-    Route(PREFIX + "/indicators/{ident}", show, methods=["GET"]),
-    Route(PREFIX + "/indicators/{ident}/values", values, methods=["GET"]),
-    Route(PREFIX + "/indicators/{ident}/series", upload_series, methods=["POST"]),
-    Route(PREFIX + "/indicators/{ident}/targets", put_target, methods=["POST"]),
-    Route(PREFIX + "/indicators/{ident}/forecast", forecast, methods=["GET"]),
-    Route(PREFIX + "/latest", latest, methods=["GET"]),
-    Route(PREFIX + "/compute", compute, methods=["POST"]),
-    Route(PREFIX + "/assessments", assessments, methods=["GET"]),
+    route(PREFIX + "/indicators", list_indicators, "GET", policy.CITY_READ),
+    route(INDICATOR, show, "GET", policy.CITY_READ),
+    route(INDICATOR + "/values", values, "GET", policy.CITY_READ),
+    route(INDICATOR + "/series", upload_series, "POST", policy.STAFF_WRITE),
+    route(INDICATOR + "/targets", put_target, "POST", policy.STAFF_WRITE),
+    route(INDICATOR + "/forecast", forecast, "GET", policy.ANALYTICS),
+    route(PREFIX + "/latest", latest, "GET", policy.CITY_READ),
+    route(PREFIX + "/compute", compute, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/assessments", assessments, "GET", policy.CITY_READ),
+    route(PREFIX + "/assessments", publish_assessments, "POST", policy.STAFF_WRITE),
 ]

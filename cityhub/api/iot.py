@@ -7,17 +7,13 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
-from cityhub.errors import AlreadyExists, BadRequestData, ResourceNotFound
+from cityhub.api.routing import route
+from cityhub.auth import policy
+from cityhub.errors import BadRequestData, Forbidden
 from cityhub.ingest.agent import Message
 from cityhub.ingest.devices import validate_device, validate_group
-
-
-def _tenant(request: Request) -> str:
-    """NGSILD-Tenant, or the IoT-agent header fiware-service."""
-    return http.tenant_of(request) or request.headers.get("fiware-service", "").strip()
 
 
 def _items(body: Any, *keys: str) -> list[Any]:
@@ -30,72 +26,58 @@ def _items(body: Any, *keys: str) -> list[Any]:
 
 async def create_groups(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = _tenant(request)
-    groups = [
-        validate_group(g) for g in _items(await http.read_body(request), "services", "groups")
-    ]
-    for group in groups:
-        await hub.run(hub.store.put_group, tenant, group["apikey"], group)
-    hub.devices.invalidate()
+    body = await http.read_body(request)
+    groups = [validate_group(g) for g in _items(body, "services", "groups")]
+    actor = http.principal_of(request)
+    await hub.run(hub.devices.provision_groups, http.tenant_of(request), groups, actor)
     return Response(status_code=201)
 
 
 async def list_groups(request: Request) -> Response:
     hub = http.hub_of(request)
-    groups = await hub.run(hub.store.list_groups, _tenant(request))
+    actor = http.principal_of(request)
+    groups = await hub.run(hub.devices.groups, http.tenant_of(request), actor)
     return http.ORJSONResponse({"count": len(groups), "services": groups})
 
 
 async def delete_group(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     apikey = request.query_params.get("apikey")
     if not apikey:
         raise BadRequestData("give the group's apikey")
-    if not await hub.run(hub.store.delete_group, _tenant(request), apikey):
-        raise ResourceNotFound(f"no group with apikey '{apikey}'")
-    hub.devices.invalidate()
+    actor = http.principal_of(request)
+    await hub.run(hub.devices.remove_group, http.tenant_of(request), apikey, actor)
     return http.no_content()
 
 
 async def create_devices(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
-    tenant = _tenant(request)
     devices = [validate_device(d) for d in _items(await http.read_body(request), "devices")]
-    for device in devices:
-        if await hub.run(hub.store.get_device, tenant, device["device_id"]) is not None:
-            raise AlreadyExists(f"device {device['device_id']} is already provisioned")
-    for device in devices:
-        apikey = device.get("apikey", "")
-        await hub.run(hub.store.put_device, tenant, device["device_id"], apikey, device)
-    hub.devices.invalidate()
+    actor = http.principal_of(request)
+    await hub.run(hub.devices.provision_devices, http.tenant_of(request), devices, actor)
     return Response(status_code=201)
 
 
 async def list_devices(request: Request) -> Response:
     hub = http.hub_of(request)
-    devices = await hub.run(hub.store.list_devices, _tenant(request))
+    actor = http.principal_of(request)
+    devices = await hub.run(hub.devices.devices, http.tenant_of(request), actor)
     return http.ORJSONResponse({"count": len(devices), "devices": devices})
 
 
 async def get_device(request: Request) -> Response:
     hub = http.hub_of(request)
     device_id = request.path_params["device_id"]
-    device = await hub.run(hub.store.get_device, _tenant(request), device_id)
-    if device is None:
-        raise ResourceNotFound(f"device {device_id} is not provisioned")
+    actor = http.principal_of(request)
+    device = await hub.run(hub.devices.device, http.tenant_of(request), device_id, actor)
     return http.ORJSONResponse(device)
 
 
 async def delete_device(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     device_id = request.path_params["device_id"]
-    if not await hub.run(hub.store.delete_device, _tenant(request), device_id):
-        raise ResourceNotFound(f"device {device_id} is not provisioned")
-    hub.devices.invalidate()
+    actor = http.principal_of(request)
+    await hub.run(hub.devices.remove_device, http.tenant_of(request), device_id, actor)
     return http.no_content()
 
 
@@ -104,16 +86,11 @@ async def _ingest(request: Request, fmt: str) -> Response:
     apikey, device_id = request.query_params.get("k"), request.query_params.get("i")
     if not apikey or not device_id:
         raise BadRequestData("HTTP ingestion needs ?k=<apikey>&i=<device_id>")
-    payload = await request.body()
-    if len(payload) > hub.settings.max_body_bytes:
-        raise BadRequestData("the measures exceed the body size limit")
+    payload = await http.read_bytes(request)
     message = Message(apikey, device_id, payload, fmt, None, f"http:{request.url.path}")
     outcome = await hub.run(hub.agent.ingest, [message])
     if outcome.dead:
-        reason = outcome.dead[0][1]
-        if "provisioned" in reason:
-            raise ResourceNotFound(reason)
-        raise BadRequestData(reason)
+        raise outcome.dead[0][1]
     return http.ORJSONResponse({"stored": outcome.stored, "duplicates": outcome.duplicates})
 
 
@@ -126,10 +103,15 @@ async def ingest_ul(request: Request) -> Response:
 
 
 async def dead_letters(request: Request) -> Response:
+    """The tenant's latest dead letters; `?unattributed=true` (admins): those of no device."""
     hub = http.hub_of(request)
-    hub.keys.check_read(http.headers_of(request), "")
-    rows = await hub.run(hub.store.dead_letters, 100)
-    total = await hub.run(hub.store.dead_letter_count)
+    tenant: str | None = http.tenant_of(request)
+    if request.query_params.get("unattributed", "").lower() in ("1", "true"):
+        if not http.principal_of(request).is_admin and not http.principal_of(request).open_mode:
+            raise Forbidden("messages of no known device are shown to admins only")
+        tenant = None
+    rows = await hub.run(hub.store.dead_letters, tenant, 100)
+    total = await hub.run(hub.store.dead_letter_count, tenant)
     letters = [
         {
             "receivedAt": r[0],
@@ -145,16 +127,16 @@ async def dead_letters(request: Request) -> Response:
 
 
 routes = [
-    Route("/iot/groups", create_groups, methods=["POST"]),
-    Route("/iot/groups", list_groups, methods=["GET"]),
-    Route("/iot/groups", delete_group, methods=["DELETE"]),
-    Route("/iot/services", create_groups, methods=["POST"]),
-    Route("/iot/services", list_groups, methods=["GET"]),
-    Route("/iot/devices", create_devices, methods=["POST"]),
-    Route("/iot/devices", list_devices, methods=["GET"]),
-    Route("/iot/devices/{device_id}", get_device, methods=["GET"]),
-    Route("/iot/devices/{device_id}", delete_device, methods=["DELETE"]),
-    Route("/iot/json", ingest_json, methods=["POST"]),
-    Route("/iot/d", ingest_ul, methods=["POST"]),
-    Route("/iot/deadletters", dead_letters, methods=["GET"]),
+    route("/iot/groups", create_groups, "POST", policy.IOT_WRITE),
+    route("/iot/groups", list_groups, "GET", policy.IOT_READ),
+    route("/iot/groups", delete_group, "DELETE", policy.IOT_WRITE),
+    route("/iot/services", create_groups, "POST", policy.IOT_WRITE),
+    route("/iot/services", list_groups, "GET", policy.IOT_READ),
+    route("/iot/devices", create_devices, "POST", policy.IOT_WRITE),
+    route("/iot/devices", list_devices, "GET", policy.IOT_READ),
+    route("/iot/devices/{device_id}", get_device, "GET", policy.IOT_READ),
+    route("/iot/devices/{device_id}", delete_device, "DELETE", policy.IOT_WRITE),
+    route("/iot/json", ingest_json, "POST", policy.DEVICE),
+    route("/iot/d", ingest_ul, "POST", policy.DEVICE),
+    route("/iot/deadletters", dead_letters, "GET", policy.IOT_READ),
 ]

@@ -12,9 +12,10 @@ from urllib.parse import parse_qs
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.citizen import open311
 from cityhub.citizen.catalog import check_attributes
 from cityhub.citizen.service import NewRequest, to_us
@@ -22,8 +23,6 @@ from cityhub.citizen.workflow import open311_statuses
 from cityhub.errors import (
     BadRequestData,
     CityHubError,
-    Forbidden,
-    PayloadTooLarge,
     ResourceNotFound,
 )
 from cityhub.store.citizen_sql import RequestFilter
@@ -49,22 +48,28 @@ def render(fmt: str, root: str, content: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(content), status, media_type="application/json; charset=utf-8")
 
 
+def open311_error(name: str, exc: CityHubError) -> Response:
+    """An error as the spec's list of {code, description}: 400, 403 (also for a missing key)
+    or 404."""
+    fmt = "xml" if name.endswith(".xml") else "json"
+    status = exc.status if exc.status in (400, 403, 404) else 400
+    if exc.status in (401, 403):
+        status = 403
+    return render(fmt, "errors", open311.errors(status, exc.detail), status)
+
+
 def open311_errors(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Run a handler with its format; render any error as the spec's error list."""
 
     @wraps(fn)
     async def wrapper(request: Request) -> Response:
         name = request.path_params.get("name", "")
-        fmt = "xml" if name.endswith(".xml") else "json"
         try:
             return await fn(request, name)
         except CityHubError as exc:
-            status = exc.status if exc.status in (400, 403, 404) else 400
-            if exc.status in (401, 403):
-                status = 403
             if exc.status >= 500:
                 raise
-            return render(fmt, "errors", open311.errors(status, exc.detail), status)
+            return open311_error(name, exc)
 
     return wrapper
 
@@ -121,7 +126,7 @@ def _ids(value: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
+        if not part.isdigit() or len(part) > 18:
             raise BadRequestData(f"service_request_id '{part}' is not a request id")
         out.append(int(part))
     return out
@@ -166,7 +171,7 @@ async def requests_list(request: Request, name: str) -> Response:
 @open311_errors
 async def request_one(request: Request, name: str) -> Response:
     stem, fmt = _split_format(name)
-    if not stem.isdigit():
+    if not stem.isdigit() or len(stem) > 18:
         raise ResourceNotFound(f"service request '{stem}' was not found")
     hub = http.hub_of(request)
     row = await hub.run(hub.requests.get, int(stem))
@@ -190,12 +195,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
     ctype = http.media_type(request)
     if ctype not in ("application/x-www-form-urlencoded", ""):
         raise BadRequestData(f"post the request form-encoded, not as '{ctype}'")
-    limit = http.hub_of(request).settings.max_body_bytes
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > limit:
-            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
+    raw = await http.read_bytes(request)
     try:
         text = raw.decode("utf-8")
         return parse_qs(text, keep_blank_values=True, strict_parsing=False, errors="strict")
@@ -215,11 +215,6 @@ async def requests_create(request: Request, name: str) -> Response:
         values = form.get(key) or [""]
         return values[0]
 
-    api_key = one("api_key") or request.headers.get("x-api-key", "")
-    if hub.keys.enabled():
-        key = hub.keys.identify({"x-api-key": api_key}) if api_key else None
-        if key is None:
-            raise Forbidden("api_key is missing")
     if not one("service_code"):
         raise BadRequestData("service_code is required")
     catalog = hub.requests.catalog
@@ -276,9 +271,11 @@ async def _top(request: Request) -> Response:
     return await handler(request)
 
 
+FILING = policy.Rule(policy.Need.KEY, key_field="api_key", why="any key (api_key field)")
 routes = [
-    Route(PREFIX + "/{name:str}", _top, methods=["GET", "POST"]),
-    Route(PREFIX + "/services/{name:str}", service_definition, methods=["GET"]),
-    Route(PREFIX + "/requests/{name:str}", request_one, methods=["GET"]),
-    Route(PREFIX + "/tokens/{name:str}", token_one, methods=["GET"]),
+    route(PREFIX + "/{name:str}", _top, "GET", policy.CITY_READ),
+    route(PREFIX + "/{name:str}", _top, "POST", FILING),
+    route(PREFIX + "/services/{name:str}", service_definition, "GET", policy.CITY_READ),
+    route(PREFIX + "/requests/{name:str}", request_one, "GET", policy.CITY_READ),
+    route(PREFIX + "/tokens/{name:str}", token_one, "GET", policy.CITY_READ),
 ]

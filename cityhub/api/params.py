@@ -10,6 +10,7 @@ from cityhub.broker.render import RenderOptions
 from cityhub.config import Settings
 from cityhub.errors import BadRequestData, TooManyResults
 from cityhub.jsonld import TermMap
+from cityhub.limits import whole_number
 
 _OPTIONS = {
     "keyValues",
@@ -70,17 +71,14 @@ def render_options(params: Mapping[str, str], tm: TermMap) -> RenderOptions:
     )
 
 
+MAX_OFFSET = 1_000_000_000
+
+
 def _int(params: Mapping[str, str], key: str, default: int) -> int:
     raw = params.get(key)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequestData(f"{key} must be a whole number, got {raw!r}") from exc
-    if value < 0:
-        raise BadRequestData(f"{key} must not be negative")
-    return value
+    return whole_number(raw, key, 0, MAX_OFFSET)
 
 
 def paging(params: Mapping[str, str], settings: Settings) -> tuple[int, int, bool]:

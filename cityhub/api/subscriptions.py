@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.params import paging
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.broker.subscription_service import render_subscription
 
 BASE = "/ngsi-ld/v1/subscriptions"
@@ -17,28 +18,31 @@ async def create(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, body, _ = await http.write_prelude(request)  # an unavailable @context fails here
     context = http.context_value(request, body)
-    sub_id = await hub.run(hub.subscriptions.create, tenant, http.without_context(body), context)
+    actor = http.principal_of(request)
+    sub_id = await hub.run(
+        hub.subscriptions.create, tenant, http.without_context(body), context, actor
+    )
     return Response(status_code=201, headers={"Location": f"{BASE}/{sub_id}"})
 
 
 async def list_all(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
     mtype = http.accepted(request)
     limit, offset, count = paging(request.query_params, hub.settings)
     records = await hub.run(hub.subscriptions.list, tenant)
-    page = [render_subscription(r, False) for r in records[offset : offset + limit]]
+    reader = http.principal_of(request)
+    page = [render_subscription(r, False, reader) for r in records[offset : offset + limit]]
     return http.results_response(request, page, mtype, len(records) if count else None)
 
 
 async def retrieve(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
-    hub.keys.check_read(http.headers_of(request), tenant)
     mtype = http.accepted(request)
     record = await hub.run(hub.subscriptions.get, tenant, request.path_params["sub_id"])
-    return http.json_ld_response(request, render_subscription(record, False), mtype)
+    content = render_subscription(record, False, http.principal_of(request))
+    return http.json_ld_response(request, content, mtype)
 
 
 async def update(request: Request) -> Response:
@@ -51,22 +55,23 @@ async def update(request: Request) -> Response:
         request.path_params["sub_id"],
         http.without_context(body),
         context,
+        http.principal_of(request),
     )
     return http.no_content()
 
 
 async def delete(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
-    await hub.run(hub.subscriptions.delete, tenant, request.path_params["sub_id"])
+    actor = http.principal_of(request)
+    await hub.run(hub.subscriptions.delete, tenant, request.path_params["sub_id"], actor)
     return http.no_content()
 
 
 routes = [
-    Route(BASE, create, methods=["POST"]),
-    Route(BASE, list_all, methods=["GET"]),
-    Route(BASE + "/{sub_id}", retrieve, methods=["GET"]),
-    Route(BASE + "/{sub_id}", update, methods=["PATCH"]),
-    Route(BASE + "/{sub_id}", delete, methods=["DELETE"]),
+    route(BASE, create, "POST", policy.BROKER_WRITE),
+    route(BASE, list_all, "GET", policy.PUBLIC_READ),
+    route(BASE + "/{sub_id}", retrieve, "GET", policy.PUBLIC_READ),
+    route(BASE + "/{sub_id}", update, "PATCH", policy.BROKER_WRITE),
+    route(BASE + "/{sub_id}", delete, "DELETE", policy.BROKER_WRITE),
 ]

@@ -6,11 +6,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cityhub.api import http
 from cityhub.api.batch import query_from_body
 from cityhub.api.params import flag, options_of, paging, render_options
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.broker import temporal
 from cityhub.broker.query import build_query, has_selector
 from cityhub.broker.temporal_service import TemporalResult
@@ -86,7 +87,7 @@ async def query_post(request: Request) -> Response:
 async def create(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    created = await hub.run(hub.temporal.add, tenant, body, tm)
+    created = await hub.run(hub.temporal.add, tenant, body, tm, http.principal_of(request))
     if created:
         return Response(status_code=201, headers={"Location": f"{BASE}/entities/{body['id']}"})
     return http.no_content()
@@ -95,15 +96,18 @@ async def create(request: Request) -> Response:
 async def append(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    await hub.run(hub.temporal.append_attrs, tenant, request.path_params["entity_id"], body, tm)
+    actor = http.principal_of(request)
+    await hub.run(
+        hub.temporal.append_attrs, tenant, request.path_params["entity_id"], body, tm, actor
+    )
     return http.no_content()
 
 
 async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
-    hub.keys.check_write(http.headers_of(request))
     tenant = http.tenant_of(request)
-    await hub.run(hub.temporal.delete_entity, tenant, request.path_params["entity_id"])
+    actor = http.principal_of(request)
+    await hub.run(hub.temporal.delete_entity, tenant, request.path_params["entity_id"], actor)
     return http.no_content()
 
 
@@ -118,6 +122,7 @@ async def delete_attr(request: Request) -> Response:
         tm.expand(p["attr"]),
         request.query_params.get("datasetId"),
         flag(request.query_params, "deleteAll"),
+        http.principal_of(request),
     )
     return http.no_content()
 
@@ -134,6 +139,7 @@ async def modify_instance(request: Request) -> Response:
         p["instance_id"],
         body,
         tm,
+        http.principal_of(request),
     )
     return http.no_content()
 
@@ -143,27 +149,25 @@ async def delete_instance(request: Request) -> Response:
     tenant, tm = await http.bodiless_write_prelude(request)
     p = request.path_params
     await hub.run(
-        hub.temporal.delete_instance, tenant, p["entity_id"], tm.expand(p["attr"]), p["instance_id"]
+        hub.temporal.delete_instance,
+        tenant,
+        p["entity_id"],
+        tm.expand(p["attr"]),
+        p["instance_id"],
+        http.principal_of(request),
     )
     return http.no_content()
 
 
+INSTANCE = BASE + "/entities/{entity_id}/attrs/{attr}/{instance_id}"
 routes = [
-    Route(BASE + "/entities", query, methods=["GET"]),
-    Route(BASE + "/entities", create, methods=["POST"]),
-    Route(BASE + "/entities/{entity_id}", retrieve, methods=["GET"]),
-    Route(BASE + "/entities/{entity_id}", delete_entity, methods=["DELETE"]),
-    Route(BASE + "/entities/{entity_id}/attrs", append, methods=["POST"]),
-    Route(BASE + "/entities/{entity_id}/attrs/{attr}", delete_attr, methods=["DELETE"]),
-    Route(
-        BASE + "/entities/{entity_id}/attrs/{attr}/{instance_id}",
-        modify_instance,
-        methods=["PATCH"],
-    ),
-    Route(
-        BASE + "/entities/{entity_id}/attrs/{attr}/{instance_id}",
-        delete_instance,
-        methods=["DELETE"],
-    ),
-    Route(BASE + "/entityOperations/query", query_post, methods=["POST"]),
+    route(BASE + "/entities", query, "GET", policy.PUBLIC_READ),
+    route(BASE + "/entities", create, "POST", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}", retrieve, "GET", policy.PUBLIC_READ),
+    route(BASE + "/entities/{entity_id}", delete_entity, "DELETE", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs", append, "POST", policy.BROKER_WRITE),
+    route(BASE + "/entities/{entity_id}/attrs/{attr}", delete_attr, "DELETE", policy.BROKER_WRITE),
+    route(INSTANCE, modify_instance, "PATCH", policy.BROKER_WRITE),
+    route(INSTANCE, delete_instance, "DELETE", policy.BROKER_WRITE),
+    route(BASE + "/entityOperations/query", query_post, "POST", policy.PUBLIC_READ),
 ]

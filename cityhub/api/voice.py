@@ -8,14 +8,17 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
 from cityhub.errors import BadRequestData
 from cityhub.timeutil import parse_datetime
 from cityhub.voice.brief import check_day
+from cityhub.voice.hotissues import public_issue
 
 PREFIX = "/voice/v1"
+MAX_TEXT = 20_000  # characters of a message or a reply to evaluate
 
 
 def _day(request: Request) -> dt.date:
@@ -45,12 +48,14 @@ async def brief(request: Request) -> Response:
     fmt = request.query_params.get("format", "html")
     if fmt not in ("html", "md", "json"):
         raise BadRequestData("format must be html, md or json")
-    data = await hub.run(build_brief, hub.voice, _day(request))
+    data = await hub.compute.run(build_brief, hub.voice, _day(request))
     if fmt == "json":
         return http.ORJSONResponse(data)
     if fmt == "md":
         return Response(to_markdown(data), media_type="text/markdown; charset=utf-8")
-    return HTMLResponse(to_html(data))
+    # A report page: its own inline styles and chart, never a script.
+    policy_header = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return HTMLResponse(to_html(data), headers={"Content-Security-Policy": policy_header})
 
 
 async def hot_issues(request: Request) -> Response:
@@ -63,16 +68,16 @@ async def hot_issues(request: Request) -> Response:
 
     def run() -> list[dict[str, Any]]:
         messages = hub.voice.messages(start, end)
-        return [i.as_dict() for i in hub.voice.hot(messages, end, top)]
+        return [public_issue(i.as_dict()) for i in hub.voice.hot(messages, end, top)]
 
-    return http.ORJSONResponse(await hub.run(run))
+    return http.ORJSONResponse(await hub.compute.run(run))
 
 
 async def sentiment(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
     texts = http.texts_of(body)
-    scores = await hub.run(hub.voice.score, texts)
+    scores = await hub.compute.run(hub.voice.score, texts)
     return http.ORJSONResponse([{"label": s.label, "positive": s.positive} for s in scores])
 
 
@@ -101,6 +106,8 @@ async def evaluate_reply(request: Request) -> Response:
     message, reply = body.get("message"), body.get("reply")
     if not isinstance(message, str) or not isinstance(reply, str) or not message or not reply:
         raise BadRequestData("give 'message' and 'reply' as non-empty strings")
+    if len(message) > MAX_TEXT or len(reply) > MAX_TEXT:
+        raise BadRequestData(f"'message' and 'reply' may be at most {MAX_TEXT:,} characters")
     times = []
     for name in ("asked", "answered"):
         value = body.get(name)
@@ -108,14 +115,14 @@ async def evaluate_reply(request: Request) -> Response:
             times.append(parse_datetime(value, hub.settings.timezone) if value else None)
         except (ValueError, TypeError) as exc:
             raise BadRequestData(f"{name} must be an ISO 8601 date-time") from exc
-    result = score(message, reply, times[0], times[1], hub.settings.timezone)
+    result = await hub.compute.run(score, message, reply, times[0], times[1], hub.settings.timezone)
     return http.ORJSONResponse(result.as_dict())
 
 
 routes = [
-    Route(PREFIX + "/brief", brief, methods=["GET"]),
-    Route(PREFIX + "/hot-issues", hot_issues, methods=["GET"]),
-    Route(PREFIX + "/sentiment", sentiment, methods=["POST"]),
-    Route(PREFIX + "/sentiment", sentiment_table, methods=["GET"]),
-    Route(PREFIX + "/replies/evaluate", evaluate_reply, methods=["POST"]),
+    route(PREFIX + "/brief", brief, "GET", policy.STAFF_READ),
+    route(PREFIX + "/hot-issues", hot_issues, "GET", policy.KEY_READ),
+    route(PREFIX + "/sentiment", sentiment, "POST", policy.ANALYTICS),
+    route(PREFIX + "/sentiment", sentiment_table, "GET", policy.KEY_READ),
+    route(PREFIX + "/replies/evaluate", evaluate_reply, "POST", policy.ANALYTICS),
 ]

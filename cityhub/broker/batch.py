@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cityhub.auth.principal import Principal
 from cityhub.broker import attrs as rules
 from cityhub.broker.normalize import check_uri, parse_attributes, parse_entity, parse_types
 from cityhub.broker.service import EntityService
 from cityhub.errors import AlreadyExists, BadRequestData, CityHubError, ResourceNotFound
 from cityhub.jsonld import TermMap
+from cityhub.limits import check_depth
 from cityhub.store.records import Entity
 from cityhub.timeutil import now_iso
 
@@ -49,6 +51,7 @@ def _parse_all(
     for item in body:
         raw_id = item.get("id", "") if isinstance(item, dict) else ""
         try:
+            check_depth(item)
             tm = context_of(item)
             entity = parse_entity(item, tm, now)
             if entity.id in seen:
@@ -60,8 +63,33 @@ def _parse_all(
     return parsed
 
 
+def _allowed(
+    service: EntityService,
+    actor: Principal | None,
+    entity: Entity,
+    result: BatchResult,
+    old: Entity | None = None,
+) -> bool:
+    """Whether `actor` may write this entity (and its old self); a refusal is its error."""
+    try:
+        if old is not None:
+            service.check_writer(actor, old)
+            service.check_writer(actor, Entity(entity.id, entity.types, owner=old.owner))
+            entity.owner = old.owner
+        else:
+            service.claim(actor, entity)
+    except CityHubError as err:
+        result.errors.append((entity.id, err))
+        return False
+    return True
+
+
 def batch_create(
-    service: EntityService, tenant: str, body: Any, context_of: ContextOf
+    service: EntityService,
+    tenant: str,
+    body: Any,
+    context_of: ContextOf,
+    actor: Principal | None = None,
 ) -> BatchResult:
     now, result = now_iso(), BatchResult()
     parsed = _parse_all(_check_list(body), context_of, now, result)
@@ -72,6 +100,8 @@ def batch_create(
             if entity.id in existing:
                 result.errors.append((entity.id, AlreadyExists(f"entity {entity.id} exists")))
                 continue
+            if not _allowed(service, actor, entity, result):
+                continue
             new.append(rules.stamp_entity(entity, now))
         tx.insert(new)
     result.success = result.created = [e.id for e in new]
@@ -79,7 +109,12 @@ def batch_create(
 
 
 def batch_upsert(
-    service: EntityService, tenant: str, body: Any, context_of: ContextOf, update_only: bool
+    service: EntityService,
+    tenant: str,
+    body: Any,
+    context_of: ContextOf,
+    update_only: bool,
+    actor: Principal | None = None,
 ) -> BatchResult:
     """Create missing entities; replace existing ones (or, with update_only, append to them)."""
     now, result = now_iso(), BatchResult()
@@ -89,6 +124,8 @@ def batch_upsert(
         new, changed = [], []
         for entity, _, _ in parsed:
             old = existing.get(entity.id)
+            if not _allowed(service, actor, entity, result, old):
+                continue
             if old is None:
                 new.append(rules.stamp_entity(entity, now))
             elif update_only:
@@ -106,15 +143,24 @@ def batch_upsert(
 
 
 def batch_update(
-    service: EntityService, tenant: str, body: Any, context_of: ContextOf, no_overwrite: bool
+    service: EntityService,
+    tenant: str,
+    body: Any,
+    context_of: ContextOf,
+    no_overwrite: bool,
+    actor: Principal | None = None,
 ) -> BatchResult:
-    return _batch_modify(service, tenant, body, context_of, "update", no_overwrite)
+    return _batch_modify(service, tenant, body, context_of, "update", no_overwrite, actor)
 
 
 def batch_merge(
-    service: EntityService, tenant: str, body: Any, context_of: ContextOf
+    service: EntityService,
+    tenant: str,
+    body: Any,
+    context_of: ContextOf,
+    actor: Principal | None = None,
 ) -> BatchResult:
-    return _batch_modify(service, tenant, body, context_of, "merge", False)
+    return _batch_modify(service, tenant, body, context_of, "merge", False, actor)
 
 
 def _batch_modify(
@@ -124,6 +170,7 @@ def _batch_modify(
     context_of: ContextOf,
     mode: str,
     no_overwrite: bool,
+    actor: Principal | None,
 ) -> BatchResult:
     now, result = now_iso(), BatchResult()
     items = []
@@ -132,6 +179,7 @@ def _batch_modify(
         try:
             if not isinstance(item, dict):
                 raise BadRequestData("each batch member must be a JSON object")
+            check_depth(item)
             check_uri(item.get("id"), "entity id")
             tm = context_of(item)
             patch = parse_attributes(item, tm, now, allow_null=(mode == "merge"))
@@ -147,6 +195,8 @@ def _batch_modify(
             if entity is None:
                 result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
                 continue
+            if not _allowed(service, actor, Entity(entity_id, types), result, entity):
+                continue
             if mode == "merge":
                 EntityService.apply_merge(entity, patch, types, now)
             else:
@@ -158,7 +208,9 @@ def _batch_modify(
     return result
 
 
-def batch_delete(service: EntityService, tenant: str, body: Any) -> BatchResult:
+def batch_delete(
+    service: EntityService, tenant: str, body: Any, actor: Principal | None = None
+) -> BatchResult:
     result = BatchResult()
     ids = []
     for item in _check_list(body):
@@ -174,7 +226,8 @@ def batch_delete(service: EntityService, tenant: str, body: Any) -> BatchResult:
         existing = tx.get_many(ids)
         for entity_id in ids:
             if entity_id in existing:
-                result.success.append(entity_id)
+                if _allowed(service, actor, Entity(entity_id, []), result, existing[entity_id]):
+                    result.success.append(entity_id)
             else:
                 result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
         tx.delete(result.success)

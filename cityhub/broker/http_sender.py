@@ -13,12 +13,16 @@ import contextlib
 import ssl
 from urllib.parse import urlsplit
 
+from cityhub.outbound import Destinations, check_header
+
 _MAX_HEADER = 64 * 1024
+MAX_RESPONSE_BODY = 64 * 1024  # a receiver's answer is read up to this, then the line dropped
 
 
 class HttpSender:
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, destinations: Destinations | None = None) -> None:
         self.timeout = timeout
+        self.destinations = destinations or Destinations("public", "CITYHUB_NOTIFY_HOSTS")
         self._conns: dict[str, tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
         self._tls = ssl.create_default_context()
 
@@ -39,6 +43,8 @@ class HttpSender:
             f"Content-Length: {len(body)}",
             "Connection: keep-alive",
         ]
+        for key, value in headers.items():
+            check_header(key, value)  # validated when stored too; never trust a queue row
         lines += [f"{k}: {v}" for k, v in headers.items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
@@ -65,7 +71,14 @@ class HttpSender:
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         conn = self._conns.get(origin)
         if conn is None or conn[1].is_closing():
-            conn = await asyncio.open_connection(host, port, ssl=self._tls if secure else None)
+            loop = asyncio.get_running_loop()
+            addresses = await loop.run_in_executor(None, self.destinations.resolve, host, port)
+            conn = await asyncio.open_connection(
+                addresses[0],
+                port,
+                ssl=self._tls if secure else None,
+                server_hostname=host if secure else None,
+            )
             self._conns[origin] = conn
         return conn
 
@@ -84,16 +97,25 @@ class HttpSender:
         keep = version == "HTTP/1.1" and fields.get("connection") != "close"
         if code in (204, 304) or 100 <= code < 200:
             return code, keep
+        # The answer's body is not needed: read a little of it to keep the connection, drop the
+        # connection rather than read a large one.
         if "content-length" in fields:
-            await reader.readexactly(int(fields["content-length"]))
+            length = int(fields["content-length"]) if fields["content-length"].isdigit() else -1
+            if not 0 <= length <= MAX_RESPONSE_BODY:
+                return code, False
+            await reader.readexactly(length)
         elif "chunked" in fields.get("transfer-encoding", ""):
+            seen = 0
             while True:
-                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                size_line = await reader.readuntil(b"\r\n")
+                size = int(size_line.split(b";")[0], 16)
+                seen += size
+                if seen > MAX_RESPONSE_BODY:
+                    return code, False
                 await reader.readexactly(size + 2)
                 if size == 0:
                     break
-        else:  # the body runs to the end of the connection
-            await reader.read()
+        else:  # the body runs to the end of the connection: do not wait for it
             keep = False
         return code, keep
 

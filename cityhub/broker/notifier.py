@@ -17,6 +17,7 @@ import orjson
 
 from cityhub.broker.http_sender import HttpSender
 from cityhub.jsonld import CORE_CONTEXT_URL
+from cityhub.outbound import Destinations
 from cityhub.store import Store
 from cityhub.store.records import QueuedNotification
 from cityhub.timeutil import now_iso
@@ -37,8 +38,12 @@ class Notifier:
         lease: float = 30.0,
         poll: float = 0.5,
         max_backoff: float = 300.0,
+        destinations: Destinations | None = None,
     ) -> None:
         self.store = store
+        self.destinations = destinations or Destinations("public", "CITYHUB_NOTIFY_HOSTS")
+        self.rate = 100.0  # at most this many notifications per second to one endpoint
+        self._last_sent: dict[str, float] = {}
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.timeout = timeout
         self.lease_us = int(lease * 1_000_000)
@@ -48,7 +53,7 @@ class Notifier:
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: HttpSender | None = None
-        self._mqtt = MqttPublishers()
+        self._mqtt = MqttPublishers(self.destinations)
 
     def wake(self) -> None:
         """Thread-safe: a change was committed with notifications queued."""
@@ -64,7 +69,7 @@ class Notifier:
         per endpoint), then settle the results in a few statements."""
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self._http = HttpSender(self.timeout)
+        self._http = HttpSender(self.timeout, self.destinations)
         self._done: list[tuple[QueuedNotification, bool, str]] = []
         in_flight: dict[str, asyncio.Task[None]] = self._workers
         try:
@@ -96,6 +101,15 @@ class Notifier:
             self._mqtt.close()
 
     async def _attempt(self, item: QueuedNotification) -> None:
+        # One endpoint gets at most `rate` notifications a second, whatever its subscriptions.
+        if self.rate > 0:
+            loop = asyncio.get_running_loop()
+            wait = self._last_sent.get(item.endpoint, 0.0) + 1.0 / self.rate - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_sent[item.endpoint] = loop.time()
+            if len(self._last_sent) > 10_000:
+                self._last_sent.clear()
         ok, why = await self._deliver(item)
         if not ok:
             log.warning("notification to %s failed (%s)", item.endpoint, why)
@@ -153,7 +167,8 @@ class Notifier:
 class MqttPublishers:
     """One connected paho client per broker, publishing QoS 1 and waiting for the ack."""
 
-    def __init__(self) -> None:
+    def __init__(self, destinations: Destinations) -> None:
+        self.destinations = destinations
         self._clients: dict[tuple[str, int, bool], Any] = {}
 
     def publish(self, uri: str, message: dict[str, Any]) -> None:
@@ -173,7 +188,10 @@ class MqttPublishers:
                 client.username_pw_set(parts.username, parts.password)
             if secure:
                 client.tls_set()
-            client.connect(key[0], key[1])
+            address = self.destinations.resolve(key[0], key[1])[0]
+            if secure:
+                client.tls_insecure_set(False)
+            client.connect(address if not secure else key[0], key[1])
             client.loop_start()
             self._clients[key] = client
         topic = parts.path.lstrip("/") or "notifications"

@@ -18,6 +18,8 @@ from typing import Any
 
 from cityhub.errors import BadRequestData
 from cityhub.jsonld import TermMap
+from cityhub.limits import check_parentheses
+from cityhub.patterns import compile_pattern
 from cityhub.store.records import Entity, Instance
 from cityhub.timeutil import parse_datetime
 
@@ -195,9 +197,9 @@ def _comparison(path: Path, op: str, raw: str, parser: _Parser) -> Predicate:
     if op in ("~=", "!~="):
         pattern = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
         try:
-            regex = re.compile(pattern)
-        except re.error as exc:
-            raise parser.fail(f"invalid regular expression: {exc}") from exc
+            regex = compile_pattern(pattern, "regular expression")
+        except BadRequestData as exc:
+            raise parser.fail(exc.detail) from exc
         if op == "~=":
             return lambda e: any(isinstance(v, str) and regex.search(v) for v in _values(e, path))
 
@@ -325,6 +327,7 @@ def _cmp(value: Any, target: Any, op: str) -> bool:
 
 def compile_q(text: str, tm: TermMap) -> tuple[Predicate, set[str]]:
     """Parse a q expression; returns the predicate and the attribute IRIs it mentions."""
+    check_parentheses(text, "q")
     parser = _Parser(text, tm)
     predicate = parser.parse()
     return predicate, parser.attrs

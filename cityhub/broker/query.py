@@ -15,6 +15,8 @@ from cityhub.errors import BadRequestData
 from cityhub.geo import GEOMETRY_TYPES, RELATIONS, GeometryError, parse_query_geometry, to_shape
 from cityhub.geo import relation_holds as geo_relation_holds
 from cityhub.jsonld import TermMap
+from cityhub.limits import check_parentheses
+from cityhub.patterns import compile_pattern
 from cityhub.store.records import Entity, EntityFilter, GeoFilter
 
 LOCATION = "https://uri.etsi.org/ngsi-ld/location"
@@ -32,6 +34,7 @@ class EntityQuery:
 
 def parse_type_expression(text: str, tm: TermMap) -> tuple[Callable[[set[str]], bool], set[str]]:
     """`A,B` and `A|B` mean either, `A;B` both, with parentheses. Returns predicate + all types."""
+    check_parentheses(text, "type")
     tokens = re.findall(r"[(),;|]|[^(),;|]+", text.replace(" ", ""))
     pos = 0
     mentioned: set[str] = set()
@@ -155,10 +158,7 @@ def build_query(params: Mapping[str, Any], tm: TermMap, exact_geo: bool) -> Enti
         id_list = raw_ids.split(",") if isinstance(raw_ids, str) else list(raw_ids)
         ids = tuple(check_uri(i.strip(), "entity id") for i in id_list)
     if params.get("idPattern"):
-        try:
-            pattern = re.compile(params["idPattern"])
-        except re.error as exc:
-            raise BadRequestData(f"invalid idPattern: {exc}") from exc
+        pattern = compile_pattern(params["idPattern"], "idPattern")
         query.predicates.append(lambda e: bool(pattern.search(e.id)))
     if params.get("type"):
         type_pred, mentioned = parse_type_expression(params["type"], tm)

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from cityhub.auth import policy
+from cityhub.auth.principal import Principal
 from cityhub.broker import attrs as rules
 from cityhub.broker.changes import Change, ChangeListener, RecordingWriter
 from cityhub.broker.normalize import (
@@ -38,9 +40,15 @@ class UpdateResult:
     not_updated: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
 
 
+# Types the platform writes through its own services (citizen requests, indicators, the city's
+# districts); through the broker only admins may change them, so the two never disagree.
+PLATFORM_TYPES = ("Open311ServiceRequest", "KeyPerformanceIndicator", "District")
+
+
 class EntityService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, platform_types: frozenset[str] = frozenset()) -> None:
         self.store = store
+        self.platform_types = platform_types  # expanded IRIs
         self.listeners: list[ChangeListener] = []  # run inside the write transaction
         # Run before the transaction opens: whatever a listener needs from the store is read
         # here, so that no listener takes a second connection while holding the first.
@@ -101,42 +109,66 @@ class EntityService:
         self.check_tenant(tenant)
         return self.store.type_summaries(tenant)
 
+    # -- who may write ------------------------------------------------------------------------
+    def check_writer(self, actor: Principal | None, entity: Entity) -> None:
+        """Raise unless `actor` may change `entity` (None: the platform's own services)."""
+        policy.check_entity_write(actor, entity.owner, entity.types, self.platform_types)
+
+    def claim(self, actor: Principal | None, entity: Entity) -> None:
+        """A new entity: check its types may be created by `actor`, and record its owner."""
+        self.check_writer(actor, Entity(entity.id, entity.types))
+        entity.owner = policy.owner_for(actor)
+
     # -- single-entity writes -----------------------------------------------------------------
-    def create(self, tenant: str, entity: Entity) -> None:
+    def create(self, tenant: str, entity: Entity, actor: Principal | None = None) -> None:
         now = now_iso()
         entity.created_at = entity.modified_at = now
         rules.stamp_entity(entity, now)
+        self.claim(actor, entity)
         with self.write(tenant) as tx:
             if tx.get_many([entity.id]):
                 raise AlreadyExists(f"entity {entity.id} already exists")
             tx.insert([entity])
 
-    def delete(self, tenant: str, entity_id: str) -> None:
+    def delete(self, tenant: str, entity_id: str, actor: Principal | None = None) -> None:
         check_uri(entity_id, "entity id")
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
+            self._load(tx, entity_id, actor)
             if tx.delete([entity_id]) == 0:
                 raise ResourceNotFound(f"entity {entity_id} was not found")
 
-    def _load(self, tx: Any, entity_id: str) -> Entity:
+    def _load(self, tx: Any, entity_id: str, actor: Principal | None = None) -> Entity:
         check_uri(entity_id, "entity id")
         found: dict[str, Entity] = tx.get_many([entity_id])
         if entity_id not in found:
             raise ResourceNotFound(f"entity {entity_id} was not found")
+        self.check_writer(actor, found[entity_id])
         return found[entity_id]
 
-    def replace(self, tenant: str, entity_id: str, new: Entity) -> None:
+    def replace(
+        self, tenant: str, entity_id: str, new: Entity, actor: Principal | None = None
+    ) -> None:
         if new.id and new.id != entity_id:
             raise BadRequestData("the id in the body differs from the id in the path")
         self.check_tenant(tenant)
         now = now_iso()
         with self.write(tenant) as tx:
-            old = self._load(tx, entity_id)
+            old = self._load(tx, entity_id, actor)
+            self.check_writer(actor, Entity(entity_id, new.types, owner=old.owner))
+            new.owner = old.owner
             new.id, new.created_at, new.modified_at = entity_id, old.created_at, now
             rules.stamp_entity(new, now)
             tx.update([new])
 
-    def merge(self, tenant: str, entity_id: str, body: dict[str, Any], tm: TermMap) -> None:
+    def merge(
+        self,
+        tenant: str,
+        entity_id: str,
+        body: dict[str, Any],
+        tm: TermMap,
+        actor: Principal | None = None,
+    ) -> None:
         if "id" in body and body["id"] != entity_id:
             raise BadRequestData("the id in the body differs from the id in the path")
         now = now_iso()
@@ -144,7 +176,8 @@ class EntityService:
         types = parse_types(body["type"], tm) if "type" in body else []
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
-            entity = self._load(tx, entity_id)
+            entity = self._load(tx, entity_id, actor)
+            self.check_writer(actor, Entity(entity_id, types, owner=entity.owner))
             self.apply_merge(entity, patch, types, now)
             tx.update([entity])
 
@@ -160,14 +193,21 @@ class EntityService:
         entity.modified_at = now
 
     def append(
-        self, tenant: str, entity_id: str, body: dict[str, Any], tm: TermMap, no_overwrite: bool
+        self,
+        tenant: str,
+        entity_id: str,
+        body: dict[str, Any],
+        tm: TermMap,
+        no_overwrite: bool,
+        actor: Principal | None = None,
     ) -> UpdateResult:
         now = now_iso()
         fragment = parse_attributes(body, tm, now)
         types = parse_types(body["type"], tm) if "type" in body else []
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
-            entity = self._load(tx, entity_id)
+            entity = self._load(tx, entity_id, actor)
+            self.check_writer(actor, Entity(entity_id, types, owner=entity.owner))
             result = self.apply_append(entity, fragment, now, no_overwrite)
             for t in types:
                 if t not in entity.types:
@@ -190,14 +230,19 @@ class EntityService:
         return result
 
     def update_attrs(
-        self, tenant: str, entity_id: str, body: dict[str, Any], tm: TermMap
+        self,
+        tenant: str,
+        entity_id: str,
+        body: dict[str, Any],
+        tm: TermMap,
+        actor: Principal | None = None,
     ) -> UpdateResult:
         now = now_iso()
         fragment = parse_attributes(body, tm, now)
         self.check_tenant(tenant)
         result = UpdateResult()
         with self.write(tenant) as tx:
-            entity = self._load(tx, entity_id)
+            entity = self._load(tx, entity_id, actor)
             for name, instances in fragment.items():
                 if not rules.has_all_instances(entity, name, instances):
                     result.not_updated.append((name, "attribute (or datasetId) does not exist"))
@@ -209,7 +254,15 @@ class EntityService:
                 tx.update([entity])
         return result
 
-    def patch_attr(self, tenant: str, entity_id: str, attr: str, body: Any, tm: TermMap) -> None:
+    def patch_attr(
+        self,
+        tenant: str,
+        entity_id: str,
+        attr: str,
+        body: Any,
+        tm: TermMap,
+        actor: Principal | None = None,
+    ) -> None:
         """Partial attribute update: merge the given members into the existing instance."""
         if not isinstance(body, dict) or not body:
             raise BadRequestData("the attribute fragment must be a non-empty JSON object")
@@ -217,7 +270,7 @@ class EntityService:
         name = tm.expand(attr)
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
-            entity = self._load(tx, entity_id)
+            entity = self._load(tx, entity_id, actor)
             current = entity.attrs.get(name, [])
             idx = rules.find_instance(current, body.get("datasetId"))
             if idx < 0:
@@ -237,13 +290,21 @@ class EntityService:
             entity.modified_at = now
             tx.update([entity])
 
-    def replace_attr(self, tenant: str, entity_id: str, attr: str, body: Any, tm: TermMap) -> None:
+    def replace_attr(
+        self,
+        tenant: str,
+        entity_id: str,
+        attr: str,
+        body: Any,
+        tm: TermMap,
+        actor: Principal | None = None,
+    ) -> None:
         now = now_iso()
         name = tm.expand(attr)
         instances = parse_attribute(attr, body, tm, now)
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
-            entity = self._load(tx, entity_id)
+            entity = self._load(tx, entity_id, actor)
             if not rules.has_all_instances(entity, name, instances):
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
             rules.put_instances(entity, name, instances, now)
@@ -258,12 +319,13 @@ class EntityService:
         tm: TermMap,
         dataset_id: str | None,
         delete_all: bool,
+        actor: Principal | None = None,
     ) -> None:
         if dataset_id is not None:
             check_uri(dataset_id, "datasetId")
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
-            entity = self._load(tx, entity_id)
+            entity = self._load(tx, entity_id, actor)
             if not rules.delete_attribute(entity, tm.expand(attr), dataset_id, delete_all):
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
             entity.modified_at = now_iso()

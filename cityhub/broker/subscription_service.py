@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from cityhub.auth import policy
+from cityhub.auth.principal import Principal
 from cityhub.broker.changes import to_us
 from cityhub.broker.subscriptions import SubscriptionMatcher, compile_subscription, validate
 from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.outbound import Destinations
 from cityhub.store import Store
 from cityhub.store.records import SubscriptionRecord
 from cityhub.timeutil import now_iso
 
 _Resolve = Any
+
+
+OWNER = "_owner"  # the department that created a subscription (kept in its document)
 
 
 class SubscriptionService:
@@ -24,29 +29,39 @@ class SubscriptionService:
         store: Store,
         matcher: SubscriptionMatcher,
         resolve: _Resolve,
-        host_allowed: Callable[[str], bool] = lambda host: True,
+        destinations: Destinations | None = None,
+        min_interval: float = 1.0,
     ) -> None:
-        self.host_allowed = host_allowed
+        self.destinations = destinations or Destinations("public", "CITYHUB_NOTIFY_HOSTS")
+        self.min_interval = min_interval
         self.store = store
         self.matcher = matcher
         self._resolve = resolve
 
     def _check(self, tenant: str, doc: dict[str, Any]) -> None:
-        """Compile once to reject an invalid q or geoQ before anything is stored."""
+        """Where it notifies, how often, and compiled once to reject an invalid q or geoQ
+        before anything is stored."""
         host = urlsplit(doc["notification"]["endpoint"]["uri"]).hostname or ""
-        if not self.host_allowed(host):
+        self.destinations.check_host(host)
+        interval = doc.get("timeInterval")
+        if interval is not None and interval < self.min_interval:
             raise BadRequestData(
-                f"notifications to '{host}' are not allowed (CITYHUB_NOTIFY_HOSTS)"
+                f"timeInterval must be at least {self.min_interval:g} seconds "
+                "(CITYHUB_MIN_TIME_INTERVAL)"
             )
         compile_subscription(SubscriptionRecord(tenant, doc.get("id", ""), doc), self._resolve)
 
-    def create(self, tenant: str, body: Any, context: Any) -> str:
+    def create(self, tenant: str, body: Any, context: Any, actor: Principal | None = None) -> str:
         doc = validate(body)
+        doc.pop(OWNER, None)
         doc.setdefault("id", f"urn:ngsi-ld:Subscription:{uuid.uuid4()}")
         if context is not None:
             doc["@context"] = context
         now = now_iso()
         doc["createdAt"] = doc["modifiedAt"] = now
+        owner = policy.owner_for(actor)
+        if owner:
+            doc[OWNER] = owner
         self._check(tenant, doc)
         self.store.put_subscription(tenant, doc["id"], doc, to_us(now), create=True)
         self.matcher.invalidate()
@@ -61,11 +76,15 @@ class SubscriptionService:
     def list(self, tenant: str) -> list[SubscriptionRecord]:
         return self.store.list_subscriptions(tenant)
 
-    def update(self, tenant: str, sub_id: str, body: Any, context: Any) -> None:
+    def update(
+        self, tenant: str, sub_id: str, body: Any, context: Any, actor: Principal | None = None
+    ) -> None:
         fragment = validate(body, partial=True)
         if "id" in fragment and fragment["id"] != sub_id:
             raise BadRequestData("the id in the body differs from the id in the path")
+        fragment.pop(OWNER, None)
         record = self.get(tenant, sub_id)
+        policy.check_manage(actor, record.doc.get(OWNER), "this subscription")
         doc = dict(record.doc)
         for key, value in fragment.items():
             if key == "notification" and isinstance(value, dict):
@@ -74,21 +93,28 @@ class SubscriptionService:
                 doc[key] = value
         if context is not None:
             doc["@context"] = context
-        validate({k: v for k, v in doc.items() if k != "@context"})
+        validate({k: v for k, v in doc.items() if k not in ("@context", OWNER)})
         now = now_iso()
         doc["modifiedAt"] = now
         self._check(tenant, doc)
         self.store.put_subscription(tenant, sub_id, doc, to_us(now), create=False)
         self.matcher.invalidate()
 
-    def delete(self, tenant: str, sub_id: str) -> None:
+    def delete(self, tenant: str, sub_id: str, actor: Principal | None = None) -> None:
+        policy.check_manage(actor, self.get(tenant, sub_id).doc.get(OWNER), "this subscription")
         if not self.store.delete_subscription(tenant, sub_id):
             raise ResourceNotFound(f"subscription {sub_id} was not found")
         self.matcher.invalidate()
 
 
-def render_subscription(record: SubscriptionRecord, with_context: bool) -> dict[str, Any]:
-    doc = {k: v for k, v in record.doc.items() if k != "@context"}
+def render_subscription(
+    record: SubscriptionRecord, with_context: bool, reader: Principal | None = None
+) -> dict[str, Any]:
+    """A subscription as the API shows it; receiverInfo values (often credentials) only to the
+    department that created it."""
+    doc = {k: v for k, v in record.doc.items() if k not in ("@context", OWNER)}
+    if not policy.may_see_secrets(reader, record.doc.get(OWNER)):
+        doc = _redacted(doc)
     if with_context:
         doc["@context"] = record.doc.get("@context")
     now_us = int(time.time() * 1_000_000)
@@ -115,3 +141,14 @@ def render_subscription(record: SubscriptionRecord, with_context: bool) -> dict[
     notification["status"] = "failed" if failed else "ok"
     doc["notification"] = notification
     return doc
+
+
+def _redacted(doc: dict[str, Any]) -> dict[str, Any]:
+    notification = dict(doc.get("notification") or {})
+    endpoint = dict(notification.get("endpoint") or {})
+    if endpoint.get("receiverInfo"):
+        endpoint["receiverInfo"] = [
+            {"key": i.get("key"), "value": "***"} for i in endpoint["receiverInfo"]
+        ]
+    notification["endpoint"] = endpoint
+    return {**doc, "notification": notification}

@@ -6,7 +6,6 @@ committed change always has its notifications queued (at-least-once delivery).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -24,6 +23,8 @@ from cityhub.broker.query import geo_predicate, parse_geo
 from cityhub.broker.render import RenderOptions, render_entity
 from cityhub.errors import BadRequestData
 from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
+from cityhub.outbound import check_header
+from cityhub.patterns import Pattern, compile_pattern
 from cityhub.store import Store
 from cityhub.store.base import EntityWriter
 from cityhub.store.records import Entity, EntityFilter, SubscriptionRecord
@@ -64,10 +65,7 @@ def validate(doc: Any, partial: bool = False) -> dict[str, Any]:
         if "id" in item:
             check_uri(item["id"], "entities id")
         if "idPattern" in item:
-            try:
-                re.compile(item["idPattern"])
-            except (re.error, TypeError) as exc:
-                raise BadRequestData(f"invalid idPattern: {exc}") from exc
+            compile_pattern(item["idPattern"], "idPattern")
     watched = doc.get("watchedAttributes")
     if watched is not None and (not isinstance(watched, list) or not watched):
         raise BadRequestData("watchedAttributes must be a non-empty array")
@@ -118,13 +116,17 @@ def _validate_notification(notification: Any) -> None:
             for i in items
         ):
             raise BadRequestData(f"{info} must be an array of {{key, value}} strings")
+        if len(items) > 32:
+            raise BadRequestData(f"{info} takes at most 32 entries")
+    for item in endpoint.get("receiverInfo", []):
+        check_header(item["key"], item["value"])  # they are sent as HTTP headers
 
 
 @dataclass
 class CompiledSubscription:
     record: SubscriptionRecord
     tm: TermMap
-    selectors: list[tuple[str | None, re.Pattern[str] | None, str]] = field(default_factory=list)
+    selectors: list[tuple[str | None, Pattern | None, str]] = field(default_factory=list)
     watched: frozenset[str] | None = None
     q: Predicate | None = None
     geo: Predicate | None = None
@@ -170,7 +172,7 @@ def compile_subscription(
     tm = resolve(doc.get("@context"))
     sub = CompiledSubscription(record, tm)
     for item in doc.get("entities") or []:
-        pattern = re.compile(item["idPattern"]) if item.get("idPattern") else None
+        pattern = compile_pattern(item["idPattern"]) if item.get("idPattern") else None
         sub.selectors.append((item.get("id"), pattern, tm.expand(item["type"])))
     if doc.get("watchedAttributes"):
         sub.watched = frozenset(tm.expand(a) for a in doc["watchedAttributes"])

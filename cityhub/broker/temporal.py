@@ -14,6 +14,7 @@ from cityhub.broker.normalize import ATTRIBUTE_TYPES, check_name, parse_instance
 from cityhub.broker.render import RenderOptions, render_instance
 from cityhub.errors import BadRequestData
 from cityhub.jsonld import TermMap
+from cityhub.limits import whole_number
 from cityhub.store.records import Bucket, Entity, HistoryQuery, HistoryRow, Instance
 
 AGGREGATES = ("totalCount", "distinctCount", "sum", "avg", "min", "max", "stddev", "sumsq")
@@ -36,6 +37,7 @@ _DURATION = re.compile(
     r"^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
 )
+MAX_DURATION_SECONDS = 1000 * 365 * 86400
 _UNIT_SECONDS = (365 * 86400, 30 * 86400, 7 * 86400, 86400, 3600, 60, 1)
 
 
@@ -47,6 +49,8 @@ def parse_duration(text: str) -> int:
     seconds = sum(
         float(v) * unit for v, unit in zip(match.groups(), _UNIT_SECONDS, strict=True) if v
     )
+    if seconds > MAX_DURATION_SECONDS:
+        raise BadRequestData(f"duration {text!r} is longer than 1,000 years")
     return int(seconds * 1_000_000)
 
 
@@ -90,12 +94,7 @@ def parse_temporal(params: Mapping[str, Any], options: set[str]) -> TemporalPara
         raise BadRequestData("timerel must be before, after or between")
     last_n = None
     if params.get("lastN") is not None:
-        try:
-            last_n = int(params["lastN"])
-        except ValueError as exc:
-            raise BadRequestData("lastN must be a whole number") from exc
-        if last_n < 1:
-            raise BadRequestData("lastN must be at least 1")
+        last_n = whole_number(params["lastN"], "lastN", 1, 1_000_000)
     fmt = "normalized"
     methods: tuple[str, ...] = ()
     period = 0

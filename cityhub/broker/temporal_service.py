@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cityhub.auth.principal import Principal
 from cityhub.broker import temporal
 from cityhub.broker.normalize import check_uri, parse_types
 from cityhub.broker.query import EntityQuery
@@ -76,7 +77,14 @@ class TemporalService:
         return self._read(tenant, found, attrs, tp), total
 
     # -- writes -------------------------------------------------------------------------------
-    def add(self, tenant: str, body: Any, tm: TermMap) -> bool:
+    def _guard(self, tx: Any, entity_id: str, actor: Principal | None) -> Entity | None:
+        """The entity if it exists, after checking `actor` may write it."""
+        found = tx.get_many([entity_id]).get(entity_id)
+        if found is not None:
+            self.entities.check_writer(actor, found)
+        return found  # type: ignore[no-any-return]
+
+    def add(self, tenant: str, body: Any, tm: TermMap, actor: Principal | None = None) -> bool:
         """Add instances to an entity's history, creating the entity if needed. True if created."""
         if not isinstance(body, dict):
             raise BadRequestData("a temporal entity must be a JSON object")
@@ -87,45 +95,62 @@ class TemporalService:
         now = now_iso()
         pairs = temporal.parse_temporal_attributes(body, tm, now)
         with self.entities.write(tenant) as tx:
-            existing = tx.get_many([entity_id])
-            created = entity_id not in existing
+            created = self._guard(tx, entity_id, actor) is None
             if created:
                 entity = Entity(entity_id, types, _latest(pairs), now, now)
+                self.entities.claim(actor, entity)
                 tx.inner.insert([entity])  # its instances are recorded below, once
             tx.append_history(temporal.rows_for(entity_id, pairs))
         return created
 
-    def append_attrs(self, tenant: str, entity_id: str, body: Any, tm: TermMap) -> None:
+    def append_attrs(
+        self, tenant: str, entity_id: str, body: Any, tm: TermMap, actor: Principal | None = None
+    ) -> None:
         if not isinstance(body, dict):
             raise BadRequestData("attributes must be given as a JSON object")
         pairs = temporal.parse_temporal_attributes(body, tm, now_iso())
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
-            if not tx.get_many([check_uri(entity_id, "entity id")]):
+            if self._guard(tx, check_uri(entity_id, "entity id"), actor) is None:
                 raise ResourceNotFound(f"entity {entity_id} was not found")
             tx.append_history(temporal.rows_for(entity_id, pairs))
 
-    def delete_entity(self, tenant: str, entity_id: str) -> None:
+    def delete_entity(self, tenant: str, entity_id: str, actor: Principal | None = None) -> None:
         check_uri(entity_id, "entity id")
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
+            self._guard(tx, entity_id, actor)
             removed = tx.delete([entity_id]) + tx.delete_history(entity_id)
             if not removed:
                 raise ResourceNotFound(f"entity {entity_id} was not found")
 
     def delete_attr(
-        self, tenant: str, entity_id: str, attr: str, dataset_id: str | None, delete_all: bool
+        self,
+        tenant: str,
+        entity_id: str,
+        attr: str,
+        dataset_id: str | None,
+        delete_all: bool,
+        actor: Principal | None = None,
     ) -> None:
         check_uri(entity_id, "entity id")
         if dataset_id is not None:
             check_uri(dataset_id, "datasetId")
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
+            self._guard(tx, entity_id, actor)
             if not tx.delete_history(entity_id, attr, dataset_id, delete_all):
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} has no history")
 
     def modify_instance(
-        self, tenant: str, entity_id: str, attr: str, instance_id: str, body: Any, tm: TermMap
+        self,
+        tenant: str,
+        entity_id: str,
+        attr: str,
+        instance_id: str,
+        body: Any,
+        tm: TermMap,
+        actor: Principal | None = None,
     ) -> None:
         if not isinstance(body, dict):
             raise BadRequestData("the instance must be a JSON object")
@@ -137,13 +162,22 @@ class TemporalService:
         row = temporal.rows_for(check_uri(entity_id, "entity id"), pairs)[0]
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
+            self._guard(tx, row.entity_id, actor)
             if not tx.replace_history_instance(instance_id, row):
                 raise ResourceNotFound(f"instance {instance_id} was not found")
 
-    def delete_instance(self, tenant: str, entity_id: str, attr: str, instance_id: str) -> None:
+    def delete_instance(
+        self,
+        tenant: str,
+        entity_id: str,
+        attr: str,
+        instance_id: str,
+        actor: Principal | None = None,
+    ) -> None:
         check_uri(entity_id, "entity id")
         self.entities.check_tenant(tenant)
         with self.entities.write(tenant) as tx:
+            self._guard(tx, entity_id, actor)
             if not tx.delete_history(entity_id, attr, instance_id=instance_id):
                 raise ResourceNotFound(f"instance {instance_id} was not found")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.auth.principal import DEPARTMENT_ROLES
 from cityhub.catalog.audit import Verification
-from cityhub.catalog.policy import DEPARTMENT_ROLES, Reader, may_govern
+from cityhub.catalog.policy import Reader, may_govern
 from cityhub.catalog.service import CatalogService, columns_of
 from cityhub.errors import BadRequestData, Forbidden, ResourceNotFound, Unauthorized
 from cityhub.store.catalog_sql import AccessRecord, AuditFilter, AuditRecord
@@ -34,7 +35,7 @@ class AccessDesk:
             raise (Unauthorized if reader.role == "anonymous" else Forbidden)(
                 "access requests come from a department's key (staff, steward or admin)"
             )
-        if reader.owns(d):
+        if reader.member_of(d.org):
             raise BadRequestData(f"{reader.department} owns {d.name}: no request is needed")
         if d.share_type == "not_shared":
             raise Forbidden(f"{d.name} is not shared (不予共享): requests are not accepted")

@@ -16,40 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cityhub.auth.principal import ANONYMOUS as ANONYMOUS
+from cityhub.auth.principal import DEPARTMENT_ROLES, Principal
+from cityhub.auth.principal import OPERATOR as OPERATOR
 from cityhub.catalog.mask import mask_cell
 from cityhub.catalog.schema import Column
 from cityhub.errors import Forbidden, Unauthorized
 from cityhub.store.catalog_sql import AccessRecord, DatasetRecord
-from cityhub.store.records import ApiKey
 
-DEPARTMENT_ROLES = ("staff", "steward", "admin")
 SHARE_ORDER = ("unconditional", "conditional", "not_shared")
 OPEN_ORDER = ("open", "restricted", "prohibited")
 GRADE_ORDER = ("general", "important", "core")
 
 
-@dataclass(frozen=True)
-class Reader:
-    actor: str  # the key id, "anonymous", or "cli" for the local operator
-    department: str
-    role: str  # anonymous, public, staff, steward, admin
-
-    @classmethod
-    def of_key(cls, key: ApiKey | None) -> Reader:
-        if key is None:
-            return ANONYMOUS
-        return cls(key.key_id, key.department, key.role)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def owns(self, dataset: DatasetRecord) -> bool:
-        return self.role in DEPARTMENT_ROLES and self.department == dataset.org
-
-
-ANONYMOUS = Reader("anonymous", "", "anonymous")
-OPERATOR = Reader("cli", "", "admin")
+# A catalog reader is the platform's one Principal (cityhub.auth.principal).
+Reader = Principal
 
 
 @dataclass(frozen=True)
@@ -76,7 +57,7 @@ def row_access(
     """How `reader` may read the rows of `dataset`; raises when they may not."""
     if reader.is_admin:
         return RowAccess(False, frozenset(), "admin")
-    if reader.owns(dataset):
+    if reader.member_of(dataset.org):
         return RowAccess(False, frozenset(), "owner")
     if dataset.share_type == "not_shared":
         raise Forbidden(f"dataset {dataset.name} is not shared (不予共享) outside {dataset.org}")
@@ -107,7 +88,7 @@ def row_access(
 
 def may_manage(reader: Reader, dataset: DatasetRecord) -> bool:
     """Edit metadata and load new versions: the owning department and admins."""
-    return reader.is_admin or reader.owns(dataset)
+    return reader.is_admin or reader.member_of(dataset.org)
 
 
 def may_govern(reader: Reader, dataset: DatasetRecord) -> bool:

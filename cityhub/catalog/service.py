@@ -15,12 +15,12 @@ from typing import Any
 import orjson
 from rdflib import Graph
 
+from cityhub.auth.principal import DEPARTMENT_ROLES
 from cityhub.catalog import datastore, metadata
 from cityhub.catalog.audit import AuditLog
 from cityhub.catalog.dcat import add_dataset, catalogue, new_graph
 from cityhub.catalog.importer import load_version
 from cityhub.catalog.policy import (
-    DEPARTMENT_ROLES,
     GRADE_ORDER,
     OPEN_ORDER,
     SHARE_ORDER,

@@ -81,6 +81,9 @@ class ServiceCatalog:
             rules = doc.get("duplicate_rules") or {}
             self.duplicates = DuplicateRules(**rules)
             self.threshold = float(doc.get("classifier_threshold", 0.5))
+            # The 12345 centre: the department (key) that dispatches, merges, closes and
+            # follows up requests; the other departments handle what is dispatched to them.
+            self.centre = str(doc.get("centre", "hotline"))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"invalid service catalog: {exc!r}") from exc
         self.by_category = {c: d.code for d in self.departments.values() for c in d.categories}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.catalog.mask import mask_text
 from cityhub.citizen.catalog import ServiceCatalog
 from cityhub.citizen.workflow import open311_status
 from cityhub.store.citizen_sql import RequestRow
@@ -43,7 +44,9 @@ def entity_attributes(row: RequestRow, catalog: ServiceCatalog, now_us: int) -> 
         "service_name": _prop(service.name if service else row.service_code),
         "status": _prop(open311_status(row.status)),
         "workflowStatus": _prop(row.status),
-        "description": _prop(doc.get("description", "")),
+        # The entity is what everyone reads (NGSI-LD, the map, its event stream, subscribers):
+        # personal data a citizen typed into the text is masked in it.
+        "description": _prop(mask_text(doc.get("description", ""))),
         "urgency": _prop(row.urgency),
         "requested_datetime": _time(row.requested_us),
         "updated_datetime": _time(row.updated_us),
@@ -56,8 +59,8 @@ def entity_attributes(row: RequestRow, catalog: ServiceCatalog, now_us: int) -> 
         "category": row.category,
         "district": row.district,
         "street": row.street,
-        "address": doc.get("address"),
-        "status_notes": doc.get("status_notes"),
+        "address": mask_text(doc.get("address") or ""),
+        "status_notes": mask_text(doc.get("status_notes") or ""),
     }
     for name, value in optional.items():
         if value not in (None, ""):

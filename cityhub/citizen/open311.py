@@ -4,10 +4,12 @@ JSON or XML."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
+from cityhub.catalog.mask import mask_text
 from cityhub.citizen.catalog import ServiceCatalog
 from cityhub.citizen.workflow import open311_status
 from cityhub.store.citizen_sql import RequestRow
@@ -33,22 +35,23 @@ def w3c(us: int | None, tz: str) -> str | None:
 
 
 def request_document(row: RequestRow, catalog: ServiceCatalog, tz: str) -> dict[str, Any]:
+    """A request as Open311's public GET shows it: personal data in its text masked."""
     service = catalog.services.get(row.service_code)
     department = catalog.departments.get(row.department or "")
     doc = row.doc
     return {
         "service_request_id": str(row.id),
         "status": open311_status(row.status),
-        "status_notes": doc.get("status_notes") or None,
+        "status_notes": mask_text(doc.get("status_notes") or "") or None,
         "service_name": service.name if service else row.service_code,
         "service_code": row.service_code,
-        "description": doc.get("description") or doc.get("title") or "",
+        "description": mask_text(doc.get("description") or doc.get("title") or ""),
         "agency_responsible": department.name_zh if department else None,
         "service_notice": doc.get("service_notice"),
         "requested_datetime": w3c(row.requested_us, tz),
         "updated_datetime": w3c(row.updated_us, tz),
         "expected_datetime": w3c(row.deadline_us, tz),
-        "address": doc.get("address") or None,
+        "address": mask_text(doc.get("address") or "") or None,
         "address_id": doc.get("address_id") or None,
         "zipcode": None,
         "lat": row.lat,
@@ -102,4 +105,13 @@ def _fill(element: ET.Element, content: Any) -> None:
     elif isinstance(content, bool):
         element.text = "true" if content else "false"
     elif content is not None:
-        element.text = str(content)
+        element.text = xml_text(str(content))
+
+
+# Characters XML 1.0 cannot carry (C0 controls but tab, newline and return; surrogates; FFFE/F).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text an XML document can hold: characters XML forbids are dropped."""
+    return _XML_ILLEGAL.sub("", text)

@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from cityhub.auth import policy
+from cityhub.auth.principal import Principal
 from cityhub.broker.normalize import parse_attributes, parse_entity
 from cityhub.broker.service import EntityService
 from cityhub.citizen.catalog import ServiceCatalog
@@ -201,9 +203,12 @@ class RequestService:
         department: str | None = None,
         into: int | None = None,
         at: dt.datetime | None = None,
+        by: Principal | None = None,
     ) -> RequestRow:
         """Move a request through the workflow (dispatch, accept, return, resolve, close,
-        reopen, merge). Returning (退单) and merging need a reason or target."""
+        reopen, merge). Returning (退单) and merging need a reason or target. `by` is the
+        caller (None: the platform itself); the centre and the handling department each may
+        take their own actions only (cityhub.auth.policy)."""
         now_us = to_us(at or dt.datetime.now(dt.UTC))
         if action == "dispatch":
             if department is None:
@@ -225,6 +230,7 @@ class RequestService:
                 raise ResourceNotFound(f"service request {request_id} was not found")
             if into is not None and into not in rows:
                 raise ResourceNotFound(f"service request {into} was not found")
+            policy.check_request_action(by, action, row.department, self.catalog.centre)
             before = row.status
             row.status = next_status(row.status, action)
             changed = [row]
@@ -266,9 +272,16 @@ class RequestService:
         return row
 
     def follow_up(
-        self, request_id: int, satisfaction: int, actor: str, note: str = ""
+        self,
+        request_id: int,
+        satisfaction: int,
+        actor: str,
+        note: str = "",
+        by: Principal | None = None,
     ) -> RequestRow:
-        """回访: the reporter's satisfaction (1 very dissatisfied .. 5 very satisfied)."""
+        """回访: the reporter's satisfaction (1 very dissatisfied .. 5 very satisfied), recorded
+        by the 12345 centre (never by the department being rated)."""
+        policy.check_follow_up(by, self.catalog.centre)
         if isinstance(satisfaction, bool) or not isinstance(satisfaction, int):
             raise BadRequestData("satisfaction must be a whole number from 1 to 5")
         if not 1 <= satisfaction <= 5:

@@ -3,20 +3,24 @@ in history, redelivered messages (same device and timestamp) skipped, bad ones d
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from cityhub.auth.principal import Principal
 from cityhub.broker.changes import Change, history_row, to_us
 from cityhub.broker.normalize import parse_attributes
 from cityhub.broker.service import EntityService
-from cityhub.errors import CityHubError
-from cityhub.geo import GeometryError, validate
+from cityhub.errors import BadRequestData, CityHubError
+from cityhub.ingest.convert import ConversionError, convert
 from cityhub.ingest.devices import DeviceConfig, DeviceRegistry
 from cityhub.ingest.payloads import TIME_INSTANT, PayloadError, parse_json, parse_ul
 from cityhub.jsonld import TermMap
 from cityhub.store.records import Entity, HistoryRow
 from cityhub.timeutil import is_datetime, normalise_datetime, now_iso
+
+log = logging.getLogger("cityhub.ingest")
 
 
 @dataclass
@@ -37,32 +41,14 @@ class Observation:
     explicit_time: bool
 
 
+Item = tuple[Message, Observation, dict[str, Any]]
+
+
 @dataclass
 class BatchOutcome:
     stored: int = 0
     duplicates: int = 0
-    dead: list[tuple[Message, str]] = field(default_factory=list)
-
-
-def _convert(value: Any, kind: str) -> dict[str, Any]:
-    """An NGSI-LD attribute from a measure and its provisioned type."""
-    lowered = kind.lower()
-    if lowered in ("number", "float", "double"):
-        return {"type": "Property", "value": float(value)}
-    if lowered in ("integer", "int"):
-        return {"type": "Property", "value": int(float(value))}
-    if lowered == "boolean":
-        text = str(value).lower()
-        return {"type": "Property", "value": value is True or text in ("true", "1", "on")}
-    if lowered in ("geo:point", "geoproperty"):
-        if isinstance(value, str):
-            lat, lon = (float(x) for x in value.split(","))
-            value = {"type": "Point", "coordinates": [lon, lat]}
-        validate(value)
-        return {"type": "GeoProperty", "value": value}
-    if lowered == "relationship":
-        return {"type": "Relationship", "object": str(value)}
-    return {"type": "Property", "value": value}
+    dead: list[tuple[Message, CityHubError]] = field(default_factory=list)
 
 
 class IngestAgent:
@@ -71,8 +57,10 @@ class IngestAgent:
         self.registry = registry
         self.core = core
 
-    def observations(self, message: Message, received_at: str) -> list[Observation]:
-        config = self.registry.resolve(message.apikey, message.device_id)
+    def observations(
+        self, message: Message, received_at: str, config: DeviceConfig | None = None
+    ) -> list[Observation]:
+        config = config or self.registry.resolve(message.apikey, message.device_id)
         if message.fmt == "ul":
             groups = parse_ul(message.payload)
         else:
@@ -94,51 +82,93 @@ class IngestAgent:
                 continue
             name, kind = (mapped.name, mapped.type) if mapped else (object_id, "Property")
             try:
-                attr = _convert(value, kind)
-            except (TypeError, ValueError, GeometryError) as exc:
-                raise PayloadError(f"measure {object_id}={value!r} is not a {kind}") from exc
+                attr = convert(value, kind)
+            except ConversionError as exc:
+                raise PayloadError(f"measure {object_id}={value!r} is not a {kind}: {exc}") from exc
             attr["observedAt"] = obs.observed_at
             out[name] = attr
         return out
 
     def ingest(self, messages: list[Message]) -> BatchOutcome:
-        """Store a batch; returns what was stored, skipped as redelivered, and dead-lettered."""
+        """Store a batch; returns what was stored, skipped as redelivered, and dead-lettered.
+
+        One bad message never stops the others: a message that cannot be read or converted is
+        dead-lettered with its reason; if the batch's transaction fails, each message is tried
+        in a transaction of its own and the ones that still fail are dead-lettered. Only when
+        the dead letters cannot be written either (the store is down) does this raise, and the
+        caller keeps the batch to try again."""
         outcome = BatchOutcome()
         now = now_iso()
-        by_tenant: dict[str, list[tuple[Observation, dict[str, Any]]]] = defaultdict(list)
+        by_tenant: dict[str, list[Item]] = defaultdict(list)
+        tenants: dict[int, str | None] = {}
         for message in messages:
             try:
-                for obs in self.observations(message, now):
+                config = self.registry.resolve(message.apikey, message.device_id)
+                tenants[id(message)] = config.tenant
+                for obs in self.observations(message, now, config):
                     fragment = parse_attributes(self.fragment(obs), self.core, now)
-                    by_tenant[obs.config.tenant].append((obs, fragment))
-            except (PayloadError, CityHubError) as exc:
-                reason = exc.detail if isinstance(exc, CityHubError) else str(exc)
-                outcome.dead.append((message, reason))
+                    by_tenant[obs.config.tenant].append((message, obs, fragment))
+            except Exception as exc:  # anything a device sends may be wrong
+                outcome.dead.append((message, _error(exc)))
         for tenant, items in by_tenant.items():
-            stored, dupes = self._apply(tenant, items, now)
+            dead = {id(m) for m, _ in outcome.dead}
+            items = [i for i in items if id(i[0]) not in dead]
+            try:
+                stored, dupes = self._apply(tenant, items, now)
+            except Exception:
+                log.warning("an ingest batch of %d failed; storing one by one", len(items))
+                stored, dupes = self._one_by_one(tenant, items, now, outcome)
             outcome.stored += stored
             outcome.duplicates += dupes
         if outcome.dead:
             self.entities.store.add_dead_letters(
                 [
-                    (now, m.source or f"{m.apikey}/{m.device_id}", m.payload, why)
-                    for m, why in outcome.dead
+                    (
+                        now,
+                        m.source or f"{m.apikey}/{m.device_id}",
+                        m.payload,
+                        e.detail,
+                        tenants.get(id(m)),
+                    )
+                    for m, e in outcome.dead
                 ]
             )
         return outcome
 
-    def _apply(
-        self, tenant: str, items: list[tuple[Observation, dict[str, Any]]], now: str
+    def _one_by_one(
+        self, tenant: str, items: list[Item], now: str, outcome: BatchOutcome
     ) -> tuple[int, int]:
+        stored = dupes = 0
+        groups: dict[int, list[Item]] = defaultdict(list)
+        for item in items:
+            groups[id(item[0])].append(item)
+        for group in groups.values():
+            try:
+                s, d = self._apply(tenant, group, now)
+            except Exception as exc:
+                error = _error(exc)
+                error.detail = "could not be stored: " + error.detail
+                outcome.dead.append((group[0][0], error))
+                continue
+            stored += s
+            dupes += d
+        return stored, dupes
+
+    def _apply(self, tenant: str, items: list[Item], now: str) -> tuple[int, int]:
         with self.entities.write(tenant) as tx:
-            keys = [(o.config.device_id, to_us(o.observed_at)) for o, _ in items if o.explicit_time]
+            keys = [
+                (o.config.device_id, to_us(o.observed_at)) for _, o, _ in items if o.explicit_time
+            ]
             fresh = tx.mark_seen(keys) if keys else set()
-            ids = list(dict.fromkeys(o.config.entity_id for o, _ in items))
+            ids = list(dict.fromkeys(o.config.entity_id for _, o, _ in items))
             existing = tx.get_many(ids)
+            for held in existing.values():
+                config = next(o.config for _, o, _ in items if o.config.entity_id == held.id)
+                self.entities.check_writer(device_actor(config), held)
             created: dict[str, Entity] = {}
             rows: list[HistoryRow] = []
             stored = dupes = 0
-            for obs, fragment in items:
+            for _, obs, fragment in items:
                 if obs.explicit_time:
                     key = (obs.config.device_id, to_us(obs.observed_at))
                     if key not in fresh:  # stored before, or twice in this batch
@@ -169,10 +199,26 @@ class IngestAgent:
 
     def _new_entity(self, config: DeviceConfig, now: str) -> Entity:
         static = {
-            a["name"]: _convert(a.get("value"), a.get("type", "Property")) for a in config.static
+            a["name"]: convert(a.get("value"), a.get("type", "Property")) for a in config.static
         }
         attrs = parse_attributes(static, self.core, now)
         for instances in attrs.values():
             for inst in instances:
                 inst["createdAt"] = inst["modifiedAt"] = now
-        return Entity(config.entity_id, [self.core.expand(config.entity_type)], attrs, now, now)
+        entity = Entity(config.entity_id, [self.core.expand(config.entity_type)], attrs, now, now)
+        self.entities.claim(device_actor(config), entity)
+        return entity
+
+
+def device_actor(config: DeviceConfig) -> Principal:
+    """A device writes as the department that provisioned it (staff rights, its tenant)."""
+    if config.owner:
+        return Principal(f"device:{config.device_id}", config.owner, "staff", (config.tenant,))
+    return Principal(f"device:{config.device_id}", "", "staff", (config.tenant,))
+
+
+def _error(exc: Exception) -> CityHubError:
+    """The problem a dead letter is kept for (and the answer an HTTP device gets)."""
+    if isinstance(exc, CityHubError):
+        return exc
+    return BadRequestData(str(exc) or type(exc).__name__)

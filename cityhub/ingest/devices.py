@@ -7,8 +7,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cityhub.auth import policy
+from cityhub.auth.principal import Principal
 from cityhub.broker.normalize import check_name, check_uri
-from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.errors import AlreadyExists, BadRequestData, ResourceNotFound
+from cityhub.ingest.convert import ConversionError, convert
 from cityhub.store import Store
 
 _CACHE_SECONDS = 5.0
@@ -18,6 +21,9 @@ _CACHE_SECONDS = 5.0
 class AttributeMap:
     name: str
     type: str
+
+
+OWNER = "_owner"  # the department that provisioned a group or device (kept in its document)
 
 
 @dataclass
@@ -30,6 +36,7 @@ class DeviceConfig:
     attributes: dict[str, AttributeMap] = field(default_factory=dict)  # object_id -> attribute
     static: list[dict[str, Any]] = field(default_factory=list)
     explicit_attrs: bool = False
+    owner: str | None = None  # the department whose entities this device writes
 
 
 def _attribute_list(raw: Any, what: str) -> list[dict[str, Any]]:
@@ -39,7 +46,24 @@ def _attribute_list(raw: Any, what: str) -> list[dict[str, Any]]:
         raise BadRequestData(f"{what} must be an array of objects")
     for attr in raw:
         check_name(attr.get("name"), f"{what} name")
+        if attr.get("type") is not None and not isinstance(attr["type"], str):
+            raise BadRequestData(f"{what}: the type of {attr['name']} must be text")
+        if attr.get("object_id") is not None and not isinstance(attr["object_id"], str):
+            raise BadRequestData(f"{what}: the object_id of {attr['name']} must be text")
     return raw
+
+
+def _static_values(raw: Any) -> None:
+    """Static attributes are written into every entity: a value that cannot be converted to
+    its type is refused now, not at every later message."""
+    for attr in _attribute_list(raw, "static_attributes"):
+        try:
+            convert(attr.get("value"), attr.get("type") or "Property")
+        except ConversionError as exc:
+            raise BadRequestData(
+                f"static attribute {attr['name']}: {attr.get('value')!r} is not a "
+                f"{attr.get('type') or 'Property'} ({exc})"
+            ) from exc
 
 
 def validate_group(doc: Any) -> dict[str, Any]:
@@ -50,8 +74,8 @@ def validate_group(doc: Any) -> dict[str, Any]:
     if not isinstance(doc.get("entity_type"), str) or not doc["entity_type"]:
         raise BadRequestData("a group needs an entity_type")
     _attribute_list(doc.get("attributes"), "attributes")
-    _attribute_list(doc.get("static_attributes"), "static_attributes")
-    return doc
+    _static_values(doc.get("static_attributes"))
+    return {k: v for k, v in doc.items() if k != OWNER}
 
 
 def validate_device(doc: Any) -> dict[str, Any]:
@@ -64,8 +88,10 @@ def validate_device(doc: Any) -> dict[str, Any]:
     if doc.get("entity_name") is not None:
         check_uri(doc["entity_name"], "entity_name")
     _attribute_list(doc.get("attributes"), "attributes")
-    _attribute_list(doc.get("static_attributes"), "static_attributes")
-    return doc
+    _static_values(doc.get("static_attributes"))
+    if doc.get("apikey") is not None and not isinstance(doc["apikey"], str):
+        raise BadRequestData("a device's apikey must be text")
+    return {k: v for k, v in doc.items() if k != OWNER}
 
 
 def config_for(tenant: str, device: dict[str, Any], group: dict[str, Any] | None) -> DeviceConfig:
@@ -80,9 +106,26 @@ def config_for(tenant: str, device: dict[str, Any], group: dict[str, Any] | None
         )
     static = [*(group.get("static_attributes") or []), *(device.get("static_attributes") or [])]
     explicit = bool(device.get("explicitAttrs", group.get("explicitAttrs", False)))
+    owner = device.get(OWNER) or group.get(OWNER)
     return DeviceConfig(
-        tenant, device["device_id"], apikey, entity_id, entity_type, attributes, static, explicit
+        tenant,
+        device["device_id"],
+        apikey,
+        entity_id,
+        entity_type,
+        attributes,
+        static,
+        explicit,
+        owner if isinstance(owner, str) else None,
     )
+
+
+def public_doc(doc: dict[str, Any], show_secret: bool) -> dict[str, Any]:
+    """A group or device as the IoT-agent API shows it: the apikey only to its department."""
+    out = {k: v for k, v in doc.items() if k != OWNER}
+    if not show_secret and out.get("apikey"):
+        out["apikey"] = "***"
+    return out
 
 
 class DeviceRegistry:
@@ -121,5 +164,74 @@ class DeviceRegistry:
         if group.get("autoprovision", True) is False:
             raise ResourceNotFound(f"device '{device_id}' is not provisioned for this apikey")
         device = {"device_id": device_id, "apikey": apikey, "autoprovisioned": True}
+        if group.get(OWNER):
+            device[OWNER] = group[OWNER]
         self.store.put_device(tenant, device_id, apikey, device)
         return config_for(tenant, device, group)
+
+    # -- provisioning (the IoT-agent API) -----------------------------------------------------
+    def provision_groups(
+        self, tenant: str, groups: list[dict[str, Any]], actor: Principal | None
+    ) -> None:
+        """Add or replace groups. An apikey already used by another tenant or department is
+        refused: it would move their devices."""
+        for group in groups:
+            held = self.store.get_group(group["apikey"])
+            if held is not None and held[0] != tenant:
+                raise AlreadyExists("this apikey is already used by another service group")
+            if held is not None:
+                policy.check_manage(actor, held[1].get(OWNER), "this service group")
+        for group in groups:
+            owner = policy.owner_for(actor)
+            doc = {**group, OWNER: owner} if owner else group
+            self.store.put_group(tenant, group["apikey"], doc)
+        self.invalidate()
+
+    def groups(self, tenant: str, actor: Principal | None) -> list[dict[str, Any]]:
+        return [
+            public_doc(g, policy.may_see_secrets(actor, g.get(OWNER)))
+            for g in self.store.list_groups(tenant)
+        ]
+
+    def remove_group(self, tenant: str, apikey: str, actor: Principal | None) -> None:
+        held = self.store.get_group(apikey)
+        if held is None or held[0] != tenant:
+            raise ResourceNotFound(f"no group with apikey '{apikey}'")
+        policy.check_manage(actor, held[1].get(OWNER), "this service group")
+        self.store.delete_group(tenant, apikey)
+        self.invalidate()
+
+    def provision_devices(
+        self, tenant: str, devices: list[dict[str, Any]], actor: Principal | None
+    ) -> None:
+        for device in devices:
+            if self.store.get_device(tenant, device["device_id"]) is not None:
+                raise AlreadyExists(f"device {device['device_id']} is already provisioned")
+            group = self.store.get_group(device.get("apikey", ""))
+            if group is not None and group[0] != tenant:
+                raise AlreadyExists("this apikey belongs to a service group of another tenant")
+        owner = policy.owner_for(actor)
+        for device in devices:
+            doc = {**device, OWNER: owner} if owner else device
+            self.store.put_device(tenant, device["device_id"], device.get("apikey", ""), doc)
+        self.invalidate()
+
+    def devices(self, tenant: str, actor: Principal | None) -> list[dict[str, Any]]:
+        return [
+            public_doc(d, policy.may_see_secrets(actor, d.get(OWNER)))
+            for d in self.store.list_devices(tenant)
+        ]
+
+    def device(self, tenant: str, device_id: str, actor: Principal | None) -> dict[str, Any]:
+        found = self.store.get_device(tenant, device_id)
+        if found is None:
+            raise ResourceNotFound(f"device {device_id} is not provisioned")
+        return public_doc(found, policy.may_see_secrets(actor, found.get(OWNER)))
+
+    def remove_device(self, tenant: str, device_id: str, actor: Principal | None) -> None:
+        found = self.store.get_device(tenant, device_id)
+        if found is None:
+            raise ResourceNotFound(f"device {device_id} is not provisioned")
+        policy.check_manage(actor, found.get(OWNER), "this device")
+        self.store.delete_device(tenant, device_id)
+        self.invalidate()

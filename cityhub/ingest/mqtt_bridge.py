@@ -108,14 +108,19 @@ class MqttBridge:
                 continue
             parsed.payload = bytes(msg.payload)
             messages.append(parsed)
-        while True:  # a store failure must not lose the batch: keep it unacknowledged and retry
+        # The agent dead-letters every message it cannot store and goes on; it raises only when
+        # the store itself is down, and then the batch stays unacknowledged and is tried again.
+        while True:
             try:
                 # Always off the event loop: a batch must not stall the API, even on SQLite.
                 outcome = await asyncio.to_thread(self.agent.ingest, messages)
                 if bad_topics:
                     await run_blocking(
                         self.agent.entities.store.add_dead_letters,
-                        [("", m.topic, bytes(m.payload), "unknown topic") for m in bad_topics],
+                        [
+                            ("", m.topic, bytes(m.payload), "unknown topic", None)
+                            for m in bad_topics
+                        ],
                     )
                 break
             except Exception:

@@ -8,7 +8,6 @@ then a remote fetch, if the operator allows that host (CITYHUB_CONTEXT_FETCH).
 from __future__ import annotations
 
 import threading
-import urllib.request
 from collections import OrderedDict
 from importlib import resources
 from typing import Any, Protocol
@@ -19,6 +18,7 @@ import orjson
 from cityhub.config import Settings
 from cityhub.errors import InvalidContext, LdContextNotAvailable
 from cityhub.jsonld.termmap import CORE_CONTEXT_URL, TermMap
+from cityhub.outbound import OutboundRefused, fetch
 
 _CORE_PREFIX = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context"
 _SHIPPED = {"v1.0": "v1.0", "v1.3": "v1.3", "v1.4": "v1.4", "v1.9": "v1.9"}
@@ -34,6 +34,7 @@ _NEAREST = {
 DEFAULT_CORE_VERSION = "v1.9"
 HOSTED_PATH = "/ngsi-ld/v1/jsonldContexts/"
 _MAX_DEPTH = 8
+_MAX_DOCUMENT = 4 * 1024 * 1024
 
 
 class ContextRepository(Protocol):
@@ -162,21 +163,23 @@ class ContextResolver:
         return doc
 
     def _fetch(self, url: str) -> dict[str, Any]:
-        host = urlsplit(url).hostname or ""
-        if not self._settings.context_fetch_allows(host):
-            raise LdContextNotAvailable(
-                f"@context {url} is not available offline and fetching from '{host}' is not "
-                "allowed (set CITYHUB_CONTEXT_FETCH=allow or list the host, or preload it with "
-                "'cityhub contexts add')"
-            )
-        request = urllib.request.Request(
-            url, headers={"Accept": "application/ld+json, application/json"}
-        )
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        destinations = self._settings.context_destinations
         try:
-            with urllib.request.urlopen(
-                request, timeout=self._settings.context_fetch_timeout
-            ) as response:
-                doc = orjson.loads(response.read(4 * 1024 * 1024))
+            if parts.scheme not in ("http", "https"):
+                raise OutboundRefused("only http and https @contexts can be fetched")
+            destinations.check_host(host)
+        except OutboundRefused as exc:
+            raise LdContextNotAvailable(
+                f"@context {url} is not available offline and fetching it is not allowed "
+                f"({exc.detail}; preload it with 'cityhub contexts add')"
+            ) from exc
+        try:
+            raw = fetch(url, destinations, self._settings.context_fetch_timeout, _MAX_DOCUMENT)
+            doc = orjson.loads(raw)
+        except OutboundRefused as exc:
+            raise LdContextNotAvailable(f"@context {url}: {exc.detail}") from exc
         except (OSError, ValueError) as exc:
             raise LdContextNotAvailable(f"could not retrieve @context {url}: {exc}") from exc
         if not isinstance(doc, dict) or "@context" not in doc:
@@ -190,4 +193,4 @@ class ContextResolver:
 
 def _looks_like_url(value: str) -> bool:
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https", "urn", "file") and bool(parts.netloc or parts.path)
+    return parts.scheme in ("http", "https", "urn") and bool(parts.netloc or parts.path)

@@ -18,16 +18,16 @@ from cityhub.store.catalog_sql import (
     VersionRecord,
 )
 from cityhub.store.citizen_sql import RequestEvent, RequestFilter, RequestRow
+from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.indicator_sql import IndicatorValue, Target
+from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.records import (
-    ApiKey,
     Bucket,
     Entity,
     EntityFilter,
     HistoryQuery,
     HistoryRow,
     QueuedNotification,
-    StoredContext,
     SubscriptionRecord,
     TypeSummary,
 )
@@ -79,6 +79,8 @@ class EntityWriter(Protocol):
 
 class Store(Protocol):
     dialect: str
+    keys: KeyRepository  # API keys and dashboard sessions
+    contexts: ContextRepository  # hosted, cached and preloaded @contexts
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle
@@ -164,31 +166,13 @@ class Store(Protocol):
 
     def delete_device(self, tenant: str, device_id: str) -> bool: ...
 
-    def add_dead_letters(self, letters: list[tuple[str, str, bytes, str]]) -> None: ...
+    def add_dead_letters(self, letters: list[tuple[str, str, bytes, str, str | None]]) -> None: ...
 
-    def dead_letters(self, limit: int = 100) -> list[tuple[str, str, bytes, str]]: ...
+    def dead_letters(
+        self, tenant: str | None, limit: int = 100
+    ) -> list[tuple[str, str, bytes, str]]: ...
 
-    def dead_letter_count(self) -> int: ...
-
-    # JSON-LD contexts (hosted, cached, preloaded)
-    def get_context(self, url: str) -> dict[str, Any] | None: ...
-
-    def get_hosted_context(self, local_id: str) -> dict[str, Any] | None: ...
-
-    def put_context(self, url: str, body: dict[str, Any], kind: str) -> str: ...
-
-    def list_contexts(self, kind: str | None = None) -> list[StoredContext]: ...
-
-    def get_context_record(self, local_id: str) -> StoredContext | None: ...
-
-    def delete_context(self, local_id: str) -> bool: ...
-
-    # API keys
-    def add_api_key(self, key_id: str, secret_hash: str, department: str, role: str) -> None: ...
-
-    def find_api_key(self, secret_hash: str) -> ApiKey | None: ...
-
-    def has_api_keys(self) -> bool: ...
+    def dead_letter_count(self, tenant: str | None) -> int: ...
 
     # citizen service requests
     def get_request(self, request_id: int) -> RequestRow | None: ...

@@ -90,24 +90,35 @@ class IngestMixin(SubscriptionsMixin):
             )
         )
 
-    def add_dead_letters(self, letters: list[tuple[str, str, bytes, str]]) -> None:
-        """(received_at, source, payload, reason) of messages that could not be stored."""
+    def add_dead_letters(self, letters: list[tuple[str, str, bytes, str, str | None]]) -> None:
+        """(received_at, source, payload, reason, tenant) of messages that could not be stored;
+        the tenant is None when no provisioned device was recognised."""
         m = self._mark
         for letter in letters:
             self._run(
-                "INSERT INTO dead_letters (received_at, source, payload, reason) "
-                f"VALUES ({m}, {m}, {m}, {m})",
+                "INSERT INTO dead_letters (received_at, source, payload, reason, tenant) "
+                f"VALUES ({m}, {m}, {m}, {m}, {m})",
                 letter,
                 write=True,
             )
 
-    def dead_letters(self, limit: int = 100) -> list[tuple[str, str, bytes, str]]:
+    def dead_letters(
+        self, tenant: str | None, limit: int = 100
+    ) -> list[tuple[str, str, bytes, str]]:
+        """The latest of one tenant's dead letters (None: those of no known device)."""
+        m = self._mark
+        where = "tenant IS NULL" if tenant is None else f"tenant = {m}"
         rows = self._run(
             "SELECT received_at, source, payload, reason FROM dead_letters "
-            f"ORDER BY id DESC LIMIT {self._mark}",
-            (limit,),
+            f"WHERE {where} ORDER BY id DESC LIMIT {m}",
+            (limit,) if tenant is None else (tenant, limit),
         )
         return [(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
 
-    def dead_letter_count(self) -> int:
-        return int(self._run("SELECT count(*) FROM dead_letters")[0][0])
+    def dead_letter_count(self, tenant: str | None) -> int:
+        if tenant is None:
+            return int(self._run("SELECT count(*) FROM dead_letters WHERE tenant IS NULL")[0][0])
+        rows = self._run(
+            f"SELECT count(*) FROM dead_letters WHERE tenant = {self._mark}", (tenant,)
+        )
+        return int(rows[0][0])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,17 +15,17 @@ from cityhub.errors import AlreadyExists
 from cityhub.store import subscription_sql
 from cityhub.store.catalog_sql import CatalogMixin
 from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
+from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.indicator_sql import IndicatorMixin
 from cityhub.store.ingest_sql import IngestMixin
+from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
-    ApiKey,
     Entity,
     EntityFilter,
     GeoFilter,
-    StoredContext,
     TypeSummary,
 )
 from cityhub.store.summaries import summarise_types
@@ -62,6 +61,7 @@ def _row_to_entity(row: tuple[Any, ...]) -> Entity:
         created_at=row[4],
         modified_at=row[5],
         scope=doc.get("scope"),
+        owner=doc.get("owner"),
     )
 
 
@@ -285,6 +285,8 @@ class PostgresStore(
             url, min_size=min_size, max_size=max_size, configure=_configure, open=True
         )
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
+        self.keys = KeyRepository(self._run, self._mark)
+        self.contexts = ContextRepository(self._run, self._mark, Jsonb)
         self._rows_since_analyze = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -416,60 +418,3 @@ class PostgresStore(
                 "SELECT types, attr_index FROM entities WHERE tenant = %s", (tenant,)
             ).fetchall()
         return summarise_types(rows)
-
-    # -- contexts -----------------------------------------------------------------------------
-    def get_context(self, url: str) -> dict[str, Any] | None:
-        row = self._one("SELECT body FROM contexts WHERE url = %s", (url,))
-        return row[0] if row else None
-
-    def get_hosted_context(self, local_id: str) -> dict[str, Any] | None:
-        row = self._one("SELECT body FROM contexts WHERE local_id = %s", (local_id,))
-        return row[0] if row else None
-
-    def put_context(self, url: str, body: dict[str, Any], kind: str) -> str:
-        local_id = uuid.uuid4().hex
-        if kind == "Hosted":
-            url = f"/ngsi-ld/v1/jsonldContexts/{local_id}"
-        row = self._one(
-            "INSERT INTO contexts (local_id, url, kind, body, created_at) VALUES (%s,%s,%s,%s,%s) "
-            "ON CONFLICT (url) DO UPDATE SET body = excluded.body RETURNING local_id",
-            (local_id, url, kind, Jsonb(body), now_iso()),
-        )
-        assert row is not None
-        return str(row[0])
-
-    def list_contexts(self, kind: str | None = None) -> list[StoredContext]:
-        sql = "SELECT local_id, url, kind, body, created_at, last_used, hits FROM contexts"
-        with self._pool.connection() as conn:
-            rows = conn.execute(
-                sql + (" WHERE kind = %s" if kind else "") + " ORDER BY created_at",
-                (kind,) if kind else (),
-            ).fetchall()
-        return [StoredContext(*r) for r in rows]
-
-    def get_context_record(self, local_id: str) -> StoredContext | None:
-        return next((c for c in self.list_contexts() if c.local_id == local_id), None)
-
-    def delete_context(self, local_id: str) -> bool:
-        return (
-            self._one("DELETE FROM contexts WHERE local_id = %s RETURNING 1", (local_id,))
-            is not None
-        )
-
-    # -- API keys -----------------------------------------------------------------------------
-    def add_api_key(self, key_id: str, secret_hash: str, department: str, role: str) -> None:
-        self._one(
-            "INSERT INTO api_keys (key_id, secret_hash, department, role, created_at) "
-            "VALUES (%s, %s, %s, %s, %s) RETURNING key_id",
-            (key_id, secret_hash, department, role, now_iso()),
-        )
-
-    def find_api_key(self, secret_hash: str) -> ApiKey | None:
-        row = self._one(
-            "SELECT key_id, department, role, created_at FROM api_keys WHERE secret_hash = %s",
-            (secret_hash,),
-        )
-        return ApiKey(*row) if row else None
-
-    def has_api_keys(self) -> bool:
-        return self._one("SELECT 1 FROM api_keys LIMIT 1") is not None

@@ -21,11 +21,14 @@ class Entity:
     created_at: str = ""
     modified_at: str = ""
     scope: list[str] | None = None
+    owner: str | None = None  # the department that created it (None: the platform or nobody)
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"attrs": self.attrs}
         if self.scope:
             doc["scope"] = self.scope
+        if self.owner:
+            doc["owner"] = self.owner
         return doc
 
     def attr_index(self) -> str:
@@ -84,6 +87,7 @@ class StoredContext:
     created_at: str
     last_used: str | None
     hits: int
+    owner: str | None = None  # the department that hosted it
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class ApiKey:
     department: str
     role: str
     created_at: str
+    tenants: tuple[str, ...] = ("",)  # the tenants it may use; "*" is every tenant
+    expires_at: str | None = None
+    revoked_at: str | None = None
 
 
 @dataclass(frozen=True)

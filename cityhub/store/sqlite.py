@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,17 +16,17 @@ from cityhub.geo import GeometryError, bbox, expand_bbox_metres
 from cityhub.store import ingest_sql, subscription_sql
 from cityhub.store.catalog_sql import CatalogMixin
 from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
+from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.indicator_sql import IndicatorMixin
 from cityhub.store.ingest_sql import IngestMixin
+from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
-    ApiKey,
     Entity,
     EntityFilter,
     GeoFilter,
-    StoredContext,
     TypeSummary,
 )
 from cityhub.store.summaries import summarise_types
@@ -60,6 +59,7 @@ def _row_to_entity(row: tuple[Any, ...]) -> Entity:
         created_at=row[4],
         modified_at=row[5],
         scope=doc.get("scope"),
+        owner=doc.get("owner"),
     )
 
 
@@ -292,6 +292,8 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
+        self.keys = KeyRepository(self._run, self._mark)
+        self.contexts = ContextRepository(self._run, self._mark, orjson.dumps)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -461,70 +463,3 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
             "SELECT types, attr_index FROM entities WHERE tenant = ?", (tenant,)
         )
         return summarise_types(rows)
-
-    # -- contexts -----------------------------------------------------------------------------
-    def get_context(self, url: str) -> dict[str, Any] | None:
-        row = self._reader().execute("SELECT body FROM contexts WHERE url = ?", (url,)).fetchone()
-        return orjson.loads(row[0]) if row else None  # type: ignore[no-any-return]
-
-    def get_hosted_context(self, local_id: str) -> dict[str, Any] | None:
-        row = (
-            self._reader()
-            .execute("SELECT body FROM contexts WHERE local_id = ?", (local_id,))
-            .fetchone()
-        )
-        return orjson.loads(row[0]) if row else None  # type: ignore[no-any-return]
-
-    def put_context(self, url: str, body: dict[str, Any], kind: str) -> str:
-        local_id = uuid.uuid4().hex
-        if kind == "Hosted":
-            url = f"/ngsi-ld/v1/jsonldContexts/{local_id}"
-        with self._write_lock:
-            self._writer.execute(
-                "INSERT INTO contexts (local_id, url, kind, body, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET body = excluded.body",
-                (local_id, url, kind, orjson.dumps(body), now_iso()),
-            )
-            row = self._writer.execute(
-                "SELECT local_id FROM contexts WHERE url = ?", (url,)
-            ).fetchone()
-        return str(row[0])
-
-    def list_contexts(self, kind: str | None = None) -> list[StoredContext]:
-        sql = "SELECT local_id, url, kind, body, created_at, last_used, hits FROM contexts"
-        rows = self._reader().execute(
-            sql + (" WHERE kind = ?" if kind else "") + " ORDER BY created_at",
-            (kind,) if kind else (),
-        )
-        return [StoredContext(r[0], r[1], r[2], orjson.loads(r[3]), r[4], r[5], r[6]) for r in rows]
-
-    def get_context_record(self, local_id: str) -> StoredContext | None:
-        return next((c for c in self.list_contexts() if c.local_id == local_id), None)
-
-    def delete_context(self, local_id: str) -> bool:
-        with self._write_lock:
-            cursor = self._writer.execute("DELETE FROM contexts WHERE local_id = ?", (local_id,))
-        return cursor.rowcount > 0
-
-    # -- API keys -----------------------------------------------------------------------------
-    def add_api_key(self, key_id: str, secret_hash: str, department: str, role: str) -> None:
-        with self._write_lock:
-            self._writer.execute(
-                "INSERT INTO api_keys (key_id, secret_hash, department, role, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key_id, secret_hash, department, role, now_iso()),
-            )
-
-    def find_api_key(self, secret_hash: str) -> ApiKey | None:
-        row = (
-            self._reader()
-            .execute(
-                "SELECT key_id, department, role, created_at FROM api_keys WHERE secret_hash = ?",
-                (secret_hash,),
-            )
-            .fetchone()
-        )
-        return ApiKey(*row) if row else None
-
-    def has_api_keys(self) -> bool:
-        return self._reader().execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None

@@ -10,11 +10,12 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cityhub.catalog.mask import mask_text
 from cityhub.charts import line_chart
 from cityhub.citizen.service import to_us
 from cityhub.errors import BadRequestData
 from cityhub.store.citizen_sql import RequestFilter
-from cityhub.voice.hotissues import Message
+from cityhub.voice.hotissues import Message, public_issue
 from cityhub.voice.service import VoiceService
 
 HOT_WINDOW_DAYS = 30
@@ -68,13 +69,14 @@ def build_brief(
         "negative_share": round(sum(s.label == "negative" for s in scores) / len(scores), 4)
         if scores
         else None,
-        "hot_issues": [i.as_dict() for i in issues],
+        "hot_issues": [public_issue(i.as_dict()) for i in issues],
         "sentiment_by_district": by_district,
         "trend_days": days,
         "trend": trend,
         "bursts": [b.as_dict() for b in voice.bursts_on(recent, scores, day)] if recent else [],
         "worst_replies": [
-            {"id": m.id, "title": m.title, **score.as_dict()} for m, score in replies[:top]
+            {"id": m.id, "title": mask_text(m.title or ""), **score.as_dict()}
+            for m, score in replies[:top]
         ],
         "overdue": [
             {
@@ -83,7 +85,7 @@ def build_brief(
                 "department": _department_name(voice, r.department),
                 "district": r.district,
                 "deadline": dt.datetime.fromtimestamp(r.deadline_us / 1e6, zone).isoformat(),
-                "title": r.doc.get("title") or str(r.doc.get("description", ""))[:40],
+                "title": mask_text(r.doc.get("title") or str(r.doc.get("description", "")))[:40],
             }
             for r in overdue
         ],

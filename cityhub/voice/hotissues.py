@@ -272,3 +272,13 @@ def _representative(members: Sequence[Message]) -> Message:
         key=lambda i: sum(dice(grams[i], g) for j, g in enumerate(grams) if j != i),
     )
     return members[best]
+
+
+def public_issue(issue: dict[str, Any]) -> dict[str, Any]:
+    """A hot issue (as_dict) for everyone's eyes: personal data in its texts masked."""
+    from cityhub.catalog.mask import mask_text
+
+    return {
+        k: mask_text(v) if k in ("description", "place") and isinstance(v, str) else v
+        for k, v in issue.items()
+    }

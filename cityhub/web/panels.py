@@ -8,10 +8,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from cityhub.auth.principal import Principal
 from cityhub.citizen.service import to_us
+from cityhub.citizen.views import request_view
 from cityhub.citizen.workflow import STATUS_NAMES
 from cityhub.errors import CityHubError
 from cityhub.store.citizen_sql import OPEN_STATUSES, RequestFilter
+from cityhub.voice.hotissues import public_issue
 
 if TYPE_CHECKING:
     from cityhub.hub import Hub
@@ -19,10 +22,8 @@ if TYPE_CHECKING:
 QUEUE_SIZE = 40
 
 
-def _queue_item(hub: Hub, row: Any, now_us: int) -> dict[str, Any]:
-    from cityhub.api.citizen import request_view
-
-    view = request_view(hub, row, now_us)
+def _queue_item(hub: Hub, row: Any, now_us: int, reader: Principal | None) -> dict[str, Any]:
+    view = request_view(row, hub.requests.catalog, reader, now_us)
     keep = (
         "id", "service_code", "status", "department", "district", "street", "title",
         "description", "requested", "deadline", "hours_left", "deadline_state", "escalation",
@@ -37,8 +38,9 @@ def _queue_item(hub: Hub, row: Any, now_us: int) -> dict[str, Any]:
     return item
 
 
-def citizen_summary(hub: Hub, days: int = 30) -> dict[str, Any]:
-    """Open queue by deadline, overdue requests, counts, hot issues and sentiment by district."""
+def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -> dict[str, Any]:
+    """Open queue by deadline, overdue requests, counts, hot issues and sentiment by district.
+    Text is masked for readers outside the centre and the handling department."""
     requests = hub.requests
     now = dt.datetime.now(dt.UTC)
     now_us = to_us(now)
@@ -47,15 +49,17 @@ def citizen_summary(hub: Hub, days: int = 30) -> dict[str, Any]:
     overdue_filter = RequestFilter(
         statuses=statuses, overdue_at_us=now_us, order="deadline_us ASC, id ASC"
     )
-    queue = [_queue_item(hub, r, now_us) for r in requests.find(open_filter, QUEUE_SIZE)]
-    overdue = [_queue_item(hub, r, now_us) for r in requests.find(overdue_filter, QUEUE_SIZE)]
+    queue = [_queue_item(hub, r, now_us, reader) for r in requests.find(open_filter, QUEUE_SIZE)]
+    overdue = [
+        _queue_item(hub, r, now_us, reader) for r in requests.find(overdue_filter, QUEUE_SIZE)
+    ]
     zone = ZoneInfo(hub.settings.timezone)
     today = dt.datetime.now(zone).date()
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
     start = end - dt.timedelta(days=days)
     voice = hub.voice
     messages = voice.messages(start, end)
-    hot = [issue.as_dict() for issue in voice.hot(messages, end, 10)] if messages else []
+    hot = [public_issue(i.as_dict()) for i in voice.hot(messages, end, 10)] if messages else []
     sentiment: dict[str, Any] | None = None
     note = ""
     placed = voice.placed(messages)
@@ -87,7 +91,6 @@ def citizen_summary(hub: Hub, days: int = 30) -> dict[str, Any]:
 def goals_summary(hub: Hub) -> list[dict[str, Any]]:
     """Every target's assessment with the indicator's name, unit, theme and latest value."""
     indicators = hub.indicators
-    indicators.sync_targets(None)
     latest = {(v.indicator, v.place): v for v in hub.store.latest_indicator_values()}
     out = []
     for assessment in indicators.assess(None):
