@@ -48,7 +48,10 @@ async def page(request: Request) -> Response:
 
 
 async def api_index(request: Request) -> Response:
-    return HTMLResponse(landing_page(http.hub_of(request)))
+    return HTMLResponse(
+        landing_page(http.hub_of(request)),
+        headers={"Content-Security-Policy": http.REPORT_CSP},
+    )
 
 
 async def config(request: Request) -> Response:

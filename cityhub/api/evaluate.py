@@ -18,7 +18,6 @@ from cityhub.errors import BadRequestData
 PREFIX = "/evaluate/v1"
 MAX_ROWS = 50_000  # observations per call (a district panel over decades is a few thousand)
 MAX_BOOTSTRAP = 999
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _rows(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -67,7 +66,7 @@ async def _indicator_rows(
 
 def _answer(request: Request, result: Any, page: str) -> Response:
     if request.query_params.get("format") == "html":
-        return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP})
+        return HTMLResponse(page, headers={"Content-Security-Policy": http.REPORT_CSP})
     return http.ORJSONResponse(result.as_dict())
 
 

@@ -30,6 +30,9 @@ MERGE_PATCH = "application/merge-patch+json"
 PROBLEM = "application/problem+json"
 UTF8 = "; charset=utf-8"  # said explicitly: some clients guess GBK for CJK text otherwise
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+# Server-made report pages (the daily brief, evaluation reports, the API index): their own
+# inline styles and charts, never a script, nothing from elsewhere.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 
 

@@ -54,8 +54,7 @@ async def brief(request: Request) -> Response:
     if fmt == "md":
         return Response(to_markdown(data), media_type="text/markdown; charset=utf-8")
     # A report page: its own inline styles and chart, never a script.
-    policy_header = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    return HTMLResponse(to_html(data), headers={"Content-Security-Policy": policy_header})
+    return HTMLResponse(to_html(data), headers={"Content-Security-Policy": http.REPORT_CSP})
 
 
 async def hot_issues(request: Request) -> Response:

@@ -1,16 +1,11 @@
-// Calls to the platform's own API: the key from the key dialog, problem+json turned into errors.
+// Calls to the platform's own API. The browser holds no key: the key is exchanged once for an
+// HttpOnly, SameSite=Strict session cookie that script cannot read; problem+json becomes errors.
 import { lang } from "./i18n.js";
 
-export const session = { key: localStorage.getItem("cityhub.key") || "", config: null };
+export const session = { signedIn: false, department: "", role: "", config: null };
 
 export class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
-}
-
-function headers(extra = {}) {
-  const out = { Accept: "application/json", ...extra };
-  if (session.key) out.Authorization = `Bearer ${session.key}`;
-  return out;
 }
 
 async function handle(response) {
@@ -21,18 +16,31 @@ async function handle(response) {
 }
 
 export async function getJSON(path) {
-  return handle(await fetch(path, { headers: headers() }));
+  return handle(await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" }));
 }
 
-export async function postJSON(path, body) {
+async function send(method, path, body) {
   return handle(await fetch(path, {
-    method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify(body),
+    method,
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
   }));
 }
 
-export function setKey(key) {
-  session.key = key;
-  if (key) localStorage.setItem("cityhub.key", key); else localStorage.removeItem("cityhub.key");
+export function postJSON(path, body) { return send("POST", path, body); }
+
+export async function loadSession() {
+  const who = await getJSON("/dashboard/v1/session");
+  Object.assign(session, { signedIn: who.signedIn, department: who.department, role: who.role });
+  return session;
+}
+
+// Sign in with a key (the server sets the cookie) or, with an empty key, sign out.
+export async function setKey(key) {
+  if (key) await send("POST", "/dashboard/v1/session", { key });
+  else await send("DELETE", "/dashboard/v1/session");
+  return loadSession();
 }
 
 // Times are stored in UTC and shown in the city's time zone.
@@ -48,8 +56,4 @@ export function formatNumber(value) {
   if (typeof value !== "number") return String(value);
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return new Intl.NumberFormat(lang() === "zh" ? "zh-CN" : "en-GB", { maximumFractionDigits: digits }).format(value);
-}
-
-export function escapeHtml(text) {
-  return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }

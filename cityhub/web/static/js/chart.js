@@ -1,4 +1,7 @@
 // Small SVG line charts: a series, an optional forecast with its band, an optional target line.
+// Built as SVG elements (no markup strings).
+import { svg } from "./dom.js";
+
 const W = 320, H = 150, L = 44, R = 8, T = 8, B = 22;
 
 function scale(lo, hi, a, b) {
@@ -14,10 +17,12 @@ function label(v) {
   return v.toFixed(2);
 }
 
-// points: [{x: number (ms or index), y}], xLabel(x) -> text.
+const pointsOf = (pairs, x, y) => pairs.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(" ");
+
+// points: [{x: number (ms or index), y}], xLabel(x) -> text. Returns an <svg> element or null.
 export function lineChart({ points, forecast = [], target = null, xLabel = String }) {
   const all = [...points, ...forecast];
-  if (!all.length) return "";
+  if (!all.length) return null;
   const ys = [...points.map((p) => p.y), ...forecast.flatMap((f) => [f.lo, f.hi, f.y])];
   if (target != null) ys.push(target);
   let lo = Math.min(...ys), hi = Math.max(...ys);
@@ -26,33 +31,27 @@ export function lineChart({ points, forecast = [], target = null, xLabel = Strin
   const xs = all.map((p) => p.x);
   const x = scale(Math.min(...xs), Math.max(...xs), L, W - R);
   const y = scale(lo, hi, H - B, T);
-  const parts = [`<svg viewBox="0 0 ${W} ${H}" role="img">`];
+  const parts = [];
   for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) {
-    parts.push(`<line class="grid" x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}"/>`);
-    parts.push(`<text x="${L - 4}" y="${y(v) + 3}" text-anchor="end">${label(v)}</text>`);
+    parts.push(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+    parts.push(svg("text", { x: L - 4, y: y(v) + 3, "text-anchor": "end" }, label(v)));
   }
-  parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>`);
+  parts.push(svg("line", { class: "axis", x1: L, x2: W - R, y1: H - B, y2: H - B }));
   const first = all[0], last = all[all.length - 1];
-  parts.push(`<text x="${L}" y="${H - 6}">${xLabel(first.x)}</text>`);
-  parts.push(`<text x="${W - R}" y="${H - 6}" text-anchor="end">${xLabel(last.x)}</text>`);
+  parts.push(svg("text", { x: L, y: H - 6 }, xLabel(first.x)));
+  parts.push(svg("text", { x: W - R, y: H - 6, "text-anchor": "end" }, xLabel(last.x)));
   if (forecast.length) {
     const anchor = points.length ? [points[points.length - 1]] : [];
     const upper = [...anchor.map((p) => [p.x, p.y]), ...forecast.map((f) => [f.x, f.hi])];
     const lower = [...forecast.map((f) => [f.x, f.lo]).reverse(), ...anchor.map((p) => [p.x, p.y])];
-    const band = [...upper, ...lower].map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(" ");
-    parts.push(`<polygon class="band" points="${band}"/>`);
-    const mean = [...anchor, ...forecast].map((f) => `${x(f.x).toFixed(1)},${y(f.y).toFixed(1)}`).join(" ");
-    parts.push(`<polyline class="fline" points="${mean}"/>`);
+    parts.push(svg("polygon", { class: "band", points: pointsOf([...upper, ...lower], x, y) }));
+    parts.push(svg("polyline", { class: "fline", points: pointsOf([...anchor, ...forecast].map((f) => [f.x, f.y]), x, y) }));
   }
-  if (target != null) {
-    parts.push(`<line class="target" x1="${L}" x2="${W - R}" y1="${y(target)}" y2="${y(target)}"/>`);
-  }
+  if (target != null) parts.push(svg("line", { class: "target", x1: L, x2: W - R, y1: y(target), y2: y(target) }));
   if (points.length) {
-    const line = points.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(" ");
-    parts.push(`<polyline class="line" points="${line}"/>`);
+    parts.push(svg("polyline", { class: "line", points: pointsOf(points.map((p) => [p.x, p.y]), x, y) }));
     const end = points[points.length - 1];
-    parts.push(`<circle cx="${x(end.x)}" cy="${y(end.y)}" r="2.5" fill="#0b6bcb"/>`);
+    parts.push(svg("circle", { cx: x(end.x), cy: y(end.y), r: 2.5, fill: "#0b6bcb" }));
   }
-  parts.push("</svg>");
-  return parts.join("");
+  return svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" }, parts);
 }

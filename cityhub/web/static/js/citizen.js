@@ -1,35 +1,44 @@
 // The citizen panel: counts, the open queue by deadline (coloured by time left), overdue
 // requests, hot issues and sentiment by district. Refreshed when requests change.
 import { pick, t } from "./i18n.js";
-import { escapeHtml, getJSON, session } from "./api.js";
+import { getJSON, session } from "./api.js";
+import { fill, h } from "./dom.js";
 
 function hoursText(row) {
   if (row.hours_left == null) return t("citizen.done");
-  const h = Math.abs(row.hours_left).toFixed(row.hours_left > -10 && row.hours_left < 10 ? 1 : 0);
-  return row.hours_left < 0 ? t("citizen.hoursOver", { h }) : t("citizen.hoursLeft", { h });
+  const hours = Math.abs(row.hours_left).toFixed(row.hours_left > -10 && row.hours_left < 10 ? 1 : 0);
+  return row.hours_left < 0 ? t("citizen.hoursOver", { h: hours }) : t("citizen.hoursLeft", { h: hours });
 }
+
+const STATES = new Set(["ok", "warning", "overdue", "done"]);
 
 function requestRow(row) {
   const text = row.title || row.description || row.service_code;
   const place = [row.district, pick(row.department_name)].filter(Boolean).join(" · ");
-  return `<li data-request="${escapeHtml(row.id)}" data-state="${row.deadline_state}">
-    <span class="deadline ${row.deadline_state}"></span>
-    <span><span class="text">#${escapeHtml(row.id)} ${escapeHtml(text)}</span>
-      <span class="muted small">${escapeHtml(place)} · ${escapeHtml(pick(row.status_text))}</span></span>
-    <span class="left ${row.deadline_state} small">${escapeHtml(hoursText(row))}</span></li>`;
+  const state = STATES.has(row.deadline_state) ? row.deadline_state : "ok";
+  return h("li", { dataset: { request: row.id, state } },
+    h("span", { class: `deadline ${state}` }),
+    h("span", {},
+      h("span", { class: "text" }, `#${row.id} ${text}`),
+      h("span", { class: "muted small" }, `${place} · ${pick(row.status_text)}`)),
+    h("span", { class: `left ${state} small` }, hoursText(row)));
 }
 
 function sentimentBars(table) {
   const rows = Object.entries(table).sort((a, b) => b[1].total - a[1].total).slice(0, 12);
-  return `<div class="bars">${rows.map(([place, c]) => {
-    const w = (n) => ((100 * n) / c.total).toFixed(1);
-    const title = ["negative", "neutral", "positive"].map((k) => `${t("sent." + k)} ${c[k]}`).join(" / ");
-    return `<span class="small">${escapeHtml(place)}</span>
-      <span class="bar" title="${escapeHtml(title)}"><span class="negative" style="width:${w(c.negative)}%"></span><span class="neutral" style="width:${w(c.neutral)}%"></span><span class="positive" style="width:${w(c.positive)}%"></span></span>
-      <span class="small">${(100 * c.negative_share).toFixed(0)}%</span>`;
-  }).join("")}</div>
-  <p class="small muted"><span style="color:#e5484d">■</span> ${t("sent.negative")}
-  <span style="color:#b8c2cc">■</span> ${t("sent.neutral")} <span style="color:#30a46c">■</span> ${t("sent.positive")}</p>`;
+  const width = (n, total) => `${((100 * n) / total).toFixed(1)}%`;
+  const swatch = (kind, colour) => [h("span", { style: { color: colour } }, "■"), " ", t("sent." + kind), " "];
+  return [
+    h("div", { class: "bars" }, rows.map(([place, c]) => [
+      h("span", { class: "small" }, place),
+      h("span", { class: "bar", title: ["negative", "neutral", "positive"].map((k) => `${t("sent." + k)} ${c[k]}`).join(" / ") },
+        h("span", { class: "negative", style: { width: width(c.negative, c.total) } }),
+        h("span", { class: "neutral", style: { width: width(c.neutral, c.total) } }),
+        h("span", { class: "positive", style: { width: width(c.positive, c.total) } })),
+      h("span", { class: "small" }, `${(100 * c.negative_share).toFixed(0)}%`),
+    ])),
+    h("p", { class: "small muted" }, swatch("negative", "#e5484d"), swatch("neutral", "#b8c2cc"), swatch("positive", "#30a46c")),
+  ];
 }
 
 export class CitizenPanel {
@@ -51,15 +60,15 @@ export class CitizenPanel {
   }
 
   async load() {
-    if (session.config.keysRequired && !session.key) {
+    if (session.config.keysRequired && !session.signedIn) {
       this.data = null;
-      this.root.innerHTML = `<p class="note">${t("citizen.needKey")}</p>`;
+      fill(this.root, h("p", { class: "note" }, t("citizen.needKey")));
       return;
     }
     try {
       this.data = await getJSON("/dashboard/v1/citizen?days=30");
     } catch (err) {
-      this.root.innerHTML = `<p class="note error">${escapeHtml(t("error.load", { msg: err.message }))}</p>`;
+      fill(this.root, h("p", { class: "note error" }, t("error.load", { msg: err.message })));
       return;
     }
     this.render();
@@ -69,25 +78,28 @@ export class CitizenPanel {
     const d = this.data;
     if (!d) { this.load(); return; }
     const c = d.counts;
-    const none = `<p class="muted">${t("citizen.none")}</p>`;
-    const hot = d.hot.map((h) => `<li data-hot="${h.rank}"><span class="badge">${h.rank}</span>
-      <span><span class="text">${escapeHtml(h.place || "")} ${escapeHtml(h.description || "")}</span>
-      <span class="muted small">${t("citizen.msgs", { n: h.messages })}</span></span>
-      <span class="small">${t("citizen.heat")} ${h.heat}</span></li>`).join("");
-    this.root.innerHTML = `
-      <div class="stats">
-        <div class="stat"><b id="count-open">${c.open}</b>${t("citizen.open")}</div>
-        <div class="stat bad"><b id="count-overdue">${c.overdue}</b>${t("citizen.overdue")}</div>
-        <div class="stat"><b>${c.received_today}</b>${t("citizen.today")}</div>
-        <div class="stat"><b>${c.messages}</b>${t("citizen.messages")}</div>
-      </div>
-      <h4>${t("citizen.queue")}</h4>
-      <ul class="rows" id="queue">${d.queue.map(requestRow).join("") || none}</ul>
-      <h4>${t("citizen.overdueList")} (${c.overdue})</h4>
-      <ul class="rows" id="overdue">${d.overdue.slice(0, 10).map(requestRow).join("") || none}</ul>
-      <h4>${t("citizen.hot")}</h4>
-      <ul class="rows" id="hot">${hot || none}</ul>
-      <h4>${t("citizen.sentiment")}</h4>
-      <div id="sentiment">${d.sentiment ? sentimentBars(d.sentiment) : `<p class="note">${escapeHtml(d.sentimentNote || t("citizen.none"))}</p>`}</div>`;
+    const none = () => h("p", { class: "muted" }, t("citizen.none"));
+    const list = (id, items) => h("ul", { class: "rows", id }, items.length ? items : none());
+    const hot = d.hot.map((issue) => h("li", { dataset: { hot: issue.rank } },
+      h("span", { class: "badge" }, issue.rank),
+      h("span", {},
+        h("span", { class: "text" }, `${issue.place || ""} ${issue.description || ""}`),
+        h("span", { class: "muted small" }, t("citizen.msgs", { n: issue.messages }))),
+      h("span", { class: "small" }, `${t("citizen.heat")} ${issue.heat}`)));
+    const stat = (cls, id, value, label) => h("div", { class: cls }, h("b", { id }, value), label);
+    fill(this.root,
+      h("div", { class: "stats" },
+        stat("stat", "count-open", c.open, t("citizen.open")),
+        stat("stat bad", "count-overdue", c.overdue, t("citizen.overdue")),
+        stat("stat", null, c.received_today, t("citizen.today")),
+        stat("stat", null, c.messages, t("citizen.messages"))),
+      h("h4", {}, t("citizen.queue")),
+      list("queue", d.queue.map(requestRow)),
+      h("h4", {}, `${t("citizen.overdueList")} (${c.overdue})`),
+      list("overdue", d.overdue.slice(0, 10).map(requestRow)),
+      h("h4", {}, t("citizen.hot")),
+      list("hot", hot),
+      h("h4", {}, t("citizen.sentiment")),
+      h("div", { id: "sentiment" }, d.sentiment ? sentimentBars(d.sentiment) : h("p", { class: "note" }, d.sentimentNote || t("citizen.none"))));
   }
 }

@@ -1,8 +1,9 @@
 // The detail panel of one entity: its current values (live), where it is, and a chart of the
 // recent history of one numeric attribute from the NGSI-LD temporal API.
 import { attrLabel, t, typeLabel } from "./i18n.js";
-import { escapeHtml, formatNumber, formatTime, getJSON } from "./api.js";
+import { formatNumber, formatTime, getJSON } from "./api.js";
 import { lineChart } from "./chart.js";
+import { fill, h } from "./dom.js";
 
 const HISTORY = 60;
 const SKIP = new Set(["location", "refDistrict", "service_request_id", "requested_datetime", "updated_datetime"]);
@@ -45,7 +46,8 @@ export class DetailPanel {
     try {
       entity = await getJSON(`/ngsi-ld/v1/entities/${encodeURIComponent(id)}`);
     } catch (err) {
-      this.root.querySelector("#detail-values").innerHTML = `<tr><td colspan="2" class="note error">${escapeHtml(t("error.load", { msg: err.message }))}</td></tr>`;
+      fill(this.root.querySelector("#detail-values"),
+        h("tr", {}, h("td", { colspan: 2, class: "note error" }, t("error.load", { msg: err.message }))));
       return;
     }
     if (this.id !== id) return;
@@ -59,10 +61,10 @@ export class DetailPanel {
     }
     this.renderValues();
     const numeric = Object.keys(this.values).filter((k) => typeof this.values[k] === "number");
-    this.select.innerHTML = numeric.map((k) => `<option value="${escapeHtml(k)}">${escapeHtml(attrLabel(k))}</option>`).join("");
+    fill(this.select, numeric.map((k) => h("option", { value: k }, attrLabel(k))));
     this.select.parentElement.hidden = numeric.length === 0;
     if (numeric.length) await this.loadHistory(numeric.includes(this.attr) ? this.attr : numeric[0]);
-    else this.root.querySelector("#detail-chart").innerHTML = `<p class="muted small">${t("detail.nohistory")}</p>`;
+    else fill(this.root.querySelector("#detail-chart"), h("p", { class: "muted small" }, t("detail.nohistory")));
   }
 
   renderPlace(item) {
@@ -76,9 +78,10 @@ export class DetailPanel {
     const rows = Object.entries(this.values).map(([name, value]) => {
       const shown = typeof value === "number" ? formatNumber(value) : String(value);
       const unit = this.units[name] ? ` ${this.units[name]}` : "";
-      return `<tr data-attr="${escapeHtml(name)}"${flash.has(name) ? ' class="flash"' : ""}><td>${escapeHtml(attrLabel(name))}</td><td>${escapeHtml(shown + unit)}</td></tr>`;
+      return h("tr", { dataset: { attr: name }, class: flash.has(name) ? "flash" : null },
+        h("td", {}, attrLabel(name)), h("td", {}, shown + unit));
     });
-    this.root.querySelector("#detail-values").innerHTML = rows.join("");
+    fill(this.root.querySelector("#detail-values"), rows);
   }
 
   async loadHistory(attr) {
@@ -96,9 +99,9 @@ export class DetailPanel {
 
   drawChart() {
     const target = this.root.querySelector("#detail-chart");
-    target.innerHTML = this.series.length
+    fill(target, this.series.length
       ? lineChart({ points: this.series, xLabel: (x) => formatTime(new Date(x).toISOString(), false) })
-      : `<p class="muted small">${t("detail.nohistory")}</p>`;
+      : h("p", { class: "muted small" }, t("detail.nohistory")));
   }
 
   // A live change for the entity on show: new values flash, the chart grows.

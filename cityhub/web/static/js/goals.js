@@ -1,8 +1,9 @@
 // The goals panel: every target's standing (on track / at risk / off track) with the indicator's
 // latest value; a click opens its history with the target line and a forecast band.
 import { pick, t } from "./i18n.js";
-import { escapeHtml, formatNumber, getJSON } from "./api.js";
+import { formatNumber, getJSON } from "./api.js";
 import { lineChart } from "./chart.js";
+import { fill, h } from "./dom.js";
 
 function periodX(period) {
   const m = /^(\d{4})(?:-(\d{2}))?/.exec(period);
@@ -24,7 +25,7 @@ export class GoalsPanel {
 
   async load() {
     try { this.items = await getJSON("/dashboard/v1/goals"); } catch (err) {
-      this.root.innerHTML = `<p class="note error">${escapeHtml(t("error.load", { msg: err.message }))}</p>`;
+      fill(this.root, h("p", { class: "note error" }, t("error.load", { msg: err.message })));
       return;
     }
     this.render();
@@ -32,19 +33,20 @@ export class GoalsPanel {
 
   render() {
     if (!this.items) return;
-    if (!this.items.length) { this.root.innerHTML = `<p class="note">${t("goals.none")}</p>`; return; }
+    if (!this.items.length) { fill(this.root, h("p", { class: "note" }, t("goals.none"))); return; }
     const rows = this.items.map((a) => {
       const key = `${a.indicator}|${a.place}`;
-      const latest = a.latest ? `${t("goals.latest")} ${formatNumber(a.latest.value)} ${escapeHtml(a.unit)} (${escapeHtml(a.latest.period)})` : "";
-      const target = a.target != null ? `${t("goals.target")} ${formatNumber(a.target)} (${escapeHtml(a.period)})` : "";
-      return `<div class="goal" data-key="${escapeHtml(key)}" data-status="${escapeHtml(a.status)}">
-        <div class="head"><span class="name">${escapeHtml(pick(a.name))}</span>
-          <span class="badge ${escapeHtml(a.status)}">${escapeHtml(pick(a.statusText))}</span></div>
-        <div class="small muted">${[a.place === "city" ? "" : escapeHtml(a.place), latest, target].filter(Boolean).join(" · ")}</div>
-        <div class="small">${escapeHtml(pick(a.explanation))}</div>
-        <div class="chart" ${this.open.has(key) ? "" : "hidden"}>${this.chartHtml(key)}</div></div>`;
+      const latest = a.latest ? `${t("goals.latest")} ${formatNumber(a.latest.value)} ${a.unit ?? ""} (${a.latest.period})` : "";
+      const target = a.target != null ? `${t("goals.target")} ${formatNumber(a.target)} (${a.period})` : "";
+      return h("div", { class: "goal", dataset: { key, status: a.status } },
+        h("div", { class: "head" },
+          h("span", { class: "name" }, pick(a.name)),
+          h("span", { class: `badge ${a.status}` }, pick(a.statusText))),
+        h("div", { class: "small muted" }, [a.place === "city" ? "" : a.place, latest, target].filter(Boolean).join(" · ")),
+        h("div", { class: "small" }, pick(a.explanation)),
+        h("div", { class: "chart", hidden: !this.open.has(key) }, this.chart(key)));
     });
-    this.root.innerHTML = `<h4>${t("goals.title")}</h4>${rows.join("")}`;
+    fill(this.root, h("h4", {}, t("goals.title")), rows);
   }
 
   async toggle(key) {
@@ -59,10 +61,10 @@ export class GoalsPanel {
     this.render();
   }
 
-  chartHtml(key) {
+  chart(key) {
     const data = this.charts.get(key);
-    if (!data) return "";
-    if (data.error) return `<p class="note error">${escapeHtml(data.error)}</p>`;
+    if (!data) return null;
+    if (data.error) return h("p", { class: "note error" }, data.error);
     const points = data.values.slice(-36).map((v) => ({ x: periodX(v.period), y: v.value, label: v.period }));
     const labels = new Map(points.map((p) => [p.x, p.label]));
     const forecast = (data.forecast ? data.forecast.points : []).map((f) => {
@@ -70,10 +72,10 @@ export class GoalsPanel {
       return { x: periodX(f.period), y: f.mean, lo: f.lower, hi: f.upper };
     });
     const target = data.targets.find((g) => g.kind !== "elapsed" && g.value != null);
-    const svg = lineChart({ points, forecast, target: target ? target.value : null, xLabel: (x) => labels.get(x) || "" });
+    const chart = lineChart({ points, forecast, target: target ? target.value : null, xLabel: (x) => labels.get(x) || "" });
     const note = data.forecast
-      ? `${t("goals.forecast", { level: Math.round(data.forecast.level * 100) })} · ${escapeHtml(data.forecast.method)}`
-      : escapeHtml(data.forecastNote);
-    return `${svg}<p class="small muted">${note}</p>`;
+      ? `${t("goals.forecast", { level: Math.round(data.forecast.level * 100) })} · ${data.forecast.method}`
+      : data.forecastNote;
+    return [chart, h("p", { class: "small muted" }, note)];
   }
 }

@@ -1,7 +1,8 @@
 // Starts the dashboard: configuration, map layers, the entity snapshot, the live event stream,
 // the side panels, the key dialog and the language switch.
 import { apply, lang, onLangChange, setLang, t, typeLabel } from "./i18n.js";
-import { escapeHtml, formatTime, getJSON, session, setKey } from "./api.js";
+import { formatTime, getJSON, loadSession, session, setKey } from "./api.js";
+import { fill, h } from "./dom.js";
 import { CityMap, typeColour } from "./map.js";
 import { DetailPanel } from "./detail.js";
 import { CitizenPanel } from "./citizen.js";
@@ -11,24 +12,25 @@ import { CatalogPanel } from "./catalog.js";
 const RESYNC_EVERY = 60_000; // the snapshot is reloaded this often (other processes' writes)
 const $ = (selector) => document.querySelector(selector);
 
-function takeKeyFromUrl() {
-  // `make demo` prints a link with #key=…; it is kept in localStorage and removed from the URL.
+async function takeKeyFromUrl() {
+  // `make demo` prints a link with #key=…: the key is exchanged for a session cookie that no
+  // script can read, and removed from the URL at once.
   const match = /(?:^#|&)key=([^&]+)/.exec(location.hash);
   if (match) {
-    setKey(decodeURIComponent(match[1]));
     history.replaceState(null, "", location.pathname);
+    try { await setKey(decodeURIComponent(match[1])); } catch (_) { /* the key dialog shows the state */ }
   }
 }
 
 function renderFilters(map) {
-  const chips = map.typeCounts().map(([type, count]) => `<button type="button" class="chip" data-type="${escapeHtml(type)}"
-    aria-pressed="${map.enabled.has(type)}"><span class="swatch" style="background:${typeColour(type)}"></span>
-    ${escapeHtml(typeLabel(type))} <span class="muted">${count}</span></button>`);
-  $("#type-filters").innerHTML = chips.join("");
+  fill($("#type-filters"), map.typeCounts().map(([type, count]) =>
+    h("button", { type: "button", class: "chip", dataset: { type }, "aria-pressed": String(map.enabled.has(type)) },
+      h("span", { class: "swatch", style: { background: typeColour(type) } }),
+      ` ${typeLabel(type)} `, h("span", { class: "muted" }, count))));
   const select = $("#district-filter");
   const chosen = select.value;
-  select.innerHTML = `<option value="">${t("filter.all")}</option>` +
-    map.districtOptions().map((d) => `<option value="${escapeHtml(d.id)}">${escapeHtml(d.label)}</option>`).join("");
+  fill(select, h("option", { value: "" }, t("filter.all")),
+    map.districtOptions().map((d) => h("option", { value: d.id }, d.label)));
   select.value = chosen;
 }
 
@@ -51,8 +53,9 @@ function setLive(state) {
 }
 
 async function main() {
-  takeKeyFromUrl();
+  await takeKeyFromUrl();
   apply();
+  await loadSession();
   const config = await getJSON("/dashboard/v1/config");
   session.config = config;
   $("#city-name").textContent = config.city;
@@ -137,12 +140,20 @@ async function main() {
 
   // Key dialog.
   const dialog = $("#key-dialog");
-  const keyLabel = () => { $("#key-button").textContent = session.key ? `${t("key.button")} ✓` : t("key.button"); };
+  const keyLabel = () => {
+    $("#key-button").textContent = session.signedIn ? `${t("key.button")} ✓ ${session.department}` : t("key.button");
+  };
   keyLabel();
-  $("#key-button").addEventListener("click", () => { $("#key-input").value = session.key; dialog.showModal(); });
-  dialog.addEventListener("close", () => {
-    if (dialog.returnValue === "save") setKey($("#key-input").value.trim());
-    if (dialog.returnValue === "clear") setKey("");
+  $("#key-button").addEventListener("click", () => { $("#key-input").value = ""; dialog.showModal(); });
+  dialog.addEventListener("close", async () => {
+    const typed = $("#key-input").value.trim();
+    $("#key-input").value = "";
+    try {
+      if (dialog.returnValue === "save" && typed) await setKey(typed);
+      if (dialog.returnValue === "clear") await setKey("");
+    } catch (err) {
+      window.alert(t("error.load", { msg: err.message }));
+    }
     keyLabel();
     for (const name of loaded) panels[name].load();
   });

@@ -1,6 +1,9 @@
 // The city map: district polygons (SVG, one path each), entity points (canvas), type and district
 // filters, and live updates that move, recolour and briefly enlarge a point.
+// Labels and tooltips are given to Leaflet as elements with text, never as HTML strings
+// (Leaflet puts a string content in with innerHTML).
 import { lang, typeLabel } from "./i18n.js";
+import { h } from "./dom.js";
 
 const BASE = {
   AirQualityObserved: "#2f9e44", ParkingSpot: "#1c7ed6", WasteContainer: "#8d5524",
@@ -62,7 +65,7 @@ export class CityMap {
         const at = feature.properties.label_point;
         if (at) {
           const label = L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
-            .setLatLng([at[1], at[0]]).setContent(this.districtName(feature));
+            .setLatLng([at[1], at[0]]).setContent(this.districtLabel(feature));
           label.feature = feature;
           this.labels.push(label.addTo(this.map));
         }
@@ -81,11 +84,13 @@ export class CityMap {
   }
 
   districtName(feature) {
-    return lang() === "zh" ? feature.properties.name : feature.properties.name_en;
+    return String((lang() === "zh" ? feature.properties.name : feature.properties.name_en) ?? "");
   }
 
+  districtLabel(feature) { return h("span", {}, this.districtName(feature)); }
+
   relabel() {
-    for (const label of this.labels || []) label.setContent(this.districtName(label.feature));
+    for (const label of this.labels || []) label.setContent(this.districtLabel(label.feature));
   }
 
   setAll(items) {
@@ -130,7 +135,7 @@ export class CityMap {
 
   tooltip(item) {
     const name = item.values.name || item.values.description || item.id.split(":").slice(-1)[0];
-    return `${typeLabel(item.type)} · ${String(name).slice(0, 40)}`;
+    return h("span", {}, `${typeLabel(item.type)} · ${String(name).slice(0, 40)}`);
   }
 
   visible(item) {
