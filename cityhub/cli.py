@@ -16,6 +16,7 @@ from cityhub.cli_common import DB_HELP, _settings, one_line_errors, serve_hub
 from cityhub.cli_demo import demo
 from cityhub.cli_evaluate import evaluate
 from cityhub.cli_indicators import indicators, targets
+from cityhub.cli_keys import keys
 from cityhub.cli_voice import voice
 
 
@@ -59,35 +60,6 @@ def serve(
     if settings.mqtt_url and not settings.mqtt_client_id:
         settings = replace(settings, mqtt_client_id=f"cityhub-{socket.gethostname()}-{port}")
     serve_hub(settings, host, port, simulate, workers)
-
-
-@main.group()
-def keys() -> None:
-    """API keys: once any key exists, every write needs one."""
-
-
-@keys.command("create")
-@click.option("--department", required=True, help="Department the key acts for.")
-@click.option(
-    "--role",
-    default="staff",
-    show_default=True,
-    type=click.Choice(["public", "staff", "steward", "admin"]),
-    help="Role of the key.",
-)
-@click.option("--database", help=DB_HELP)
-@one_line_errors
-def keys_create(department: str, role: str, database: str | None) -> None:
-    """Create a key and print its secret (shown only once)."""
-    from cityhub.auth.keys import create_key
-    from cityhub.store import open_store
-
-    store = open_store(_settings(database).database_url)
-    try:
-        key_id, secret = create_key(store, department, role)
-    finally:
-        store.close()
-    click.echo(f"{key_id} {secret}")
 
 
 @main.group()
@@ -160,6 +132,7 @@ main.add_command(voice)
 main.add_command(evaluate)
 main.add_command(indicators)
 main.add_command(targets)
+main.add_command(keys)
 
 if __name__ == "__main__":
     main()

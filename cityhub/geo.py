@@ -70,6 +70,21 @@ def validate(geometry: Any) -> None:
         for ring in polygon:
             if len(ring) < 4 or ring[0][:2] != ring[-1][:2]:
                 raise GeometryError("a polygon ring needs at least four positions and must close")
+    if rings:
+        _check_simple(geometry)
+
+
+def _check_simple(geometry: dict[str, Any]) -> None:
+    """Polygons must be valid (OGC simple features): a self-intersecting ring makes every
+    spatial relation undefined, so it is refused with the reason and where."""
+    from shapely.validation import explain_validity
+
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, shapely.errors.ShapelyError) as exc:
+        raise GeometryError(f"invalid {geometry['type']}: {exc}") from exc
+    if not geom.is_valid:
+        raise GeometryError(f"invalid {geometry['type']}: {explain_validity(geom)}")
 
 
 def to_shape(geometry: Any) -> BaseGeometry:

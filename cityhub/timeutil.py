@@ -26,10 +26,15 @@ def parse_datetime(text: str, default_zone: str = "UTC") -> datetime:
     frac = re.search(r"\.(\d+)", value)
     if frac and len(frac.group(1)) > 6:  # Python keeps microseconds only
         value = value.replace(frac.group(0), "." + frac.group(1)[:6])
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(default_zone))
-    return moment.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(default_zone))
+        moment = moment.astimezone(UTC)
+        moment.timestamp()  # some moments near the year bounds cannot be converted
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"'{text}' is not a date-time that can be stored: {exc}") from exc
+    return moment
 
 
 def normalise_datetime(text: str) -> str:
@@ -51,7 +56,14 @@ def normalise_datetime(text: str) -> str:
 
 
 def is_datetime(text: object) -> bool:
-    return isinstance(text, str) and bool(_DATETIME.match(text))
+    """A well-formed ISO 8601 date-time of a real moment that can be stored."""
+    if not isinstance(text, str) or not _DATETIME.match(text):
+        return False
+    try:
+        parse_datetime(text)
+    except ValueError:
+        return False
+    return True
 
 
 def now_us() -> int:

@@ -19,6 +19,7 @@ from cityhub.catalog.access import access_dict
 from cityhub.catalog.audit import record_dict
 from cityhub.catalog.service import field_dicts
 from cityhub.errors import BadRequestData, PayloadTooLarge
+from cityhub.limits import whole_number
 from cityhub.store.catalog_sql import AuditFilter, VersionRecord
 from cityhub.timeutil import iso_local, parse_datetime
 
@@ -123,7 +124,7 @@ async def rows(request: Request) -> Response:
     params = dict(request.query_params)
     query = row_query(params)
     number = params.get("version")
-    if number is not None and not number.isdigit():
+    if number is not None and (not number.isdigit() or len(number) > 9):
         raise BadRequestData("version must be a whole number")
     page = await hub.run(
         hub.catalog.rows,
@@ -147,7 +148,7 @@ async def rows(request: Request) -> Response:
 async def download(request: Request) -> Response:
     hub = http.hub_of(request)
     number = request.query_params.get("version")
-    if number is not None and not number.isdigit():
+    if number is not None and (not number.isdigit() or len(number) > 9):
         raise BadRequestData("version must be a whole number")
     media, name, chunks = await hub.run(
         hub.catalog.download,
@@ -192,7 +193,7 @@ async def decide_access(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
     raw = request.path_params["access_id"]
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 18:
         raise BadRequestData("an access request id is a number")
     record = await hub.run(
         hub.access.decide,
@@ -230,10 +231,9 @@ async def audit(request: Request) -> Response:
         since_us=_us(q.get("since"), "since", tz),
         until_us=_us(q.get("until"), "until", tz),
     )
-    limit, offset = q.get("limit", "100"), q.get("offset", "0")
-    if not (limit.isdigit() and offset.isdigit()) or not 0 < int(limit) <= 10_000:
-        raise BadRequestData("limit is 1-10000 and offset a whole number")
-    found = await hub.run(hub.access.audit, reader_of(request), flt, int(limit), int(offset))
+    limit = whole_number(q.get("limit"), "limit", 1, 10_000, default=100)
+    offset = whole_number(q.get("offset"), "offset", 0, 1_000_000_000, default=0)
+    found = await hub.run(hub.access.audit, reader_of(request), flt, limit, offset)
     return http.ORJSONResponse([record_dict(r, tz) for r in found])
 
 

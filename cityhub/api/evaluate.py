@@ -38,7 +38,7 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 def _int(body: dict[str, Any], name: str, default: int | None = None) -> int:
     value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**9:
         raise BadRequestData(f"'{name}' must be a whole number")
     return value
 
@@ -82,6 +82,8 @@ async def its(request: Request) -> Response:
     else:
         rows, time_col, value_col = _rows(body), _text(body, "time"), _text(body, "value")
     season = _int(body, "season", 0)
+    if not 0 <= season <= 366:
+        raise BadRequestData("'season' must be from 0 (none) to 366 periods")
     interruption = str(body.get("interruption", ""))
 
     def run() -> tuple[Any, str]:

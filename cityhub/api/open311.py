@@ -4,6 +4,7 @@ and .xml. Errors are the spec's list of {code, description} with 400, 403 or 404
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -29,6 +30,7 @@ from cityhub.store.citizen_sql import RequestFilter
 from cityhub.timeutil import parse_datetime
 
 PREFIX = "/open311/v2"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DEFAULT_DAYS = 90
 MAX_PAGE = 1000
 REPORTER_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
@@ -208,8 +210,8 @@ async def requests_create(request: Request, name: str) -> Response:
     _, fmt = _split_format(name)
     hub = http.hub_of(request)
     form = await _form(request)
-    if any("\x00" in v for values in form.values() for v in values):
-        raise BadRequestData("NUL characters are not allowed")
+    if any(_CONTROL.search(v) for values in form.values() for v in values):
+        raise BadRequestData("control characters (other than tab and line breaks) are not allowed")
 
     def one(key: str) -> str:
         values = form.get(key) or [""]

@@ -11,6 +11,7 @@ from typing import Any
 
 from cityhub.catalog.schema import Column, typed_filter_value
 from cityhub.errors import BadRequestData
+from cityhub.limits import INT64_MAX, whole_number
 
 MAX_LIMIT = 32_000
 _NUMERIC = ("integer", "number")
@@ -113,10 +114,7 @@ def where_sql(
 
 
 def _row_numbers(values: list[Any]) -> list[int]:
-    try:
-        return [int(v) for v in values]
-    except (TypeError, ValueError) as exc:
-        raise BadRequestData("filters: _id takes row numbers") from exc
+    return [whole_number(v, "filters: _id (a row number)", 0, INT64_MAX) for v in values]
 
 
 def order_sql(dialect: str, columns: Sequence[Column], sort: list[tuple[str, bool]]) -> str:

@@ -16,7 +16,7 @@ import orjson
 from rdflib import Graph
 
 from cityhub.auth.principal import DEPARTMENT_ROLES
-from cityhub.catalog import datastore, metadata
+from cityhub.catalog import datastore, masked_search, metadata
 from cityhub.catalog.audit import AuditLog
 from cityhub.catalog.dcat import add_dataset, catalogue, new_graph
 from cityhub.catalog.importer import load_version
@@ -35,7 +35,7 @@ from cityhub.catalog.policy import (
 )
 from cityhub.catalog.render import package_dict
 from cityhub.catalog.schema import CKAN_TYPES, Column
-from cityhub.catalog.sensitive import KINDS, find
+from cityhub.catalog.sensitive import KINDS
 from cityhub.errors import BadRequestData, Forbidden, ResourceNotFound, Unauthorized
 from cityhub.store import Store
 from cityhub.store.catalog_sql import DatasetRecord, VersionRecord
@@ -288,27 +288,35 @@ class CatalogService:
         names = [c.id for c in columns]
         searchable = [c.id for c, kinds in zip(columns, plan, strict=True) if not kinds]
         if access.masked:
-            _guard(query, columns, plan)
+            masked_search.guard(query, columns, plan)
         picked = query.fields or names
         unknown = [f for f in picked if f not in names and f != "_id"]
         if unknown:
             raise BadRequestData(f"fields: no field {unknown[0]!r}")
         dialect = self.store.dialect
-        page_sql, params, count_sql = datastore.select_sql(
-            dialect, v.table_id, columns, query, searchable, v.rows
-        )
-        found = self.store.rows_query(page_sql, params)
-        if not query.filters and not query.q:
-            total = v.rows
-        elif include_total:
-            total = int(self.store.rows_query(count_sql, params)[0][0])
+        found: list[tuple[int, list[Any]]]
+        if access.masked and masked_search.needs_scan(query, columns, plan):
+            found, total = masked_search.scan(
+                self.store.rows_query, dialect, v.table_id, columns, plan, query, searchable
+            )
         else:
-            total = -1
+            page_sql, params, count_sql = datastore.select_sql(
+                dialect, v.table_id, columns, query, searchable, v.rows
+            )
+            found = [
+                (int(row_no), apply_mask(_loads(data), plan))
+                for row_no, data in self.store.rows_query(page_sql, params)
+            ]
+            if not query.filters and not query.q:
+                total = v.rows
+            elif include_total:
+                total = int(self.store.rows_query(count_sql, params)[0][0])
+            else:
+                total = -1
         keep = [i for i, n in enumerate(names) if n in picked]
         records = []
-        for row_no, data in found:
-            values = apply_mask(_loads(data), plan)
-            record: dict[str, Any] = {"_id": int(row_no)}
+        for row_no, values in found:
+            record: dict[str, Any] = {"_id": row_no}
             for i in keep:
                 record[names[i]] = values[i] if i < len(values) else None
             records.append(record)
@@ -394,20 +402,6 @@ def _column_kinds(value: Any) -> dict[str, list[str]]:
     ):
         raise BadRequestData(f"column_kinds maps column names to lists of {', '.join(KINDS)}")
     return {k: list(v) for k, v in value.items()}
-
-
-def _guard(query: datastore.RowQuery, columns: list[Column], plan: list[Any]) -> None:
-    """A masked reader may not find rows by personal data (that would unmask it by probing)."""
-    personal = {c.id for c, kinds in zip(columns, plan, strict=True) if kinds}
-    for name in [*query.filters, *(k for k in query.q if k)]:
-        if name in personal:
-            raise Forbidden(f"{name} holds personal data: searching it needs unmasked access")
-    for text in query.q.values():
-        if find(text):
-            raise Forbidden("the search text contains personal data: it needs unmasked access")
-    for values in query.filters.values():
-        if any(isinstance(v, str) and find(v) for v in values):
-            raise Forbidden("the filter contains personal data: it needs unmasked access")
 
 
 def _query_detail(query: datastore.RowQuery) -> dict[str, Any]:

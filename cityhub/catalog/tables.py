@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from cityhub.errors import BadRequestData
+from cityhub.limits import check_depth
 
 FORMATS = ("csv", "xlsx", "json", "geojson", "parquet")
 
@@ -104,12 +105,25 @@ def _xlsx(path: Path) -> Table:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise BadRequestData(f"{path.name} is not a readable XLSX file: {exc}") from exc
-    sheet = book.worksheets[0].iter_rows(values_only=True)
-    first = next(sheet, None)
+    try:
+        sheet = book.worksheets[0].iter_rows(values_only=True)
+        first = next(sheet, None)
+    except Exception as exc:  # the sheet's XML is parsed lazily: errors come only now
+        raise BadRequestData(f"{path.name} is not a readable XLSX file: {exc}") from exc
     if first is None:
         raise BadRequestData(f"{path.name} is empty")
     header = ["" if h is None else str(h).strip() for h in first]
-    return Table("xlsx", header, (list(r) for r in sheet))
+    return Table("xlsx", header, _xlsx_rows(path.name, sheet))
+
+
+def _xlsx_rows(name: str, sheet: Iterator[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    try:
+        for row in sheet:
+            yield list(row)
+    except BadRequestData:
+        raise
+    except Exception as exc:  # a damaged part of the sheet, found while reading on
+        raise BadRequestData(f"{name} is not a readable XLSX file: {exc}") from exc
 
 
 def _json(path: Path, kind: str) -> Table:
@@ -117,6 +131,7 @@ def _json(path: Path, kind: str) -> Table:
         doc = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise BadRequestData(f"{path.name} is not JSON: {exc}") from exc
+    check_depth(doc)
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         records = []
         for feature in doc.get("features") or []:
