@@ -105,9 +105,12 @@ async def service_definition(request: Request, name: str) -> Response:
 
 def _when(value: str, what: str, tz: str) -> dt.datetime:
     try:
-        return parse_datetime(value.strip().replace(" ", "+"), tz)
+        moment = parse_datetime(value.strip().replace(" ", "+"), tz)
     except ValueError as exc:
         raise BadRequestData(f"{what} must be a W3C datetime, e.g. 2026-11-01T00:00:00Z") from exc
+    if not 1900 <= moment.year <= 9000:
+        raise BadRequestData(f"{what} must be a date between the years 1900 and 9000")
+    return moment
 
 
 def _int(value: str | None, what: str, default: int, low: int, high: int) -> int:
@@ -273,7 +276,9 @@ async def _top(request: Request) -> Response:
     return await handler(request)
 
 
-FILING = policy.Rule(policy.Need.KEY, key_field="api_key", why="any key (api_key field)")
+FILING = policy.Rule(
+    policy.Need.KEY, key_field="api_key", why="any valid key, also as Open311's api_key field"
+)
 routes = [
     route(PREFIX + "/{name:str}", _top, "GET", policy.CITY_READ),
     route(PREFIX + "/{name:str}", _top, "POST", FILING),

@@ -246,7 +246,23 @@ def _indicator_paths() -> dict[str, Any]:
         "/indicators/v1/latest": {"get": _op("Latest value per indicator and place", [], _LIST)},
         "/indicators/v1/compute": {"post": _op("Compute indicators", [], _OBJ, True)},
         "/indicators/v1/assessments": {
-            "get": _op("Targets assessed", [_param("indicator")], _LIST)
+            "get": _op(
+                "Targets assessed now (reading changes nothing)", [_param("indicator")], _LIST
+            ),
+            "post": {
+                **_op("Assess and publish the standings on the KPI entities", [], _LIST),
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"indicator": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+            },
         },
     }
     for item in paths.values():

@@ -47,8 +47,42 @@ def dashboard_paths() -> dict[str, Any]:
             "default": _PROBLEM,
         },
     }
+    session = {
+        "get": _tagged(_op("Who the browser is signed in as (department, role)", [], _OBJ)),
+        "post": {
+            "summary": "Sign in: exchange an API key for an HttpOnly, SameSite=Strict cookie",
+            "tags": ["Dashboard"],
+            "parameters": [],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["key"],
+                            "properties": {"key": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": {
+                    "description": "Signed in; the cookie is set",
+                    "content": {"application/json": {"schema": _OBJ}},
+                },
+                "default": _PROBLEM,
+            },
+        },
+        "delete": {
+            "summary": "Sign out (the session ends, the cookie is cleared)",
+            "tags": ["Dashboard"],
+            "parameters": [],
+            "responses": {"204": {"description": "Signed out"}, "default": _PROBLEM},
+        },
+    }
     return {
         f"{base}/config": {"get": _tagged(_op("City name, time zone, types, bounds", [], _OBJ))},
+        f"{base}/session": session,
         f"{base}/districts": {"get": geo},
         f"{base}/streets": {"get": {**geo, "summary": "Street boundaries, where the city has any"}},
         f"{base}/entities": {

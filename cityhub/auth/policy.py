@@ -55,21 +55,31 @@ class Rule:
         return NEED_ROLE[self.need] + tenant
 
 
-# The rules routes use (named, so the table in the README reads as the model).
-PUBLIC_READ = Rule(Need.ANYONE, "read", why="anyone; a private tenant needs a bound key")
+# The rules routes use (named, so the README's table reads as the model).
+PUBLIC_READ = Rule(Need.ANYONE, "read", why="anyone; a private tenant needs a key bound to it")
 CITY_READ = Rule(Need.ANYONE, why="anyone")
-KEY_READ = Rule(Need.KEY, why="any key")
-STAFF_READ = Rule(Need.STAFF, why="department keys")
-STAFF_TENANT_READ = Rule(Need.STAFF, "read", why="department keys; private tenant bound")
-BROKER_WRITE = Rule(Need.STAFF, "bound", why="department keys bound to the tenant; owner only")
-IOT_READ = Rule(Need.STAFF, "bound", "iot", why="department keys bound to the tenant")
-IOT_WRITE = Rule(Need.STAFF, "bound", "iot", why="department keys bound to the tenant; owner only")
-STAFF_WRITE = Rule(Need.STAFF, why="department keys; owner only")
+KEY_READ = Rule(Need.KEY, why="any valid key (a citizen's or an app's public key too)")
+STAFF_READ = Rule(Need.STAFF, why="department keys (staff, steward, admin)")
+BROKER_WRITE = Rule(
+    Need.STAFF,
+    "bound",
+    why="department keys bound to the tenant; what exists is changed by its department "
+    "(and admins) only; requests, KPIs and districts only through their services",
+)
+IOT_READ = Rule(
+    Need.STAFF, "bound", "iot", why="department keys bound to the tenant (apikeys: own only)"
+)
+IOT_WRITE = Rule(
+    Need.STAFF, "bound", "iot", why="department keys bound to the tenant; own groups/devices"
+)
+STAFF_WRITE = Rule(
+    Need.STAFF, why="department keys; a record is changed by its department (and admins)"
+)
 STEWARD_WRITE = Rule(Need.STEWARD, why="the owning department's steward, or an admin")
 STEWARD_READ = Rule(Need.STEWARD, why="stewards (their department's records), admins")
 ADMIN_ONLY = Rule(Need.ADMIN, why="admins")
-ANALYTICS = Rule(Need.KEY, why="any key; size limits and a deadline")
-DEVICE = Rule(Need.ANYONE, "", "iot", why="a provisioned device's apikey")
+ANALYTICS = Rule(Need.KEY, why="any valid key; size limits, a bounded pool and a deadline")
+DEVICE = Rule(Need.ANYONE, "", "iot", why="a provisioned device's apikey (in the URL)")
 
 
 def check_rule(principal: Principal, rule: Rule, tenant: str, tenant_state: str) -> None:

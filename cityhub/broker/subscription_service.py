@@ -41,8 +41,14 @@ class SubscriptionService:
     def _check(self, tenant: str, doc: dict[str, Any]) -> None:
         """Where it notifies, how often, and compiled once to reject an invalid q or geoQ
         before anything is stored."""
-        host = urlsplit(doc["notification"]["endpoint"]["uri"]).hostname or ""
+        parts = urlsplit(doc["notification"]["endpoint"]["uri"])
+        host = parts.hostname or ""
         self.destinations.check_host(host)
+        try:  # a name that resolves to an internal address is refused now, too
+            default_port = {"https": 443, "mqtt": 1883, "mqtts": 8883}.get(parts.scheme, 80)
+            self.destinations.resolve(host, parts.port or default_port)
+        except (ConnectionError, ValueError):
+            pass  # not resolvable now: every delivery resolves and checks again
         interval = doc.get("timeInterval")
         if interval is not None and interval < self.min_interval:
             raise BadRequestData(

@@ -98,9 +98,27 @@ def _csv(path: Path, progress: Callable[[int], None] | None) -> Table:
     return Table("csv", header, rows())
 
 
+def _refuse_dtd(path: Path) -> None:
+    """A spreadsheet never needs a DTD; one with a DTD (entity expansion, external entities) is
+    refused before any XML parser sees it. A DOCTYPE can only come before the root element."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    with archive.open(info) as part:
+                        head = part.read(8192)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        raise BadRequestData(f"{path.name}: XML with a DTD is not accepted")
+    except zipfile.BadZipFile as exc:
+        raise BadRequestData(f"{path.name} is not a readable XLSX file: {exc}") from exc
+
+
 def _xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
 
+    _refuse_dtd(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
