@@ -55,7 +55,7 @@ def _pairs(specs: tuple[str, ...], what: str) -> dict[str, int]:
     out = {}
     for spec in specs:
         place, sep, year = spec.rpartition("=")
-        if not sep or not place or not year.strip().isdigit():
+        if not sep or not place or not year.strip().isdecimal():
             raise BadRequestData(f"{what} takes PLACE=YEAR, not {spec!r}")
         out[place] = int(year)
     return out

@@ -40,7 +40,7 @@ def whole_number(
     if isinstance(value, str):
         text = value.strip()
         digits = text[1:] if text[:1] in "+-" else text
-        if not digits.isdigit() or len(digits) > 19:
+        if not digits.isdecimal() or len(digits) > 19:
             raise BadRequestData(f"{what} must be a whole number from {low} to {high}")
         number = int(text)
     elif isinstance(value, int):

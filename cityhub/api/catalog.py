@@ -124,7 +124,7 @@ async def rows(request: Request) -> Response:
     params = dict(request.query_params)
     query = row_query(params)
     number = params.get("version")
-    if number is not None and (not number.isdigit() or len(number) > 9):
+    if number is not None and (not number.isdecimal() or len(number) > 9):
         raise BadRequestData("version must be a whole number")
     page = await hub.run(
         hub.catalog.rows,
@@ -148,7 +148,7 @@ async def rows(request: Request) -> Response:
 async def download(request: Request) -> Response:
     hub = http.hub_of(request)
     number = request.query_params.get("version")
-    if number is not None and (not number.isdigit() or len(number) > 9):
+    if number is not None and (not number.isdecimal() or len(number) > 9):
         raise BadRequestData("version must be a whole number")
     media, name, chunks = await hub.run(
         hub.catalog.download,
@@ -193,7 +193,7 @@ async def decide_access(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
     raw = request.path_params["access_id"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdecimal() or len(raw) > 18:
         raise BadRequestData("an access request id is a number")
     record = await hub.run(
         hub.access.decide,

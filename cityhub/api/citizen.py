@@ -52,14 +52,14 @@ async def queue(request: Request) -> Response:
 def _count(value: str | None, what: str, default: int, high: int) -> int:
     if value in (None, ""):
         return default
-    if not value.isdigit() or int(value) > high:
+    if not value.isdecimal() or int(value) > high:
         raise BadRequestData(f"{what} must be a whole number from 0 to {high}")
     return int(value)
 
 
 def _request_id(request: Request) -> int:
     raw = request.path_params["request_id"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdecimal() or len(raw) > 18:
         raise ResourceNotFound(f"service request '{raw}' was not found")
     return int(raw)
 

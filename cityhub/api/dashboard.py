@@ -163,7 +163,7 @@ async def citizen(request: Request) -> Response:
     outside the reader's department is masked."""
     hub = http.hub_of(request)
     raw = request.query_params.get("days", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+    if not raw.isdecimal() or not 1 <= int(raw) <= 366:
         raise BadRequestData("days must be a whole number from 1 to 366")
     reader = http.principal_of(request)
     return http.ORJSONResponse(await hub.compute.run(citizen_summary, hub, int(raw), reader))

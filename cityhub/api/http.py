@@ -109,7 +109,7 @@ async def read_bytes(request: Request, limit: int | None = None) -> bytes:
         return cached
     limit = limit if limit is not None else hub_of(request).settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isdecimal() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():

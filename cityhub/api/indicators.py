@@ -174,7 +174,7 @@ async def forecast(request: Request) -> Response:
     hub = http.hub_of(request)
     q = request.query_params
     horizon_text = q.get("horizon", "3")
-    if not horizon_text.isdigit() or not 1 <= int(horizon_text) <= 60:
+    if not horizon_text.isdecimal() or not 1 <= int(horizon_text) <= 60:
         raise BadRequestData("horizon must be a whole number from 1 to 60")
     try:
         level = float(q.get("level", "0.95"))

@@ -131,7 +131,7 @@ def _ids(value: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or len(part) > 18:
+        if not part.isdecimal() or len(part) > 18:
             raise BadRequestData(f"service_request_id '{part}' is not a request id")
         out.append(int(part))
     return out
@@ -176,7 +176,7 @@ async def requests_list(request: Request, name: str) -> Response:
 @open311_errors
 async def request_one(request: Request, name: str) -> Response:
     stem, fmt = _split_format(name)
-    if not stem.isdigit() or len(stem) > 18:
+    if not stem.isdecimal() or len(stem) > 18:
         raise ResourceNotFound(f"service request '{stem}' was not found")
     hub = http.hub_of(request)
     row = await hub.run(hub.requests.get, int(stem))

@@ -36,7 +36,7 @@ def _whole(request: Request, name: str, default: int, high: int) -> int:
     value = request.query_params.get(name, "")
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= high:
+    if not value.isdecimal() or not 1 <= int(value) <= high:
         raise BadRequestData(f"{name} must be a whole number from 1 to {high}")
     return int(value)
 

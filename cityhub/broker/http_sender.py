@@ -100,7 +100,7 @@ class HttpSender:
         # The answer's body is not needed: read a little of it to keep the connection, drop the
         # connection rather than read a large one.
         if "content-length" in fields:
-            length = int(fields["content-length"]) if fields["content-length"].isdigit() else -1
+            length = int(fields["content-length"]) if fields["content-length"].isdecimal() else -1
             if not 0 <= length <= MAX_RESPONSE_BODY:
                 return code, False
             await reader.readexactly(length)

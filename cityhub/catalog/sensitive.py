@@ -80,7 +80,7 @@ class Finding:
 
 def valid_id_number(text: str) -> bool:
     """An 18-character resident ID number: province code, real birth date, MOD 11-2 check."""
-    if len(text) != 18 or not text[:17].isdigit() or text[:2] not in PROVINCES:
+    if len(text) != 18 or not text[:17].isdecimal() or text[:2] not in PROVINCES:
         return False
     try:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
@@ -106,7 +106,7 @@ def valid_bank_card(digits: str) -> bool:
     """16-19 digits with an issuer's prefix and length (UnionPay 62/81 16-19 and 60 16/19,
     Visa 4 16/19, Mastercard 51-55 and 2221-2720 16, JCB 3528-3589 16-19) and the Luhn check."""
     n = len(digits)
-    if not 16 <= n <= 19 or not digits.isdigit():
+    if not 16 <= n <= 19 or not digits.isdecimal():
         return False
     head2, head4 = int(digits[:2]), int(digits[:4])
     issuer = (
