@@ -108,28 +108,35 @@ async def _mqtt_bridge(hub: Hub) -> None:
     await hub.bridge.run(hub.run)
 
 
-class EchoTenant:
-    """NGSI-LD: a response carries the NGSILD-Tenant header of its request."""
+class ResponseHeaders:
+    """Base of the middlewares that add headers to a response: `extra` says which."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def extra(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tenant = next((v for k, v in scope["headers"] if k == b"ngsild-tenant"), None)
-        if tenant is None:
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_tenant(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"ngsild-tenant", tenant)]
+                headers = list(message.get("headers", []))
+                message["headers"] = headers + self.extra(scope, headers)
             await send(message)
 
-        await self.app(scope, receive, send_with_tenant)
+        await self.app(scope, receive, send_with_headers)
+
+
+class EchoTenant(ResponseHeaders):
+    """NGSI-LD: a response carries the NGSILD-Tenant header of its request."""
+
+    def extra(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        tenant = next((v for k, v in scope["headers"] if k == b"ngsild-tenant"), None)
+        return [(b"ngsild-tenant", tenant)] if tenant is not None else []
 
 
 # Every answer: no sniffing, no framing, no referrer leaks; pages get a strict CSP (no inline
@@ -149,30 +156,17 @@ _SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
+class SecurityHeaders(ResponseHeaders):
     """Adds the safe-by-default headers to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if b"content-security-policy" not in names:
-                    csp = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
-                    headers.append((b"content-security-policy", csp.encode()))
-                headers.extend(h for h in _SECURITY_HEADERS if h[0] not in names)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def extra(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        names = {k.lower() for k, _ in headers}
+        added = [h for h in _SECURITY_HEADERS if h[0] not in names]
+        if b"content-security-policy" not in names:
+            content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+            csp = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
+            added.append((b"content-security-policy", csp.encode()))
+        return added
 
 
 class RejectNul:

@@ -75,10 +75,9 @@ def check_tenant(value: str) -> str:
 
 def tenant_of(request: Request) -> str:
     """The tenant the route's guard resolved (and authorized) for this request."""
-    tenant = getattr(request.state, "tenant", None)
-    if not isinstance(tenant, str):
-        raise RuntimeError(f"{request.url.path} was reached without its route's guard")
-    return tenant
+    from cityhub.api.routing import tenant_of as found
+
+    return found(request)
 
 
 def headers_of(request: Request) -> dict[str, str]:

@@ -10,6 +10,7 @@ session cookie), resolves the tenant the route uses, checks the rule, and leaves
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +21,7 @@ from cityhub.auth.policy import Rule, check_rule
 from cityhub.auth.principal import Principal
 
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 
 
 class GuardedRoute(Route):
@@ -84,8 +86,17 @@ def route(path: str, handler: Handler, method: str, rule: Rule) -> GuardedRoute:
     return made
 
 
-def principal_of(request: Request) -> Principal:
-    principal = getattr(request.state, "principal", None)
-    if not isinstance(principal, Principal):
+def _guarded(request: Request, name: str, kind: type[T]) -> T:
+    """What the route's guard left on the request (a route without a guard is a bug)."""
+    value = getattr(request.state, name, None)
+    if not isinstance(value, kind):
         raise RuntimeError(f"{request.url.path} was reached without its route's guard")
-    return principal
+    return value
+
+
+def principal_of(request: Request) -> Principal:
+    return _guarded(request, "principal", Principal)
+
+
+def tenant_of(request: Request) -> str:
+    return _guarded(request, "tenant", str)

@@ -159,6 +159,8 @@ class _Parser:
 
 
 def _atom(text: str, parser: _Parser) -> Any:
+    if not text:
+        raise parser.fail("expected a value (an empty item in a list or range)")
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         return text[1:-1]
     if text in ("true", "false"):

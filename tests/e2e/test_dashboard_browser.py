@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect
 
 from cityhub.demo.catalog import publish_demo_datasets
 from cityhub.demo.city import load_demo_city
+from tests.browser import launch
 from tests.conftest import Server
 
-CHROMIUM = os.environ.get("CITYHUB_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("CITYHUB_ARTIFACTS", "build/artifacts"))
 VIEWPORT = {"width": 1366, "height": 768}
 LIVE_WITHIN_MS = 5_000
@@ -55,14 +55,7 @@ def city(server: Server) -> Server:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from cityhub.config import Settings
 from cityhub.hub import Hub
 from tests.conftest import Server, _store_url
 from tests.security.conftest import City
+from tests.test_ingest import wait_until
 
 GROUP = {
     "entity_type": "Meter",
@@ -123,16 +124,6 @@ def _publish(messages: list[tuple[str, bytes]]) -> None:
         client.disconnect()
 
 
-def _wait(check: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    return check()
-
-
 def _counts(base: str, tenant: str) -> list[Any]:
     r = httpx.get(
         f"{base}/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:Meter:mq1",
@@ -154,7 +145,7 @@ def _serve(url: str, client_id: str, group: str) -> Server:
     server = Server(Hub.open(settings))
     server.start()
     hub = server.hub
-    _wait(lambda: hub.bridge is not None and hub.bridge.connected.is_set(), 10)
+    wait_until(lambda: hub.bridge is not None and hub.bridge.connected.is_set(), 10)
     time.sleep(0.3)  # the subscriptions are acknowledged
     return server
 
@@ -170,7 +161,7 @@ def test_a_poison_message_between_two_good_ones_stops_nothing(backend: str, tmp_
             with httpx.Client(base_url=server.base) as api:
                 _provision(api, apikey, tenant)
             _publish([(topic, b'{"c": 1}'), (topic, b'{"c": "inf"}'), (topic, b'{"c": 2}')])
-            _wait(lambda b=server.base: _counts(b, tenant) == [1, 2])
+            wait_until(lambda b=server.base: _counts(b, tenant) == [1, 2])
             assert _counts(server.base, tenant) == [1, 2]
             letters = httpx.get(
                 server.base + "/iot/deadletters", headers={"fiware-service": tenant}
@@ -183,7 +174,7 @@ def test_a_poison_message_between_two_good_ones_stops_nothing(backend: str, tmp_
         server = _serve(url, client_id, group)
         try:
             _publish([(topic, b'{"c": 3}')])
-            _wait(lambda b=server.base: _counts(b, tenant) == [1, 2, 3])
+            wait_until(lambda b=server.base: _counts(b, tenant) == [1, 2, 3])
             assert _counts(server.base, tenant) == [1, 2, 3]
             letters = httpx.get(
                 server.base + "/iot/deadletters", headers={"fiware-service": tenant}

@@ -3,29 +3,23 @@ page is served with a strict Content-Security-Policy and keeps no key where scri
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser import launch
 from tests.security.conftest import City
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = os.environ.get("CITYHUB_CHROMIUM", "/usr/bin/chromium")
 TOOLTIP_PAYLOAD = "<img src=x onerror=window.__pwned='c1'>"
 LABEL_PAYLOAD = "<img src=x onerror=window.__pwned='h6'>"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch()
 
 
 def test_every_page_answer_carries_a_strict_policy(city: City) -> None:
