@@ -31,12 +31,12 @@ class GuardedRoute(Route):
     method: str
 
 
-def tenant_from(request: Request, rule: Rule) -> str:
+def tenant_from(headers: dict[str, str], rule: Rule) -> str:
     from cityhub.api.http import check_tenant
 
-    tenant = check_tenant(request.headers.get("ngsild-tenant", ""))
+    tenant = check_tenant(headers.get("ngsild-tenant", ""))
     if not tenant and rule.tenant_header == "iot":
-        tenant = check_tenant(request.headers.get("fiware-service", ""))
+        tenant = check_tenant(headers.get("fiware-service", ""))
     return tenant
 
 
@@ -54,15 +54,17 @@ async def authorize(request: Request, rule: Rule) -> Principal:
     from cityhub.api.http import hub_of
 
     hub = hub_of(request)
-    tenant = tenant_from(request, rule)
-    headers = request.headers
+    # One pass over the raw headers (names arrive lower-case).
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
+    tenant = tenant_from(headers, rule)
     principal: Principal
     if rule.key_field and not any(
         h in headers for h in ("authorization", "x-api-key", "x-ckan-api-key")
     ):
         principal = hub.auth.principal_for_secret(await _secret_in_form(request, rule.key_field))
     else:
-        principal = hub.auth.principal(headers, request.cookies.get(SESSION_COOKIE))
+        session = request.cookies.get(SESSION_COOKIE) if "cookie" in headers else None
+        principal = hub.auth.principal(headers, session)
     state = hub.auth.tenant_state(tenant) if rule.tenant == "read" else "public"
     check_rule(principal, rule, tenant, state)
     request.state.principal = principal

@@ -141,7 +141,7 @@ class Authenticator:
         """Once any key exists (live or not), the city is secured; with none it is a
         development store and every rule passes."""
         at, value = self._open
-        if time.monotonic() - at > _CACHE_SECONDS or not value:
+        if time.monotonic() - at > _CACHE_SECONDS:
             value = self._store.keys.any()
             self._open = (time.monotonic(), value)
         return value

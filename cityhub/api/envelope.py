@@ -1,0 +1,61 @@
+"""What every HTTP exchange gets, in one pass: NUL characters refused up front (PostgreSQL
+cannot store them); the NGSILD-Tenant header echoed (NGSI-LD); and the safe-by-default headers —
+no sniffing, no framing, no referrer, and a Content-Security-Policy (pages: no inline script,
+no eval, nothing from another origin; the API: nothing at all). A route may send a narrower CSP
+of its own (the server-made report pages do)."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cityhub.api.http import problem_response
+from cityhub.errors import BadRequestData
+
+PAGE_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    b"form-action 'self'; frame-ancestors 'none'"
+)
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+SAFE_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+
+
+class Envelope:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path") or scope["path"].encode()
+        if b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b""):
+            response = problem_response(BadRequestData("NUL characters are not allowed"))
+            await response(scope, receive, send)
+            return
+        tenant = next((v for k, v in scope["headers"] if k == b"ngsild-tenant"), None)
+
+        async def send_enveloped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                csp, html = False, False
+                for key, value in headers:
+                    if key == b"content-security-policy":
+                        csp = True
+                    elif key == b"content-type":
+                        html = value.startswith(b"text/html")
+                headers.extend(SAFE_HEADERS)
+                if not csp:
+                    headers.append((b"content-security-policy", PAGE_CSP if html else API_CSP))
+                if tenant is not None:
+                    headers.append((b"ngsild-tenant", tenant))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_enveloped)
