@@ -125,7 +125,14 @@ def history_query(ids: list[str], attrs: frozenset[str] | None, tp: TemporalPara
     )
 
 
+_FIRST_US = int(datetime(1, 1, 2, tzinfo=UTC).timestamp()) * 1_000_000
+_LAST_US = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()) * 1_000_000
+
+
 def iso(us: int) -> str:
+    """A moment in microseconds as NGSI-LD writes it; moments beyond the calendar's ends (an
+    open-ended period) are written as its first or last second."""
+    us = min(max(us, _FIRST_US), _LAST_US)
     moment = datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -59,6 +59,22 @@ def test_out_of_range_input_is_a_client_error(city: City, tenant: str) -> None:
         for path in bad_gets:
             r = admin.get(path)
             assert 400 <= r.status_code < 500, (path, r.status_code, r.text[:200])
+        seeded = {
+            "id": "urn:ngsi-ld:T:agg",
+            "type": "T",
+            "v": {"type": "Property", "value": 1, "observedAt": "2026-01-01T00:00:00Z"},
+        }
+        assert admin.post("/ngsi-ld/v1/entities", json=seeded).status_code == 201
+        for period in ("PT0S", "PT0.000001S", "P1000Y"):
+            r = admin.get(
+                "/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:T:agg",
+                params={
+                    "options": "aggregatedValues",
+                    "aggrMethods": "max",
+                    "aggrPeriodDuration": period,
+                },
+            )
+            assert r.status_code == 200, (period, r.text)
         for observed in (
             "0000-01-01T00:00:00Z",
             "9999-12-31T23:59:59.999999-23:59",
