@@ -72,7 +72,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 async def _notifier(hub: Hub) -> None:
-    await hub.notifier.run(hub.run)
+    await hub.notifier.run(hub.write)
 
 
 async def _deadline_watch(hub: Hub, every: float = 60.0) -> None:
@@ -81,7 +81,7 @@ async def _deadline_watch(hub: Hub, every: float = 60.0) -> None:
 
     while True:
         try:
-            await hub.run(hub.requests.escalate_overdue)
+            await hub.write(hub.requests.escalate_overdue)
         except CityHubError:
             log.exception("deadline watch failed; trying again in %s s", every)
         await asyncio.sleep(every)
@@ -112,7 +112,7 @@ async def _mqtt_bridge(hub: Hub) -> None:
     settings = hub.settings
     client_id = settings.mqtt_client_id or f"cityhub-{socket.gethostname()}-{os.getpid()}"
     hub.bridge = MqttBridge(hub.agent, settings.mqtt_url, client_id, settings.mqtt_group)
-    await hub.bridge.run(hub.run)
+    await hub.bridge.run(hub.write)
 
 
 def app_from_env() -> Starlette:

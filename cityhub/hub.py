@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-from starlette.concurrency import run_in_threadpool
+from typing import Any, TypeVar, cast
 
 from cityhub.auth.keys import Authenticator
 from cityhub.broker.notifier import Notifier
@@ -26,6 +27,7 @@ from cityhub.ingest.agent import IngestAgent
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
+from cityhub.store.writer import Groupable, GroupCommitWriter
 from cityhub.voice.service import VoiceService
 from cityhub.web.live import LiveFeed
 from cityhub.web.mapview import MapView
@@ -70,9 +72,12 @@ class Hub:
         self.live = LiveFeed(lambda: self.mapview)
         self.entities.after_commit.append(self.live.on_commit)
         self._indicators: IndicatorService | None = None
-        # SQLite calls take microseconds and serialise on one writer anyway: run them inline.
-        # PostgreSQL calls wait on the network: run them in the thread pool.
-        self._offload = store.dialect != "sqlite"
+        # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
+        # group-commit writer thread, PostgreSQL writes in the pool (each on its connection).
+        self._readers = concurrent.futures.ThreadPoolExecutor(8, "cityhub-read")
+        self._writer = (
+            GroupCommitWriter(cast(Groupable, store)) if store.dialect == "sqlite" else None
+        )
         self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
         # Heavy analysis (evaluations, forecasts, hot issues): a bounded pool with deadlines.
         self.compute = ComputePool()
@@ -131,12 +136,21 @@ class Hub:
         return cls(settings, open_store(settings.database_url))
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Call blocking service code the right way for this store."""
-        if self._offload:
-            return await run_in_threadpool(fn, *args, **kwargs)
-        return fn(*args, **kwargs)
+        """Blocking service code that reads (or writes in transactions of its own, like a file
+        import): in the bounded pool, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, functools.partial(fn, *args, **kwargs))
+
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A short write (one request's worth): on SQLite through the group-commit writer."""
+        if self._writer is None:
+            return await self.run(fn, *args, **kwargs)
+        return await asyncio.wrap_future(self._writer.submit(fn, *args, **kwargs))
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._readers.shutdown(wait=True)
         self.compute.close()
         self.live.close()
         self.store.close()

@@ -48,14 +48,14 @@ def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Respon
 async def batch_create(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     actor = http.principal_of(request)
-    result = await hub.run(batch.batch_create, hub.entities, tenant, body, context_of, actor)
+    result = await hub.write(batch.batch_create, hub.entities, tenant, body, context_of, actor)
     return _answer(result, 201, created_ids=True)
 
 
 async def batch_upsert(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     update_only = "update" in options_of(request.query_params)
-    result = await hub.run(
+    result = await hub.write(
         batch.batch_upsert,
         hub.entities,
         tenant,
@@ -70,7 +70,7 @@ async def batch_upsert(request: Request) -> Response:
 async def batch_update(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     no_overwrite = "noOverwrite" in options_of(request.query_params)
-    result = await hub.run(
+    result = await hub.write(
         batch.batch_update,
         hub.entities,
         tenant,
@@ -85,14 +85,14 @@ async def batch_update(request: Request) -> Response:
 async def batch_merge(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     actor = http.principal_of(request)
-    result = await hub.run(batch.batch_merge, hub.entities, tenant, body, context_of, actor)
+    result = await hub.write(batch.batch_merge, hub.entities, tenant, body, context_of, actor)
     return _answer(result, 204, created_ids=False)
 
 
 async def batch_delete(request: Request) -> Response:
     hub, tenant, body, _ = await _prelude(request)
     actor = http.principal_of(request)
-    result = await hub.run(batch.batch_delete, hub.entities, tenant, body, actor)
+    result = await hub.write(batch.batch_delete, hub.entities, tenant, body, actor)
     return _answer(result, 204, created_ids=False)
 
 

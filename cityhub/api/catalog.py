@@ -56,7 +56,7 @@ async def create_dataset(request: Request) -> Response:
     hub = http.hub_of(request)
     writer = writer_of(request)
     body = await http.json_object(request)
-    d = await hub.run(hub.catalog.create, writer, body)
+    d = await hub.write(hub.catalog.create, writer, body)
     package = await hub.run(hub.catalog.package, d, http.base_url(request))
     return http.ORJSONResponse(package, status_code=201)
 
@@ -71,7 +71,7 @@ async def update_dataset(request: Request) -> Response:
     hub = http.hub_of(request)
     writer = writer_of(request)
     body = await http.json_object(request)
-    d = await hub.run(hub.catalog.update, writer, request.path_params["key"], body)
+    d = await hub.write(hub.catalog.update, writer, request.path_params["key"], body)
     return http.ORJSONResponse(await hub.run(hub.catalog.package, d, http.base_url(request)))
 
 
@@ -79,7 +79,7 @@ async def classify(request: Request) -> Response:
     hub = http.hub_of(request)
     writer = writer_of(request)
     body = await http.json_object(request)
-    d = await hub.run(hub.catalog.classify, writer, request.path_params["key"], body)
+    d = await hub.write(hub.catalog.classify, writer, request.path_params["key"], body)
     return http.ORJSONResponse(await hub.run(hub.catalog.package, d, http.base_url(request)))
 
 
@@ -167,7 +167,7 @@ async def download(request: Request) -> Response:
 async def request_access(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
-    record = await hub.run(
+    record = await hub.write(
         hub.access.request,
         reader_of(request),
         request.path_params["key"],
@@ -195,7 +195,7 @@ async def decide_access(request: Request) -> Response:
     raw = request.path_params["access_id"]
     if not raw.isdecimal() or len(raw) > 18:
         raise BadRequestData("an access request id is a number")
-    record = await hub.run(
+    record = await hub.write(
         hub.access.decide,
         writer_of(request),
         int(raw),

@@ -111,7 +111,7 @@ async def act(request: Request) -> Response:
     if department is not None and not isinstance(department, str):
         raise BadRequestData("department must be a department code")
     principal = http.principal_of(request)
-    row = await hub.run(
+    row = await hub.write(
         hub.requests.act,
         _request_id(request),
         str(body.get("action", "")),
@@ -129,7 +129,7 @@ async def follow_up(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
     principal = http.principal_of(request)
-    row = await hub.run(
+    row = await hub.write(
         hub.requests.follow_up,
         _request_id(request),
         body.get("satisfaction"),

@@ -190,7 +190,7 @@ async def start_session(request: Request) -> Response:
     secret = body.get("key")
     if not isinstance(secret, str) or not secret.strip():
         raise BadRequestData("give the API key as 'key'")
-    token, key, lasts = await hub.run(hub.auth.start_session, secret.strip())
+    token, key, lasts = await hub.write(hub.auth.start_session, secret.strip())
     response = http.ORJSONResponse(
         {"department": key.department, "role": key.role, "expiresIn": lasts}, status_code=201
     )
@@ -223,7 +223,7 @@ async def end_session(request: Request) -> Response:
     hub = http.hub_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await hub.run(hub.auth.end_session, token)
+        await hub.write(hub.auth.end_session, token)
     response = http.no_content()
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -143,7 +143,7 @@ async def add_context(request: Request) -> Response:
     if not isinstance(body["@context"], dict | list):
         raise BadRequestData("@context must be an object or an array")
     owner = policy.owner_for(http.principal_of(request))
-    local_id = await hub.run(hub.store.contexts.put_context, "", body, "Hosted", owner)
+    local_id = await hub.write(hub.store.contexts.put_context, "", body, "Hosted", owner)
     url = f"{_public_base(request)}{BASE}/jsonldContexts/{local_id}"
     return Response(status_code=201, headers={"Location": url})
 
@@ -203,7 +203,7 @@ async def delete_context(request: Request) -> Response:
     if record is None:
         raise ResourceNotFound(f"no @context {raw} is held here")
     policy.check_manage(http.principal_of(request), record.owner, "this @context")
-    if not await hub.run(hub.store.contexts.delete_context, record.local_id):
+    if not await hub.write(hub.store.contexts.delete_context, record.local_id):
         raise ResourceNotFound(f"no @context {raw} is held here")
     hub.contexts.invalidate()
     return http.no_content()

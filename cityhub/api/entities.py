@@ -39,7 +39,7 @@ async def create_entity(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     entity = parse_entity(body, tm, now_iso())
     hub = http.hub_of(request)
-    await hub.run(hub.entities.create, tenant, entity, http.principal_of(request))
+    await hub.write(hub.entities.create, tenant, entity, http.principal_of(request))
     return Response(status_code=201, headers={"Location": f"{BASE}/entities/{entity.id}"})
 
 
@@ -86,7 +86,7 @@ async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.run(hub.entities.delete, tenant, request.path_params["entity_id"], actor)
+    await hub.write(hub.entities.delete, tenant, request.path_params["entity_id"], actor)
     return http.no_content()
 
 
@@ -95,7 +95,7 @@ async def replace_entity(request: Request) -> Response:
     entity = parse_entity(body, tm, now_iso(), require_id=False)
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.run(hub.entities.replace, tenant, request.path_params["entity_id"], entity, actor)
+    await hub.write(hub.entities.replace, tenant, request.path_params["entity_id"], entity, actor)
     return http.no_content()
 
 
@@ -107,7 +107,7 @@ async def merge_entity(request: Request) -> Response:
         raise BadRequestData("a merge patch must be a JSON object")
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.run(hub.entities.merge, tenant, request.path_params["entity_id"], body, tm, actor)
+    await hub.write(hub.entities.merge, tenant, request.path_params["entity_id"], body, tm, actor)
     return http.no_content()
 
 
@@ -117,7 +117,7 @@ async def append_attrs(request: Request) -> Response:
         raise BadRequestData("attributes must be given as a JSON object")
     no_overwrite = "noOverwrite" in options_of(request.query_params)
     hub = http.hub_of(request)
-    result = await hub.run(
+    result = await hub.write(
         hub.entities.append,
         tenant,
         request.path_params["entity_id"],
@@ -135,7 +135,7 @@ async def update_attrs(request: Request) -> Response:
         raise BadRequestData("attributes must be given as a JSON object")
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    result = await hub.run(
+    result = await hub.write(
         hub.entities.update_attrs, tenant, request.path_params["entity_id"], body, tm, actor
     )
     return _update_response(result, tm)
@@ -146,7 +146,9 @@ async def patch_attr(request: Request) -> Response:
     hub = http.hub_of(request)
     path = request.path_params
     actor = http.principal_of(request)
-    await hub.run(hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm, actor)
+    await hub.write(
+        hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm, actor
+    )
     return http.no_content()
 
 
@@ -155,7 +157,7 @@ async def replace_attr(request: Request) -> Response:
     hub = http.hub_of(request)
     path = request.path_params
     actor = http.principal_of(request)
-    await hub.run(
+    await hub.write(
         hub.entities.replace_attr, tenant, path["entity_id"], path["attr"], body, tm, actor
     )
     return http.no_content()
@@ -165,7 +167,7 @@ async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, tm = await http.bodiless_write_prelude(request)
     params = request.query_params
-    await hub.run(
+    await hub.write(
         hub.entities.delete_attr,
         tenant,
         request.path_params["entity_id"],

@@ -116,7 +116,7 @@ async def put_target(request: Request) -> Response:
             raise BadRequestData(f"{name} must be a string")
     if not body.get("period"):
         raise BadRequestData("a target needs a period (2026, 2026-Q2, 2026-05)")
-    t = await hub.run(
+    t = await hub.write(
         hub.indicators.set_target,
         request.path_params["ident"],
         body["period"],

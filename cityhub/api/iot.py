@@ -29,7 +29,7 @@ async def create_groups(request: Request) -> Response:
     body = await http.read_body(request)
     groups = [validate_group(g) for g in _items(body, "services", "groups")]
     actor = http.principal_of(request)
-    await hub.run(hub.devices.provision_groups, http.tenant_of(request), groups, actor)
+    await hub.write(hub.devices.provision_groups, http.tenant_of(request), groups, actor)
     return Response(status_code=201)
 
 
@@ -46,7 +46,7 @@ async def delete_group(request: Request) -> Response:
     if not apikey:
         raise BadRequestData("give the group's apikey")
     actor = http.principal_of(request)
-    await hub.run(hub.devices.remove_group, http.tenant_of(request), apikey, actor)
+    await hub.write(hub.devices.remove_group, http.tenant_of(request), apikey, actor)
     return http.no_content()
 
 
@@ -54,7 +54,7 @@ async def create_devices(request: Request) -> Response:
     hub = http.hub_of(request)
     devices = [validate_device(d) for d in _items(await http.read_body(request), "devices")]
     actor = http.principal_of(request)
-    await hub.run(hub.devices.provision_devices, http.tenant_of(request), devices, actor)
+    await hub.write(hub.devices.provision_devices, http.tenant_of(request), devices, actor)
     return Response(status_code=201)
 
 
@@ -77,7 +77,7 @@ async def delete_device(request: Request) -> Response:
     hub = http.hub_of(request)
     device_id = request.path_params["device_id"]
     actor = http.principal_of(request)
-    await hub.run(hub.devices.remove_device, http.tenant_of(request), device_id, actor)
+    await hub.write(hub.devices.remove_device, http.tenant_of(request), device_id, actor)
     return http.no_content()
 
 
@@ -88,7 +88,7 @@ async def _ingest(request: Request, fmt: str) -> Response:
         raise BadRequestData("HTTP ingestion needs ?k=<apikey>&i=<device_id>")
     payload = await http.read_bytes(request)
     message = Message(apikey, device_id, payload, fmt, None, f"http:{request.url.path}")
-    outcome = await hub.run(hub.agent.ingest, [message])
+    outcome = await hub.write(hub.agent.ingest, [message])
     if outcome.dead:
         raise outcome.dead[0][1]
     return http.ORJSONResponse({"stored": outcome.stored, "duplicates": outcome.duplicates})

@@ -246,7 +246,7 @@ async def requests_create(request: Request, name: str) -> Response:
         reporter={k: one(k) for k in REPORTER_FIELDS},
         attributes=attributes,
     )
-    row = await hub.run(hub.requests.create, new)
+    row = await hub.write(hub.requests.create, new)
     answer = {
         "service_request_id": str(row.id),
         "token": row.token,

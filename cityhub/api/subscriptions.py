@@ -19,7 +19,7 @@ async def create(request: Request) -> Response:
     tenant, body, _ = await http.write_prelude(request)  # an unavailable @context fails here
     context = http.context_value(request, body)
     actor = http.principal_of(request)
-    sub_id = await hub.run(
+    sub_id = await hub.write(
         hub.subscriptions.create, tenant, http.without_context(body), context, actor
     )
     return Response(status_code=201, headers={"Location": f"{BASE}/{sub_id}"})
@@ -49,7 +49,7 @@ async def update(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, body, _ = await http.write_prelude(request)
     context = http.context_value(request, body)
-    await hub.run(
+    await hub.write(
         hub.subscriptions.update,
         tenant,
         request.path_params["sub_id"],
@@ -64,7 +64,7 @@ async def delete(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.run(hub.subscriptions.delete, tenant, request.path_params["sub_id"], actor)
+    await hub.write(hub.subscriptions.delete, tenant, request.path_params["sub_id"], actor)
     return http.no_content()
 
 

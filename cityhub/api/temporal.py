@@ -87,7 +87,7 @@ async def query_post(request: Request) -> Response:
 async def create(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    created = await hub.run(hub.temporal.add, tenant, body, tm, http.principal_of(request))
+    created = await hub.write(hub.temporal.add, tenant, body, tm, http.principal_of(request))
     if created:
         return Response(status_code=201, headers={"Location": f"{BASE}/entities/{body['id']}"})
     return http.no_content()
@@ -97,7 +97,7 @@ async def append(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.run(
+    await hub.write(
         hub.temporal.append_attrs, tenant, request.path_params["entity_id"], body, tm, actor
     )
     return http.no_content()
@@ -107,7 +107,7 @@ async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.run(hub.temporal.delete_entity, tenant, request.path_params["entity_id"], actor)
+    await hub.write(hub.temporal.delete_entity, tenant, request.path_params["entity_id"], actor)
     return http.no_content()
 
 
@@ -115,7 +115,7 @@ async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, tm = await http.bodiless_write_prelude(request)
     p = request.path_params
-    await hub.run(
+    await hub.write(
         hub.temporal.delete_attr,
         tenant,
         p["entity_id"],
@@ -131,7 +131,7 @@ async def modify_instance(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
     p = request.path_params
-    await hub.run(
+    await hub.write(
         hub.temporal.modify_instance,
         tenant,
         p["entity_id"],
@@ -148,7 +148,7 @@ async def delete_instance(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, tm = await http.bodiless_write_prelude(request)
     p = request.path_params
-    await hub.run(
+    await hub.write(
         hub.temporal.delete_instance,
         tenant,
         p["entity_id"],

@@ -67,8 +67,12 @@ class EntityService:
                 for listener in self.listeners:
                     listener(tenant, recorder.changes, tx)
         if recorder.changes:
-            for hook in self.after_commit:
-                hook(tenant, recorder.changes)
+            changes = recorder.changes
+            self.store.after_commit(lambda: self._committed(tenant, changes))
+
+    def _committed(self, tenant: str, changes: list[Change]) -> None:
+        for hook in self.after_commit:
+            hook(tenant, changes)
 
     # -- reads --------------------------------------------------------------------------------
     def check_tenant(self, tenant: str) -> None:

@@ -71,7 +71,7 @@ def replayer(
         for message in order:
             await asyncio.sleep(interval)
             try:
-                await hub.run(file_one, hub, message, rng)
+                await hub.write(file_one, hub, message, rng)
             except CityHubError as exc:  # a message the city refuses is skipped, not fatal
                 log.warning("replay skipped a message: %s", exc.detail)
 

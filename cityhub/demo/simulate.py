@@ -38,7 +38,7 @@ def simulator(interval: float = 3.0, seed: int = 1) -> Callable[[Hub], Coroutine
         while True:
             await asyncio.sleep(interval)
             try:
-                await hub.run(simulate_once, hub, rng)
+                await hub.write(simulate_once, hub, rng)
             except Exception:  # a failed tick must not stop the demo
                 log.exception("simulator tick failed")
 

@@ -39,7 +39,7 @@ class MqttBridge:
         url: str,
         client_id: str,
         group: str = "cityhub",
-        batch_max: int = 2000,
+        batch_max: int = 500,
     ) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
@@ -112,8 +112,9 @@ class MqttBridge:
         # the store itself is down, and then the batch stays unacknowledged and is tried again.
         while True:
             try:
-                # Always off the event loop: a batch must not stall the API, even on SQLite.
-                outcome = await asyncio.to_thread(self.agent.ingest, messages)
+                # Through the store's one write path (on SQLite the group-commit writer, so an
+                # MQTT batch and the API's writes take turns and the event loop never waits).
+                outcome = await run_blocking(self.agent.ingest, messages)
                 if bad_topics:
                     await run_blocking(
                         self.agent.entities.store.add_dead_letters,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -270,6 +270,10 @@ class PostgresStore(
 
     def _json_in(self, doc: Any) -> Any:
         return Jsonb(doc)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Every PostgreSQL write commits on its own: callbacks run at once."""
+        callback()
 
     @contextmanager
     def _transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection[Any]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,15 @@ from cityhub.timeutil import now_iso
 _CHUNK = 500
 _GEO_SLOTS = 256
 _COLUMNS = "pk, id, types, doc, created_at, modified_at, geo_count"
+
+
+@dataclass
+class _Group:
+    """The writer thread's open batch: callbacks to run after it commits, and where each open
+    savepoint's callbacks begin (a rolled-back savepoint drops its own)."""
+
+    after: list[Callable[[], None]] = field(default_factory=list)
+    marks: list[int] = field(default_factory=list)
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -258,22 +268,32 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
 
     def _run_many(self, statements: list[tuple[str, list[Any]]]) -> None:
         """Several (sql, rows) executemany calls in one transaction."""
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, rows in statements:
-                    conn.executemany(sql, rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._transaction() as conn:
+            for sql, rows in statements:
+                conn.executemany(sql, rows)
 
     @contextmanager
     def _transaction(self, lock: int | None = None) -> Iterator[sqlite3.Connection]:
-        """One write transaction on the writer connection (SQLite has one writer anyway)."""
+        """One write transaction on the writer connection (SQLite has one writer anyway); in the
+        group-commit writer's batch, a savepoint inside the batch's transaction."""
         with self._write_lock:
             conn = self._writer
+            group: _Group | None = getattr(self._local, "group", None)
+            if group is not None:
+                name = f"sp{len(group.marks)}"
+                group.marks.append(len(group.after))
+                conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield conn
+                    conn.execute(f"RELEASE {name}")
+                except BaseException:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                    del group.after[group.marks[-1] :]  # what was rolled back is not announced
+                    raise
+                finally:
+                    group.marks.pop()
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -281,6 +301,33 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """The writer thread's batch: one transaction around several callers' writes (each in a
+        savepoint); callbacks given to `after_commit` meanwhile run once it has committed."""
+        group = _Group()
+        with self._write_lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            self._local.group = group
+            try:
+                yield
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.group = None
+        for callback in group.after:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once what was just written is committed (at once outside a batch)."""
+        group: _Group | None = getattr(self._local, "group", None)
+        if group is None:
+            callback()
+        else:
+            group.after.append(callback)
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":
@@ -333,6 +380,8 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
         self._writer.close()
 
     def _reader(self) -> sqlite3.Connection:
+        if getattr(self._local, "group", None) is not None:
+            return self._writer  # the writer's batch reads what it has written
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = _connect(self.path)
@@ -369,22 +418,14 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
     # -- entities -----------------------------------------------------------------------------
     @contextmanager
     def write(self, tenant: str) -> Iterator[SQLiteWriter]:
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if tenant not in self._tenants:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO tenants (name, private, created_at) "
-                        "VALUES (?, 0, ?)",
-                        (tenant, now_iso()),
-                    )
-                yield SQLiteWriter(conn, tenant)
-                conn.execute("COMMIT")
-                self._tenants.add(tenant)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._transaction() as conn:
+            if tenant not in self._tenants:
+                conn.execute(
+                    "INSERT OR IGNORE INTO tenants (name, private, created_at) VALUES (?, 0, ?)",
+                    (tenant, now_iso()),
+                )
+            yield SQLiteWriter(conn, tenant)
+        self.after_commit(lambda: self._tenants.add(tenant))
 
     def get_entity(self, tenant: str, entity_id: str) -> Entity | None:
         row = (
