@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -98,9 +99,14 @@ async def _settle(hub: Hub) -> None:
         await hub.run(hub.indicators.sync_targets)
     except CityHubError:
         log.exception("could not store the library's default targets")
+    if hub.settings.warm_analyses:
+        hub.compute.warm()
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    # Worker threads (reads, the writer, analytics) hand the interpreter back to the event loop
+    # every millisecond rather than every five, so a request never queues long behind them.
+    sys.setswitchinterval(0.001)
 
 
 async def _mqtt_bridge(hub: Hub) -> None:
@@ -162,6 +168,9 @@ def create_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # The server may be ended by a signal right after this: no worker process may
+            # outlive it.
+            hub.compute.stop_processes()
             if owns_hub:
                 hub.close()
 

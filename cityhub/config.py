@@ -30,6 +30,8 @@ class Settings:
     notify_hosts: str = ""
     notify_rate: float = 100.0  # notifications per second at most, per endpoint
     min_time_interval: float = 1.0  # seconds; the shortest timeInterval a subscription may ask
+    # Start the analysis worker processes at start (a server does; tests and tools need not).
+    warm_analyses: bool = False
     # Citizen requests: the city's own service catalog, gazetteer and boundaries (files);
     # empty means the shipped Shenzhen ones.
     citizen_services: str = ""
@@ -63,6 +65,7 @@ class Settings:
             public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),
             notify_hosts=env.get("CITYHUB_NOTIFY_HOSTS", base.notify_hosts),
             notify_rate=float(env.get("CITYHUB_NOTIFY_RATE", base.notify_rate)),
+            warm_analyses=env.get("CITYHUB_WARM_ANALYSES", "1") not in ("0", "false", "no"),
             min_time_interval=float(env.get("CITYHUB_MIN_TIME_INTERVAL", base.min_time_interval)),
             citizen_services=env.get("CITYHUB_CITIZEN_SERVICES", base.citizen_services),
             gazetteer=env.get("CITYHUB_GAZETTEER", base.gazetteer),

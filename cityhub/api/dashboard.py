@@ -24,6 +24,7 @@ from cityhub.auth import policy
 from cityhub.auth.keys import SESSION_COOKIE
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
+from cityhub.indicators import analyses
 from cityhub.web.landing import landing_page
 from cityhub.web.mapview import boundary_features, english_names
 from cityhub.web.panels import citizen_summary, goals_summary, indicator_chart
@@ -178,7 +179,14 @@ async def goal_chart(request: Request) -> Response:
     hub = http.hub_of(request)
     place = request.query_params.get("place", "city")
     ident = request.path_params["ident"]
-    return http.ORJSONResponse(await hub.compute.run(indicator_chart, hub, ident, place))
+    chart = await hub.run(indicator_chart, hub, ident, place)
+    inputs = chart.pop("forecast_inputs", None)
+    if inputs is not None:
+        try:
+            chart["forecast"] = await hub.compute.run_pure(analyses.forecast, *inputs, 3, 0.95)
+        except BadRequestData as exc:  # too short a series, for one
+            chart["forecastNote"] = exc.detail
+    return http.ORJSONResponse(chart)
 
 
 # -- the browser's session: the key is exchanged for an HttpOnly cookie -----------------------

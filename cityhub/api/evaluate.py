@@ -14,6 +14,7 @@ from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData
+from cityhub.indicators import analyses
 
 PREFIX = "/evaluate/v1"
 MAX_ROWS = 50_000  # observations per call (a district panel over decades is a few thousand)
@@ -64,16 +65,13 @@ async def _indicator_rows(
     return rows
 
 
-def _answer(request: Request, result: Any, page: str) -> Response:
+def _answer(request: Request, result: dict[str, Any], page: str) -> Response:
     if request.query_params.get("format") == "html":
         return HTMLResponse(page, headers={"Content-Security-Policy": http.REPORT_CSP})
-    return http.ORJSONResponse(result.as_dict())
+    return http.ORJSONResponse(result)
 
 
 async def its(request: Request) -> Response:
-    from cityhub.indicators.its import interrupted_time_series, series_from_rows
-    from cityhub.indicators.report import its_report
-
     body = await http.json_object(request)
     if "indicator" in body:
         place = str(body.get("place") or "city")
@@ -85,20 +83,13 @@ async def its(request: Request) -> Response:
     if not 0 <= season <= 366:
         raise BadRequestData("'season' must be from 0 (none) to 366 periods")
     interruption = str(body.get("interruption", ""))
-
-    def run() -> tuple[Any, str]:
-        periods, values, start = series_from_rows(rows, time_col, value_col, interruption)
-        result = interrupted_time_series(values, start, season)
-        return result, its_report(result, periods, values, value_col)
-
-    result, page = await http.hub_of(request).compute.run(run)
+    result, page = await http.hub_of(request).compute.run_pure(
+        analyses.its, rows, time_col, value_col, interruption, season
+    )
     return _answer(request, result, page)
 
 
 async def did(request: Request) -> Response:
-    from cityhub.indicators.did import balanced_panel, callaway_santanna
-    from cityhub.indicators.report import did_report
-
     hub = http.hub_of(request)
     body = await http.json_object(request)
     if "indicator" in body:
@@ -118,18 +109,12 @@ async def did(request: Request) -> Response:
     if not 0 <= bootstrap <= MAX_BOOTSTRAP:
         raise BadRequestData(f"'bootstrap' must be from 0 to {MAX_BOOTSTRAP}")
 
-    def run() -> tuple[Any, str]:
-        panel = balanced_panel(rows, names["unit"], names["time"], names["outcome"], names["group"])
-        result = callaway_santanna(panel, control, bootstrap)
-        return result, did_report(result, names["outcome"])
-
-    result, page = await hub.compute.run(run)
+    result, page = await hub.compute.run_pure(analyses.did, rows, names, control, bootstrap)
     return _answer(request, result, page)
 
 
 async def synth(request: Request) -> Response:
-    from cityhub.indicators.report import synth_report
-    from cityhub.indicators.synth import Predictor, SynthPanel, synthetic_control
+    from cityhub.indicators.synth import Predictor
 
     hub = http.hub_of(request)
     body = await http.json_object(request)
@@ -151,15 +136,19 @@ async def synth(request: Request) -> Response:
         unit, time_col, outcome = _text(body, "unit"), _text(body, "time"), _text(body, "outcome")
     treated, treatment = _text(body, "treated"), _int(body, "treatment")
     optimize, placebos = _span(body, "optimize"), bool(body.get("placebos", True))
-
-    def run() -> tuple[Any, str]:
-        panel = SynthPanel(rows, unit, time_col)
-        result = synthetic_control(
-            panel, outcome, treated, treatment, predictors, optimize, donors, placebos
-        )
-        return result, synth_report(result, outcome)
-
-    result, page = await hub.compute.run(run)
+    result, page = await hub.compute.run_pure(
+        analyses.synth,
+        rows,
+        unit,
+        time_col,
+        outcome,
+        treated,
+        treatment,
+        [(p.variable, p.periods) for p in predictors],
+        optimize,
+        donors,
+        placebos,
+    )
     return _answer(request, result, page)
 
 

@@ -156,6 +156,9 @@ def parse_json(raw: bytes, depth: int = MAX_DEPTH) -> Any:
     return body
 
 
+_PARSE_INLINE = 64 * 1024
+
+
 async def read_body(
     request: Request,
     allowed: tuple[str, ...] = (JSON, JSON_LD),
@@ -169,7 +172,10 @@ async def read_body(
             f"Content-Type '{ctype or 'none'}' is not supported here; use {' or '.join(allowed)}"
         )
     raw = await read_bytes(request)
-    body = parse_json(raw, depth)
+    if len(raw) > _PARSE_INLINE:  # a large body is parsed and checked off the event loop
+        body = await hub_of(request).run(parse_json, raw, depth)
+    else:
+        body = parse_json(raw, depth)
     if not context_rules:
         return body
     has_context = _has_context(body)

@@ -16,6 +16,7 @@ from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData
+from cityhub.indicators import analyses
 
 PREFIX = "/indicators/v1"
 
@@ -180,14 +181,15 @@ async def forecast(request: Request) -> Response:
         level = float(q.get("level", "0.95"))
     except ValueError as exc:
         raise BadRequestData("level must be 0.8, 0.9 or 0.95") from exc
-    result = await hub.compute.run(
-        hub.indicators.forecast,
-        request.path_params["ident"],
-        q.get("place", "city"),
-        int(horizon_text),
-        level,
+    if level not in (0.8, 0.9, 0.95):
+        raise BadRequestData("level must be 0.8, 0.9 or 0.95")
+    values, periods = await hub.run(
+        hub.indicators.forecast_inputs, request.path_params["ident"], q.get("place", "city")
     )
-    return http.ORJSONResponse(result.as_dict())
+    result = await hub.compute.run_pure(
+        analyses.forecast, values, periods, int(horizon_text), level
+    )
+    return http.ORJSONResponse(result)
 
 
 INDICATOR = PREFIX + "/indicators/{ident}"

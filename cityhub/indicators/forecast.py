@@ -10,7 +10,9 @@ the lowest MASE forecasts. Statsmodels does the fitting; nothing needs a GPU or 
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -219,6 +221,10 @@ def backtest(
     return scores
 
 
+_REMEMBERED: OrderedDict[tuple[Any, ...], Forecast] = OrderedDict()
+_REMEMBERED_LOCK = threading.Lock()
+
+
 def forecast_series(
     values: list[float],
     periods: list[Period],
@@ -227,7 +233,30 @@ def forecast_series(
     methods: tuple[str, ...] | None = None,
     holidays: bool = True,
 ) -> Forecast:
-    """Forecast `horizon` periods after the last one, choosing the method by backtest."""
+    """Forecast `horizon` periods after the last one, choosing the method by backtest. The same
+    series asked again is answered from memory (the last 512 forecasts of this process)."""
+    key = (tuple(values), tuple(periods), horizon, level, methods, holidays)
+    with _REMEMBERED_LOCK:
+        known = _REMEMBERED.get(key)
+        if known is not None:
+            _REMEMBERED.move_to_end(key)
+            return known
+    made = _forecast_series(values, periods, horizon, level, methods, holidays)
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[key] = made
+        while len(_REMEMBERED) > 512:
+            _REMEMBERED.popitem(last=False)
+    return made
+
+
+def _forecast_series(
+    values: list[float],
+    periods: list[Period],
+    horizon: int,
+    level: float,
+    methods: tuple[str, ...] | None,
+    holidays: bool,
+) -> Forecast:
     if len(values) < 4:
         raise BadRequestData(f"a forecast needs at least 4 past values, got {len(values)}")
     if horizon < 1:

@@ -21,7 +21,7 @@ from cityhub.indicators.compute import IndicatorEngine, Window
 from cityhub.indicators.definitions import Definition, Library
 from cityhub.indicators.forecast import Forecast, forecast_series
 from cityhub.indicators.kpi import kpi_entity
-from cityhub.indicators.periods import local_day, parse_period, parse_time
+from cityhub.indicators.periods import Period, local_day, parse_period, parse_time
 from cityhub.jsonld import TermMap
 from cityhub.store import Store
 from cityhub.store.indicator_sql import IndicatorValue, Target
@@ -250,11 +250,15 @@ class IndicatorService:
 
     # -- forecasts ------------------------------------------------------------------------------
     def forecast(self, ident: str, place: str, horizon: int, level: float = 0.95) -> Forecast:
+        values, periods = self.forecast_inputs(ident, place)
+        return forecast_series(values, periods, horizon, level)
+
+    def forecast_inputs(self, ident: str, place: str) -> tuple[list[float], list[Period]]:
+        """The series a forecast is made from (the forecast itself runs elsewhere)."""
         values = [v for v in self.values(ident, place) if v.value is not None]
         if not values:
             raise BadRequestData(f"{ident} has no values for '{place}': compute it first")
-        periods = [parse_period(v.period) for v in values]
-        return forecast_series([float(v.value or 0) for v in values], periods, horizon, level)
+        return [float(v.value or 0) for v in values], [parse_period(v.period) for v in values]
 
     # -- KPI entities ---------------------------------------------------------------------------
     def publish(

@@ -32,6 +32,11 @@ def parse_topic(topic: str) -> Message | None:
     return None
 
 
+def _ack_all(client: Any, batch: list[Any]) -> None:
+    for msg in batch:
+        client.ack(msg.mid, msg.qos)
+
+
 class MqttBridge:
     def __init__(
         self,
@@ -90,15 +95,15 @@ class MqttBridge:
                 arrived.clear()
                 while inbox:
                     batch = [inbox.popleft() for _ in range(min(len(inbox), self.batch_max))]
-                    await self._store(batch, run_blocking)
-                    for msg in batch:
-                        client.ack(msg.mid, msg.qos)
+                    await self._store(batch, client, run_blocking)
         finally:
             client.loop_stop()
             with contextlib.suppress(Exception):
                 client.disconnect()
 
-    async def _store(self, batch: list[Any], run_blocking: Callable[..., Awaitable[Any]]) -> None:
+    def _ingest(self, batch: list[Any], client: Any) -> tuple[int, int]:
+        """(stored, dead-lettered) for a batch of paho messages; runs off the event loop, and
+        acknowledges the messages to the broker once what they carried is committed."""
         messages = []
         bad_topics = []
         for msg in batch:
@@ -108,24 +113,27 @@ class MqttBridge:
                 continue
             parsed.payload = bytes(msg.payload)
             messages.append(parsed)
+        outcome = self.agent.ingest(messages)
+        if bad_topics:
+            self.agent.entities.store.add_dead_letters(
+                [("", m.topic, bytes(m.payload), "unknown topic", None) for m in bad_topics]
+            )
+        self.agent.entities.store.after_commit(lambda: _ack_all(client, batch))
+        return outcome.stored, len(outcome.dead) + len(bad_topics)
+
+    async def _store(
+        self, batch: list[Any], client: Any, run_blocking: Callable[..., Awaitable[Any]]
+    ) -> None:
         # The agent dead-letters every message it cannot store and goes on; it raises only when
         # the store itself is down, and then the batch stays unacknowledged and is tried again.
         while True:
             try:
                 # Through the store's one write path (on SQLite the group-commit writer, so an
                 # MQTT batch and the API's writes take turns and the event loop never waits).
-                outcome = await run_blocking(self.agent.ingest, messages)
-                if bad_topics:
-                    await run_blocking(
-                        self.agent.entities.store.add_dead_letters,
-                        [
-                            ("", m.topic, bytes(m.payload), "unknown topic", None)
-                            for m in bad_topics
-                        ],
-                    )
+                stored, dead = await run_blocking(self._ingest, batch, client)
                 break
             except Exception:
                 log.exception("could not store an MQTT batch; retrying")
                 await asyncio.sleep(1.0)
-        self.stored += outcome.stored
-        self.dead += len(outcome.dead) + len(bad_topics)
+        self.stored += stored
+        self.dead += dead

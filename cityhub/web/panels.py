@@ -110,7 +110,8 @@ def goals_summary(hub: Hub) -> list[dict[str, Any]]:
 
 
 def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
-    """An indicator's values at one place, its target there, and a forecast with its band."""
+    """An indicator's values at one place and its target there; `forecast_inputs` is the series
+    the caller forecasts from (the forecast runs in a worker process, not here)."""
     indicators = hub.indicators
     d = indicators.definition(ident)
     values = [
@@ -118,22 +119,21 @@ def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
         for v in indicators.values(ident, place)
         if v.value is not None
     ]
-    forecast: dict[str, Any] | None = None
-    note = ""
-    try:
-        forecast = indicators.forecast(ident, place, 3).as_dict()
-    except CityHubError as exc:
-        note = exc.detail
     targets = [
         {"period": t.period, "value": t.value, "kind": t.kind}
         for t in hub.store.targets(ident)
         if t.place == place
     ]
-    return {
+    chart: dict[str, Any] = {
         "indicator": d.summary(),
         "place": place,
         "values": values,
         "targets": targets,
-        "forecast": forecast,
-        "forecastNote": note,
+        "forecast": None,
+        "forecastNote": "",
     }
+    try:
+        chart["forecast_inputs"] = indicators.forecast_inputs(ident, place)
+    except CityHubError as exc:
+        chart["forecastNote"] = exc.detail
+    return chart
