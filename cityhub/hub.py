@@ -6,7 +6,7 @@ import asyncio
 import concurrent.futures
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cityhub.auth.keys import Authenticator
 from cityhub.broker.notifier import Notifier
@@ -21,17 +21,18 @@ from cityhub.citizen.places import Locator
 from cityhub.citizen.router import ClassifierRegistry
 from cityhub.citizen.service import RequestService
 from cityhub.config import Settings
-from cityhub.indicators.definitions import Library
-from cityhub.indicators.service import IndicatorService
 from cityhub.ingest.agent import IngestAgent
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
 from cityhub.store.writer import Groupable, GroupCommitWriter
-from cityhub.voice.service import VoiceService
 from cityhub.web.live import LiveFeed
 from cityhub.web.mapview import MapView
 from cityhub.workers import ComputePool
+
+if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
+    from cityhub.indicators.service import IndicatorService
+    from cityhub.voice.service import VoiceService
 
 T = TypeVar("T")
 
@@ -106,6 +107,9 @@ class Hub:
     def indicators(self) -> IndicatorService:
         """City indicators; the definition library is read on first use."""
         if self._indicators is None:
+            from cityhub.indicators.definitions import Library
+            from cityhub.indicators.service import IndicatorService
+
             s = self.settings
             self._indicators = IndicatorService(
                 self.store,
@@ -128,6 +132,8 @@ class Hub:
     @property
     def voice(self) -> VoiceService:
         """Public opinion over the requests (sentiment, hot issues, replies, the brief)."""
+        from cityhub.voice.service import VoiceService
+
         return VoiceService(self.requests, self.sentiment, self.settings.timezone)
 
     @classmethod

@@ -10,15 +10,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rdflib import Graph
 
 from cityhub.auth.principal import DEPARTMENT_ROLES
 from cityhub.catalog import datastore, masked_search, metadata
 from cityhub.catalog.audit import AuditLog
-from cityhub.catalog.dcat import add_dataset, catalogue, new_graph
 from cityhub.catalog.importer import load_version
 from cityhub.catalog.policy import (
     GRADE_ORDER,
@@ -40,6 +38,9 @@ from cityhub.errors import BadRequestData, Forbidden, ResourceNotFound, Unauthor
 from cityhub.store import Store
 from cityhub.store.catalog_sql import DatasetRecord, VersionRecord
 from cityhub.timeutil import now_us
+
+if TYPE_CHECKING:  # rdflib loads when a DCAT export is first asked for
+    from rdflib import Graph
 
 DEFAULTS = {"share_type": "conditional", "open_type": "restricted", "grade": "general", "level": 2}
 STALE_LOAD_US = 24 * 3600 * 1_000_000
@@ -187,6 +188,8 @@ class CatalogService:
 
     def dcat(self, base_url: str, city: str, key: str | None = None) -> Graph:
         """The catalogue (or one dataset) as a DCAT-AP 3 graph."""
+        from cityhub.catalog.dcat import add_dataset, catalogue, new_graph
+
         orgs = {name: doc for name, doc, _ in self.orgs()}
         current = self.store.current_versions()
         if key is not None:

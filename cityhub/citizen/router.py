@@ -7,10 +7,12 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cityhub.citizen.textclf import Progress, Taxonomy, TextClassifier, cross_validate, scores
 from cityhub.store import Store
+
+if TYPE_CHECKING:  # the classifier's libraries (scikit-learn) load when a model is first used
+    from cityhub.citizen.textclf import Progress, Taxonomy, TextClassifier
 from cityhub.timeutil import now_iso
 
 RECHECK_SECONDS = 30.0
@@ -47,6 +49,8 @@ class ClassifierRegistry:
     ) -> tuple[int, dict[str, Any]]:
         """Cross-validate the procedure (and/or score a held-out set), train on everything, keep
         model and report as a new version."""
+        from cityhub.citizen.textclf import TextClassifier, cross_validate, scores
+
         started = time.perf_counter()
         report: dict[str, Any] = {}
         if folds >= 2:
@@ -89,6 +93,8 @@ class ClassifierRegistry:
                 if latest is None:
                     return None
                 self._version = latest[0]
+                from cityhub.citizen.textclf import TextClassifier
+
                 self._model = TextClassifier.loads(latest[2])
             assert self._model is not None and self._version is not None
             return self._version, self._model
