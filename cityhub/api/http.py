@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -209,7 +208,7 @@ async def termmap(request: Request, context: Any) -> TermMap:
     known = hub.contexts.cached(context)
     if known is not None:
         return known
-    return await run_in_threadpool(hub.contexts.resolve, context)
+    return await hub.run(hub.contexts.resolve, context)
 
 
 def accepted(request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)) -> str:

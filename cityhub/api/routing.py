@@ -61,11 +61,20 @@ async def authorize(request: Request, rule: Rule) -> Principal:
     if rule.key_field and not any(
         h in headers for h in ("authorization", "x-api-key", "x-ckan-api-key")
     ):
-        principal = hub.auth.principal_for_secret(await _secret_in_form(request, rule.key_field))
+        secret = await _secret_in_form(request, rule.key_field)
+        principal = await hub.run(hub.auth.principal_for_secret, secret)
     else:
         session = request.cookies.get(SESSION_COOKIE) if "cookie" in headers else None
-        principal = hub.auth.principal(headers, session)
-    state = hub.auth.tenant_state(tenant) if rule.tenant == "read" else "public"
+        if hub.auth.knows(headers, session):  # from memory: no store call on the event loop
+            principal = hub.auth.principal(headers, session)
+        else:
+            principal = await hub.run(hub.auth.principal, headers, session)
+    state = "public"
+    if rule.tenant == "read":
+        if hub.auth.knows_tenant(tenant):
+            state = hub.auth.tenant_state(tenant)
+        else:
+            state = await hub.run(hub.auth.tenant_state, tenant)
     check_rule(principal, rule, tenant, state)
     request.state.principal = principal
     request.state.tenant = tenant

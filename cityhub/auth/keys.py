@@ -161,6 +161,19 @@ class Authenticator:
             raise Unauthorized("the API key is not valid (unknown, expired or revoked)")
         return value
 
+    def knows(self, headers: Mapping[str, str], session_token: str | None = None) -> bool:
+        """Whether `principal` can answer from memory (no store lookup): callers on the event
+        loop call it there, and otherwise in a thread."""
+        secret = secret_from_headers(headers)
+        if secret is not None:
+            return self._keys.get(secret)[0]
+        if session_token and not self._sessions.get(session_token)[0]:
+            return False
+        return time.monotonic() - self._open[0] <= _CACHE_SECONDS
+
+    def knows_tenant(self, tenant: str) -> bool:
+        return self._tenants.get(tenant)[0]
+
     def principal(self, headers: Mapping[str, str], session_token: str | None = None) -> Principal:
         """Who is asking. A bad key is an error, never a silent downgrade to anonymous."""
         secret = secret_from_headers(headers)
