@@ -37,6 +37,7 @@ from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
 from cityhub.api.routing import route
 from cityhub.auth import policy
+from cityhub.dashboard import Dashboard
 from cityhub.errors import (
     CityHubError,
     InvalidRequest,
@@ -133,6 +134,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI application for one Hub. Background tasks run for the app's lifetime."""
     spec = build_openapi()
+    board = Dashboard(hub)  # the operations page's live feed and map view
 
     async def openapi(request: Request) -> Response:
         return ORJSONResponse(spec)
@@ -168,6 +170,7 @@ def create_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            board.close()
             # The server may be ended by a signal right after this: no worker process may
             # outlive it.
             hub.compute.stop_processes()
@@ -203,4 +206,5 @@ def create_app(
         middleware=[Middleware(Envelope)],
     )
     app.state.hub = hub
+    app.state.dashboard = board
     return app

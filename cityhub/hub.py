@@ -26,8 +26,6 @@ from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
 from cityhub.store.writer import Groupable, GroupCommitWriter
-from cityhub.web.live import LiveFeed
-from cityhub.web.mapview import MapView
 from cityhub.workers import ComputePool
 
 if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
@@ -68,10 +66,6 @@ class Hub:
         self.catalog = CatalogService(store, settings.timezone)
         self.access = AccessDesk(self.catalog)
         self._requests: RequestService | None = None
-        self._mapview: MapView | None = None
-        # The dashboard's event streams: committed changes, in this process.
-        self.live = LiveFeed(lambda: self.mapview)
-        self.entities.after_commit.append(self.live.on_commit)
         self._indicators: IndicatorService | None = None
         # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
         # group-commit writer thread, PostgreSQL writes in the pool (each on its connection).
@@ -123,13 +117,6 @@ class Hub:
         return self._indicators
 
     @property
-    def mapview(self) -> MapView:
-        """Entities as map points with their district (the city's boundaries)."""
-        if self._mapview is None:
-            self._mapview = MapView(self.contexts.core, self.requests.locator)
-        return self._mapview
-
-    @property
     def voice(self) -> VoiceService:
         """Public opinion over the requests (sentiment, hot issues, replies, the brief)."""
         from cityhub.voice.service import VoiceService
@@ -158,5 +145,4 @@ class Hub:
             self._writer.close()
         self._readers.shutdown(wait=True)
         self.compute.close()
-        self.live.close()
         self.store.close()

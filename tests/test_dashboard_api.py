@@ -141,7 +141,7 @@ def test_page_and_bundled_assets_are_served_without_outside_links(city: Server) 
     assert "/static/js/main.js" in page.text
     for asset in ("/static/vendor/leaflet/leaflet.js", "/static/app.css", "/static/js/map.js"):
         assert httpx.get(city.base + asset).status_code == 200, asset
-    static = Path(__file__).resolve().parents[1] / "cityhub" / "web" / "static"
+    static = Path(__file__).resolve().parents[1] / "cityhub" / "dashboard" / "static"
     svg_namespace = "http://www.w3.org/2000/svg"  # a name for SVG elements, never fetched
     for path in [*static.glob("*.*"), *static.glob("js/*.js")]:
         text = path.read_text(encoding="utf-8").replace(svg_namespace, "")

@@ -22,16 +22,22 @@ from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.auth.keys import SESSION_COOKIE
+from cityhub.dashboard import Dashboard
+from cityhub.dashboard.landing import landing_page
+from cityhub.dashboard.mapview import boundary_features, english_names
+from cityhub.dashboard.panels import citizen_summary, goals_summary, indicator_chart
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.indicators import analyses
-from cityhub.web.landing import landing_page
-from cityhub.web.mapview import boundary_features, english_names
-from cityhub.web.panels import citizen_summary, goals_summary, indicator_chart
 
 PREFIX = "/dashboard/v1"
-STATIC = resources.files("cityhub.web").joinpath("static")
+STATIC = resources.files("cityhub.dashboard").joinpath("static")
 _TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:")
+
+
+def _dashboard(request: Request) -> Dashboard:
+    dashboard: Dashboard = request.app.state.dashboard
+    return dashboard
 
 
 def _types(request: Request) -> list[str]:
@@ -134,17 +140,17 @@ async def streets(request: Request) -> Response:
 async def entities(request: Request) -> Response:
     hub = http.hub_of(request)
     types = _types(request)
-    return http.ORJSONResponse(await hub.run(hub.mapview.snapshot, hub.store, types))
+    view = _dashboard(request).mapview
+    return http.ORJSONResponse(await hub.run(view.snapshot, hub.store, types))
 
 
 async def events(request: Request) -> Response:
     """Server-sent events: `changes` (a list of map items), `resync`, and a comment every 15 s."""
-    hub = http.hub_of(request)
     wanted = frozenset(_types(request))
 
     async def stream() -> AsyncIterator[bytes]:
         yield b"retry: 2000\nevent: hello\ndata: {}\n\n"
-        async for batch in hub.live.batches(wanted):
+        async for batch in _dashboard(request).live.batches(wanted):
             if not batch:
                 yield b": keep-alive\n\n"
             elif batch[0].get("resync"):
@@ -251,5 +257,5 @@ routes = [
     route(PREFIX + "/citizen", citizen, "GET", policy.STAFF_READ),
     route(PREFIX + "/goals", goals, "GET", policy.CITY_READ),
     route(PREFIX + "/goals/{ident}", goal_chart, "GET", policy.ANALYTICS),
-    Mount("/static", StaticFiles(packages=[("cityhub.web", "static")]), name="static"),
+    Mount("/static", StaticFiles(packages=[("cityhub.dashboard", "static")]), name="static"),
 ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cityhub.broker.changes import Change
-from cityhub.web.mapview import MapView
+from cityhub.dashboard.mapview import MapView
 
 QUEUE_LIMIT = 2_000  # changes a stream may have waiting before it is told to resynchronise
 RESYNC: dict[str, Any] = {"resync": True}

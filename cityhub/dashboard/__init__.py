@@ -1,0 +1,35 @@
+"""The operations dashboard: its live feed of committed changes, the map view of entities, the
+panels' data, the API index page and the page's static assets. The Hub does not know it: the app
+builds one `Dashboard` and hangs its feed on the broker's after-commit hook."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cityhub.dashboard.live import LiveFeed
+from cityhub.dashboard.mapview import MapView
+
+if TYPE_CHECKING:
+    from cityhub.hub import Hub
+
+
+class Dashboard:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._mapview: MapView | None = None
+        # The page's event streams: committed changes, in this process.
+        self.live = LiveFeed(lambda: self.mapview)
+        hub.entities.after_commit.append(self.live.on_commit)
+
+    @property
+    def mapview(self) -> MapView:
+        """Entities as map points with their district (the city's boundaries), on first use."""
+        if self._mapview is None:
+            self._mapview = MapView(self.hub.contexts.core, self.hub.requests.locator)
+        return self._mapview
+
+    def close(self) -> None:
+        """End every open event stream and stop listening to commits."""
+        self.live.close()
+        if self.live.on_commit in self.hub.entities.after_commit:
+            self.hub.entities.after_commit.remove(self.live.on_commit)

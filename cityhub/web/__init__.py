@@ -1,1 +1,0 @@
-"""Pages served to people: the landing page now, the operations dashboard later."""
