@@ -512,14 +512,18 @@ def _iot_paths() -> dict[str, Any]:
             },
         }
     }
+    groups = {
+        "post": _op("Provision groups", [], _CREATED, {"type": "object"}, json_only, tag="IoT"),
+        "get": _op("List groups", [], listing, tag="IoT"),
+    }
     return {
         "/iot/groups": {
-            "post": _op("Provision groups", [], _CREATED, {"type": "object"}, json_only, tag="IoT"),
-            "get": _op("List groups", [], listing, tag="IoT"),
+            **groups,
             "delete": _op(
                 "Delete a group", [_query("apikey", "Group apikey")], _NO_CONTENT, tag="IoT"
             ),
         },
+        "/iot/services": groups,  # the IoT agents' older name for the same groups
         "/iot/devices": {
             "post": _op(
                 "Provision devices", [], _CREATED, {"type": "object"}, json_only, tag="IoT"

@@ -58,14 +58,30 @@ def _ckan_paths() -> dict[str, Any]:
                     "application/problem+json": {"schema": _OBJ},
                 },
             }
-            paths[f"{prefix}/{name}"] = {
-                "get": {
-                    "summary": f"CKAN {name}",
-                    "tags": ["CKAN action API"],
-                    "parameters": [_param(p) for p in params],
-                    "responses": responses,
-                }
+            get = {
+                "summary": f"CKAN {name}",
+                "tags": ["CKAN action API"],
+                "parameters": [_param(p) for p in params],
+                "responses": responses,
             }
+            post = {
+                "summary": f"CKAN {name} (parameters in a JSON or form body)",
+                "tags": ["CKAN action API"],
+                "parameters": [],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {p: {"type": "string"} for p in params},
+                            }
+                        }
+                    },
+                },
+                "responses": responses,
+            }
+            paths[f"{prefix}/{name}"] = {"get": get, "post": post}
     return paths
 
 

@@ -80,7 +80,20 @@ def dashboard_paths() -> dict[str, Any]:
             "responses": {"204": {"description": "Signed out"}, "default": _PROBLEM},
         },
     }
+    page = {
+        "parameters": [],
+        "responses": {
+            "200": {"description": "An HTML page", "content": {"text/html": {"schema": {}}}},
+            "default": _PROBLEM,
+        },
+    }
     return {
+        "/": {"get": {"summary": "The operations dashboard (a page)", "tags": ["Pages"], **page}},
+        "/api": {"get": {"summary": "The API index (a page)", "tags": ["Pages"], **page}},
+        "/health": {
+            "get": {**_op("Status, store, MQTT bridge counters", [], _OBJ), "tags": ["Service"]}
+        },
+        "/openapi.json": {"get": {**_op("This description", [], _OBJ), "tags": ["Service"]}},
         f"{base}/config": {"get": _tagged(_op("City name, time zone, types, bounds", [], _OBJ))},
         f"{base}/session": session,
         f"{base}/districts": {"get": geo},
