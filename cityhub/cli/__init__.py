@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 import orjson
 
-from cityhub.cli_catalog import catalog
-from cityhub.cli_citizen import citizen
-from cityhub.cli_common import DB_HELP, _settings, one_line_errors, serve_hub
-from cityhub.cli_demo import demo
-from cityhub.cli_evaluate import evaluate
-from cityhub.cli_indicators import indicators, targets
-from cityhub.cli_keys import keys
-from cityhub.cli_voice import voice
+from cityhub.cli.catalog import catalog
+from cityhub.cli.citizen import citizen
+from cityhub.cli.common import DB_HELP, _settings, one_line_errors, serve_hub
+from cityhub.cli.demo import demo
+from cityhub.cli.evaluate import evaluate
+from cityhub.cli.indicators import indicators, targets
+from cityhub.cli.keys import keys
+from cityhub.cli.voice import voice
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,6 +133,3 @@ main.add_command(evaluate)
 main.add_command(indicators)
 main.add_command(targets)
 main.add_command(keys)
-
-if __name__ == "__main__":
-    main()

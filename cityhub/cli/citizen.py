@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +11,8 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from cityhub.cli_common import DB_HELP, _settings, one_line_errors
+from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
-
-FILE = click.Path(path_type=Path, exists=False, dir_okay=False)
-
-
-@contextmanager
-def _hub(database: str | None) -> Iterator[Any]:
-    from cityhub.hub import Hub
-
-    hub = Hub.open(_settings(database))
-    try:
-        yield hub
-    finally:
-        hub.close()
 
 
 def _corpus(
@@ -101,7 +86,7 @@ def train(
     console = Console(stderr=True)
     texts, labels = read_messages(labelled, labelled=True)
     extra, terms = _corpus(unlabelled, taxonomy)
-    with _hub(database) as hub, console.status("training") as status:
+    with open_hub(database) as hub, console.status("training") as status:
         version, report = hub.classifiers.train(
             texts, labels, extra, terms, folds=folds, progress=status.update
         )
@@ -141,7 +126,7 @@ def evaluate(
             report = cross_validate(texts, labels, extra, terms, folds, progress=status.update)
         title = f"{folds}-fold cross-validation on {labelled.name}"
     else:
-        with _hub(database) as hub:
+        with open_hub(database) as hub:
             loaded = hub.classifiers.current()
         if loaded is None:
             raise BadRequestData("no classifier has been trained: cityhub citizen train FILE.csv")
@@ -172,7 +157,7 @@ def predict(texts: tuple[str, ...], file: Path | None, k: int, database: str | N
         items += read_messages(file, labelled=False)[0]
     if not items:
         raise BadRequestData("give texts to classify or --file")
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         routed = hub.classifiers.classify(items, k)
         if routed[0].model_version is None:
             raise BadRequestData("no classifier has been trained: cityhub citizen train FILE.csv")
@@ -187,7 +172,7 @@ def predict(texts: tuple[str, ...], file: Path | None, k: int, database: str | N
 @one_line_errors
 def escalate(database: str | None) -> None:
     """Escalate open requests past their deadline (the server also does this every minute)."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         changed = hub.requests.escalate_overdue()
     click.echo(f"escalated {changed} request(s)")
 
@@ -199,7 +184,7 @@ def escalate(database: str | None) -> None:
 def rates(days: int, database: str | None) -> None:
     """Response, resolution and satisfaction rates (三率) per department."""
     end = dt.datetime.now(dt.UTC)
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         rows = hub.requests.rates(end - dt.timedelta(days=days), end)
     table = Table(title=f"三率, last {days} days")
     for column in ("department", "received", "响应率", "办结率", "满意率"):
@@ -241,7 +226,7 @@ def import_(export: Path, service: str, limit: int, database: str | None) -> Non
     rows = list(import_rows(export))
     if limit:
         rows = rows[:limit]
-    with _hub(database) as hub, Progress(console=Console(stderr=True)) as progress:
+    with open_hub(database) as hub, Progress(console=Console(stderr=True)) as progress:
         zone = ZoneInfo(hub.settings.timezone)
 
         def when(value: str) -> dt.datetime:

@@ -18,8 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from cityhub.cli_citizen import FILE, _hub
-from cityhub.cli_common import DB_HELP, one_line_errors
+from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
 
 
@@ -149,7 +148,7 @@ def add(path: Path, meta: Path | None, database: str | None, **options: object) 
     name = fields.get("name")
     if not isinstance(name, str):
         raise BadRequestData("give the dataset a --name (or name in --meta)")
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         if hub.store.find_dataset(name) is None:
             fields.setdefault("title", name)
             hub.catalog.create(OPERATOR, fields)
@@ -181,7 +180,7 @@ def add(path: Path, meta: Path | None, database: str | None, **options: object) 
 @one_line_errors
 def list_datasets(database: str | None) -> None:
     """List the catalogue's datasets with department, version, rows and classification."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         found = hub.catalog.datasets()
         versions = hub.store.current_versions()
     grid = Table(title=f"{len(found)} datasets")
@@ -244,7 +243,7 @@ def classify(
             column, _, listed = item.partition("=")
             kinds[column] = [k for k in listed.split(",") if k]
         changes["column_kinds"] = kinds
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         d = hub.catalog.classify(OPERATOR, name, changes)
     level_text = f" level {d.level}" if d.level else ""
     click.echo(f"{d.name}: grade {d.grade}{level_text}, share {d.share_type}, open {d.open_type}")
@@ -261,7 +260,7 @@ def audit() -> None:
 def verify(database: str | None) -> None:
     """Recompute the audit's hash chain; exit 1 naming the first record that was altered,
     removed or reordered."""
-    with _hub(database) as hub, _progress() as progress:
+    with open_hub(database) as hub, _progress() as progress:
         task = progress.add_task("verifying the audit", total=None)
         result = hub.catalog.audit.verify(lambda n: progress.advance(task, n))
     if not result.ok:
@@ -279,7 +278,7 @@ def show(dataset: str | None, limit: int, database: str | None) -> None:
     from cityhub.catalog.audit import record_dict
     from cityhub.store.catalog_sql import AuditFilter
 
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         ids = [hub.catalog.dataset(dataset).id] if dataset else None
         found = hub.catalog.audit.query(AuditFilter(dataset_ids=ids), limit=limit)
         tz = hub.settings.timezone

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -14,9 +16,25 @@ from cityhub.errors import CityHubError
 
 if TYPE_CHECKING:
     from cityhub.app import BackgroundTask
+    from cityhub.hub import Hub
 
 F = TypeVar("F", bound=Callable[..., Any])
 DB_HELP = "Store URL: sqlite:///FILE.db (default from CITYHUB_DATABASE_URL) or postgresql://..."
+
+
+FILE = click.Path(path_type=Path, exists=False, dir_okay=False)
+
+
+@contextmanager
+def open_hub(database: str | None) -> Iterator[Hub]:
+    """The Hub a command works with (settings from the environment, --database wins)."""
+    from cityhub.hub import Hub
+
+    hub: Hub = Hub.open(_settings(database))
+    try:
+        yield hub
+    finally:
+        hub.close()
 
 
 def _settings(database: str | None) -> Settings:

@@ -13,8 +13,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from cityhub.cli_citizen import FILE, _hub
-from cityhub.cli_common import DB_HELP, one_line_errors
+from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
 
 
@@ -45,7 +44,7 @@ def _indicator_rows(
     indicator: str, database: str | None, extra: tuple[str, ...] = (), **kwargs: Any
 ) -> list[dict[str, Any]]:
     ids = [indicator, *(e for e in extra if e != indicator)]
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         rows: list[dict[str, Any]] = hub.indicators.panel(ids, **kwargs)
     return rows
 

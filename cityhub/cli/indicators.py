@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from cityhub.cli_citizen import FILE, _hub
-from cityhub.cli_common import DB_HELP, one_line_errors
+from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -35,7 +34,7 @@ def indicators() -> None:
 @one_line_errors
 def list_indicators(theme: str | None, as_json: bool, database: str | None) -> None:
     """List every indicator definition the platform knows (shipped and the city's own)."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         defs = hub.indicators.library.all(theme)
     if as_json:
         _dump([d.summary() for d in defs])
@@ -61,7 +60,7 @@ def list_indicators(theme: str | None, as_json: bool, database: str | None) -> N
 @one_line_errors
 def show(indicator: str, place: str, as_json: bool, database: str | None) -> None:
     """Show INDICATOR's definition and its computed values for one place."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         d = hub.indicators.definition(indicator)
         values = hub.indicators.values(indicator, place)
     if as_json:
@@ -96,7 +95,7 @@ def compute(
     today = dt.date.today()
     first = since.date() if since else dt.date(today.year - 2, 1, 1)
     last = until.date() if until else today
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         ids = list(indicator) or None
         todo = hub.indicators.library.in_order(ids)
         with Progress(console=Console(stderr=True), transient=True) as progress:
@@ -132,7 +131,7 @@ def load(
     database: str | None,
 ) -> None:
     """Load official statistics (CSV or XLSX) from PATH into the series INDICATOR reads."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         count = hub.indicators.load_series(
             indicator, path, time_column, value_column, place_column, city_place
         )
@@ -154,7 +153,7 @@ def forecast(
 ) -> None:
     """Forecast INDICATOR with intervals; the method is chosen by rolling-origin backtest
     (MASE, sMAPE against naive and seasonal naive)."""
-    with _hub(database) as hub, Console(stderr=True).status("backtesting forecast methods"):
+    with open_hub(database) as hub, Console(stderr=True).status("backtesting forecast methods"):
         result = hub.indicators.forecast(indicator, place, horizon, level)
     if as_json:
         _dump(result.as_dict())
@@ -209,7 +208,7 @@ def set_target(
     database: str | None,
 ) -> None:
     """Set INDICATOR's target VALUE for PERIOD (2026, 2026-Q2, 2026-05)."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         t = hub.indicators.set_target(indicator, period, value, place, kind, base_period, note)
     click.echo(f"target set: {t.indicator} {t.place} {t.period} {t.kind} {t.value}")
 
@@ -223,7 +222,7 @@ def set_target(
 def assess(indicator: tuple[str, ...], as_json: bool, lang: str, database: str | None) -> None:
     """Assess targets (all, or INDICATOR's): achieved / on track / at risk / off track, with
     the numbers behind each status; the KeyPerformanceIndicator entities get the standings."""
-    with _hub(database) as hub, Console(stderr=True).status("assessing targets"):
+    with open_hub(database) as hub, Console(stderr=True).status("assessing targets"):
         hub.indicators.sync_targets(list(indicator) or None)
         results = hub.indicators.assess(list(indicator) or None, publish=True)
     if not results:

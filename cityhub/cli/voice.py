@@ -10,8 +10,7 @@ import click
 import orjson
 from rich.console import Console
 
-from cityhub.cli_citizen import FILE, _hub
-from cityhub.cli_common import DB_HELP, one_line_errors
+from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ def train_sentiment(corpora: tuple[Path, ...], database: str | None) -> None:
     stored as a new version.
     """
     console = Console(stderr=True)
-    with _hub(database) as hub, console.status("training the sentiment model"):
+    with open_hub(database) as hub, console.status("training the sentiment model"):
         version, report, count = train_from_corpora(hub.sentiment, list(corpora))
     held = report.get("held_out")
     score = f"; held-out accuracy {held['accuracy']:.4f} on {held['n']}" if held else ""
@@ -73,7 +72,7 @@ def train_sentiment(corpora: tuple[Path, ...], database: str | None) -> None:
 @one_line_errors
 def sentiment(texts: tuple[str, ...], database: str | None) -> None:
     """Sentiment of TEXTS: negative, neutral or positive, with the probability of positive."""
-    with _hub(database) as hub:
+    with open_hub(database) as hub:
         for text, pol in zip(texts, hub.voice.score(texts), strict=True):
             click.echo(f"{pol.label}\t{pol.positive:.3f}\t{text[:60]}")
 
@@ -109,7 +108,7 @@ def brief(date: str | None, messages: tuple[Path, ...], out: Path, database: str
 
     day = _day(date)
     console = Console(stderr=True)
-    with _hub(database) as hub, console.status("reading messages") as status:
+    with open_hub(database) as hub, console.status("reading messages") as status:
         extra = [m for p in messages for m in read_messages_file(p, hub.settings.timezone)]
         status.update(f"scoring and grouping {len(extra)} file messages and the requests")
         data = build_brief(hub.voice, day, extra)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-from cityhub.cli_common import DB_HELP, _settings, one_line_errors
+from cityhub.cli.common import DB_HELP, _settings, one_line_errors
 from cityhub.store import Store
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cityhub.cli_common import DB_HELP, _settings, one_line_errors, serve_hub
+from cityhub.cli.common import DB_HELP, _settings, one_line_errors, serve_hub
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -127,7 +127,7 @@ def _load(
         )
         n_requests = file_demo_requests(hub.requests)
     if sentiment_corpus is not None and hub.sentiment.current() is None:
-        from cityhub.cli_voice import train_from_corpora
+        from cityhub.cli.voice import train_from_corpora
 
         with console.status(f"Training the sentiment model on {sentiment_corpus}…"):
             train_from_corpora(hub.sentiment, [sentiment_corpus])
