@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cityhub.auth.keys import Authenticator
+from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.notifier import Notifier
 from cityhub.broker.service import PLATFORM_TYPES, EntityService
 from cityhub.broker.subscription_service import SubscriptionService
@@ -40,11 +41,19 @@ class Hub:
         self.settings = settings
         self.store = store
         self.contexts = ContextResolver(settings, store.contexts)
+        self.matcher = SubscriptionMatcher(store, self.contexts.resolve)
+        self.notifier = Notifier(store, destinations=settings.notify_destinations)
+        # Around every entity write: subscriptions matched inside the transaction, the notifier
+        # woken after the commit (cityhub.broker.hooks says the whole sequence).
+        self.hooks = WriteHooks(
+            before_write=[self.matcher.prepare],
+            in_transaction=[self.matcher.on_change],
+            after_commit=[self.notifier.on_commit],
+        )
         self.entities = EntityService(
-            store, frozenset(self.contexts.core.expand(t) for t in PLATFORM_TYPES)
+            store, frozenset(self.contexts.core.expand(t) for t in PLATFORM_TYPES), self.hooks
         )
         self.temporal = TemporalService(self.entities)
-        self.matcher = SubscriptionMatcher(store, self.contexts.resolve)
         self.subscriptions = SubscriptionService(
             store,
             self.matcher,
@@ -52,14 +61,10 @@ class Hub:
             settings.notify_destinations,
             settings.min_time_interval,
         )
-        self.notifier = Notifier(store, destinations=settings.notify_destinations)
         self.notifier.rate = settings.notify_rate
         self.notifier.periodic = self.matcher.periodic
         self.devices = DeviceRegistry(store)
         self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
-        self.entities.before_write.append(self.matcher.prepare)
-        self.entities.listeners.append(self.matcher.on_change)
-        self.entities.after_commit.append(lambda tenant, changes: self.notifier.wake())
         self.auth = Authenticator(store)
         self.classifiers = ClassifierRegistry(store)
         self.sentiment = ClassifierRegistry(store, "sentiment")

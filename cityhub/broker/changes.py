@@ -8,7 +8,6 @@ import functools
 import itertools
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +24,6 @@ class Change:
     entity: Entity  # the entity after the change
     attrs: list[str] = field(default_factory=list)  # expanded names whose instances changed
     created: bool = False
-
-
-ChangeListener = Callable[[str, list[Change], EntityWriter], None]
 
 
 _INSTANCE_PREFIX = f"urn:ngsi-ld:Instance:{uuid.uuid4().hex[:12]}-"

@@ -5,7 +5,7 @@ Every change reads the entity and writes it back inside one store transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +13,8 @@ from typing import Any
 from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.broker import attrs as rules
-from cityhub.broker.changes import Change, ChangeListener, RecordingWriter
+from cityhub.broker.changes import Change, RecordingWriter
+from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.normalize import (
     ATTRIBUTE_TYPES,
     check_uri,
@@ -46,32 +47,33 @@ PLATFORM_TYPES = ("Open311ServiceRequest", "KeyPerformanceIndicator", "District"
 
 
 class EntityService:
-    def __init__(self, store: Store, platform_types: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        store: Store,
+        platform_types: frozenset[str] = frozenset(),
+        hooks: WriteHooks | None = None,
+    ) -> None:
         self.store = store
         self.platform_types = platform_types  # expanded IRIs
-        self.listeners: list[ChangeListener] = []  # run inside the write transaction
-        # Run before the transaction opens: whatever a listener needs from the store is read
-        # here, so that no listener takes a second connection while holding the first.
-        self.before_write: list[Callable[[str], None]] = []
-        self.after_commit: list[Callable[[str, list[Change]], None]] = []
+        self.hooks = hooks or WriteHooks()  # see cityhub.broker.hooks: around every write
 
     @contextmanager
     def write(self, tenant: str) -> Iterator[RecordingWriter]:
-        """A store transaction that records history and tells listeners what changed."""
-        for prepare in self.before_write:
+        """A store transaction that records history and tells the hooks what changed."""
+        for prepare in self.hooks.before_write:
             prepare(tenant)
         with self.store.write(tenant) as tx:
             recorder = RecordingWriter(tx)
             yield recorder
             if recorder.changes:
-                for listener in self.listeners:
+                for listener in self.hooks.in_transaction:
                     listener(tenant, recorder.changes, tx)
         if recorder.changes:
             changes = recorder.changes
             self.store.after_commit(lambda: self._committed(tenant, changes))
 
     def _committed(self, tenant: str, changes: list[Change]) -> None:
-        for hook in self.after_commit:
+        for hook in self.hooks.after_commit:
             hook(tenant, changes)
 
     # -- reads --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ class Dashboard:
         self._mapview: MapView | None = None
         # The page's event streams: committed changes, in this process.
         self.live = LiveFeed(lambda: self.mapview)
-        hub.entities.after_commit.append(self.live.on_commit)
+        hub.hooks.after_commit.append(self.live.on_commit)
 
     @property
     def mapview(self) -> MapView:
@@ -31,5 +31,5 @@ class Dashboard:
     def close(self) -> None:
         """End every open event stream and stop listening to commits."""
         self.live.close()
-        if self.live.on_commit in self.hub.entities.after_commit:
-            self.hub.entities.after_commit.remove(self.live.on_commit)
+        if self.live.on_commit in self.hub.hooks.after_commit:
+            self.hub.hooks.after_commit.remove(self.live.on_commit)

@@ -1,6 +1,6 @@
 """The dashboard's live feed: committed entity changes, fanned out to every open event stream.
 
-The broker calls `on_commit` after each write transaction commits (EntityService.after_commit),
+The broker calls `on_commit` after each write transaction commits (its after-commit hook),
 from whatever thread wrote. Nothing is built while no stream is open. Each stream has a bounded
 queue; a stream that falls behind is told to resynchronise (reload its snapshot) instead of
 holding the writer up or growing without bound.
