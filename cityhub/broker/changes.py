@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from cityhub.broker.normalize import ATTRIBUTE_TYPES
-from cityhub.store.base import EntityWriter
+from cityhub.store.base import EntityWriter, RequestWriter
 from cityhub.store.records import Entity, HistoryRow, Instance
 from cityhub.timeutil import parse_datetime
 
@@ -65,23 +65,32 @@ def history_row(entity_id: str, attr: str, inst: Instance) -> HistoryRow:
     )
 
 
-class RecordingWriter:
-    """An EntityWriter that records history rows and changes for what it inserts or updates."""
+class Transaction:
+    """One write transaction as services see it: entities inserted or updated here have their
+    changed attribute instances recorded as history and their changes collected for the hooks
+    (`record=False` when the caller records history itself, as ingestion and the temporal API
+    do); `requests` are the citizen requests written in the same transaction."""
 
     def __init__(self, inner: EntityWriter) -> None:
         self.inner = inner
         self.changes: list[Change] = []
 
+    @property
+    def requests(self) -> RequestWriter:
+        return self.inner
+
     def get_many(self, ids: list[str]) -> dict[str, Entity]:
         return self.inner.get_many(ids)
 
-    def insert(self, entities: list[Entity]) -> None:
+    def insert(self, entities: list[Entity], record: bool = True) -> None:
         self.inner.insert(entities)
-        self._record(entities, created=True)
+        if record:
+            self._record(entities, created=True)
 
-    def update(self, entities: list[Entity]) -> None:
+    def update(self, entities: list[Entity], record: bool = True) -> None:
         self.inner.update(entities)
-        self._record(entities, created=False)
+        if record:
+            self._record(entities, created=False)
 
     def delete(self, ids: list[str]) -> int:
         return self.inner.delete(ids)

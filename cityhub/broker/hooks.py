@@ -5,7 +5,8 @@ A write (EntityService.write, used by the broker, ingestion, citizen requests, i
 1. `before_write(tenant)` — before the transaction opens: whatever a hook will need from the
    store is read here, so no hook takes a second connection while the write holds one
    (the subscription matcher refreshes its compiled subscriptions);
-2. the transaction: every changed attribute instance is recorded as history (RecordingWriter);
+2. the transaction (broker.changes.Transaction): every changed attribute instance is recorded
+   as history;
 3. `in_transaction(tenant, changes, tx)` — inside it: the matcher queues the notifications of
    matching subscriptions, so they commit (or roll back) with the change;
 4. `after_commit(tenant, changes)` — once committed (on SQLite, when the writer's batch has

@@ -13,7 +13,7 @@ from typing import Any
 from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.broker import attrs as rules
-from cityhub.broker.changes import Change, RecordingWriter
+from cityhub.broker.changes import Change, Transaction
 from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.normalize import (
     ATTRIBUTE_TYPES,
@@ -58,12 +58,12 @@ class EntityService:
         self.hooks = hooks or WriteHooks()  # see cityhub.broker.hooks: around every write
 
     @contextmanager
-    def write(self, tenant: str) -> Iterator[RecordingWriter]:
+    def write(self, tenant: str) -> Iterator[Transaction]:
         """A store transaction that records history and tells the hooks what changed."""
         for prepare in self.hooks.before_write:
             prepare(tenant)
         with self.store.write(tenant) as tx:
-            recorder = RecordingWriter(tx)
+            recorder = Transaction(tx)
             yield recorder
             if recorder.changes:
                 for listener in self.hooks.in_transaction:

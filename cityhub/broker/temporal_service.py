@@ -99,7 +99,7 @@ class TemporalService:
             if created:
                 entity = Entity(entity_id, types, _latest(pairs), now, now)
                 self.entities.claim(actor, entity)
-                tx.inner.insert([entity])  # its instances are recorded below, once
+                tx.insert([entity], record=False)  # its instances are recorded below, once
             tx.append_history(temporal.rows_for(entity_id, pairs))
         return created
 

@@ -166,10 +166,10 @@ class RequestService:
                 RequestEvent(0, received_us, "dispatch", "received", "dispatched", "router", why)
             )
         with self.entities.write(TENANT) as tx:
-            request_id = tx.inner.insert_request(row)
+            request_id = tx.requests.insert_request(row)
             for event in events:
                 event.request_id = request_id
-            tx.inner.add_events(events)
+            tx.requests.add_events(events)
             body = {"id": entity_id(request_id), "type": ENTITY_TYPE}
             body.update(entity_attributes(row, self.catalog, received_us))
             now = now_iso()
@@ -224,7 +224,7 @@ class RequestService:
                 raise BadRequestData("a request cannot be merged into itself")
         with self.entities.write(TENANT) as tx:
             ids = [request_id] if into is None else [request_id, into]
-            rows = {r.id: r for r in tx.inner.lock_requests(ids)}
+            rows = {r.id: r for r in tx.requests.lock_requests(ids)}
             row = rows.get(request_id)
             if row is None:
                 raise ResourceNotFound(f"service request {request_id} was not found")
@@ -253,7 +253,7 @@ class RequestService:
                 notices += _tell(row, now_us, f"您的诉求 {row.id} 已并入 {into} 一并办理")
             if action in ("resolve", "close"):
                 # Merged requests close together with the one they were merged into.
-                for child in tx.inner.merged_into(row.id):
+                for child in tx.requests.merged_into(row.id):
                     child.resolved_us = child.resolved_us or now_us
                     child.doc["status_notes"] = note or f"closed with request {row.id}"
                     child.updated_us = now_us
@@ -263,12 +263,12 @@ class RequestService:
             row.doc["status_notes"] = note or row.doc.get("status_notes", "")
             row.updated_us = now_us
             for r in changed:
-                tx.inner.update_request(r)
+                tx.requests.update_request(r)
                 self._update_entity(tx, r, now_us)
-            tx.inner.add_events(
+            tx.requests.add_events(
                 [RequestEvent(row.id, now_us, action, before, row.status, actor, note)]
             )
-            tx.inner.add_notices(notices)
+            tx.requests.add_notices(notices)
         return row
 
     def follow_up(
@@ -288,7 +288,7 @@ class RequestService:
             raise BadRequestData("satisfaction must be a whole number from 1 to 5")
         now_us = to_us(dt.datetime.now(dt.UTC))
         with self.entities.write(TENANT) as tx:
-            rows = tx.inner.lock_requests([request_id])
+            rows = tx.requests.lock_requests([request_id])
             if not rows:
                 raise ResourceNotFound(f"service request {request_id} was not found")
             row = rows[0]
@@ -304,9 +304,9 @@ class RequestService:
     ) -> None:
         """Write a change that keeps the request's state (follow-up, escalation)."""
         row.updated_us = now_us
-        tx.inner.update_request(row)
+        tx.requests.update_request(row)
         event = RequestEvent(row.id, now_us, action, row.status, row.status, actor, note)
-        tx.inner.add_events([event])
+        tx.requests.add_events([event])
         self._update_entity(tx, row, now_us)
 
     def _update_entity(self, tx: Any, row: RequestRow, now_us: int) -> None:
@@ -336,7 +336,7 @@ class RequestService:
             if level <= stale.escalation:
                 continue
             with self.entities.write(TENANT) as tx:
-                rows = tx.inner.lock_requests([stale.id])
+                rows = tx.requests.lock_requests([stale.id])
                 if not rows or not rows[0].is_open or rows[0].escalation >= level:
                     continue
                 row = rows[0]

@@ -54,6 +54,7 @@ class BatchOutcome:
 class IngestAgent:
     def __init__(self, entities: EntityService, registry: DeviceRegistry, core: TermMap) -> None:
         self.entities = entities
+        self.store = entities.store  # dead letters, and acknowledgements after commit
         self.registry = registry
         self.core = core
 
@@ -121,7 +122,7 @@ class IngestAgent:
             outcome.stored += stored
             outcome.duplicates += dupes
         if outcome.dead:
-            self.entities.store.add_dead_letters(
+            self.store.add_dead_letters(
                 [
                     (
                         now,
@@ -192,8 +193,9 @@ class IngestAgent:
                 )
                 tx.changes.append(Change(snapshot, list(fragment), created=is_new))
                 stored += 1
-            tx.inner.insert(list(created.values()))
-            tx.inner.update([e for e in existing.values() if e.modified_at == now])
+            # History is what the devices sent (rows above), not the entities' whole state.
+            tx.insert(list(created.values()), record=False)
+            tx.update([e for e in existing.values() if e.modified_at == now], record=False)
             tx.append_history(rows)
         return stored, dupes
 

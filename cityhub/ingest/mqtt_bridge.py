@@ -115,10 +115,10 @@ class MqttBridge:
             messages.append(parsed)
         outcome = self.agent.ingest(messages)
         if bad_topics:
-            self.agent.entities.store.add_dead_letters(
+            self.agent.store.add_dead_letters(
                 [("", m.topic, bytes(m.payload), "unknown topic", None) for m in bad_topics]
             )
-        self.agent.entities.store.after_commit(lambda: _ack_all(client, batch))
+        self.agent.store.after_commit(lambda: _ack_all(client, batch))
         return outcome.stored, len(outcome.dead) + len(bad_topics)
 
     async def _store(
