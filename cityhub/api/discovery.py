@@ -16,7 +16,7 @@ from cityhub.auth import policy
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.jsonld import TermMap
 from cityhub.jsonld.resolver import core_file_for
-from cityhub.store.records import TypeSummary
+from cityhub.store.records import StoredContext, TypeSummary
 
 BASE = "/ngsi-ld/v1"
 
@@ -143,7 +143,7 @@ async def add_context(request: Request) -> Response:
     if not isinstance(body["@context"], dict | list):
         raise BadRequestData("@context must be an object or an array")
     owner = policy.owner_for(http.principal_of(request))
-    local_id = await hub.write(hub.store.contexts.put_context, "", body, "Hosted", owner)
+    local_id = await hub.write(hub.contexts.host, body, owner)
     url = f"{_public_base(request)}{BASE}/jsonldContexts/{local_id}"
     return Response(status_code=201, headers={"Location": url})
 
@@ -153,7 +153,7 @@ async def list_contexts(request: Request) -> Response:
     kind = request.query_params.get("kind")
     if kind is not None and kind not in ("Hosted", "Cached", "ImplicitlyCreated"):
         raise BadRequestData("kind must be Hosted, Cached or ImplicitlyCreated")
-    records = await hub.run(hub.store.contexts.list_contexts, kind)
+    records = await hub.run(hub.contexts.held, kind)
     base = _public_base(request)
 
     def url_of(url: str) -> str:
@@ -177,35 +177,25 @@ async def list_contexts(request: Request) -> Response:
     return http.ORJSONResponse(content)
 
 
-def _local_id(raw: str) -> str:
-    return raw.removeprefix("urn:ngsi-ld:")
-
-
 async def get_context(request: Request) -> Response:
     hub = http.hub_of(request)
     raw = request.path_params["context_id"]
-    if core_file_for(raw):
-        return http.ORJSONResponse(hub.contexts.document(raw))
-    body = await hub.run(hub.store.contexts.get_hosted_context, _local_id(raw))
-    if body is None:
-        body = await hub.run(hub.store.contexts.get_context, raw)
+    body = await hub.run(hub.contexts.held_document, raw)
     if body is None:
         raise ResourceNotFound(f"no @context {raw} is held here")
+    if core_file_for(raw):
+        return http.ORJSONResponse(body)
     return Response(orjson.dumps(body), media_type=http.JSON_LD + http.UTF8)
 
 
 async def delete_context(request: Request) -> Response:
     hub = http.hub_of(request)
-    raw = request.path_params["context_id"]
-    if core_file_for(raw):
-        raise BadRequestData("the core @context cannot be deleted")
-    record = await hub.run(hub.store.contexts.get_context_record, _local_id(raw))
-    if record is None:
-        raise ResourceNotFound(f"no @context {raw} is held here")
-    policy.check_manage(http.principal_of(request), record.owner, "this @context")
-    if not await hub.write(hub.store.contexts.delete_context, record.local_id):
-        raise ResourceNotFound(f"no @context {raw} is held here")
-    hub.contexts.invalidate()
+    actor = http.principal_of(request)
+
+    def may_remove(record: StoredContext) -> None:
+        policy.check_manage(actor, record.owner, "this @context")
+
+    await hub.write(hub.contexts.remove, request.path_params["context_id"], may_remove)
     return http.no_content()
 
 

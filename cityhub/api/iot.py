@@ -110,8 +110,7 @@ async def dead_letters(request: Request) -> Response:
         if not http.principal_of(request).is_admin and not http.principal_of(request).open_mode:
             raise Forbidden("messages of no known device are shown to admins only")
         tenant = None
-    rows = await hub.run(hub.store.dead_letters, tenant, 100)
-    total = await hub.run(hub.store.dead_letter_count, tenant)
+    total, rows = await hub.run(hub.devices.dead_letters, tenant)
     letters = [
         {
             "receivedAt": r[0],

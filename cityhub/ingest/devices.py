@@ -228,6 +228,12 @@ class DeviceRegistry:
             raise ResourceNotFound(f"device {device_id} is not provisioned")
         return public_doc(found, policy.may_see_secrets(actor, found.get(OWNER)))
 
+    def dead_letters(
+        self, tenant: str | None, most: int = 100
+    ) -> tuple[int, list[tuple[str, str, bytes, str]]]:
+        """(how many, the latest) dead letters of a tenant (None: of no known device)."""
+        return self.store.dead_letter_count(tenant), self.store.dead_letters(tenant, most)
+
     def remove_device(self, tenant: str, device_id: str, actor: Principal | None) -> None:
         found = self.store.get_device(tenant, device_id)
         if found is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -16,9 +17,15 @@ from urllib.parse import urlsplit
 import orjson
 
 from cityhub.config import Settings
-from cityhub.errors import InvalidContext, LdContextNotAvailable
+from cityhub.errors import (
+    BadRequestData,
+    InvalidContext,
+    LdContextNotAvailable,
+    ResourceNotFound,
+)
 from cityhub.jsonld.termmap import CORE_CONTEXT_URL, TermMap
 from cityhub.outbound import OutboundRefused, fetch
+from cityhub.store.records import StoredContext
 
 _CORE_PREFIX = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context"
 _SHIPPED = {"v1.0": "v1.0", "v1.3": "v1.3", "v1.4": "v1.4", "v1.9": "v1.9"}
@@ -42,7 +49,15 @@ class ContextRepository(Protocol):
 
     def get_hosted_context(self, local_id: str) -> dict[str, Any] | None: ...
 
-    def put_context(self, url: str, body: dict[str, Any], kind: str) -> str: ...
+    def put_context(
+        self, url: str, body: dict[str, Any], kind: str, owner: str | None = None
+    ) -> str: ...
+
+    def list_contexts(self, kind: str | None = None) -> list[StoredContext]: ...
+
+    def get_context_record(self, local_id: str) -> StoredContext | None: ...
+
+    def delete_context(self, local_id: str) -> bool: ...
 
 
 def core_file_for(url: str) -> str | None:
@@ -189,6 +204,33 @@ class ContextResolver:
     def invalidate(self) -> None:
         with self._lock:
             self._compiled.clear()
+
+    # -- hosted @contexts (/jsonldContexts) ---------------------------------------------------
+    def host(self, body: dict[str, Any], owner: str | None) -> str:
+        """Keep a context document to serve; returns its local id."""
+        return self._repo.put_context("", body, "Hosted", owner)
+
+    def held(self, kind: str | None = None) -> list[StoredContext]:
+        return self._repo.list_contexts(kind)
+
+    def held_document(self, ref: str) -> dict[str, Any] | None:
+        """A hosted (by local id) or cached (by URL) document, or a core context's."""
+        if core_file_for(ref):
+            return self.document(ref)
+        local_id = ref.removeprefix("urn:ngsi-ld:")
+        return self._repo.get_hosted_context(local_id) or self._repo.get_context(ref)
+
+    def remove(self, ref: str, may_remove: Callable[[StoredContext], None]) -> None:
+        """Delete a held context after `may_remove` (which raises when not allowed)."""
+        if core_file_for(ref):
+            raise BadRequestData("the core @context cannot be deleted")
+        record = self._repo.get_context_record(ref.removeprefix("urn:ngsi-ld:"))
+        if record is None:
+            raise ResourceNotFound(f"no @context {ref} is held here")
+        may_remove(record)
+        if not self._repo.delete_context(record.local_id):
+            raise ResourceNotFound(f"no @context {ref} is held here")
+        self.invalidate()
 
 
 def _looks_like_url(value: str) -> bool:
