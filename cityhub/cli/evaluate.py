@@ -4,7 +4,6 @@ indicator (one row per place and period)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
+from cityhub.indicators import analyses
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -63,12 +63,11 @@ def _pairs(specs: tuple[str, ...], what: str) -> dict[str, int]:
 INDICATOR_HELP = "Evaluate this indicator's stored values (places as units) instead of a file."
 
 
-def _finish(result: Any, report: Path | None, page: Callable[[], str], as_json: bool) -> Any:
+def _finish(body: dict[str, Any], report: Path | None, page: str, as_json: bool) -> Any:
     """Write the HTML report when asked; print JSON and return None, or return the numbers
-    for the command to print as tables."""
+    for the command to print as tables. (The analyses are the API's: indicators.analyses.)"""
     if report is not None:
-        report.write_text(page(), encoding="utf-8")
-    body = result.as_dict()
+        report.write_text(page, encoding="utf-8")
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
         return None
@@ -123,8 +122,6 @@ def did(
     standard errors. Assumes parallel trends: check that pre-treatment ATT(g,t) are near 0.
 
     With --indicator the units are its places and --adopted names the treated ones."""
-    from cityhub.indicators.did import balanced_panel, callaway_santanna
-
     names = _columns(panel, indicator, unit=unit, time=time_col, outcome=outcome, group=group)
     if indicator is not None:
         cohorts = _pairs(adopted, "--adopted")
@@ -138,15 +135,15 @@ def did(
         rows = list(_read_csv(Path(str(panel))))
         unit, time_col, outcome, group = (names[k] for k in ("unit", "time", "outcome", "group"))
     console = Console(stderr=True)
+    chosen = {
+        "unit": str(unit),
+        "time": str(time_col),
+        "outcome": str(outcome),
+        "group": str(group),
+    }
     with console.status(f"estimating with {bootstrap} bootstrap draws"):
-        result = callaway_santanna(
-            balanced_panel(rows, str(unit), str(time_col), str(outcome), str(group)),
-            control,
-            bootstrap,
-        )
-    from cityhub.indicators.report import did_report
-
-    body = _finish(result, report, lambda: did_report(result, str(outcome)), as_json)
+        result, page = analyses.did(rows, chosen, control, bootstrap)
+    body = _finish(result, report, page, as_json)
     if body is None:
         return
     table = Table(title=f"ATT(g,t) of {outcome}, {control}-treated controls")
@@ -226,36 +223,34 @@ def synth(
 ) -> None:
     """Synthetic control on a PANEL CSV: donor weights, the treated unit against its synthetic
     twin, pre/post RMSPE and a placebo p-value. Assumes no donor was affected by the policy."""
-    from cityhub.indicators.synth import Predictor, SynthPanel, synthetic_control
-
-    chosen = []
+    chosen: list[tuple[str, tuple[int, ...]]] = []
     for spec in predictor_specs:
         variable, sep, span = spec.partition("=")
         if not sep:
             raise BadRequestData(f"--predictor takes VARIABLE=FROM-TO, not {spec!r}")
-        chosen.append(Predictor(variable, _span(span, "--predictor")))
+        chosen.append((variable, _span(span, "--predictor")))
     names = _columns(panel, indicator, unit=unit, time=time_col, outcome=outcome)
     if indicator is not None:
-        variables = tuple(p.variable for p in chosen)
+        variables = tuple(variable for variable, _ in chosen)
         rows: list[dict[str, Any]] = _indicator_rows(indicator, database, variables, yearly=True)
         unit, time_col, outcome = "place", "period", indicator
     else:
         rows = list(_read_csv(Path(str(panel))))
         unit, time_col, outcome = names["unit"], names["time"], names["outcome"]
     with Console(stderr=True).status("fitting the synthetic control and its placebos"):
-        result = synthetic_control(
-            SynthPanel(rows, unit, time_col),
-            outcome,
+        result, page = analyses.synth(
+            rows,
+            str(unit),
+            str(time_col),
+            str(outcome),
             treated,
             treatment,
             chosen,
             _span(optimize, "--optimize"),
             list(donors) or None,
-            placebos=placebo,
+            placebo,
         )
-    from cityhub.indicators.report import synth_report
-
-    body = _finish(result, report, lambda: synth_report(result, str(outcome)), as_json)
+    body = _finish(result, report, page, as_json)
     if body is None:
         return
     out = Console()
@@ -306,8 +301,6 @@ def its(
 
     With --indicator the series is its values for --place, and --interruption a period label
     (2024, 2024-Q2, 2024-05)."""
-    from cityhub.indicators.its import interrupted_time_series, series_from_rows
-
     names = _columns(series, indicator, time=time_col, value=value_col)
     if indicator is not None:
         rows: list[dict[str, Any]] = _indicator_rows(indicator, database, places=[place])
@@ -315,12 +308,8 @@ def its(
     else:
         rows = list(_read_csv(Path(str(series))))
         time_col, value_col = names["time"], names["value"]
-    periods, values, start = series_from_rows(rows, time_col, value_col, interruption)
-    result = interrupted_time_series(values, start, season)
-    from cityhub.indicators.report import its_report
-
-    label = str(value_col)
-    body = _finish(result, report, lambda: its_report(result, periods, values, label), as_json)
+    result, page = analyses.its(rows, str(time_col), str(value_col), interruption, season)
+    body = _finish(result, report, page, as_json)
     if body is None:
         return
     out = Console()
