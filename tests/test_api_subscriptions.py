@@ -218,7 +218,7 @@ def test_queued_notifications_survive_a_restart(hub: Hub, receiver: Receiver) ->
         {"id": E, "type": "AirQualityObserved", "pm25": {"type": "Property", "value": 5}}, core, ""
     )
     hub.entities.create("", entity)  # committed while no notifier runs
-    assert hub.store.queued_count() == 1
+    assert hub.store.subscriptions.queued_count() == 1
     server = Server(hub)
     server.start()
     try:
@@ -226,7 +226,7 @@ def test_queued_notifications_survive_a_restart(hub: Hub, receiver: Receiver) ->
         assert notes[0]["data"][0]["id"] == E
     finally:
         server.stop()
-    assert hub.store.queued_count() == 0
+    assert hub.store.subscriptions.queued_count() == 0
 
 
 def test_notification_hosts_are_limited_by_settings(client: httpx.Client) -> None:

@@ -45,7 +45,7 @@ def test_the_log_refuses_updates_and_deletes(hub: Hub, tmp_path: Path) -> None:
     _load(hub, tmp_path)
     for sql in ("UPDATE catalog_audit SET rows = 999", "DELETE FROM catalog_audit"):
         with pytest.raises(Exception, match="append-only"):
-            hub.store.run_ddl(sql)
+            hub.store.catalog.run_ddl(sql)
     assert hub.catalog.audit.verify().ok
 
 

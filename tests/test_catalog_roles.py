@@ -147,9 +147,11 @@ def test_an_expired_approval_no_longer_opens_the_dataset(city: City) -> None:
     key_id = city.keys["transport_steward"][0]
     reader = Reader(key_id, "transport", "steward")
     record = hub.access.request(reader, "residents", "统计分析", [], 10)
-    hub.store.decide_access(record.id, "approved", "test", now_us(), now_us() + 60_000_000, "")
+    hub.store.catalog.decide_access(
+        record.id, "approved", "test", now_us(), now_us() + 60_000_000, ""
+    )
     assert hub.catalog.rows(reader, "residents", RowQuery(limit=1)).access.masked
-    hub.store.decide_access(record.id, "approved", "test", now_us(), now_us() - 1, "")
+    hub.store.catalog.decide_access(record.id, "approved", "test", now_us(), now_us() - 1, "")
     with pytest.raises(Forbidden):
         hub.catalog.rows(reader, "residents", RowQuery(limit=1))
 

@@ -131,10 +131,12 @@ def test_a_malformed_file_leaves_no_version_and_no_rows(
         catalog.add_file(OPERATOR, "air-stations", _csv(tmp_path / "bad.csv", bad_rows))
     assert [v.version for v in catalog.versions("air-stations")] == [1]
     assert (
-        store.dataset_versions(catalog.dataset("air-stations").id, ready_only=False)[-1].version
+        store.catalog.dataset_versions(catalog.dataset("air-stations").id, ready_only=False)[
+            -1
+        ].version
         == 1
     )
-    (count,) = store.rows_query("SELECT count(*) FROM catalog_rows", [])[0]
+    (count,) = store.catalog.rows_query("SELECT count(*) FROM catalog_rows", [])[0]
     assert count == 3  # the 30,000 rows written in chunks before the bad one are gone
     assert catalog.rows(OPERATOR, "air-stations", RowQuery()).total == 3
 

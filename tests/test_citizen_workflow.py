@@ -43,7 +43,7 @@ def test_request_goes_from_received_to_closed(hub: Hub) -> None:
     assert entity_status(hub, rid) == ("closed", "resolved")
     hub.requests.follow_up(rid, 5, "回访员")
     hub.requests.act(rid, "close", "回访员")
-    events = [(e.action, e.to_status) for e in hub.store.request_events(rid)]
+    events = [(e.action, e.to_status) for e in hub.store.requests.request_events(rid)]
     assert events == [
         ("receive", "received"),
         ("dispatch", "dispatched"),
@@ -76,7 +76,7 @@ def test_impossible_transitions_are_refused_and_change_nothing(hub: Hub) -> None
     with pytest.raises(ResourceNotFound):
         hub.requests.act(99_999_999, "accept", "x")
     assert hub.requests.get(rid).status == "dispatched"
-    assert len(hub.store.request_events(rid)) == 2
+    assert len(hub.store.requests.request_events(rid)) == 2
 
 
 def test_reopen_after_close_and_follow_up_only_after_resolution(hub: Hub) -> None:
@@ -126,10 +126,10 @@ def test_a_near_similar_request_is_suggested_as_duplicate_and_merges(hub: Hub) -
     hub.requests.act(first, "resolve", "生态环境局", note="已责令停工")
     merged = hub.requests.get(second)
     assert merged.resolved_us is not None
-    told = {(channel, to) for _, channel, to, _ in hub.store.request_notices(second)}
+    told = {(channel, to) for _, channel, to, _ in hub.store.requests.request_notices(second)}
     assert ("phone", "13800138000") in told  # told of the merge and of the resolution
-    assert len(hub.store.request_notices(second)) == 2
-    assert [c for _, c, _, _ in hub.store.request_notices(first)] == ["email"]
+    assert len(hub.store.requests.request_notices(second)) == 2
+    assert [c for _, c, _, _ in hub.store.requests.request_notices(first)] == ["email"]
 
 
 def test_merge_checks_its_target(hub: Hub) -> None:
@@ -179,7 +179,7 @@ def test_overdue_requests_escalate_once_per_level(hub: Hub) -> None:
     assert hub.requests.get(rid).escalation == 2  # overdue by more than a deadline period
     assert hub.requests.get(fresh).escalation == 0
     assert hub.requests.escalate_overdue() == 0
-    actions = [e.action for e in hub.store.request_events(rid)]
+    actions = [e.action for e in hub.store.requests.request_events(rid)]
     assert actions.count("escalate") == 1
 
 
@@ -219,10 +219,12 @@ def test_hotline_request_without_a_model_waits_for_a_human(hub: Hub) -> None:
     assert row.status == "received" and row.department is None
     from cityhub.store.citizen_sql import RequestFilter
 
-    queue = hub.store.list_requests(RequestFilter(unrouted=True), 100)
+    queue = hub.store.requests.list_requests(RequestFilter(unrouted=True), 100)
     assert rid in [r.id for r in queue]
     hub.requests.act(rid, "dispatch", "派单员", department="housing")
-    assert rid not in [r.id for r in hub.store.list_requests(RequestFilter(unrouted=True), 100)]
+    assert rid not in [
+        r.id for r in hub.store.requests.list_requests(RequestFilter(unrouted=True), 100)
+    ]
 
 
 def test_requested_at_is_stored_as_utc(hub: Hub) -> None:

@@ -82,7 +82,7 @@ def test_import_replays_a_hotline_export_with_replies(shared_data: Path, tmp_pat
 
     store = open_store(db)
     try:
-        rows = store.list_requests(RequestFilter(), 100)
+        rows = store.requests.list_requests(RequestFilter(), 100)
         assert len(rows) == 25
         assert all(r.status == "resolved" and r.doc["status_notes"] for r in rows)
         first = next(csv.DictReader(source.open(encoding="utf-8")))

@@ -172,7 +172,7 @@ def test_replayed_messages_become_located_requests(hub: Hub, shared_data: Path) 
     messages = read_replay_messages(shared_data / "citizen" / "messages_with_support_counts.csv")
     assert len(messages) > 1000 and all(m[0] or m[1] for m in messages)
     request_id = file_one(hub, messages[0], random.Random(1))
-    row = hub.store.get_request(request_id)
+    row = hub.store.requests.get_request(request_id)
     assert row is not None and row.district and row.service_code == "hotline"
     assert row.doc["title"] == messages[0][0]
 

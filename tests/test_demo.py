@@ -65,7 +65,7 @@ def test_demo_files_citizen_requests_once(hub: Hub) -> None:
 
     assert file_demo_requests(hub.requests, count=25) == 25
     assert file_demo_requests(hub.requests, count=25) == 0  # a second run adds nothing
-    rows = hub.store.list_requests(RequestFilter(), 100)
+    rows = hub.store.requests.list_requests(RequestFilter(), 100)
     assert len(rows) == 25
     assert all(r.district and r.district.endswith("区") for r in rows)
     assert {"dispatched", "in_progress", "resolved"} <= {r.status for r in rows}

@@ -143,9 +143,9 @@ def test_definition_computes_its_expected_values(
         for place, label, value in case["series"]:
             start, _ = parse_period(label).bounds_us(hub.settings.timezone)
             points.append((place, start, float(value)))
-        hub.store.put_series(str(d.compute.get("series", d.id)), points, replace=True)
+        hub.store.indicators.put_series(str(d.compute.get("series", d.id)), points, replace=True)
     for source, values in case.get("inputs", {}).items():
-        hub.store.put_indicator_values(
+        hub.store.indicators.put_indicator_values(
             source,
             [
                 IndicatorValue(

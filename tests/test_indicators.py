@@ -169,7 +169,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(hub: Hub, tmp_path: Path) ->
     bad.write_text("year,gdp_100m_cny\n2016,100\n2017,一百一十\n", encoding="utf-8")
     with pytest.raises(BadRequestData, match="line 3"):
         hub.indicators.load_series("gdp", bad)
-    assert [p[2] for p in hub.store.series_points("gdp")] == [100.0, 110.0]
+    assert [p[2] for p in hub.store.indicators.series_points("gdp")] == [100.0, 110.0]
     with pytest.raises(BadRequestData, match="4 past values"):
         forecast_series([1.0, 2.0, 3.0], [parse_period(str(y)) for y in (2001, 2002, 2003)], 2)
     with pytest.raises(BadRequestData, match="period"):

@@ -31,7 +31,7 @@ def post(http: httpx.Client, fmt: str = "json", **form: str) -> httpx.Response:
 def stored_count(server: Server) -> int:
     from cityhub.store.citizen_sql import RequestFilter
 
-    return server.hub.store.count_requests(RequestFilter())
+    return server.hub.store.requests.count_requests(RequestFilter())
 
 
 def test_services_list_in_json_and_xml_name_the_same_services(o311: httpx.Client) -> None:
@@ -114,7 +114,7 @@ def test_post_form_with_attributes_then_read_it_back(server: Server, o311: httpx
     assert "resident@example.cn" not in str(item)  # contacts are not published
     token = o311.get(f"/tokens/{answer['token']}.json").json()
     assert token == [{"service_request_id": request_id, "token": answer["token"]}]
-    row = server.hub.store.get_request(int(request_id))
+    row = server.hub.store.requests.get_request(int(request_id))
     assert row is not None and row.doc["attributes"]["source"] == "construction"
     assert row.doc["attributes"]["occurs_at"] == "2026-11-24T15:30:00Z"
 

@@ -83,12 +83,14 @@ async def detail(request: Request) -> Response:
             "actor": e.actor,
             "note": e.note if own else mask_text(e.note),
         }
-        for e in await hub.run(hub.store.request_events, request_id)
+        for e in await hub.run(hub.store.requests.request_events, request_id)
     ]
     view["notices"] = (
         [
             {"at": us_to_iso(at), "channel": channel, "to": to, "message": message}
-            for at, channel, to, message in await hub.run(hub.store.request_notices, request_id)
+            for at, channel, to, message in await hub.run(
+                hub.store.requests.request_notices, request_id
+            )
         ]
         if own
         else []

@@ -55,7 +55,7 @@ async def values(request: Request) -> Response:
 
 async def latest(request: Request) -> Response:
     hub = http.hub_of(request)
-    rows = await hub.run(hub.store.latest_indicator_values)
+    rows = await hub.run(hub.store.indicators.latest_indicator_values)
     return http.ORJSONResponse(
         [
             {"indicator": v.indicator, "place": v.place, "period": v.period, "value": v.value}

@@ -86,7 +86,10 @@ class Notifier:
                     if self.periodic is not None:
                         await run_blocking(self.periodic, _now_us())
                     heads = await run_blocking(
-                        self.store.claim_heads, self.worker_id, _now_us(), self.lease_us
+                        self.store.subscriptions.claim_heads,
+                        self.worker_id,
+                        _now_us(),
+                        self.lease_us,
                     )
                 except Exception:
                     log.exception("could not read or update the notification queue")
@@ -125,18 +128,20 @@ class Notifier:
         done, self._done = self._done, []
         if not done:
             return
-        await run_blocking(self.store.finish_notifications, [i.id for i, ok, _ in done if ok])
+        await run_blocking(
+            self.store.subscriptions.finish_notifications, [i.id for i, ok, _ in done if ok]
+        )
         for item, ok, _ in done:
             if not ok:  # it stays at the head: later notifications wait behind it, in order
                 delay = min(self.max_backoff, 2.0 ** min(item.attempts, 16))
                 await run_blocking(
-                    self.store.retry_notification,
+                    self.store.subscriptions.retry_notification,
                     item.id,
                     item.attempts + 1,
                     _now_us() + int(delay * 1_000_000),
                 )
         await run_blocking(
-            self.store.record_deliveries,
+            self.store.subscriptions.record_deliveries,
             [(i.tenant, i.subscription_id, ok, at) for i, ok, at in done],
         )
 

@@ -69,18 +69,18 @@ class SubscriptionService:
         if owner:
             doc[OWNER] = owner
         self._check(tenant, doc)
-        self.store.put_subscription(tenant, doc["id"], doc, to_us(now), create=True)
+        self.store.subscriptions.put_subscription(tenant, doc["id"], doc, to_us(now), create=True)
         self.matcher.invalidate()
         return str(doc["id"])
 
     def get(self, tenant: str, sub_id: str) -> SubscriptionRecord:
-        record = self.store.get_subscription(tenant, sub_id)
+        record = self.store.subscriptions.get_subscription(tenant, sub_id)
         if record is None:
             raise ResourceNotFound(f"subscription {sub_id} was not found")
         return record
 
     def list(self, tenant: str) -> list[SubscriptionRecord]:
-        return self.store.list_subscriptions(tenant)
+        return self.store.subscriptions.list_subscriptions(tenant)
 
     def update(
         self, tenant: str, sub_id: str, body: Any, context: Any, actor: Principal | None = None
@@ -103,12 +103,12 @@ class SubscriptionService:
         now = now_iso()
         doc["modifiedAt"] = now
         self._check(tenant, doc)
-        self.store.put_subscription(tenant, sub_id, doc, to_us(now), create=False)
+        self.store.subscriptions.put_subscription(tenant, sub_id, doc, to_us(now), create=False)
         self.matcher.invalidate()
 
     def delete(self, tenant: str, sub_id: str, actor: Principal | None = None) -> None:
         policy.check_manage(actor, self.get(tenant, sub_id).doc.get(OWNER), "this subscription")
-        if not self.store.delete_subscription(tenant, sub_id):
+        if not self.store.subscriptions.delete_subscription(tenant, sub_id):
             raise ResourceNotFound(f"subscription {sub_id} was not found")
         self.matcher.invalidate()
 

@@ -278,10 +278,10 @@ class SubscriptionMatcher:
                 return self._by_tenant.get(tenant, [])
             self._checked = now
             known = self._version
-        version = self._store.subscriptions_version()
+        version = self._store.subscriptions.subscriptions_version()
         if version != known:
             compiled: dict[str, list[CompiledSubscription]] = {}
-            for record in self._store.list_subscriptions():
+            for record in self._store.subscriptions.list_subscriptions():
                 compiled.setdefault(record.tenant, []).append(
                     compile_subscription(record, self._resolve)
                 )
@@ -325,7 +325,7 @@ class SubscriptionMatcher:
                 interval = sub.doc.get("timeInterval")
                 if not interval or not sub.active(now_us):
                     continue
-                if not self._store.claim_periodic(
+                if not self._store.subscriptions.claim_periodic(
                     tenant, sub.record.id, now_us, int(float(interval) * 1_000_000)
                 ):
                     continue

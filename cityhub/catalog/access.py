@@ -61,7 +61,7 @@ class AccessDesk:
             status="pending",
             created_us=now_us(),
         )
-        record.id = self.store.add_access(record)
+        record.id = self.store.catalog.add_access(record)
         self.catalog.audit.record(
             reader, "access_request", d.id, detail={"request": record.id, "fields": record.fields}
         )
@@ -70,7 +70,7 @@ class AccessDesk:
     def decide(
         self, reader: Reader, access_id: int, decision: str, note: str = "", days: int | None = None
     ) -> AccessRecord:
-        found = self.store.access_requests(access_id=access_id)
+        found = self.store.catalog.access_requests(access_id=access_id)
         if not found:
             raise ResourceNotFound(f"no access request {access_id}")
         record = found[0]
@@ -96,7 +96,9 @@ class AccessDesk:
         record.status = DECISIONS[decision]
         record.decided_by, record.decided_us, record.expires_us = reader.actor, at, expires
         record.note = note if isinstance(note, str) else ""
-        self.store.decide_access(access_id, record.status, reader.actor, at, expires, record.note)
+        self.store.catalog.decide_access(
+            access_id, record.status, reader.actor, at, expires, record.note
+        )
         self.catalog.audit.record(
             reader,
             "access_" + decision,
@@ -111,7 +113,7 @@ class AccessDesk:
             raise (Unauthorized if reader.role == "anonymous" else Forbidden)(
                 "access requests are seen with a department's key"
             )
-        every = self.store.access_requests(status=status)
+        every = self.store.catalog.access_requests(status=status)
         if reader.is_admin:
             return every
         owned = {d.id for d in self.catalog.datasets() if d.org == reader.department}

@@ -69,16 +69,16 @@ class AuditLog:
             rows=rows,
             detail=orjson.dumps(detail or {}, option=orjson.OPT_SORT_KEYS).decode(),
         )
-        self._store.append_audit([entry], chain_hash)
+        self._store.catalog.append_audit([entry], chain_hash)
 
     def query(self, flt: AuditFilter, limit: int = 100, offset: int = 0) -> list[AuditRecord]:
-        return self._store.audit_records(flt, limit, offset)
+        return self._store.catalog.audit_records(flt, limit, offset)
 
     def verify(self, progress: Callable[[int], None] | None = None) -> Verification:
         """Walk the whole log in order, recomputing every hash."""
         prev_hash, expected_seq, count, after = "", 1, 0, 0
         while True:
-            batch = self._store.audit_records(AuditFilter(), limit=_BATCH, after_seq=after)
+            batch = self._store.catalog.audit_records(AuditFilter(), limit=_BATCH, after_seq=after)
             if not batch:
                 return Verification(True, count, None, "the chain is intact")
             for r in batch:

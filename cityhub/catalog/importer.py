@@ -61,7 +61,7 @@ def load_version(
         raise BadRequestData(f"{path.name}: the file has no columns")
     head = list(itertools.islice(table.rows, TYPE_SAMPLE))
     columns = infer(names, head)
-    version = store.begin_version(
+    version = store.catalog.begin_version(
         VersionRecord(
             table_id=0,
             dataset_id=dataset_id,
@@ -90,7 +90,7 @@ def load_version(
         version.columns = [c.as_dict() for c in columns]
         version.suggestion = advice.as_dict()
     except BaseException:
-        store.drop_version(version.table_id)
+        store.catalog.drop_version(version.table_id)
         raise
     return Loaded(version, columns, advice)
 
@@ -126,8 +126,8 @@ def _write(
             raise BadRequestData(f"row {n}: NUL characters cannot be stored")
         batch.append((n, text))
         if len(batch) >= CHUNK:
-            store.write_rows(table_id, batch)
+            store.catalog.write_rows(table_id, batch)
             batch = []
     if batch:
-        store.write_rows(table_id, batch)
+        store.catalog.write_rows(table_id, batch)
     return n

@@ -79,16 +79,16 @@ class CatalogService:
 
     # -- datasets ----------------------------------------------------------------------------
     def dataset(self, key: str) -> DatasetRecord:
-        found = self.store.find_dataset(key)
+        found = self.store.catalog.find_dataset(key)
         if found is None:
             raise ResourceNotFound(f"no dataset {key!r}")
         return found
 
     def datasets(self) -> list[DatasetRecord]:
-        return self.store.list_datasets()
+        return self.store.catalog.list_datasets()
 
     def orgs(self) -> list[tuple[str, dict[str, Any], int]]:
-        return self.store.catalog_orgs()
+        return self.store.catalog.catalog_orgs()
 
     def create(self, reader: Reader, meta: dict[str, Any]) -> DatasetRecord:
         doc = metadata.check(meta)
@@ -102,7 +102,7 @@ class CatalogService:
             "title_en": doc.pop("org_title_en", None) or "",
         }
         if doc["org"] not in {name for name, _, _ in self.orgs()} or meta.get("org_title"):
-            self.store.put_org(doc["org"], org_doc, now)
+            self.store.catalog.put_org(doc["org"], org_doc, now)
         declared: dict[str, Any] = {
             k: doc.pop(k) for k in ("share_type", "open_type", "grade", "level") if k in doc
         }
@@ -123,7 +123,7 @@ class CatalogService:
             created_us=now,
             modified_us=now,
         )
-        self.store.put_dataset(record, create=True)
+        self.store.catalog.put_dataset(record, create=True)
         self.audit.record(reader, "create", record.id, detail={"name": record.name})
         return record
 
@@ -141,7 +141,7 @@ class CatalogService:
                 )
         d.doc.update(changes)
         d.modified_us = now_us()
-        self.store.put_dataset(d, create=False)
+        self.store.catalog.put_dataset(d, create=False)
         self.audit.record(reader, "update", d.id, detail={"fields": sorted(changes)})
         return d
 
@@ -168,7 +168,7 @@ class CatalogService:
             raise BadRequestData("conditional sharing (有条件共享) needs share_conditions")
         d.confirmed = True
         d.modified_us = now_us()
-        self.store.put_dataset(d, create=False)
+        self.store.catalog.put_dataset(d, create=False)
         self.audit.record(reader, "classify", d.id, d.version, detail=_governance(d))
         return d
 
@@ -180,7 +180,7 @@ class CatalogService:
 
     def packages(self, base_url: str) -> list[dict[str, Any]]:
         orgs = {name: (doc, created) for name, doc, created in self.orgs()}
-        current = self.store.current_versions()
+        current = self.store.catalog.current_versions()
         return [
             package_dict(d, orgs.get(d.org), current.get(d.id), base_url, self.timezone)
             for d in self.datasets()
@@ -191,7 +191,7 @@ class CatalogService:
         from cityhub.catalog.dcat import add_dataset, catalogue, new_graph
 
         orgs = {name: doc for name, doc, _ in self.orgs()}
-        current = self.store.current_versions()
+        current = self.store.catalog.current_versions()
         if key is not None:
             d = self.dataset(key)
             g = new_graph()
@@ -202,11 +202,11 @@ class CatalogService:
 
     # -- versions ----------------------------------------------------------------------------
     def versions(self, key: str) -> list[VersionRecord]:
-        return self.store.dataset_versions(self.dataset(key).id)
+        return self.store.catalog.dataset_versions(self.dataset(key).id)
 
     def version(self, d: DatasetRecord, number: int | None = None) -> VersionRecord:
         wanted = d.version if number is None else number
-        for v in self.store.dataset_versions(d.id):
+        for v in self.store.catalog.dataset_versions(d.id):
             if v.version == wanted:
                 return v
         if number is None:
@@ -226,8 +226,8 @@ class CatalogService:
         d = self.dataset(key)
         if not may_manage(reader, d):
             raise _denied(reader, f"only {d.org} or an admin may load data into this dataset")
-        for table_id in self.store.stale_versions(now_us() - STALE_LOAD_US):
-            self.store.drop_version(table_id)
+        for table_id in self.store.catalog.stale_versions(now_us() - STALE_LOAD_US):
+            self.store.catalog.drop_version(table_id)
         loaded = load_version(self.store, d.id, path, source, progress)
         v, advice = loaded.version, loaded.suggestion
         before = _governance(d)
@@ -242,10 +242,10 @@ class CatalogService:
         try:
             self._index(d, v, loaded.columns)
             if self.store.dialect == "postgres":
-                self.store.run_ddl("ANALYZE catalog_rows")  # plan the new rows and indexes
-            self.store.finish_version(v, d)
+                self.store.catalog.run_ddl("ANALYZE catalog_rows")  # plan the new rows and indexes
+            self.store.catalog.finish_version(v, d)
         except BaseException:
-            self.store.drop_version(v.table_id)
+            self.store.catalog.drop_version(v.table_id)
             raise
         d.version = v.version
         self.audit.record(
@@ -260,14 +260,14 @@ class CatalogService:
             if name not in names:
                 raise BadRequestData(f"indexes: the file has no column {name!r}")
             i = names.index(name)
-            self.store.run_ddl(
+            self.store.catalog.run_ddl(
                 datastore.index_sql(self.store.dialect, v.table_id, i, columns[i].type)
             )
 
     # -- reading rows ------------------------------------------------------------------------
     def access(self, reader: Reader, d: DatasetRecord) -> RowAccess:
         grants = (
-            self.store.access_requests(
+            self.store.catalog.access_requests(
                 dataset_id=d.id, department=reader.department, status="approved"
             )
             if reader.department
@@ -300,7 +300,7 @@ class CatalogService:
         found: list[tuple[int, list[Any]]]
         if access.masked and masked_search.needs_scan(query, columns, plan):
             found, total = masked_search.scan(
-                self.store.rows_query, dialect, v.table_id, columns, plan, query, searchable
+                self.store.catalog.rows_query, dialect, v.table_id, columns, plan, query, searchable
             )
         else:
             page_sql, params, count_sql = datastore.select_sql(
@@ -308,12 +308,12 @@ class CatalogService:
             )
             found = [
                 (int(row_no), apply_mask(_loads(data), plan))
-                for row_no, data in self.store.rows_query(page_sql, params)
+                for row_no, data in self.store.catalog.rows_query(page_sql, params)
             ]
             if not query.filters and not query.q:
                 total = v.rows
             elif include_total:
-                total = int(self.store.rows_query(count_sql, params)[0][0])
+                total = int(self.store.catalog.rows_query(count_sql, params)[0][0])
             else:
                 total = -1
         keep = [i for i, n in enumerate(names) if n in picked]
@@ -360,7 +360,7 @@ class CatalogService:
         writer = csv.writer(out)
         out.write("\ufeff")  # spreadsheet programs read UTF-8 Chinese with the BOM
         writer.writerow(names)
-        for n, (_, data) in enumerate(self.store.iter_rows(v.table_id), start=1):
+        for n, (_, data) in enumerate(self.store.catalog.iter_rows(v.table_id), start=1):
             writer.writerow(["" if x is None else x for x in apply_mask(_loads(data), plan)])
             if n % 2_000 == 0:
                 yield out.getvalue().encode()
@@ -372,7 +372,7 @@ class CatalogService:
         self, v: VersionRecord, names: list[str], plan: list[frozenset[str] | None]
     ) -> Iterator[bytes]:
         yield b"["
-        for n, (row_no, data) in enumerate(self.store.iter_rows(v.table_id)):
+        for n, (row_no, data) in enumerate(self.store.catalog.iter_rows(v.table_id)):
             record = {
                 "_id": row_no,
                 **dict(zip(names, apply_mask(_loads(data), plan), strict=False)),

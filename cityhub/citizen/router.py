@@ -71,7 +71,7 @@ class ClassifierRegistry:
             train_seconds=round(time.perf_counter() - fit_started, 2),
             total_seconds=round(time.perf_counter() - started, 2),
         )
-        version = self.store.put_model(self.kind, now_iso(), model.dumps(), report)
+        version = self.store.requests.put_model(self.kind, now_iso(), model.dumps(), report)
         with self._lock:
             self._model, self._version, self._checked = model, version, time.monotonic()
         return version, report
@@ -83,13 +83,13 @@ class ClassifierRegistry:
                 if self._model is None or self._version is None:
                     return None  # none trained when last looked
                 return self._version, self._model
-        versions = self.store.model_versions(self.kind)
+        versions = self.store.requests.model_versions(self.kind)
         with self._lock:
             self._checked = now
             if not versions:
                 return None
             if versions[-1][0] != self._version:
-                latest = self.store.latest_model(self.kind)
+                latest = self.store.requests.latest_model(self.kind)
                 if latest is None:
                     return None
                 self._version = latest[0]
@@ -100,7 +100,7 @@ class ClassifierRegistry:
             return self._version, self._model
 
     def report(self) -> tuple[int, str, dict[str, Any]] | None:
-        versions = self.store.model_versions(self.kind)
+        versions = self.store.requests.model_versions(self.kind)
         return versions[-1] if versions else None
 
     def classify(self, texts: Sequence[str], k: int = 3) -> list[Routing]:

@@ -118,7 +118,7 @@ class RequestService:
         rules = self.catalog.duplicates
         since = received_us - int(rules.window_days * 86400 * US)
         box = box_around(lat, lon, rules.radius_m) if lat is not None and lon is not None else None
-        nearby = self.store.nearby_requests(new.service_code, since, box, place.district)
+        nearby = self.store.requests.nearby_requests(new.service_code, since, box, place.district)
         duplicates = find_duplicates(f"{new.title}{description}", lat, lon, nearby, rules)
         doc: dict[str, Any] = {
             "title": new.title,
@@ -178,20 +178,20 @@ class RequestService:
 
     # -- reads --------------------------------------------------------------------------------
     def get(self, request_id: int) -> RequestRow:
-        row = self.store.get_request(request_id)
+        row = self.store.requests.get_request(request_id)
         if row is None:
             raise ResourceNotFound(f"service request {request_id} was not found")
         return row
 
     def by_token(self, token: str) -> int | None:
-        return self.store.find_request_token(token)
+        return self.store.requests.find_request_token(token)
 
     def find(self, flt: RequestFilter, limit: int, offset: int = 0) -> list[RequestRow]:
-        return self.store.list_requests(flt, limit, offset)
+        return self.store.requests.list_requests(flt, limit, offset)
 
     def history(self, request_id: int) -> list[RequestEvent]:
         self.get(request_id)
-        return self.store.request_events(request_id)
+        return self.store.requests.request_events(request_id)
 
     # -- the workflow -------------------------------------------------------------------------
     def act(
@@ -326,7 +326,7 @@ class RequestService:
         """Raise the escalation level of open requests past their deadline: level 1 when
         overdue, 2 after a further full deadline period. Returns how many changed."""
         now_us = to_us(now or dt.datetime.now(dt.UTC))
-        overdue = self.store.list_requests(
+        overdue = self.store.requests.list_requests(
             RequestFilter(overdue_at_us=now_us, order="deadline_us ASC, id ASC"), limit
         )
         changed = 0
@@ -359,7 +359,7 @@ class RequestService:
             s_ok,
             followed,
             satisfied,
-        ) in self.store.department_rates(now_us, to_us(start), to_us(end)):
+        ) in self.store.requests.department_rates(now_us, to_us(start), to_us(end)):
             info = self.catalog.departments.get(dept)
             out.append(
                 {

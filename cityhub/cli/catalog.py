@@ -149,7 +149,7 @@ def add(path: Path, meta: Path | None, database: str | None, **options: object) 
     if not isinstance(name, str):
         raise BadRequestData("give the dataset a --name (or name in --meta)")
     with open_hub(database) as hub:
-        if hub.store.find_dataset(name) is None:
+        if hub.store.catalog.find_dataset(name) is None:
             fields.setdefault("title", name)
             hub.catalog.create(OPERATOR, fields)
         started = time.perf_counter()
@@ -182,7 +182,7 @@ def list_datasets(database: str | None) -> None:
     """List the catalogue's datasets with department, version, rows and classification."""
     with open_hub(database) as hub:
         found = hub.catalog.datasets()
-        versions = hub.store.current_versions()
+        versions = hub.store.catalog.current_versions()
     grid = Table(title=f"{len(found)} datasets")
     for name in ("name", "title", "department", "version", "rows", "share", "grade"):
         grid.add_column(name)

@@ -135,7 +135,7 @@ def _load(
         load_demo_series(hub)
         if not boundaries:
             load_bus_stops(hub, settings.city)
-        if not hub.store.indicator_values("pm25_monthly_mean"):  # once per database
+        if not hub.store.indicators.indicator_values("pm25_monthly_mean"):  # once per database
             backfill_history(hub)
         n_values = sum(compute_demo_indicators(hub).values())
     with console.status("Publishing the demo catalogue…"):

@@ -70,11 +70,11 @@ def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -
             note = exc.detail
     return {
         "counts": {
-            "open": hub.store.count_requests(RequestFilter(statuses=statuses)),
-            "overdue": hub.store.count_requests(
+            "open": hub.store.requests.count_requests(RequestFilter(statuses=statuses)),
+            "overdue": hub.store.requests.count_requests(
                 RequestFilter(statuses=statuses, overdue_at_us=now_us)
             ),
-            "received_today": hub.store.count_requests(
+            "received_today": hub.store.requests.count_requests(
                 RequestFilter(start_us=to_us(end - dt.timedelta(days=1)))
             ),
             "messages": len(messages),
@@ -91,7 +91,7 @@ def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -
 def goals_summary(hub: Hub) -> list[dict[str, Any]]:
     """Every target's assessment with the indicator's name, unit, theme and latest value."""
     indicators = hub.indicators
-    latest = {(v.indicator, v.place): v for v in hub.store.latest_indicator_values()}
+    latest = {(v.indicator, v.place): v for v in hub.store.indicators.latest_indicator_values()}
     out = []
     for assessment in indicators.assess(None):
         item = assessment.as_dict()
@@ -121,7 +121,7 @@ def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
     ]
     targets = [
         {"period": t.period, "value": t.value, "kind": t.kind}
-        for t in hub.store.targets(ident)
+        for t in hub.store.indicators.targets(ident)
         if t.place == place
     ]
     chart: dict[str, Any] = {

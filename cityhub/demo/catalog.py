@@ -91,7 +91,7 @@ def publish_demo_datasets(hub: Hub) -> int:
     published = 0
     folder = resources.files("cityhub.demo").joinpath("data")
     for file_name, meta in OPEN_DATASETS:
-        if hub.store.find_dataset(meta["name"]) is not None:
+        if hub.store.catalog.find_dataset(meta["name"]) is not None:
             continue
         hub.catalog.create(OPERATOR, meta)
         with resources.as_file(folder.joinpath(file_name)) as path:
@@ -100,7 +100,7 @@ def publish_demo_datasets(hub: Hub) -> int:
             OPERATOR, meta["name"], {"share_type": "unconditional", "open_type": "open", "level": 1}
         )
         published += 1
-    if hub.store.find_dataset("hotline-callers") is None:
+    if hub.store.catalog.find_dataset("hotline-callers") is None:
         hub.catalog.create(
             OPERATOR,
             {

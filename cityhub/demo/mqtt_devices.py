@@ -46,7 +46,7 @@ def provision_demo_devices(hub: Hub, tenant: str = "") -> list[tuple[str, str, s
     core = hub.contexts.core
     for kind in DEVICE_KINDS:
         group = validate_group({"apikey": apikey_of(kind), "entity_type": kind})
-        hub.store.put_group(tenant, group["apikey"], group)
+        hub.store.devices.put_group(tenant, group["apikey"], group)
     out = []
     types = tuple(core.expand(k) for k in DEVICE_KINDS)
     for entity in hub.store.iter_entities(tenant, EntityFilter(any_types=types)):
@@ -54,7 +54,7 @@ def provision_demo_devices(hub: Hub, tenant: str = "") -> list[tuple[str, str, s
         device = validate_device(
             {"device_id": device_id_of(entity.id), "entity_name": entity.id, "entity_type": kind}
         )
-        hub.store.put_device(tenant, device["device_id"], apikey_of(kind), device)
+        hub.store.devices.put_device(tenant, device["device_id"], apikey_of(kind), device)
         out.append((kind, apikey_of(kind), device["device_id"]))
     hub.devices.invalidate()
     return out

@@ -34,7 +34,7 @@ REPLIES = [
 
 def file_demo_requests(requests: RequestService, count: int = 40, seed: int = 12345) -> int:
     """File `count` requests unless the store already has some; returns how many were filed."""
-    if requests.store.count_requests(RequestFilter()) > 0:
+    if requests.store.requests.count_requests(RequestFilter()) > 0:
         return 0
     rng = random.Random(seed)
     boundaries = requests.locator.districts

@@ -95,7 +95,7 @@ class IndicatorEngine:
                     self._plan(definition, periods, cache)
         for definition in todo:
             rows = self.values_of(definition, window, now, cache)
-            self.store.put_indicator_values(definition.id, rows)
+            self.store.indicators.put_indicator_values(definition.id, rows)
             written[definition.id] = len(rows)
             if progress is not None:
                 progress(definition)
@@ -211,7 +211,7 @@ class IndicatorEngine:
             if members:
                 sql = q.history_days_sql(source, plan.hits, self._mark, members, self.offset_us)
                 params = [self.tenant, self.core.expand(attribute), plan.start_us, plan.end_us]
-                rows = self.store.indicator_query(sql, params)
+                rows = self.store.indicators.indicator_query(sql, params)
             cache.days[key] = day_frame(rows, len(plan.hits))
         column = f"h{plan.hits.index(hit)}" if hit is not None else None
         days = (periods[0].day_keys[0], periods[-1].day_keys[1])
@@ -233,13 +233,15 @@ class IndicatorEngine:
         key = (*codes, f"@{span[0]}-{span[1]}")
         if key not in cache.requests:
             sql = q.requests_base_sql(codes, self._mark, self.offset_us, now_us)
-            cache.requests[key] = request_frame(self.store.indicator_query(sql, list(span)))
+            cache.requests[key] = request_frame(
+                self.store.indicators.indicator_query(sql, list(span))
+            )
         return fold_requests(cache.requests[key], measure, d.periodicity, d.places)
 
     def _series_extent(self, d: Definition) -> Window | None:
         name = str(d.compute.get("series", d.id))
         mark = self._mark
-        rows = self.store.indicator_query(
+        rows = self.store.indicators.indicator_query(
             f"SELECT min(at_us), max(at_us) FROM series_points WHERE series = {mark}", [name]
         )
         if not rows or rows[0][0] is None:
@@ -250,7 +252,7 @@ class IndicatorEngine:
         spans = [
             (v.start_us, v.end_us)
             for source in d.depends_on
-            for v in self.store.indicator_values(source)
+            for v in self.store.indicators.indicator_values(source)
         ]
         if not spans:
             return None
@@ -262,7 +264,7 @@ class IndicatorEngine:
         sql, aggregate = q.series_sql(
             d.compute, self._mark, d.periodicity, self.store.dialect, self.offset_us
         )
-        rows = self.store.indicator_query(sql, [name, *self._span(periods)])
+        rows = self.store.indicators.indicator_query(sql, [name, *self._span(periods)])
         if aggregate != "last":
             return rows
         latest: dict[tuple[str, str], tuple[Any, ...]] = {}
@@ -339,14 +341,14 @@ class IndicatorEngine:
 
     def _values_by_place(self, indicator: str) -> dict[str, dict[str, float | None]]:
         out: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for v in self.store.indicator_values(indicator):
+        for v in self.store.indicators.indicator_values(indicator):
             out[v.place][v.period] = v.value
         return out
 
     def _custom(self, d: Definition, periods: list[Period], now_us: int) -> list[tuple[Any, ...]]:
         sql, order = q.custom_sql(str(d.compute.get("sql", "")), self._mark, periods, self.zone)
         named = {"tenant": self.tenant, "now_us": now_us, "day_offset_us": self.offset_us}
-        rows = self.store.indicator_query(sql, [named[n] for n in order])
+        rows = self.store.indicators.indicator_query(sql, [named[n] for n in order])
         return [(r[0], r[1], r[2], r[3] if len(r) > 3 else 0) for r in rows]
 
     @property

@@ -73,7 +73,7 @@ class IndicatorService:
 
     def values(self, ident: str, place: str | None = None) -> list[IndicatorValue]:
         self.library.get(ident)
-        return self.store.indicator_values(ident, place)
+        return self.store.indicators.indicator_values(ident, place)
 
     def panel(
         self, ids: list[str], yearly: bool = False, places: list[str] | None = None
@@ -88,7 +88,7 @@ class IndicatorService:
                     f"{ident} is a {d.periodicity} indicator: synthetic control and "
                     "difference-in-differences take yearly values (use its for finer series)"
                 )
-            for v in self.store.indicator_values(ident):
+            for v in self.store.indicators.indicator_values(ident):
                 if places is None or v.place in places:
                     row = rows.setdefault(
                         (v.place, v.period), {"place": v.place, "period": v.period}
@@ -145,7 +145,7 @@ class IndicatorService:
             points.append((place, at_us, value))
         if not points:
             raise BadRequestData(f"{path.name} has no numeric values in column '{vcol}'")
-        self.store.put_series(str(d.compute.get("series", d.id)), points, replace=True)
+        self.store.indicators.put_series(str(d.compute.get("series", d.id)), points, replace=True)
         return len(points)
 
     # -- targets --------------------------------------------------------------------------------
@@ -170,12 +170,12 @@ class IndicatorService:
         if kind == "auto":
             kind = "max" if d.direction == "lower" else "min"
         target = Target(ident, place, period, kind, value, base_period, note, _now_us())
-        self.store.put_target(target)
+        self.store.indicators.put_target(target)
         return target
 
     def sync_targets(self, ids: list[str] | None = None) -> None:
         """Store the default targets a definition carries, unless the city has set its own."""
-        existing = {(t.indicator, t.place, t.period) for t in self.store.targets()}
+        existing = {(t.indicator, t.place, t.period) for t in self.store.indicators.targets()}
         for d in self.library.in_order(ids):
             for raw in d.targets:
                 key = (d.id, str(raw.get("place", "city")), str(raw["period"]))
@@ -199,7 +199,7 @@ class IndicatorService:
         today = local_day(now, self.zone)
         wanted = set(ids) if ids else None
         out = []
-        for t in self.store.targets():
+        for t in self.store.indicators.targets():
             if wanted is not None and t.indicator not in wanted:
                 continue
             d = self.library.get(t.indicator)
@@ -211,7 +211,7 @@ class IndicatorService:
     def _assess_one(self, d: Definition, t: Target, today: date, now_us: int) -> a.Assessment:
         kind = a.target_kind(t, d)
         period = parse_period(t.period)
-        values = self.store.indicator_values(d.id, t.place)
+        values = self.store.indicators.indicator_values(d.id, t.place)
         if kind == "elapsed":
             return a.assess_elapsed(d, t, period, values, today)
         own = next((v for v in values if v.period == t.period and v.value is not None), None)
@@ -271,7 +271,7 @@ class IndicatorService:
         wanted = set(ids) if ids is not None else None
         status = {(x.indicator, x.place): x for x in assessments or []}
         docs = []
-        for v in self.store.latest_indicator_values():
+        for v in self.store.indicators.latest_indicator_values():
             if (wanted is not None and v.indicator not in wanted) or v.value is None:
                 continue
             d = self.library.get(v.indicator)

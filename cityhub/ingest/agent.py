@@ -122,7 +122,7 @@ class IngestAgent:
             outcome.stored += stored
             outcome.duplicates += dupes
         if outcome.dead:
-            self.store.add_dead_letters(
+            self.store.devices.add_dead_letters(
                 [
                     (
                         now,

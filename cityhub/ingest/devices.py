@@ -153,8 +153,8 @@ class DeviceRegistry:
         return config
 
     def _load(self, apikey: str, device_id: str) -> DeviceConfig:
-        group_row = self.store.get_group(apikey)
-        found = self.store.find_device(apikey, device_id)
+        group_row = self.store.devices.get_group(apikey)
+        found = self.store.devices.find_device(apikey, device_id)
         if found is not None:
             tenant, device = found
             return config_for(tenant, device, group_row[1] if group_row else None)
@@ -166,7 +166,7 @@ class DeviceRegistry:
         device = {"device_id": device_id, "apikey": apikey, "autoprovisioned": True}
         if group.get(OWNER):
             device[OWNER] = group[OWNER]
-        self.store.put_device(tenant, device_id, apikey, device)
+        self.store.devices.put_device(tenant, device_id, apikey, device)
         return config_for(tenant, device, group)
 
     # -- provisioning (the IoT-agent API) -----------------------------------------------------
@@ -176,7 +176,7 @@ class DeviceRegistry:
         """Add or replace groups. An apikey already used by another tenant or department is
         refused: it would move their devices."""
         for group in groups:
-            held = self.store.get_group(group["apikey"])
+            held = self.store.devices.get_group(group["apikey"])
             if held is not None and held[0] != tenant:
                 raise AlreadyExists("this apikey is already used by another service group")
             if held is not None:
@@ -184,46 +184,48 @@ class DeviceRegistry:
         for group in groups:
             owner = policy.owner_for(actor)
             doc = {**group, OWNER: owner} if owner else group
-            self.store.put_group(tenant, group["apikey"], doc)
+            self.store.devices.put_group(tenant, group["apikey"], doc)
         self.invalidate()
 
     def groups(self, tenant: str, actor: Principal | None) -> list[dict[str, Any]]:
         return [
             public_doc(g, policy.may_see_secrets(actor, g.get(OWNER)))
-            for g in self.store.list_groups(tenant)
+            for g in self.store.devices.list_groups(tenant)
         ]
 
     def remove_group(self, tenant: str, apikey: str, actor: Principal | None) -> None:
-        held = self.store.get_group(apikey)
+        held = self.store.devices.get_group(apikey)
         if held is None or held[0] != tenant:
             raise ResourceNotFound(f"no group with apikey '{apikey}'")
         policy.check_manage(actor, held[1].get(OWNER), "this service group")
-        self.store.delete_group(tenant, apikey)
+        self.store.devices.delete_group(tenant, apikey)
         self.invalidate()
 
     def provision_devices(
         self, tenant: str, devices: list[dict[str, Any]], actor: Principal | None
     ) -> None:
         for device in devices:
-            if self.store.get_device(tenant, device["device_id"]) is not None:
+            if self.store.devices.get_device(tenant, device["device_id"]) is not None:
                 raise AlreadyExists(f"device {device['device_id']} is already provisioned")
-            group = self.store.get_group(device.get("apikey", ""))
+            group = self.store.devices.get_group(device.get("apikey", ""))
             if group is not None and group[0] != tenant:
                 raise AlreadyExists("this apikey belongs to a service group of another tenant")
         owner = policy.owner_for(actor)
         for device in devices:
             doc = {**device, OWNER: owner} if owner else device
-            self.store.put_device(tenant, device["device_id"], device.get("apikey", ""), doc)
+            self.store.devices.put_device(
+                tenant, device["device_id"], device.get("apikey", ""), doc
+            )
         self.invalidate()
 
     def devices(self, tenant: str, actor: Principal | None) -> list[dict[str, Any]]:
         return [
             public_doc(d, policy.may_see_secrets(actor, d.get(OWNER)))
-            for d in self.store.list_devices(tenant)
+            for d in self.store.devices.list_devices(tenant)
         ]
 
     def device(self, tenant: str, device_id: str, actor: Principal | None) -> dict[str, Any]:
-        found = self.store.get_device(tenant, device_id)
+        found = self.store.devices.get_device(tenant, device_id)
         if found is None:
             raise ResourceNotFound(f"device {device_id} is not provisioned")
         return public_doc(found, policy.may_see_secrets(actor, found.get(OWNER)))
@@ -232,12 +234,14 @@ class DeviceRegistry:
         self, tenant: str | None, most: int = 100
     ) -> tuple[int, list[tuple[str, str, bytes, str]]]:
         """(how many, the latest) dead letters of a tenant (None: of no known device)."""
-        return self.store.dead_letter_count(tenant), self.store.dead_letters(tenant, most)
+        return self.store.devices.dead_letter_count(tenant), self.store.devices.dead_letters(
+            tenant, most
+        )
 
     def remove_device(self, tenant: str, device_id: str, actor: Principal | None) -> None:
-        found = self.store.get_device(tenant, device_id)
+        found = self.store.devices.get_device(tenant, device_id)
         if found is None:
             raise ResourceNotFound(f"device {device_id} is not provisioned")
         policy.check_manage(actor, found.get(OWNER), "this device")
-        self.store.delete_device(tenant, device_id)
+        self.store.devices.delete_device(tenant, device_id)
         self.invalidate()

@@ -115,7 +115,7 @@ class MqttBridge:
             messages.append(parsed)
         outcome = self.agent.ingest(messages)
         if bad_topics:
-            self.agent.store.add_dead_letters(
+            self.agent.store.devices.add_dead_letters(
                 [("", m.topic, bytes(m.payload), "unknown topic", None) for m in bad_topics]
             )
         self.agent.store.after_commit(lambda: _ack_all(client, batch))

@@ -6,20 +6,17 @@ read-modify-write of an entity is atomic and a failed batch leaves nothing half-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Protocol
 
 from cityhub.store.catalog_sql import (
-    AccessRecord,
-    AuditFilter,
-    AuditRecord,
-    DatasetRecord,
-    VersionRecord,
+    CatalogRepository,
 )
-from cityhub.store.citizen_sql import RequestEvent, RequestFilter, RequestRow
+from cityhub.store.citizen_sql import RequestEvent, RequestRepository, RequestRow
 from cityhub.store.contexts_sql import ContextRepository
-from cityhub.store.indicator_sql import IndicatorValue, Target
+from cityhub.store.indicator_sql import IndicatorRepository
+from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.records import (
     Bucket,
@@ -27,10 +24,9 @@ from cityhub.store.records import (
     EntityFilter,
     HistoryQuery,
     HistoryRow,
-    QueuedNotification,
-    SubscriptionRecord,
     TypeSummary,
 )
+from cityhub.store.subscription_sql import SubscriptionRepository
 
 
 class RequestWriter(Protocol):
@@ -84,6 +80,11 @@ class Store(Protocol):
     dialect: str
     keys: KeyRepository  # API keys and dashboard sessions
     contexts: ContextRepository  # hosted, cached and preloaded @contexts
+    catalog: CatalogRepository  # datasets, versions, rows, access requests, audit
+    requests: RequestRepository  # citizen requests read back, text models
+    indicators: IndicatorRepository  # values, targets, loaded series
+    devices: DeviceRepository  # IoT groups and devices, dead letters
+    subscriptions: SubscriptionRepository  # subscriptions and the notification queue
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle
@@ -126,169 +127,11 @@ class Store(Protocol):
     ) -> list[Bucket]: ...
 
     # subscriptions and the notification queue
-    def put_subscription(
-        self, tenant: str, sub_id: str, doc: dict[str, Any], modified_us: int, create: bool
-    ) -> None: ...
-
-    def get_subscription(self, tenant: str, sub_id: str) -> SubscriptionRecord | None: ...
-
-    def list_subscriptions(self, tenant: str | None = None) -> list[SubscriptionRecord]: ...
-
-    def delete_subscription(self, tenant: str, sub_id: str) -> bool: ...
-
-    def subscriptions_version(self) -> tuple[int, int]: ...
-
-    def claim_periodic(self, tenant: str, sub_id: str, now_us: int, interval_us: int) -> bool: ...
-
-    def record_deliveries(self, results: list[tuple[str, str, bool, str]]) -> None: ...
-
-    def claim_heads(
-        self, worker: str, now_us: int, lease_us: int, limit: int = 1000
-    ) -> list[QueuedNotification]: ...
-
-    def finish_notifications(self, ids: list[int]) -> None: ...
-
-    def retry_notification(self, notification_id: int, attempts: int, next_at_us: int) -> None: ...
-
-    def queued_count(self) -> int: ...
 
     # device provisioning and ingestion
-    def put_group(self, tenant: str, apikey: str, doc: dict[str, Any]) -> None: ...
-
-    def get_group(self, apikey: str) -> tuple[str, dict[str, Any]] | None: ...
-
-    def list_groups(self, tenant: str) -> list[dict[str, Any]]: ...
-
-    def delete_group(self, tenant: str, apikey: str) -> bool: ...
-
-    def put_device(self, tenant: str, device_id: str, apikey: str, doc: dict[str, Any]) -> None: ...
-
-    def find_device(self, apikey: str, device_id: str) -> tuple[str, dict[str, Any]] | None: ...
-
-    def get_device(self, tenant: str, device_id: str) -> dict[str, Any] | None: ...
-
-    def list_devices(self, tenant: str) -> list[dict[str, Any]]: ...
-
-    def delete_device(self, tenant: str, device_id: str) -> bool: ...
-
-    def add_dead_letters(self, letters: list[tuple[str, str, bytes, str, str | None]]) -> None: ...
-
-    def dead_letters(
-        self, tenant: str | None, limit: int = 100
-    ) -> list[tuple[str, str, bytes, str]]: ...
-
-    def dead_letter_count(self, tenant: str | None) -> int: ...
 
     # citizen service requests
-    def get_request(self, request_id: int) -> RequestRow | None: ...
-
-    def find_request_token(self, token: str) -> int | None: ...
-
-    def list_requests(
-        self, flt: RequestFilter, limit: int, offset: int = 0
-    ) -> list[RequestRow]: ...
-
-    def count_requests(self, flt: RequestFilter) -> int: ...
-
-    def request_events(self, request_id: int) -> list[RequestEvent]: ...
-
-    def request_notices(self, request_id: int) -> list[tuple[int, str, str, str]]: ...
-
-    def nearby_requests(
-        self,
-        service_code: str,
-        since_us: int,
-        box: tuple[float, float, float, float] | None,
-        district: str | None,
-        limit: int = 200,
-    ) -> list[RequestRow]: ...
-
-    def department_rates(
-        self, now_us: int, start_us: int, end_us: int
-    ) -> list[tuple[str, int, int, int, int, int, int, int]]: ...
-
-    def put_model(
-        self, kind: str, created_at: str, model: bytes, report: dict[str, Any]
-    ) -> int: ...
-
-    def latest_model(self, kind: str) -> tuple[int, str, bytes, dict[str, Any]] | None: ...
-
-    def model_versions(self, kind: str) -> list[tuple[int, str, dict[str, Any]]]: ...
 
     # city indicators
-    def indicator_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
-
-    def put_indicator_values(self, indicator: str, rows: list[IndicatorValue]) -> None: ...
-
-    def indicator_values(
-        self,
-        indicator: str,
-        place: str | None = None,
-        start_us: int | None = None,
-        end_us: int | None = None,
-    ) -> list[IndicatorValue]: ...
-
-    def latest_indicator_values(self) -> list[IndicatorValue]: ...
-
-    def put_target(self, target: Target) -> None: ...
-
-    def targets(self, indicator: str | None = None) -> list[Target]: ...
-
-    def put_series(
-        self, series: str, points: list[tuple[str, int, float]], replace: bool
-    ) -> None: ...
-
-    def series_points(self, series: str) -> list[tuple[str, int, float]]: ...
 
     # the dataset catalog
-    def put_org(self, name: str, doc: dict[str, Any], created_us: int) -> None: ...
-
-    def catalog_orgs(self) -> list[tuple[str, dict[str, Any], int]]: ...
-
-    def put_dataset(self, d: DatasetRecord, create: bool) -> None: ...
-
-    def find_dataset(self, key: str) -> DatasetRecord | None: ...
-
-    def list_datasets(self) -> list[DatasetRecord]: ...
-
-    def begin_version(self, v: VersionRecord) -> VersionRecord: ...
-
-    def write_rows(self, table_id: int, rows: Iterable[tuple[int, str]]) -> None: ...
-
-    def finish_version(self, v: VersionRecord, dataset: DatasetRecord) -> None: ...
-
-    def drop_version(self, table_id: int) -> None: ...
-
-    def stale_versions(self, older_than_us: int) -> list[int]: ...
-
-    def dataset_versions(self, dataset_id: str, ready_only: bool = True) -> list[VersionRecord]: ...
-
-    def current_versions(self) -> dict[str, VersionRecord]: ...
-
-    def rows_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
-
-    def iter_rows(self, table_id: int, batch: int = 5_000) -> Iterator[tuple[int, Any]]: ...
-
-    def run_ddl(self, sql: str) -> None: ...
-
-    def add_access(self, a: AccessRecord) -> int: ...
-
-    def decide_access(
-        self, access_id: int, status: str, by: str, at_us: int, expires_us: int | None, note: str
-    ) -> None: ...
-
-    def access_requests(
-        self,
-        access_id: int | None = None,
-        dataset_id: str | None = None,
-        department: str | None = None,
-        status: str | None = None,
-    ) -> list[AccessRecord]: ...
-
-    def append_audit(
-        self, records: list[AuditRecord], chain: Callable[[str, AuditRecord], str]
-    ) -> None: ...
-
-    def audit_records(
-        self, flt: AuditFilter, limit: int = 100, offset: int = 0, after_seq: int = 0
-    ) -> list[AuditRecord]: ...

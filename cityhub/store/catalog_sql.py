@@ -8,13 +8,13 @@ see `ready` versions, and a failed import drops its rows, so a half-read file is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from cityhub.errors import AlreadyExists
+from cityhub.store.repository import Repository
 
 
 def _loads(value: Any) -> Any:
@@ -154,17 +154,8 @@ def _audit(r: tuple[Any, ...]) -> AuditRecord:
     )  # fmt: skip
 
 
-class CatalogMixin:
-    _mark: str
-
-    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _transaction(self, lock: int | None = None) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _json_in(self, doc: Any) -> Any:
-        raise NotImplementedError
+class CatalogRepository(Repository):
+    """Departments, datasets, versions and their rows, access requests, the audit chain."""
 
     # -- departments (organizations) ---------------------------------------------------------
     def put_org(self, name: str, doc: dict[str, Any], created_us: int) -> None:

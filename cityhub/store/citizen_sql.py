@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from cityhub.store.repository import Repository
+
 FIELDS = (
     "id",
     "token",
@@ -241,16 +243,9 @@ class RequestWriterMixin:
             )
 
 
-class CitizenReadsMixin:
-    """Request reads outside a transaction, shared by both stores."""
-
-    _mark: str
-
-    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _json_in(self, doc: dict[str, Any]) -> Any:
-        raise NotImplementedError
+class RequestRepository(Repository):
+    """Citizen requests as read back (queues, events, notices, rates) and the text models;
+    writes of requests go with their entity through the transaction (RequestWriterMixin)."""
 
     def get_request(self, request_id: int) -> RequestRow | None:
         rows = self._run(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from cityhub.store import rollups
 from cityhub.store.records import Bucket, HistoryQuery, HistoryRow
 
@@ -122,7 +124,11 @@ class HistoryReadsMixin:
         raise NotImplementedError
 
     def _json_out(self, value: Any) -> dict[str, Any]:
-        raise NotImplementedError
+        if isinstance(value, memoryview):
+            value = bytes(value)
+        out = orjson.loads(value) if isinstance(value, bytes | str) else value
+        assert isinstance(out, dict)
+        return out
 
     def iter_history(self, tenant: str, query: HistoryQuery) -> Iterator[HistoryRow]:
         if not query.entity_ids:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from cityhub.store.repository import Repository
+
 
 @dataclass(frozen=True)
 class IndicatorValue:
@@ -48,14 +50,8 @@ def number(value: Any) -> float | None:
     return float(value) if isinstance(value, Decimal | int | float) else float(str(value))
 
 
-class IndicatorMixin:
-    _mark: str
-
-    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _run_many(self, statements: list[tuple[str, list[Any]]]) -> None:
-        raise NotImplementedError
+class IndicatorRepository(Repository):
+    """Indicator values, targets and loaded series."""
 
     def indicator_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         """Run one read-only computation statement built by cityhub.indicators.sql."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityhub.store.subscription_sql import SubscriptionsMixin
+from cityhub.store.repository import Repository
 
 
 def seen_sql(mark: str) -> str:
@@ -14,7 +14,9 @@ def seen_sql(mark: str) -> str:
     )
 
 
-class IngestMixin(SubscriptionsMixin):
+class DeviceRepository(Repository):
+    """Provisioned groups and devices, dead letters."""
+
     def put_group(self, tenant: str, apikey: str, doc: dict[str, Any]) -> None:
         m = self._mark
         self._run(

@@ -13,13 +13,13 @@ from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
 from cityhub.store import subscription_sql
-from cityhub.store.catalog_sql import CatalogMixin
-from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
+from cityhub.store.catalog_sql import CatalogRepository
+from cityhub.store.citizen_sql import RequestRepository, RequestWriterMixin
 from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
-from cityhub.store.indicator_sql import IndicatorMixin
-from cityhub.store.ingest_sql import IngestMixin
+from cityhub.store.indicator_sql import IndicatorRepository
+from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -28,6 +28,7 @@ from cityhub.store.records import (
     GeoFilter,
     TypeSummary,
 )
+from cityhub.store.subscription_sql import SubscriptionRepository
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -249,9 +250,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
                 )
 
 
-class PostgresStore(
-    IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin, CatalogMixin
-):
+class PostgresStore(HistoryReadsMixin):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"
@@ -290,6 +289,12 @@ class PostgresStore(
         )
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
         self.keys = KeyRepository(self._run, self._mark)
+        # The aggregates' repositories over this store's primitives (cityhub.store.repository).
+        self.catalog = CatalogRepository(self)
+        self.requests = RequestRepository(self)
+        self.indicators = IndicatorRepository(self)
+        self.devices = DeviceRepository(self)
+        self.subscriptions = SubscriptionRepository(self)
         self.contexts = ContextRepository(self._run, self._mark, Jsonb)
         self._rows_since_analyze = 0
 

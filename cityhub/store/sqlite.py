@@ -15,13 +15,13 @@ import orjson
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
 from cityhub.store import ingest_sql, subscription_sql
-from cityhub.store.catalog_sql import CatalogMixin
-from cityhub.store.citizen_sql import CitizenReadsMixin, RequestWriterMixin
+from cityhub.store.catalog_sql import CatalogRepository
+from cityhub.store.citizen_sql import RequestRepository, RequestWriterMixin
 from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
-from cityhub.store.indicator_sql import IndicatorMixin
-from cityhub.store.ingest_sql import IngestMixin
+from cityhub.store.indicator_sql import IndicatorRepository
+from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
@@ -30,6 +30,7 @@ from cityhub.store.records import (
     GeoFilter,
     TypeSummary,
 )
+from cityhub.store.subscription_sql import SubscriptionRepository
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -255,10 +256,13 @@ class SQLiteWriter(HistoryWriterMixin, RequestWriterMixin):
             )
 
 
-class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMixin, CatalogMixin):
+class SQLiteStore(HistoryReadsMixin):
     dialect = "sqlite"
     exact_geo = False
     _mark = "?"
+
+    def _json_in(self, doc: Any) -> Any:
+        return orjson.dumps(doc)
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         if not write:
@@ -340,6 +344,12 @@ class SQLiteStore(IngestMixin, HistoryReadsMixin, CitizenReadsMixin, IndicatorMi
         self._readers_lock = threading.Lock()
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
         self.keys = KeyRepository(self._run, self._mark)
+        # The aggregates' repositories over this store's primitives (cityhub.store.repository).
+        self.catalog = CatalogRepository(self)
+        self.requests = RequestRepository(self)
+        self.indicators = IndicatorRepository(self)
+        self.devices = DeviceRepository(self)
+        self.subscriptions = SubscriptionRepository(self)
         self.contexts = ContextRepository(self._run, self._mark, orjson.dumps)
 
     # -- lifecycle ----------------------------------------------------------------------------

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from cityhub.errors import AlreadyExists
 from cityhub.store.records import QueuedNotification, SubscriptionRecord
+from cityhub.store.repository import Repository
 
 _SUB_COLUMNS = (
     "tenant, id, doc, times_sent, times_failed, last_notification, last_success, last_failure, "
@@ -28,19 +27,8 @@ def enqueue_sql(mark: str) -> str:
     )
 
 
-class SubscriptionsMixin:
-    _mark: str
-
-    def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _json_in(self, doc: dict[str, Any]) -> Any:
-        return orjson.dumps(doc)
-
-    def _json_out(self, value: Any) -> dict[str, Any]:
-        out = orjson.loads(value) if isinstance(value, bytes | str) else value
-        assert isinstance(out, dict)
-        return out
+class SubscriptionRepository(Repository):
+    """Subscriptions and the durable notification queue."""
 
     def _record(self, row: tuple[Any, ...]) -> SubscriptionRecord:
         return SubscriptionRecord(
