@@ -38,11 +38,7 @@ async def queue(request: Request) -> Response:
         district=q.get("district") or None,
         overdue_at_us=now_us if _flag(q.get("overdue")) else None,
         unrouted=_flag(q.get("unrouted")),
-        order=(
-            "deadline_us ASC, id ASC"
-            if _flag(q.get("by_deadline"))
-            else "requested_us DESC, id DESC"
-        ),
+        order="deadline" if _flag(q.get("by_deadline")) else "newest",
     )
     rows = await hub.run(hub.requests.find, flt, limit, offset)
     reader, catalog = http.principal_of(request), hub.requests.catalog

@@ -25,6 +25,7 @@ from cityhub.catalog.policy import apply_mask
 from cityhub.catalog.schema import Column
 from cityhub.catalog.sensitive import find
 from cityhub.errors import BadRequestData, Forbidden
+from cityhub.store.catalog_sql import CatalogRepository
 
 MAX_SCAN = 20_000
 Plan = Sequence[frozenset[str] | None]  # per column: kinds to mask with, or None (shown raw)
@@ -76,8 +77,7 @@ def _sort_key(column: Column, index: int) -> Callable[[tuple[int, list[Any]]], A
 
 
 def scan(
-    run: Callable[[str, list[Any]], list[tuple[Any, ...]]],
-    dialect: str,
+    rows: CatalogRepository,
     table_id: int,
     columns: Sequence[Column],
     plan: Plan,
@@ -88,8 +88,7 @@ def scan(
     candidates_query = datastore.RowQuery(
         filters=query.filters, q=query.q, sort=[], limit=MAX_SCAN + 1, offset=0
     )
-    sql, params, _ = datastore.select_sql(dialect, table_id, columns, candidates_query, searchable)
-    found = run(sql, params)
+    found = rows.read_rows(table_id, columns, candidates_query, searchable)
     if len(found) > MAX_SCAN:
         raise BadRequestData(
             f"this search or sort reaches more than {MAX_SCAN:,} rows, too many to check against "
@@ -97,18 +96,18 @@ def scan(
         )
     names = [c.id for c in columns]
     index = {n: i for i, n in enumerate(names)}
-    rows: list[tuple[int, list[Any]]] = []
+    kept: list[tuple[int, list[Any]]] = []
     for row_no, data in found:
         raw = orjson.loads(data) if isinstance(data, bytes | str) else data
         values = apply_mask(raw, plan)
         if all(_matches(values, names, index, searchable, n, t) for n, t in query.q.items()):
-            rows.append((int(row_no), values))
+            kept.append((int(row_no), values))
     for name, descending in reversed(query.sort):
         if name == "_id":
-            rows.sort(key=lambda r: r[0], reverse=descending)
+            kept.sort(key=lambda r: r[0], reverse=descending)
         else:
-            rows.sort(key=_sort_key(columns[index[name]], index[name]), reverse=descending)
-    return rows[query.offset : query.offset + query.limit], len(rows)
+            kept.sort(key=_sort_key(columns[index[name]], index[name]), reverse=descending)
+    return kept[query.offset : query.offset + query.limit], len(kept)
 
 
 def _matches(

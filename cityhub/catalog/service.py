@@ -260,9 +260,7 @@ class CatalogService:
             if name not in names:
                 raise BadRequestData(f"indexes: the file has no column {name!r}")
             i = names.index(name)
-            self.store.catalog.run_ddl(
-                datastore.index_sql(self.store.dialect, v.table_id, i, columns[i].type)
-            )
+            self.store.catalog.index_column(v.table_id, i, columns[i].type)
 
     # -- reading rows ------------------------------------------------------------------------
     def access(self, reader: Reader, d: DatasetRecord) -> RowAccess:
@@ -296,24 +294,22 @@ class CatalogService:
         unknown = [f for f in picked if f not in names and f != "_id"]
         if unknown:
             raise BadRequestData(f"fields: no field {unknown[0]!r}")
-        dialect = self.store.dialect
         found: list[tuple[int, list[Any]]]
         if access.masked and masked_search.needs_scan(query, columns, plan):
             found, total = masked_search.scan(
-                self.store.catalog.rows_query, dialect, v.table_id, columns, plan, query, searchable
+                self.store.catalog, v.table_id, columns, plan, query, searchable
             )
         else:
-            page_sql, params, count_sql = datastore.select_sql(
-                dialect, v.table_id, columns, query, searchable, v.rows
-            )
             found = [
-                (int(row_no), apply_mask(_loads(data), plan))
-                for row_no, data in self.store.catalog.rows_query(page_sql, params)
+                (row_no, apply_mask(_loads(data), plan))
+                for row_no, data in self.store.catalog.read_rows(
+                    v.table_id, columns, query, searchable, v.rows
+                )
             ]
             if not query.filters and not query.q:
                 total = v.rows
             elif include_total:
-                total = int(self.store.catalog.rows_query(count_sql, params)[0][0])
+                total = self.store.catalog.count_rows(v.table_id, columns, query, searchable)
             else:
                 total = -1
         keep = [i for i, n in enumerate(names) if n in picked]

@@ -327,7 +327,7 @@ class RequestService:
         overdue, 2 after a further full deadline period. Returns how many changed."""
         now_us = to_us(now or dt.datetime.now(dt.UTC))
         overdue = self.store.requests.list_requests(
-            RequestFilter(overdue_at_us=now_us, order="deadline_us ASC, id ASC"), limit
+            RequestFilter(overdue_at_us=now_us, order="deadline"), limit
         )
         changed = 0
         for stale in overdue:

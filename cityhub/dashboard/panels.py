@@ -45,10 +45,8 @@ def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -
     now = dt.datetime.now(dt.UTC)
     now_us = to_us(now)
     statuses = list(OPEN_STATUSES)
-    open_filter = RequestFilter(statuses=statuses, order="deadline_us ASC, id ASC")
-    overdue_filter = RequestFilter(
-        statuses=statuses, overdue_at_us=now_us, order="deadline_us ASC, id ASC"
-    )
+    open_filter = RequestFilter(statuses=statuses, order="deadline")
+    overdue_filter = RequestFilter(statuses=statuses, overdue_at_us=now_us, order="deadline")
     queue = [_queue_item(hub, r, now_us, reader) for r in requests.find(open_filter, QUEUE_SIZE)]
     overdue = [
         _queue_item(hub, r, now_us, reader) for r in requests.find(overdue_filter, QUEUE_SIZE)

@@ -7,13 +7,16 @@ see `ready` versions, and a failed import drops its rows, so a half-read file is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from cityhub.catalog.datastore import RowQuery
+from cityhub.catalog.schema import Column
 from cityhub.errors import AlreadyExists
+from cityhub.store import datastore_sql
 from cityhub.store.repository import Repository
 
 
@@ -314,9 +317,32 @@ class CatalogRepository(Repository):
         )
         return {r[1]: _version(r) for r in rows}
 
-    def rows_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        """Run one read statement built by cityhub.catalog.datastore."""
-        return self._run(sql, tuple(params))
+    def read_rows(
+        self,
+        table_id: int,
+        columns: Sequence[Column],
+        query: RowQuery,
+        searchable: Sequence[str],
+        total_rows: int | None = None,
+    ) -> list[tuple[int, Any]]:
+        """(row number, JSON row) of one page of a stored table version."""
+        sql, params, _ = datastore_sql.select_sql(
+            self.dialect, table_id, columns, query, searchable, total_rows
+        )
+        return [(int(r[0]), r[1]) for r in self._run(sql, tuple(params))]
+
+    def count_rows(
+        self, table_id: int, columns: Sequence[Column], query: RowQuery, searchable: Sequence[str]
+    ) -> int:
+        """How many rows of a table version match the query's filters and search."""
+        _, params, sql = datastore_sql.select_sql(
+            self.dialect, table_id, columns, query, searchable
+        )
+        return int(self._run(sql, tuple(params))[0][0])
+
+    def index_column(self, table_id: int, index: int, kind: str) -> None:
+        """A partial expression index on one column of one table version."""
+        self.run_ddl(datastore_sql.index_sql(self.dialect, table_id, index, kind))
 
     def iter_rows(self, table_id: int, batch: int = 5_000) -> Iterator[tuple[int, Any]]:
         """Every row of a version in order, read in keyset pages (for downloads)."""

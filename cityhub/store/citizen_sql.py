@@ -7,7 +7,7 @@ subscription tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -95,7 +95,11 @@ class RequestFilter:
     end_us: int | None = None
     overdue_at_us: int | None = None  # open and past the deadline at this time
     unrouted: bool = False  # waiting in the human dispatch queue (no department)
-    order: str = "requested_us DESC, id DESC"
+    order: Literal["newest", "deadline"] = "newest"  # or by deadline, soonest first
+
+
+# Orders a caller may ask for, by name; only the store writes SQL.
+ORDERS = {"newest": "requested_us DESC, id DESC", "deadline": "deadline_us ASC, id ASC"}
 
 
 def _doc(value: Any) -> dict[str, Any]:
@@ -260,7 +264,7 @@ class RequestRepository(Repository):
     def list_requests(self, flt: RequestFilter, limit: int, offset: int = 0) -> list[RequestRow]:
         sql, params = where(flt, self._mark)
         rows = self._run(
-            f"SELECT {COLUMNS} FROM service_requests{sql} ORDER BY {flt.order} "
+            f"SELECT {COLUMNS} FROM service_requests{sql} ORDER BY {ORDERS[flt.order]} "
             f"LIMIT {int(limit)} OFFSET {int(offset)}",
             params,
         )
@@ -336,7 +340,7 @@ class RequestRepository(Repository):
             "GROUP BY department ORDER BY department"
         )
         rows = self._run(sql, (now_us, now_us, start_us, end_us))
-        return [(r[0], *(int(v or 0) for v in r[1:])) for r in rows]  # type: ignore[misc]
+        return [(r[0], *(int(v or 0) for v in r[1:])) for r in rows]
 
     def put_model(self, kind: str, created_at: str, model: bytes, report: dict[str, Any]) -> int:
         m = self._mark

@@ -57,9 +57,7 @@ def build_brief(
         for key, cell in series.items()
     }
     replies = voice.rate_replies(messages)
-    overdue = voice.requests.find(
-        RequestFilter(overdue_at_us=to_us(end), order="deadline_us ASC, id ASC"), top
-    )
+    overdue = voice.requests.find(RequestFilter(overdue_at_us=to_us(end), order="deadline"), top)
     today = [m for m in messages if voice.local_day(m.time) == day]
     return {
         "date": day.isoformat(),
