@@ -13,14 +13,10 @@ from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
 from cityhub.store import subscription_sql
-from cityhub.store.catalog_sql import CatalogRepository
-from cityhub.store.citizen_sql import RequestRepository, RequestWriterMixin
-from cityhub.store.contexts_sql import ContextRepository
+from cityhub.store.aggregates import AggregatesMixin
+from cityhub.store.citizen_sql import RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
-from cityhub.store.indicator_sql import IndicatorRepository
-from cityhub.store.ingest_sql import DeviceRepository
-from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     Entity,
@@ -28,7 +24,6 @@ from cityhub.store.records import (
     GeoFilter,
     TypeSummary,
 )
-from cityhub.store.subscription_sql import SubscriptionRepository
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -250,7 +245,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
                 )
 
 
-class PostgresStore(HistoryReadsMixin):
+class PostgresStore(HistoryReadsMixin, AggregatesMixin):
     dialect = "postgres"
     exact_geo = True
     _mark = "%s"
@@ -288,14 +283,7 @@ class PostgresStore(HistoryReadsMixin):
             url, min_size=min_size, max_size=max_size, configure=_configure, open=True
         )
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
-        self.keys = KeyRepository(self._run, self._mark)
-        # The aggregates' repositories over this store's primitives (cityhub.store.repository).
-        self.catalog = CatalogRepository(self)
-        self.requests = RequestRepository(self)
-        self.indicators = IndicatorRepository(self)
-        self.devices = DeviceRepository(self)
-        self.subscriptions = SubscriptionRepository(self)
-        self.contexts = ContextRepository(self._run, self._mark, Jsonb)
+        self._attach_repositories()  # cityhub.store.aggregates
         self._rows_since_analyze = 0
 
     # -- lifecycle ----------------------------------------------------------------------------

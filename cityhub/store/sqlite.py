@@ -15,14 +15,10 @@ import orjson
 from cityhub.errors import AlreadyExists
 from cityhub.geo import GeometryError, bbox, expand_bbox_metres
 from cityhub.store import ingest_sql, subscription_sql
-from cityhub.store.catalog_sql import CatalogRepository
-from cityhub.store.citizen_sql import RequestRepository, RequestWriterMixin
-from cityhub.store.contexts_sql import ContextRepository
+from cityhub.store.aggregates import AggregatesMixin
+from cityhub.store.citizen_sql import RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
-from cityhub.store.indicator_sql import IndicatorRepository
-from cityhub.store.ingest_sql import DeviceRepository
-from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.migrate import apply_migrations
 from cityhub.store.records import (
     Entity,
@@ -30,7 +26,6 @@ from cityhub.store.records import (
     GeoFilter,
     TypeSummary,
 )
-from cityhub.store.subscription_sql import SubscriptionRepository
 from cityhub.store.summaries import summarise_types
 from cityhub.timeutil import now_iso
 
@@ -256,7 +251,7 @@ class SQLiteWriter(HistoryWriterMixin, RequestWriterMixin):
             )
 
 
-class SQLiteStore(HistoryReadsMixin):
+class SQLiteStore(HistoryReadsMixin, AggregatesMixin):
     dialect = "sqlite"
     exact_geo = False
     _mark = "?"
@@ -343,14 +338,7 @@ class SQLiteStore(HistoryReadsMixin):
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
-        self.keys = KeyRepository(self._run, self._mark)
-        # The aggregates' repositories over this store's primitives (cityhub.store.repository).
-        self.catalog = CatalogRepository(self)
-        self.requests = RequestRepository(self)
-        self.indicators = IndicatorRepository(self)
-        self.devices = DeviceRepository(self)
-        self.subscriptions = SubscriptionRepository(self)
-        self.contexts = ContextRepository(self._run, self._mark, orjson.dumps)
+        self._attach_repositories()  # cityhub.store.aggregates
 
     # -- lifecycle ----------------------------------------------------------------------------
     def migrate(self) -> None:
