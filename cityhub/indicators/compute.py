@@ -3,7 +3,7 @@
 Each definition kind has one function: history (device attributes), requests (citizen
 requests), series (uploaded official statistics), entities (what exists now, per place and
 per km²), derived (growth or ratio of other indicators) and sql (a city's own SELECT). The heavy
-kinds run as one statement in the store (see `indicators.sql`); Python only maps devices to
+kinds run as one statement in the store (see `store.indicator_queries`); Python only maps devices to
 places and writes the results.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 
 from cityhub.citizen.places import Locator
 from cityhub.errors import BadRequestData
-from cityhub.indicators import sql as q
 from cityhub.indicators.definitions import Definition, Library
 from cityhub.indicators.history_fold import HistoryPlan, day_frame, fold_history
 from cityhub.indicators.periods import (
@@ -32,6 +31,7 @@ from cityhub.indicators.periods import (
 from cityhub.indicators.request_fold import fold_requests, request_frame
 from cityhub.jsonld import TermMap
 from cityhub.store import Store
+from cityhub.store.indicator_queries import REQUEST_MEASURES, history_source
 from cityhub.store.indicator_sql import IndicatorValue, number
 from cityhub.store.records import EntityFilter
 
@@ -185,7 +185,7 @@ class IndicatorEngine:
         attribute = str(spec.get("attribute", ""))
         if not entity_type or not attribute:
             raise BadRequestData(f"{d.id}: a history indicator needs entity_type and attribute")
-        source, hit = q.history_source(spec)
+        source, hit = history_source(spec)
         return (entity_type, attribute, source), hit
 
     def _plan(self, d: Definition, periods: list[Period], cache: RunCache) -> HistoryPlan:
@@ -209,9 +209,15 @@ class IndicatorEngine:
             members = cache.members[entity_type]
             rows: list[tuple[Any, ...]] = []
             if members:
-                sql = q.history_days_sql(source, plan.hits, self._mark, members, self.offset_us)
-                params = [self.tenant, self.core.expand(attribute), plan.start_us, plan.end_us]
-                rows = self.store.indicators.indicator_query(sql, params)
+                rows = self.store.indicators.history_days(
+                    source,
+                    plan.hits,
+                    members,
+                    self.offset_us,
+                    self.tenant,
+                    self.core.expand(attribute),
+                    plan.span_us,
+                )
             cache.days[key] = day_frame(rows, len(plan.hits))
         column = f"h{plan.hits.index(hit)}" if hit is not None else None
         days = (periods[0].day_keys[0], periods[-1].day_keys[1])
@@ -226,27 +232,23 @@ class IndicatorEngine:
         self, d: Definition, periods: list[Period], now_us: int, cache: RunCache
     ) -> list[tuple[Any, ...]]:
         measure = str(d.compute.get("measure", "count"))
-        if measure not in q.REQUEST_MEASURES:
-            raise BadRequestData(f"requests measure must be one of {', '.join(q.REQUEST_MEASURES)}")
+        if measure not in REQUEST_MEASURES:
+            raise BadRequestData(f"requests measure must be one of {', '.join(REQUEST_MEASURES)}")
         codes = tuple(sorted(str(c) for c in d.compute.get("service_codes") or ()))
         span = self._span(periods)
         key = (*codes, f"@{span[0]}-{span[1]}")
         if key not in cache.requests:
-            sql = q.requests_base_sql(codes, self._mark, self.offset_us, now_us)
             cache.requests[key] = request_frame(
-                self.store.indicators.indicator_query(sql, list(span))
+                self.store.indicators.request_days(codes, self.offset_us, now_us, span)
             )
         return fold_requests(cache.requests[key], measure, d.periodicity, d.places)
 
     def _series_extent(self, d: Definition) -> Window | None:
         name = str(d.compute.get("series", d.id))
-        mark = self._mark
-        rows = self.store.indicators.indicator_query(
-            f"SELECT min(at_us), max(at_us) FROM series_points WHERE series = {mark}", [name]
-        )
-        if not rows or rows[0][0] is None:
+        extent = self.store.indicators.series_extent(name)
+        if extent is None:
             return None
-        return Window(local_day(int(rows[0][0]), self.zone), local_day(int(rows[0][1]), self.zone))
+        return Window(local_day(extent[0], self.zone), local_day(extent[1], self.zone))
 
     def _values_extent(self, d: Definition) -> Window | None:
         spans = [
@@ -261,10 +263,9 @@ class IndicatorEngine:
 
     def _series(self, d: Definition, periods: list[Period]) -> list[tuple[Any, ...]]:
         name = str(d.compute.get("series", d.id))
-        sql, aggregate = q.series_sql(
-            d.compute, self._mark, d.periodicity, self.store.dialect, self.offset_us
+        rows, aggregate = self.store.indicators.series_rows(
+            d.compute, d.periodicity, self.offset_us, name, self._span(periods)
         )
-        rows = self.store.indicators.indicator_query(sql, [name, *self._span(periods)])
         if aggregate != "last":
             return rows
         latest: dict[tuple[str, str], tuple[Any, ...]] = {}
@@ -346,11 +347,8 @@ class IndicatorEngine:
         return out
 
     def _custom(self, d: Definition, periods: list[Period], now_us: int) -> list[tuple[Any, ...]]:
-        sql, order = q.custom_sql(str(d.compute.get("sql", "")), self._mark, periods, self.zone)
         named = {"tenant": self.tenant, "now_us": now_us, "day_offset_us": self.offset_us}
-        rows = self.store.indicators.indicator_query(sql, [named[n] for n in order])
+        rows = self.store.indicators.custom_rows(
+            str(d.compute.get("sql", "")), periods, self.zone, named
+        )
         return [(r[0], r[1], r[2], r[3] if len(r) > 3 else 0) for r in rows]
-
-    @property
-    def _mark(self) -> str:
-        return "?" if self.store.dialect == "sqlite" else "%s"

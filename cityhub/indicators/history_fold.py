@@ -33,6 +33,13 @@ class HistoryPlan:
         self.start_us = bounds[0] if self.start_us is None else min(self.start_us, bounds[0])
         self.end_us = bounds[1] if self.end_us is None else max(self.end_us, bounds[1])
 
+    @property
+    def span_us(self) -> tuple[int, int]:
+        """From the earliest start to the latest end of what was added."""
+        if self.start_us is None or self.end_us is None:
+            raise ValueError("nothing was added to this plan")
+        return self.start_us, self.end_us
+
 
 def day_labels(days: pd.Series, grain: str) -> pd.Series:
     """The period label of each day key (days since 1970-01-01, local calendar)."""

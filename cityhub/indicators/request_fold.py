@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cityhub.indicators.history_fold import day_labels, numeric_frame
-from cityhub.indicators.sql import REQUEST_MEASURES
+from cityhub.store.indicator_queries import REQUEST_MEASURES
 
 KEYS = ["district", "department", "d", "merged", "n"]
 PLACE_COLUMNS = {"district": "district", "department": "department"}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from cityhub.indicators.periods import Period
+from cityhub.store import indicator_queries as q
 from cityhub.store.repository import Repository
 
 
@@ -53,9 +56,55 @@ def number(value: Any) -> float | None:
 class IndicatorRepository(Repository):
     """Indicator values, targets and loaded series."""
 
-    def indicator_query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        """Run one read-only computation statement built by cityhub.indicators.sql."""
-        return self._run(sql, tuple(params))
+    # -- computation reads (statements in cityhub.store.indicator_queries) -----------------
+    def history_days(
+        self,
+        source: str,
+        hits: Sequence[str],
+        members: Sequence[tuple[str, str]],
+        day_offset_us: int,
+        tenant: str,
+        attribute: str,
+        span_us: tuple[int, int],
+    ) -> list[tuple[Any, ...]]:
+        """One attribute of the member devices per place and local day (see history_days_sql)."""
+        sql = q.history_days_sql(source, hits, self._mark, members, day_offset_us)
+        return self._run(sql, (tenant, attribute, *span_us))
+
+    def request_days(
+        self, codes: Sequence[str], day_offset_us: int, now_us: int, span_us: tuple[int, int]
+    ) -> list[tuple[Any, ...]]:
+        """Service requests of the given codes per place and local day (see requests_base_sql)."""
+        return self._run(q.requests_base_sql(codes, self._mark, day_offset_us, now_us), span_us)
+
+    def series_extent(self, series: str) -> tuple[int, int] | None:
+        """The first and last instant of a loaded series, or None when it has no points."""
+        rows = self._run(
+            f"SELECT min(at_us), max(at_us) FROM series_points WHERE series = {self._mark}",
+            (series,),
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        return int(rows[0][0]), int(rows[0][1])
+
+    def series_rows(
+        self,
+        spec: dict[str, Any],
+        grain: str,
+        day_offset_us: int,
+        series: str,
+        span_us: tuple[int, int],
+    ) -> tuple[list[tuple[Any, ...]], str]:
+        """(rows, aggregate): one series' points by place and period (see series_sql)."""
+        sql, aggregate = q.series_sql(spec, self._mark, grain, self.dialect, day_offset_us)
+        return self._run(sql, (series, *span_us)), aggregate
+
+    def custom_rows(
+        self, text: str, periods: Sequence[Period], zone: str, named: dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """A definition's own read-only SELECT over the periods (see custom_sql)."""
+        sql, order = q.custom_sql(text, self._mark, periods, zone)
+        return self._run(sql, tuple(named[n] for n in order))
 
     def put_indicator_values(self, indicator: str, rows: list[IndicatorValue]) -> None:
         """Replace an indicator's values for the (place, period) pairs given, in one transaction."""
