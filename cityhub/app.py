@@ -89,6 +89,19 @@ async def _deadline_watch(hub: Hub, every: float = 60.0) -> None:
         await asyncio.sleep(every)
 
 
+async def _analyses_refresh(hub: Hub) -> None:
+    """Remake stale forecasts and the goals' assessment, so the dashboard reads stored ones."""
+    import asyncio
+
+    every = hub.settings.analyses_refresh
+    while every > 0:
+        try:
+            await hub.analyses.refresh()
+        except Exception:  # the job outlives any one failure
+            log.exception("refreshing stored analyses failed; trying again in %s s", every)
+        await asyncio.sleep(every)
+
+
 async def _settle(hub: Hub) -> None:
     """Once at start: store the targets the indicator library carries (so reads never write),
     then move everything loaded so far out of the garbage collector's way. Without this every
@@ -157,6 +170,7 @@ def create_app(
             _notifier,
             _deadline_watch,
             _settle,
+            _analyses_refresh,
             *(background or []),
         ]
         if hub.settings.mqtt_url:

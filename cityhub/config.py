@@ -32,6 +32,9 @@ class Settings:
     min_time_interval: float = 1.0  # seconds; the shortest timeInterval a subscription may ask
     # Start the analysis worker processes at start (a server does; tests and tools need not).
     warm_analyses: bool = False
+    # Seconds between two runs of the job that remakes stale forecasts and the goals'
+    # assessment (cityhub.indicators.results); 0 leaves them to be made on first read.
+    analyses_refresh: float = 0.0
     # Citizen requests: the city's own service catalog, gazetteer and boundaries (files);
     # empty means the shipped Shenzhen ones.
     citizen_services: str = ""
@@ -66,6 +69,7 @@ class Settings:
             notify_hosts=env.get("CITYHUB_NOTIFY_HOSTS", base.notify_hosts),
             notify_rate=float(env.get("CITYHUB_NOTIFY_RATE", base.notify_rate)),
             warm_analyses=env.get("CITYHUB_WARM_ANALYSES", "1") not in ("0", "false", "no"),
+            analyses_refresh=float(env.get("CITYHUB_ANALYSES_REFRESH", "60")),
             min_time_interval=float(env.get("CITYHUB_MIN_TIME_INTERVAL", base.min_time_interval)),
             citizen_services=env.get("CITYHUB_CITIZEN_SERVICES", base.citizen_services),
             gazetteer=env.get("CITYHUB_GAZETTEER", base.gazetteer),

@@ -30,6 +30,7 @@ from cityhub.store.writer import Groupable, GroupCommitWriter
 from cityhub.workers import ComputePool
 
 if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
+    from cityhub.indicators.results import StoredAnalyses
     from cityhub.indicators.service import IndicatorService
     from cityhub.voice.service import VoiceService
 
@@ -72,6 +73,7 @@ class Hub:
         self.access = AccessDesk(self.catalog)
         self._requests: RequestService | None = None
         self._indicators: IndicatorService | None = None
+        self._analyses: StoredAnalyses | None = None
         # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
         # group-commit writer thread, PostgreSQL writes in the pool (each on its connection).
         self._readers = concurrent.futures.ThreadPoolExecutor(8, "cityhub-read")
@@ -120,6 +122,15 @@ class Hub:
                 s.city,
             )
         return self._indicators
+
+    @property
+    def analyses(self) -> StoredAnalyses:
+        """Forecasts and the goals' assessment from stored results (remade when stale)."""
+        if self._analyses is None:
+            from cityhub.indicators.results import StoredAnalyses
+
+            self._analyses = StoredAnalyses(self)
+        return self._analyses
 
     @property
     def voice(self) -> VoiceService:

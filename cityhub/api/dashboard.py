@@ -28,7 +28,6 @@ from cityhub.dashboard.mapview import boundary_features, english_names
 from cityhub.dashboard.panels import citizen_summary, goals_summary, indicator_chart
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
-from cityhub.indicators import analyses
 
 PREFIX = "/dashboard/v1"
 STATIC = resources.files("cityhub.dashboard").joinpath("static")
@@ -177,8 +176,10 @@ async def citizen(request: Request) -> Response:
 
 
 async def goals(request: Request) -> Response:
+    """Every target's standing, from the stored assessment (remade in the background)."""
     hub = http.hub_of(request)
-    return http.ORJSONResponse(await hub.compute.run(goals_summary, hub))
+    judged = await hub.analyses.assessments()
+    return http.ORJSONResponse(await hub.run(goals_summary, hub, judged))
 
 
 async def goal_chart(request: Request) -> Response:
@@ -186,12 +187,10 @@ async def goal_chart(request: Request) -> Response:
     place = request.query_params.get("place", "city")
     ident = request.path_params["ident"]
     chart = await hub.run(indicator_chart, hub, ident, place)
-    inputs = chart.pop("forecast_inputs", None)
-    if inputs is not None:
-        try:
-            chart["forecast"] = await hub.compute.run_pure(analyses.forecast, *inputs, 3, 0.95)
-        except BadRequestData as exc:  # too short a series, for one
-            chart["forecastNote"] = exc.detail
+    try:
+        chart["forecast"] = await hub.analyses.forecast(ident, place)
+    except BadRequestData as exc:  # no values yet, or too short a series
+        chart["forecastNote"] = exc.detail
     return http.ORJSONResponse(chart)
 
 

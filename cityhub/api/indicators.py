@@ -16,7 +16,6 @@ from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData
-from cityhub.indicators import analyses
 
 PREFIX = "/indicators/v1"
 
@@ -183,11 +182,8 @@ async def forecast(request: Request) -> Response:
         raise BadRequestData("level must be 0.8, 0.9 or 0.95") from exc
     if level not in (0.8, 0.9, 0.95):
         raise BadRequestData("level must be 0.8, 0.9 or 0.95")
-    values, periods = await hub.run(
-        hub.indicators.forecast_inputs, request.path_params["ident"], q.get("place", "city")
-    )
-    result = await hub.compute.run_pure(
-        analyses.forecast, values, periods, int(horizon_text), level
+    result = await hub.analyses.forecast(
+        request.path_params["ident"], q.get("place", "city"), int(horizon_text), level
     )
     return http.ORJSONResponse(result)
 

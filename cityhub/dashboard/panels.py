@@ -86,16 +86,16 @@ def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -
     }
 
 
-def goals_summary(hub: Hub) -> list[dict[str, Any]]:
-    """Every target's assessment with the indicator's name, unit, theme and latest value."""
+def goals_summary(hub: Hub, judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The targets' assessments (`IndicatorService.assess`, as dicts) with each indicator's
+    name, unit, theme and latest value."""
     indicators = hub.indicators
     latest = {(v.indicator, v.place): v for v in hub.store.indicators.latest_indicator_values()}
     out = []
-    for assessment in indicators.assess(None):
-        item = assessment.as_dict()
-        d = indicators.library.get(assessment.indicator)
-        summary = d.summary()
-        value = latest.get((assessment.indicator, item.get("place", "city")))
+    for assessment in judged:
+        item = dict(assessment)
+        summary = indicators.library.get(item["indicator"]).summary()
+        value = latest.get((item["indicator"], item.get("place", "city")))
         item.update(
             name=summary["name"],
             unit=summary["unit"],
@@ -108,8 +108,8 @@ def goals_summary(hub: Hub) -> list[dict[str, Any]]:
 
 
 def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
-    """An indicator's values at one place and its target there; `forecast_inputs` is the series
-    the caller forecasts from (the forecast runs in a worker process, not here)."""
+    """An indicator's values at one place and its target there; the caller adds the forecast
+    (`StoredAnalyses.forecast`)."""
     indicators = hub.indicators
     d = indicators.definition(ident)
     values = [
@@ -130,8 +130,4 @@ def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
         "forecast": None,
         "forecastNote": "",
     }
-    try:
-        chart["forecast_inputs"] = indicators.forecast_inputs(ident, place)
-    except CityHubError as exc:
-        chart["forecastNote"] = exc.detail
     return chart

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cityhub.indicators.definitions import Definition
 from cityhub.indicators.forecast import forecast_series
 from cityhub.indicators.periods import Period, elapsed_share, parse_period, periods_between
 from cityhub.store.indicator_sql import IndicatorValue, Target
+from cityhub.timeutil import format_utc
 
 STATUS_TEXT = {
     "achieved": ("已达成", "achieved"),
@@ -62,6 +63,11 @@ class Assessment:
             "method": self.method,
             "numbers": self.numbers,
             "explanation": self.explanation,
+            "assessedAt": (
+                format_utc(datetime.fromtimestamp(self.assessed_us / 1e6, UTC))
+                if self.assessed_us
+                else None
+            ),
         }
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from cityhub.indicators.periods import Period
 from cityhub.store import indicator_queries as q
 from cityhub.store.repository import Repository
@@ -34,6 +36,13 @@ class Target:
     base_period: str | None
     note: str
     set_us: int
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    inputs: str  # digest of what the result was made from
+    result: Any
+    computed_us: int
 
 
 VALUE_FIELDS = "indicator, place, period, start_us, end_us, value, observations, computed_us"
@@ -228,3 +237,40 @@ class IndicatorRepository(Repository):
             (series,),
         )
         return [(r[0], int(r[1]), float(r[2])) for r in rows]
+
+    # -- stored analysis results (cityhub.indicators.results) ------------------------------
+    def stored_result(self, kind: str, subject: str) -> StoredResult | None:
+        m = self._mark
+        rows = self._run(
+            "SELECT inputs, result, computed_us FROM analysis_results "
+            f"WHERE kind = {m} AND subject = {m}",
+            (kind, subject),
+        )
+        if not rows:
+            return None
+        inputs, result, computed_us = rows[0]
+        return StoredResult(str(inputs), self._json_out(result), int(computed_us))
+
+    def put_result(
+        self, kind: str, subject: str, inputs: str, result: Any, computed_us: int
+    ) -> None:
+        m = self._mark
+        self._run(
+            "INSERT INTO analysis_results (kind, subject, inputs, result, computed_us) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}) ON CONFLICT (kind, subject) DO UPDATE SET "
+            "inputs = excluded.inputs, result = excluded.result, "
+            "computed_us = excluded.computed_us",
+            (kind, subject, inputs, orjson.dumps(result).decode(), computed_us),
+            write=True,
+        )
+
+    def revision(self) -> tuple[int, int, int, int]:
+        """(values, newest computation, targets, newest target change): changes whenever an
+        indicator value or a target is written or removed."""
+        rows = self._run(
+            "SELECT (SELECT count(*) FROM indicator_values), "
+            "(SELECT coalesce(max(computed_us), 0) FROM indicator_values), "
+            "(SELECT count(*) FROM indicator_targets), "
+            "(SELECT coalesce(max(set_us), 0) FROM indicator_targets)"
+        )
+        return tuple(int(x) for x in rows[0])  # type: ignore[return-value]

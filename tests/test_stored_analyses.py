@@ -1,0 +1,120 @@
+"""Forecasts and the goals' assessment are served from stored results while their inputs hold,
+remade when the inputs change, and made ahead by the background job; on both stores."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cityhub.errors import BadRequestData
+from cityhub.hub import Hub
+from cityhub.indicators.results import ASSESSMENT, FORECAST, forecast_subject
+from tests.conftest import Server
+
+SPAN = (dt.date(2000, 1, 1), dt.date(2026, 1, 1))
+
+
+def _gdp(tmp_path: Path, years: range, bump: float = 0.0) -> Path:
+    path = tmp_path / "gdp.csv"
+    rows = [f"{y},{20000 + 1500 * (y - 2000) + (y % 3) * 400 + bump}" for y in years]
+    path.write_text("year,gdp_100m_cny\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _stored(hub: Hub, kind: str, subject: str) -> tuple[str, int] | None:
+    found = hub.store.indicators.stored_result(kind, subject)
+    return None if found is None else (found.inputs, found.computed_us)
+
+
+def test_a_forecast_is_stored_served_and_remade_when_its_series_changes(
+    hub: Hub, tmp_path: Path
+) -> None:
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, 2020)))
+    hub.indicators.compute(["gdp"], *SPAN)
+    subject = forecast_subject("gdp", "city", 3, 0.95)
+    assert _stored(hub, FORECAST, subject) is None
+
+    first = asyncio.run(hub.analyses.forecast("gdp", "city"))
+    made = _stored(hub, FORECAST, subject)
+    assert made is not None and len(first["points"]) == 3
+    again = asyncio.run(hub.analyses.forecast("gdp", "city"))
+    assert again == first and _stored(hub, FORECAST, subject) == made  # served, not remade
+
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, 2021), bump=5000.0))
+    hub.indicators.compute(["gdp"], *SPAN)
+    remade = asyncio.run(hub.analyses.forecast("gdp", "city"))
+    after = _stored(hub, FORECAST, subject)
+    assert after is not None and after[0] != made[0]
+    assert remade["points"][0]["period"] != first["points"][0]["period"]
+
+    with pytest.raises(BadRequestData, match="no values"):
+        asyncio.run(hub.analyses.forecast("gdp", "nowhere"))
+
+
+def test_concurrent_readers_of_a_stale_forecast_share_one_computation(
+    hub: Hub, tmp_path: Path
+) -> None:
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, 2020)))
+    hub.indicators.compute(["gdp"], *SPAN)
+
+    async def four() -> list[dict[str, object]]:
+        return list(await asyncio.gather(*(hub.analyses.forecast("gdp", "city") for _ in range(4))))
+
+    results = asyncio.run(four())
+    assert all(r == results[0] for r in results)
+    assert hub.compute.busy == 0
+
+
+def test_the_assessment_is_stored_and_remade_when_a_target_changes(
+    hub: Hub, tmp_path: Path
+) -> None:
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, 2020)))
+    hub.indicators.compute(["gdp"], *SPAN)
+    hub.indicators.set_target("gdp", "2030", 60000.0, base_period="2015")
+    first = asyncio.run(hub.analyses.assessments())
+    assert [(a["indicator"], a["target"]) for a in first] == [("gdp", 60000.0)]
+    assert first[0]["assessedAt"].endswith("Z")
+    made = _stored(hub, ASSESSMENT, "all")
+    assert asyncio.run(hub.analyses.assessments()) == first
+    assert _stored(hub, ASSESSMENT, "all") == made
+
+    hub.indicators.set_target("gdp", "2030", 90000.0, base_period="2015")
+    second = asyncio.run(hub.analyses.assessments())
+    assert [a["target"] for a in second] == [90000.0]
+    assert _stored(hub, ASSESSMENT, "all") != made
+
+    hub.analyses.max_age = 0.0  # running targets read live data: an old result is remade
+    third = asyncio.run(hub.analyses.assessments())
+    assert third[0]["target"] == 90000.0
+    assert _stored(hub, ASSESSMENT, "all") != made
+
+
+def test_refresh_makes_every_targets_forecast_ahead_of_readers(hub: Hub, tmp_path: Path) -> None:
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, 2020)))
+    hub.indicators.compute(["gdp"], *SPAN)
+    hub.indicators.set_target("gdp", "2030", 60000.0, base_period="2015")
+    hub.indicators.set_target("gdp_growth", "2030", 5.0)  # too short a series: skipped
+    asyncio.run(hub.analyses.refresh())
+    assert _stored(hub, FORECAST, forecast_subject("gdp", "city", 3, 0.95)) is not None
+    assert _stored(hub, ASSESSMENT, "all") is not None
+
+
+def test_goal_chart_over_http_carries_the_stored_forecast(server: Server, tmp_path: Path) -> None:
+    body = _gdp(tmp_path, range(2000, 2020)).read_bytes()
+    with httpx.Client(base_url=server.base, timeout=60) as http:
+        r = http.post(
+            "/indicators/v1/indicators/gdp/series",
+            content=body,
+            headers={"content-type": "text/csv"},
+        )
+        assert r.status_code == 201, r.text
+        assert http.post("/indicators/v1/compute", json={"indicators": ["gdp"]}).status_code == 200
+        chart = http.get("/dashboard/v1/goals/gdp").json()
+        assert chart["forecast"] and len(chart["forecast"]["points"]) == 3
+        api = http.get("/indicators/v1/indicators/gdp/forecast", params={"horizon": 3}).json()
+        assert api == chart["forecast"]
+        assert http.get("/dashboard/v1/goals/gdp").json()["forecast"] == chart["forecast"]
