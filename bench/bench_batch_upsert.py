@@ -2,7 +2,8 @@
 
 Batches of 1,000 AirQualityObserved entities (6 attributes each, a GeoProperty among them), first
 as creations then as replacements, over HTTP against `cityhub serve`. Also the service alone, to
-show how much of the time is HTTP and JSON.
+show how much of the time is HTTP and JSON, and the physical limit: the same rows written by the
+bare driver into a fresh schema (`_raw.py`); target: HTTP >= 0.7 of it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import time
 
 from _common import bench_database, median, report, request_bytes, run_load, served
+from _raw import raw_upsert
 
 from cityhub.broker.batch import batch_upsert
 from cityhub.config import Settings
@@ -20,6 +22,7 @@ from cityhub.hub import Hub
 BATCH = 1_000
 BATCHES = 50
 TARGET = 50_000
+RATIO_TARGET = 0.7
 
 
 def entity(i: int, round_: int) -> dict[str, object]:
@@ -90,6 +93,18 @@ def main() -> None:
         print(
             f"  service only, no HTTP/JSON: median {median(svc_rates):,.0f} ent/s "
             f"{[round(r) for r in svc_rates]}"
+        )
+        for raw_database in bench_database():
+            raw = [raw_upsert(raw_database, batches(r)) for r in range(3)]
+        limit = median(raw)
+        print(f"  bare driver, same rows: median {limit:,.0f} ent/s {[round(r) for r in raw]}")
+        ratio = rate / limit
+        report(
+            f"batch upsert as a share of the bare driver ({store})",
+            ratio,
+            "x",
+            f">= {RATIO_TARGET}",
+            ratio >= RATIO_TARGET,
         )
 
 
