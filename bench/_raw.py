@@ -83,16 +83,20 @@ def _points(batch: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
     }
 
 
-def raw_upsert(database: str, batches: Iterable[list[dict[str, Any]]]) -> float:
-    """Entities per second written by the bare driver into a fresh cityhub schema."""
+def raw_upsert(database: str, rounds: Iterable[Iterable[list[dict[str, Any]]]]) -> list[float]:
+    """Entities per second of each round of batches (the first creates, later ones replace),
+    written by the bare driver into a fresh cityhub schema."""
     open_store(database).close()  # the schema, by cityhub's migrations
+    known: dict[str, int] = {}
     if database.startswith("sqlite"):
-        return _sqlite(database.split("///", 1)[1], batches)
-    return _postgres(database, batches)
+        return [_sqlite(database.split("///", 1)[1], batches, known) for batches in rounds]
+    return [_postgres(database, batches, known) for batches in rounds]
 
 
-def _sqlite(path: str, batches: Iterable[list[dict[str, Any]]]) -> float:
+def _sqlite(path: str, batches: Iterable[list[dict[str, Any]]], known: dict[str, int]) -> float:
     import sqlite3
+
+    from cityhub.store.sqlite import _GEO_SLOTS
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -104,33 +108,33 @@ def _sqlite(path: str, batches: Iterable[list[dict[str, Any]]]) -> float:
         rows = _rows(batch, time.time_ns() // 1000)
         points = _points(batch)
         conn.execute("BEGIN IMMEDIATE")
+        new = [
+            (len(known) + n + 1, *r) for n, r in enumerate(rows["entities"]) if r[1] not in known
+        ]
+        known.update((r[2], r[0]) for r in new)
+        old = [(r[2], r[3], r[4], r[6], known[r[1]]) for r in rows["entities"] if r[1] in known]
         conn.executemany(
-            "INSERT INTO entities (tenant, id, types, attr_index, doc, created_at, modified_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET "
-            "types = excluded.types, attr_index = excluded.attr_index, doc = excluded.doc, "
-            "modified_at = excluded.modified_at",
-            rows["entities"],
+            "INSERT INTO entities (pk, tenant, id, types, attr_index, doc, created_at, "
+            "modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            new,
         )
-        ids = [e["id"] for e in batch]
-        pks = dict(
-            conn.execute(
-                "SELECT id, pk FROM entities WHERE tenant = '' AND id IN "
-                "(SELECT value FROM json_each(?))",
-                (orjson.dumps(ids).decode(),),
-            ).fetchall()
+        conn.executemany(  # an update, as cityhub's own: types and geometry unchanged
+            "UPDATE entities SET types = ?, attr_index = ?, doc = ?, modified_at = ? WHERE pk = ?",
+            old,
         )
-        conn.executemany(
-            "DELETE FROM entity_types WHERE entity_pk = ?", [(p,) for p in pks.values()]
-        )
+        created = {r[2] for r in new}
         conn.executemany(
             "INSERT INTO entity_types (tenant, type, entity_pk) VALUES ('', ?, ?)",
-            [(e["type"], pks[e["id"]]) for e in batch],
+            [(e["type"], known[e["id"]]) for e in batch if e["id"] in created],
         )
-        conn.executemany("DELETE FROM entity_geo WHERE entity_pk = ?", [(p,) for p in pks.values()])
         conn.executemany(
-            "INSERT INTO entity_geo (minx, maxx, miny, maxy, entity_pk, attr) "
-            "VALUES (?, ?, ?, ?, ?, 'location')",
-            [(x, x, y, y, pks[i]) for i, (x, y) in points.items()],
+            "INSERT INTO entity_geo (id, minx, maxx, miny, maxy, entity_pk, attr) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'location')",
+            [
+                (known[i] * _GEO_SLOTS, x, x, y, y, known[i])
+                for i, (x, y) in points.items()
+                if i in created
+            ],
         )
         conn.executemany(
             "INSERT INTO attr_history (tenant, entity_id, attr, dataset_id, instance_id, "
@@ -147,7 +151,7 @@ def _sqlite(path: str, batches: Iterable[list[dict[str, Any]]]) -> float:
     return count / seconds
 
 
-def _postgres(url: str, batches: Iterable[list[dict[str, Any]]]) -> float:
+def _postgres(url: str, batches: Iterable[list[dict[str, Any]]], known: dict[str, int]) -> float:
     m = "%s"
     count, seconds = 0, 0.0
     with psycopg.connect(url) as conn:
@@ -156,34 +160,37 @@ def _postgres(url: str, batches: Iterable[list[dict[str, Any]]]) -> float:
             rows = _rows(batch, time.time_ns() // 1000)
             points = _points(batch)
             with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO entities (tenant, id, types, attr_index, doc, created_at, "
-                    "modified_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s) "
-                    "ON CONFLICT (tenant, id) DO UPDATE SET types = excluded.types, "
-                    "attr_index = excluded.attr_index, doc = excluded.doc, "
-                    "modified_at = excluded.modified_at RETURNING id, pk",
-                    rows["entities"],
-                    returning=True,
-                )
-                pks: dict[str, int] = {}
-                while True:
-                    found = cur.fetchone()
-                    if found is not None:
-                        pks[found[0]] = found[1]
-                    if not cur.nextset():
-                        break
-                keys = list(pks.values())
-                cur.execute("DELETE FROM entity_types WHERE entity_pk = ANY(%s)", (keys,))
-                cur.executemany(
-                    "INSERT INTO entity_types (tenant, type, entity_pk) VALUES ('', %s, %s)",
-                    [(e["type"], pks[e["id"]]) for e in batch],
-                )
-                cur.execute("DELETE FROM entity_geo WHERE entity_pk = ANY(%s)", (keys,))
-                cur.executemany(
-                    "INSERT INTO entity_geo (entity_pk, attr, geom) "
-                    "VALUES (%s, 'location', ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
-                    [(pks[i], x, y) for i, (x, y) in points.items()],
-                )
+                new = [r for r in rows["entities"] if r[1] not in known]
+                if new:
+                    cur.executemany(
+                        "INSERT INTO entities (tenant, id, types, attr_index, doc, created_at, "
+                        "modified_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s) RETURNING id, pk",
+                        new,
+                        returning=True,
+                    )
+                    created: dict[str, int] = {}
+                    while True:
+                        found = cur.fetchone()
+                        if found is not None:
+                            created[found[0]] = found[1]
+                        if not cur.nextset():
+                            break
+                    cur.executemany(
+                        "INSERT INTO entity_types (tenant, type, entity_pk) VALUES ('', %s, %s)",
+                        [(e["type"], created[e["id"]]) for e in batch if e["id"] in created],
+                    )
+                    cur.executemany(
+                        "INSERT INTO entity_geo (entity_pk, attr, geom) "
+                        "VALUES (%s, 'location', ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+                        [(created[i], x, y) for i, (x, y) in points.items() if i in created],
+                    )
+                    known.update(created)
+                else:
+                    cur.executemany(
+                        "UPDATE entities SET types = %s, attr_index = %s, doc = %s::jsonb, "
+                        "modified_at = %s WHERE pk = %s",
+                        [(r[2], r[3], r[4], r[6], known[r[1]]) for r in rows["entities"]],
+                    )
                 with cur.copy(
                     "COPY attr_history (tenant, entity_id, attr, dataset_id, instance_id, "
                     "observed_us, modified_us, value_num, value_key, instance) FROM STDIN"

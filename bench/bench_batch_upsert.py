@@ -95,7 +95,7 @@ def main() -> None:
             f"{[round(r) for r in svc_rates]}"
         )
         for raw_database in bench_database():
-            raw = [raw_upsert(raw_database, batches(r)) for r in range(3)]
+            raw = raw_upsert(raw_database, (batches(r) for r in range(3)))
         limit = median(raw)
         print(f"  bare driver, same rows: median {limit:,.0f} ent/s {[round(r) for r in raw]}")
         ratio = rate / limit
