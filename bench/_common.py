@@ -115,7 +115,8 @@ def percentile(values: list[float], pct: float) -> float:
 
 def report(name: str, value: float, unit: str, target: str, ok: bool) -> None:
     mark = "meets" if ok else "BELOW"
-    print(f"{name:<48} {value:>12,.1f} {unit:<10} target {target:<14} {mark}")
+    shown = f"{value:>12,.2f}" if abs(value) < 10 else f"{value:>12,.1f}"
+    print(f"{name:<48} {shown} {unit:<10} target {target:<14} {mark}")
 
 
 def median(values: list[float]) -> float:
