@@ -57,8 +57,9 @@ async def _cityhub_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    path = request.url.path
     if exc.status_code == 404:
-        return problem_response(ResourceNotFound(f"no resource at {request.url.path}"))
+        return problem_response(ResourceNotFound(f"no resource at {path}"))
     if exc.status_code == 405:
         return problem_response(
             MethodNotAllowed(f"{request.method} is not supported on {request.url.path}")

@@ -21,6 +21,9 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_upload_bytes: int = 2 * 1024 * 1024 * 1024  # dataset files sent to the catalog
     default_limit: int = 20
+    # Temporal answers hold at most this many instances per entity and attribute; more are
+    # paged by time (206 + Content-Range).
+    temporal_instances: int = 1000
     max_limit: int = 1000
     timezone: str = "Asia/Shanghai"
     city: str = "Shenzhen"
@@ -63,6 +66,7 @@ class Settings:
             max_upload_bytes=int(env.get("CITYHUB_MAX_UPLOAD_BYTES", base.max_upload_bytes)),
             default_limit=int(env.get("CITYHUB_DEFAULT_LIMIT", base.default_limit)),
             max_limit=int(env.get("CITYHUB_MAX_LIMIT", base.max_limit)),
+            temporal_instances=int(env.get("CITYHUB_TEMPORAL_INSTANCES", base.temporal_instances)),
             timezone=env.get("CITYHUB_TIMEZONE", base.timezone),
             city=env.get("CITYHUB_CITY", base.city),
             public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),

@@ -54,7 +54,7 @@ class Hub:
         self.entities = EntityService(
             store, frozenset(self.contexts.core.expand(t) for t in PLATFORM_TYPES), self.hooks
         )
-        self.temporal = TemporalService(self.entities)
+        self.temporal = TemporalService(self.entities, settings.temporal_instances)
         self.subscriptions = SubscriptionService(
             store,
             self.matcher,

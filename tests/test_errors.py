@@ -100,7 +100,7 @@ def _cases(big: bytes) -> list[tuple[str, str, dict[str, object], int, str]]:
         ),
         ("GET", e + "/urn:x:1", {"headers": {"Accept": "image/png"}}, 406, "NotAcceptable"),
         ("GET", "/ngsi-ld/v1/nowhere", {}, 404, "ResourceNotFound"),
-        ("DELETE", e, {}, 405, "OperationNotSupported"),
+        ("PUT", e, {}, 405, "OperationNotSupported"),
         (
             "GET",
             e + "?type=T",

@@ -90,7 +90,11 @@ async def batch_merge(request: Request) -> Response:
 
 
 async def batch_delete(request: Request) -> Response:
-    hub, tenant, body, _ = await _prelude(request)
+    """The body is a list of entity ids: there are no terms in it, so no @context is needed,
+    whichever of JSON and JSON-LD it is sent as."""
+    hub = http.hub_of(request)
+    tenant = http.tenant_of(request)
+    body = await http.read_body(request, (http.JSON, http.JSON_LD), context_rules=False)
     actor = http.principal_of(request)
     result = await hub.write(batch.batch_delete, hub.entities, tenant, body, actor)
     return _answer(result, 204, created_ids=False)

@@ -69,7 +69,7 @@ async def retrieve_entity(request: Request) -> Response:
     mtype = http.accepted(request, _READ_TYPES)
     opts = render_options(params, tm)
     hub = http.hub_of(request)
-    entity = await hub.run(hub.entities.retrieve, tenant, request.path_params["entity_id"])
+    entity = await hub.run(hub.entities.retrieve, tenant, http.path_uri(request, "entity_id"))
     if params.get("type"):
         wanted = {tm.expand(t) for t in params["type"].split(",")}
         if not wanted & set(entity.types):
@@ -86,7 +86,7 @@ async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.write(hub.entities.delete, tenant, request.path_params["entity_id"], actor)
+    await hub.write(hub.entities.delete, tenant, http.path_uri(request, "entity_id"), actor)
     return http.no_content()
 
 
@@ -95,7 +95,9 @@ async def replace_entity(request: Request) -> Response:
     entity = parse_entity(body, tm, now_iso(), require_id=False)
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.write(hub.entities.replace, tenant, request.path_params["entity_id"], entity, actor)
+    await hub.write(
+        hub.entities.replace, tenant, http.path_uri(request, "entity_id"), entity, actor
+    )
     return http.no_content()
 
 
@@ -107,7 +109,9 @@ async def merge_entity(request: Request) -> Response:
         raise BadRequestData("a merge patch must be a JSON object")
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.write(hub.entities.merge, tenant, request.path_params["entity_id"], body, tm, actor)
+    await hub.write(
+        hub.entities.merge, tenant, http.path_uri(request, "entity_id"), body, tm, actor
+    )
     return http.no_content()
 
 
@@ -120,7 +124,7 @@ async def append_attrs(request: Request) -> Response:
     result = await hub.write(
         hub.entities.append,
         tenant,
-        request.path_params["entity_id"],
+        http.path_uri(request, "entity_id"),
         body,
         tm,
         no_overwrite,
@@ -136,7 +140,7 @@ async def update_attrs(request: Request) -> Response:
     hub = http.hub_of(request)
     actor = http.principal_of(request)
     result = await hub.write(
-        hub.entities.update_attrs, tenant, request.path_params["entity_id"], body, tm, actor
+        hub.entities.update_attrs, tenant, http.path_uri(request, "entity_id"), body, tm, actor
     )
     return _update_response(result, tm)
 
@@ -144,10 +148,15 @@ async def update_attrs(request: Request) -> Response:
 async def patch_attr(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    path = request.path_params
     actor = http.principal_of(request)
     await hub.write(
-        hub.entities.patch_attr, tenant, path["entity_id"], path["attr"], body, tm, actor
+        hub.entities.patch_attr,
+        tenant,
+        http.path_uri(request, "entity_id"),
+        http.path_name(request, "attr"),
+        body,
+        tm,
+        actor,
     )
     return http.no_content()
 
@@ -155,10 +164,15 @@ async def patch_attr(request: Request) -> Response:
 async def replace_attr(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    path = request.path_params
     actor = http.principal_of(request)
     await hub.write(
-        hub.entities.replace_attr, tenant, path["entity_id"], path["attr"], body, tm, actor
+        hub.entities.replace_attr,
+        tenant,
+        http.path_uri(request, "entity_id"),
+        http.path_name(request, "attr"),
+        body,
+        tm,
+        actor,
     )
     return http.no_content()
 
@@ -170,8 +184,8 @@ async def delete_attr(request: Request) -> Response:
     await hub.write(
         hub.entities.delete_attr,
         tenant,
-        request.path_params["entity_id"],
-        request.path_params["attr"],
+        http.path_uri(request, "entity_id"),
+        http.path_name(request, "attr"),
         tm,
         params.get("datasetId"),
         flag(params, "deleteAll"),
@@ -180,7 +194,32 @@ async def delete_attr(request: Request) -> Response:
     return http.no_content()
 
 
+async def purge_entities(request: Request) -> Response:
+    """DELETE /entities?type=…: purge what the query selects (`drop`/`keep` only attributes)."""
+    from cityhub.broker.purge import purge
+
+    tenant, tm = await http.bodiless_write_prelude(request)
+    params = request.query_params
+    if not has_selector(params) and not flag(params, "local"):
+        raise BadRequestData("a purge needs at least one of id, idPattern, type, attrs, q, georel")
+    hub = http.hub_of(request)
+    query = build_query(params, tm, hub.store.exact_geo)
+
+    def names(key: str) -> frozenset[str] | None:
+        if key not in params:
+            return None
+        return frozenset(tm.expand(check_name(n.strip())) for n in params[key].split(","))
+
+    keep, drop = names("keep"), names("drop")
+    if keep is not None and drop is not None:
+        raise BadRequestData("keep and drop cannot be used together")
+    actor = http.principal_of(request)
+    await hub.write(purge, hub.entities, tenant, query, keep, drop, actor)
+    return http.no_content()
+
+
 routes = [
+    route(BASE + "/entities", purge_entities, "DELETE", policy.BROKER_WRITE),
     route(BASE + "/entities", create_entity, "POST", policy.BROKER_WRITE),
     route(BASE + "/entities", query_entities, "GET", policy.PUBLIC_READ),
     route(BASE + "/entities/{entity_id}", retrieve_entity, "GET", policy.PUBLIC_READ),

@@ -1,8 +1,9 @@
 """What every HTTP exchange gets, in one pass: NUL characters refused up front (PostgreSQL
-cannot store them); the NGSILD-Tenant header echoed (NGSI-LD); and the safe-by-default headers —
-no sniffing, no framing, no referrer, and a Content-Security-Policy (pages: no inline script,
-no eval, nothing from another origin; the API: nothing at all). A route may send a narrower CSP
-of its own (the server-made report pages do)."""
+cannot store them); NGSI-LD paths with an empty id refused (400, as the API requires); the
+NGSILD-Tenant header echoed (NGSI-LD); and the safe-by-default headers — no sniffing, no
+framing, no referrer, and a Content-Security-Policy (pages: no inline script, no eval, nothing
+from another origin; the API: nothing at all). A route may send a narrower CSP of its own (the
+server-made report pages do)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,23 @@ SAFE_HEADERS = (
 )
 
 
+_NGSI = "/ngsi-ld/v1/"
+# Collections that take these methods only with an id (or attribute name) after the slash.
+_NEEDS_NAME = {"entities": ("PUT", "PATCH"), "attrs": ("PUT", "DELETE")}
+
+
+def _empty_ngsi_ld_name(path: str, method: str) -> bool:
+    """`/entities//attrs`, `PUT /entities/`, `DELETE …/attrs/`: NGSI-LD answers 400, where the
+    router would answer 404 or redirect to the collection."""
+    if not path.startswith(_NGSI):
+        return False
+    rest = path[len(_NGSI) :]
+    if "//" in rest:
+        return True
+    last = rest.rstrip("/").rsplit("/", 1)[-1]
+    return rest.endswith("/") and method in _NEEDS_NAME.get(last, ())
+
+
 class Envelope:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,6 +55,11 @@ class Envelope:
         raw = scope.get("raw_path") or scope["path"].encode()
         if b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b""):
             response = problem_response(BadRequestData("NUL characters are not allowed"))
+            await response(scope, receive, send)
+            return
+        if _empty_ngsi_ld_name(scope["path"], scope["method"]):
+            error = BadRequestData(f"an id or attribute name in {scope['path']} is empty")
+            response = problem_response(error)
             await response(scope, receive, send)
             return
         tenant = next((v for k, v in scope["headers"] if k == b"ngsild-tenant"), None)

@@ -270,6 +270,28 @@ def no_content(headers: dict[str, str] | None = None) -> Response:
     return Response(status_code=204, headers=headers)
 
 
+_PATH_WHAT = {
+    "entity_id": "entity id",
+    "sub_id": "subscription id",
+    "instance_id": "instance id",
+    "reg_id": "registration id",
+}
+
+
+def path_uri(request: Request, key: str) -> str:
+    """An id from the path, which NGSI-LD requires to be a URI (400 BadRequestData if not)."""
+    from cityhub.broker.normalize import check_uri
+
+    return check_uri(request.path_params[key], _PATH_WHAT.get(key, key))
+
+
+def path_name(request: Request, key: str) -> str:
+    """An attribute name from the path (400 BadRequestData if it is not a valid name)."""
+    from cityhub.broker.normalize import check_name
+
+    return check_name(request.path_params[key])
+
+
 async def write_prelude(
     request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)
 ) -> tuple[str, Any, TermMap]:

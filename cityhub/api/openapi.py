@@ -174,6 +174,18 @@ def build_openapi() -> dict[str, Any]:
         f"{NGSI}/entities": {
             "get": _op("Query entities", _QUERY_PARAMS, _ok(entity_list, geo=True)),
             "post": _op("Create an entity", [], _CREATED, _ref("EntityInput")),
+            "delete": _op(
+                "Purge the entities a query selects (at most 10,000), or drop or keep some of "
+                "their attributes",
+                [
+                    *[p for p in _QUERY_PARAMS if p["name"] in ("id", "idPattern", "type", "q")],
+                    _query("attrs", "Entities having one of these attributes"),
+                    _query("local", "true: every entity of this broker"),
+                    _query("drop", "Attributes to remove (not the entities)"),
+                    _query("keep", "Attributes to keep; every other one is removed"),
+                ],
+                _NO_CONTENT,
+            ),
         },
         f"{NGSI}/entities/{{entityId}}": {
             "get": _op(

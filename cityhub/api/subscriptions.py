@@ -40,7 +40,7 @@ async def retrieve(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     mtype = http.accepted(request)
-    record = await hub.run(hub.subscriptions.get, tenant, request.path_params["sub_id"])
+    record = await hub.run(hub.subscriptions.get, tenant, http.path_uri(request, "sub_id"))
     content = render_subscription(record, False, http.principal_of(request))
     return http.json_ld_response(request, content, mtype)
 
@@ -52,7 +52,7 @@ async def update(request: Request) -> Response:
     await hub.write(
         hub.subscriptions.update,
         tenant,
-        request.path_params["sub_id"],
+        http.path_uri(request, "sub_id"),
         http.without_context(body),
         context,
         http.principal_of(request),
@@ -64,7 +64,7 @@ async def delete(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.write(hub.subscriptions.delete, tenant, request.path_params["sub_id"], actor)
+    await hub.write(hub.subscriptions.delete, tenant, http.path_uri(request, "sub_id"), actor)
     return http.no_content()
 
 

@@ -31,6 +31,19 @@ def _render(result: TemporalResult, tm: TermMap, params: Any, tp: temporal.Tempo
     return temporal.render_temporal(result.entity, result.rows, tm, opts, tp)
 
 
+def _page_response(
+    request: Request, results: list[TemporalResult], content: Any, mtype: str, total: int | None
+) -> Response:
+    """200 with every instance asked for, or 206 and the range this page covers."""
+    page = next((r.page for r in results if r.page is not None), None)
+    if page is None:
+        return http.results_response(request, content, mtype, total)
+    headers = {"Content-Range": page.content_range()}
+    if total is not None:
+        headers["NGSILD-Results-Count"] = str(total)
+    return http.json_ld_response(request, content, mtype, 206, headers)
+
+
 async def retrieve(request: Request) -> Response:
     tenant, tm = await http.read_prelude(request)
     params = request.query_params
@@ -39,9 +52,13 @@ async def retrieve(request: Request) -> Response:
     attrs = render_options(params, tm).attrs
     hub = http.hub_of(request)
     result = await hub.run(
-        hub.temporal.retrieve, tenant, request.path_params["entity_id"], attrs, tp
+        hub.temporal.retrieve, tenant, http.path_uri(request, "entity_id"), attrs, tp
     )
-    return http.json_ld_response(request, _render(result, tm, params, tp), mtype)
+    content = _render(result, tm, params, tp)
+    if result.page is None:
+        return http.json_ld_response(request, content, mtype)
+    headers = {"Content-Range": result.page.content_range()}
+    return http.json_ld_response(request, content, mtype, 206, headers)
 
 
 async def query(request: Request) -> Response:
@@ -57,7 +74,7 @@ async def query(request: Request) -> Response:
     q = build_query(params, tm, hub.store.exact_geo)
     results, total = await hub.run(hub.temporal.query, tenant, q, limit, offset, count, attrs, tp)
     content = [_render(r, tm, params, tp) for r in results]
-    return http.results_response(request, content, mtype, total)
+    return _page_response(request, results, content, mtype, total)
 
 
 async def query_post(request: Request) -> Response:
@@ -81,7 +98,7 @@ async def query_post(request: Request) -> Response:
     )
     results, total = await hub.run(hub.temporal.query, tenant, q, limit, offset, count, attrs, tp)
     content = [_render(r, tm, params, tp) for r in results]
-    return http.results_response(request, content, mtype, total)
+    return _page_response(request, results, content, mtype, total)
 
 
 async def create(request: Request) -> Response:
@@ -98,7 +115,7 @@ async def append(request: Request) -> Response:
     hub = http.hub_of(request)
     actor = http.principal_of(request)
     await hub.write(
-        hub.temporal.append_attrs, tenant, request.path_params["entity_id"], body, tm, actor
+        hub.temporal.append_attrs, tenant, http.path_uri(request, "entity_id"), body, tm, actor
     )
     return http.no_content()
 
@@ -107,19 +124,18 @@ async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.write(hub.temporal.delete_entity, tenant, request.path_params["entity_id"], actor)
+    await hub.write(hub.temporal.delete_entity, tenant, http.path_uri(request, "entity_id"), actor)
     return http.no_content()
 
 
 async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, tm = await http.bodiless_write_prelude(request)
-    p = request.path_params
     await hub.write(
         hub.temporal.delete_attr,
         tenant,
-        p["entity_id"],
-        tm.expand(p["attr"]),
+        http.path_uri(request, "entity_id"),
+        tm.expand(http.path_name(request, "attr")),
         request.query_params.get("datasetId"),
         flag(request.query_params, "deleteAll"),
         http.principal_of(request),
@@ -130,13 +146,12 @@ async def delete_attr(request: Request) -> Response:
 async def modify_instance(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    p = request.path_params
     await hub.write(
         hub.temporal.modify_instance,
         tenant,
-        p["entity_id"],
-        tm.expand(p["attr"]),
-        p["instance_id"],
+        http.path_uri(request, "entity_id"),
+        tm.expand(http.path_name(request, "attr")),
+        http.path_uri(request, "instance_id"),
         body,
         tm,
         http.principal_of(request),
@@ -147,13 +162,12 @@ async def modify_instance(request: Request) -> Response:
 async def delete_instance(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, tm = await http.bodiless_write_prelude(request)
-    p = request.path_params
     await hub.write(
         hub.temporal.delete_instance,
         tenant,
-        p["entity_id"],
-        tm.expand(p["attr"]),
-        p["instance_id"],
+        http.path_uri(request, "entity_id"),
+        tm.expand(http.path_name(request, "attr")),
+        http.path_uri(request, "instance_id"),
         http.principal_of(request),
     )
     return http.no_content()

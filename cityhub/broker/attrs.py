@@ -50,6 +50,11 @@ def has_all_instances(entity: Entity, name: str, new: list[Instance]) -> bool:
     return all(find_instance(current, inst.get("datasetId")) >= 0 for inst in new)
 
 
+def is_null(inst: Instance) -> bool:
+    """An instance that stands for a deletion: its value (object, languageMap…) is NGSI-LD Null."""
+    return inst.get(ATTRIBUTE_TYPES.get(str(inst.get("type")), "value")) == NULL
+
+
 def merge_instance(old: Instance, patch: Instance, now: str) -> Instance | None:
     """Merge-patch one instance: members in the patch replace old ones; NULL deletes."""
     kind = patch.get("type", old.get("type"))

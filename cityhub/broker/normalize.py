@@ -210,8 +210,8 @@ def parse_instance(
         raise BadRequestData(f"attribute '{name}' of type {kind} needs a '{key}' member")
     content = raw[key]
     inst: Instance = {"type": kind}
-    if allow_null and content == NULL:
-        inst[key] = NULL
+    if allow_null and (content == NULL or content == {"@none": NULL}):
+        inst[key] = NULL  # LanguageProperty's null form, {"@none": NULL}, is the same deletion
     else:
         inst[key] = _parse_content(name, kind, content, tm)
     _copy_metadata(name, raw, inst, tm)

@@ -27,6 +27,7 @@ class EntityQuery:
     flt: EntityFilter = field(default_factory=EntityFilter)
     predicates: list[Predicate] = field(default_factory=list)
     needs_geo_refine: bool = False
+    order: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)  # see ordering.py
 
     def matches(self, entity: Entity) -> bool:
         return all(p(entity) for p in self.predicates)
@@ -184,6 +185,10 @@ def build_query(params: Mapping[str, Any], tm: TermMap, exact_geo: bool) -> Enti
     if geo is not None and not exact_geo:
         query.predicates.append(geo_predicate(geo))
     query.flt = EntityFilter(ids=ids, any_types=any_types, geo=geo)
+    if params.get("orderBy"):
+        from cityhub.broker.ordering import parse_order
+
+        query.order = parse_order(str(params["orderBy"]), tm)
     return query
 
 

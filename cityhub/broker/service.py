@@ -94,6 +94,8 @@ class EntityService:
     ) -> tuple[list[Entity], int | None]:
         """Matching entities for one page, and the total when asked."""
         self.check_tenant(tenant)
+        if query.order:
+            return self._ordered(tenant, query, limit, offset, count)
         if not query.predicates:
             items = (
                 list(self.store.iter_entities(tenant, query.flt, limit, offset)) if limit else []
@@ -110,6 +112,22 @@ class EntityService:
             if not count and seen >= offset + limit:
                 break
         return items, (seen if count else None)
+
+    def _ordered(
+        self, tenant: str, query: EntityQuery, limit: int, offset: int, count: bool
+    ) -> tuple[list[Entity], int | None]:
+        from cityhub.broker.ordering import ORDER_MOST, order_entities
+
+        matches = []
+        for entity in self.store.iter_entities(tenant, query.flt):
+            if query.matches(entity):
+                matches.append(entity)
+                if len(matches) > ORDER_MOST:
+                    raise BadRequestData(
+                        f"orderBy sorts at most {ORDER_MOST:,} matches: narrow the query"
+                    )
+        ordered = order_entities(matches, query.order)
+        return ordered[offset : offset + limit], (len(matches) if count else None)
 
     def type_summaries(self, tenant: str) -> list[TypeSummary]:
         self.check_tenant(tenant)
@@ -244,7 +262,7 @@ class EntityService:
         actor: Principal | None = None,
     ) -> UpdateResult:
         now = now_iso()
-        fragment = parse_attributes(body, tm, now)
+        fragment = parse_attributes(body, tm, now, allow_null=True)
         self.check_tenant(tenant)
         result = UpdateResult()
         with self.write(tenant) as tx:
@@ -253,7 +271,13 @@ class EntityService:
                 if not rules.has_all_instances(entity, name, instances):
                     result.not_updated.append((name, "attribute (or datasetId) does not exist"))
                     continue
-                rules.put_instances(entity, name, instances, now)
+                # an instance whose value is NGSI-LD Null is deleted, the others replaced
+                kept = [i for i in instances if not rules.is_null(i)]
+                for gone in instances:
+                    if rules.is_null(gone):
+                        rules.delete_attribute(entity, name, gone.get("datasetId"), False)
+                if kept:
+                    rules.put_instances(entity, name, kept, now)
                 result.updated.append(name)
             if result.updated:
                 entity.modified_at = now

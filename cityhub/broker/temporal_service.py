@@ -10,6 +10,7 @@ from cityhub.broker import temporal
 from cityhub.broker.normalize import check_uri, parse_types
 from cityhub.broker.query import EntityQuery
 from cityhub.broker.service import EntityService
+from cityhub.broker.temporal_page import TemporalPage, bounded, cut
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.jsonld import TermMap
 from cityhub.store.records import Bucket, Entity, HistoryRow
@@ -25,12 +26,14 @@ class TemporalResult:
     buckets: list[Bucket]
     start_us: int
     period_us: int
+    page: TemporalPage | None = None  # set when the answer covers less than the asked window
 
 
 class TemporalService:
-    def __init__(self, entities: EntityService) -> None:
+    def __init__(self, entities: EntityService, instance_limit: int = 1000) -> None:
         self.entities = entities
         self.store = entities.store
+        self.instance_limit = instance_limit  # per entity and attribute in one answer
 
     def _read(
         self,
@@ -49,9 +52,12 @@ class TemporalService:
             )
             return [TemporalResult(e, [], buckets, start, period) for e in found]
         by_entity: dict[str, list[HistoryRow]] = {i: [] for i in ids}
-        for row in self.store.iter_history(tenant, hq):
+        limit = self.instance_limit
+        rows = list(self.store.iter_history(tenant, bounded(hq, limit))) if ids else []
+        rows, page = cut(rows, hq, limit, hq)
+        for row in rows:
             by_entity[row.entity_id].append(row)
-        return [TemporalResult(e, by_entity[e.id], [], 0, 0) for e in found]
+        return [TemporalResult(e, by_entity[e.id], [], 0, 0, page) for e in found]
 
     def retrieve(
         self,

@@ -41,21 +41,25 @@ def history_where(tenant: str, query: HistoryQuery, mark: str) -> tuple[str, lis
 
 
 def select_sql(tenant: str, query: HistoryQuery, mark: str) -> tuple[str, list[Any]]:
-    """Instances in time order; with last_n, the newest N per entity and attribute."""
+    """Instances in time order; with last_n (first_n), the newest (oldest) N per entity and
+    attribute."""
     where, params = history_where(tenant, query, mark)
     col = query.time_column
-    if query.last_n is None:
+    if query.last_n is None and query.first_n is None:
         return (
             f"SELECT {HISTORY_COLUMNS} FROM attr_history WHERE {where} "
             f"ORDER BY entity_id, attr, {col}, id",
             params,
         )
+    newest = query.last_n is not None
+    direction = "DESC" if newest else "ASC"
     return (
         f"SELECT {HISTORY_COLUMNS} FROM (SELECT {HISTORY_COLUMNS}, id, {col} AS t_, "
-        f"row_number() OVER (PARTITION BY entity_id, attr ORDER BY {col} DESC, id DESC) AS rn_ "
+        f"row_number() OVER (PARTITION BY entity_id, attr ORDER BY {col} {direction}, "
+        f"id {direction}) AS rn_ "
         f"FROM attr_history WHERE {where}) AS recent WHERE rn_ <= {mark} "
         "ORDER BY entity_id, attr, t_, id",
-        [*params, query.last_n],
+        [*params, query.last_n if newest else query.first_n],
     )
 
 

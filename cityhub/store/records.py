@@ -123,7 +123,8 @@ class HistoryQuery:
     time_column: str = "observed_us"  # or "modified_us"
     start_us: int | None = None  # inclusive
     end_us: int | None = None  # exclusive
-    last_n: int | None = None
+    last_n: int | None = None  # the newest N per entity and attribute
+    first_n: int | None = None  # the oldest N per entity and attribute
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,148 @@
+"""NGSI-LD behaviours the ETSI conformance suite checks, over HTTP on both stores: NGSI-LD Null
+deletes, orderBy, purge, ids in the path, batch delete sent as JSON-LD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+NULL = "urn:ngsi-ld:null"
+
+
+def building(n: int, name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"urn:ngsi-ld:Building:{n}",
+        "type": "Building",
+        "name": {"type": "Property", "value": name},
+        "height": {"type": "Property", "value": 10 * n},
+        **extra,
+    }
+
+
+def ids(r: httpx.Response) -> list[str]:
+    assert r.status_code == 200, r.text
+    return [e["id"] for e in r.json()]
+
+
+def test_null_in_an_attribute_update_deletes_the_attribute(client: httpx.Client) -> None:
+    street = {"type": "LanguageProperty", "languageMap": {"fr": "Rue", "nl": "Straat"}}
+    where = {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.29, 48.85]}}
+    r = client.post("/entities", json=building(1, "tower", street=street, location=where))
+    assert r.status_code == 201, r.text
+    r = client.patch(
+        "/entities/urn:ngsi-ld:Building:1/attrs",
+        json={
+            "name": {"type": "Property", "value": NULL},
+            "location": {"type": "GeoProperty", "value": NULL},
+            "street": {"type": "LanguageProperty", "languageMap": {"@none": NULL}},
+            "height": {"type": "Property", "value": 99},
+        },
+    )
+    assert r.status_code == 204, r.text
+    kept = client.get("/entities/urn:ngsi-ld:Building:1").json()
+    assert "name" not in kept and "location" not in kept and "street" not in kept
+    assert kept["height"]["value"] == 99
+
+
+def test_order_by_attributes_ids_and_directions(client: httpx.Client) -> None:
+    for n, name in ((2, "b"), (1, "a"), (3, "c")):  # created out of order
+        assert client.post("/entities", json=building(n, name)).status_code == 201
+    first, second, third = (f"urn:ngsi-ld:Building:{n}" for n in (1, 2, 3))
+    query = {"type": "Building"}
+    assert ids(client.get("/entities", params=query)) == [second, first, third]
+    assert ids(client.get("/entities", params={**query, "orderBy": "name"})) == [
+        first,
+        second,
+        third,
+    ]
+    assert ids(client.get("/entities", params={**query, "orderBy": "height;desc"})) == [
+        third,
+        second,
+        first,
+    ]
+    page = client.get("/entities", params={**query, "orderBy": "type,id", "limit": 2, "offset": 1})
+    assert ids(page) == [second, third]
+    bad = client.get("/entities", params={**query, "orderBy": "name;sideways"})
+    assert bad.status_code == 400
+
+
+def test_purge_deletes_what_the_query_selects_or_only_attributes(client: httpx.Client) -> None:
+    for n in (1, 2, 3):
+        assert client.post("/entities", json=building(n, f"b{n}")).status_code == 201
+    assert client.delete("/entities").status_code == 400  # no selector: refused
+    both = client.delete("/entities", params={"type": "Building", "keep": "name", "drop": "x"})
+    assert both.status_code == 400
+    r = client.delete("/entities", params={"type": "Building", "drop": "height"})
+    assert r.status_code == 204, r.text
+    left = client.get("/entities", params={"type": "Building"}).json()
+    assert len(left) == 3 and all("height" not in e and "name" in e for e in left)
+    r = client.delete("/entities", params={"type": "Building", "q": 'name=="b2"'})
+    assert r.status_code == 204
+    assert len(ids(client.get("/entities", params={"type": "Building"}))) == 2
+
+
+def test_ids_in_the_path_must_be_uris_and_not_empty(client: httpx.Client) -> None:
+    for method, path in (
+        ("GET", "/entities/not-a-uri"),
+        ("POST", "/entities//attrs"),
+        ("PATCH", "/entities/not-a-uri/attrs"),
+        ("DELETE", "/entities/urn:ngsi-ld:Building:1/attrs/"),
+        ("PUT", "/entities/"),
+        ("GET", "/subscriptions/InvalidUri"),
+        ("GET", "/temporal/entities/not-a-uri"),
+    ):
+        r = client.request(method, path, json={} if method in ("POST", "PATCH", "PUT") else None)
+        assert r.status_code == 400, (method, path, r.status_code, r.text)
+        assert r.json()["type"].endswith("BadRequestData")
+
+
+def test_batch_delete_takes_json_ld_without_a_context(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    r = client.post(
+        "/entityOperations/delete",
+        content=b'["urn:ngsi-ld:Building:1"]',
+        headers={"Content-Type": "application/ld+json"},
+    )
+    assert r.status_code == 204, r.text
+    assert client.get("/entities/urn:ngsi-ld:Building:1").status_code == 404
+
+
+def test_temporal_answers_are_paged_by_time_past_the_instance_limit(
+    client: httpx.Client,
+) -> None:
+    instances = [
+        {"type": "Property", "value": i, "observedAt": f"2026-01-01T{i // 60:02d}:{i % 60:02d}:00Z"}
+        for i in range(1_005)
+    ]
+    few = [
+        {"type": "Property", "value": i, "observedAt": f"2026-01-01T0{i}:30:00Z"} for i in range(3)
+    ]
+    body = {"id": "urn:ngsi-ld:Vehicle:1", "type": "Vehicle", "speed": instances, "fuel": few}
+    assert client.post("/temporal/entities", json=body).status_code == 201
+    r = client.get("/temporal/entities/urn:ngsi-ld:Vehicle:1")
+    assert r.status_code == 206, r.text
+    speeds = r.json()["speed"]
+    assert len(speeds) == 1_000 and speeds[-1]["value"] == 999
+    assert r.headers["Content-Range"] == (
+        "date-time 2026-01-01T00:00:00.000000Z-2026-01-01T16:39:00.000000Z/*"
+    )
+    assert len(r.json()["fuel"]) == 3  # within the page's range: all of them
+    rest = client.get(
+        "/temporal/entities/urn:ngsi-ld:Vehicle:1",
+        params={"timerel": "after", "timeAt": "2026-01-01T16:39:00.000001Z", "attrs": "speed"},
+    )
+    assert rest.status_code == 200 and [s["value"] for s in rest.json()["speed"]] == [
+        1_000,
+        1_001,
+        1_002,
+        1_003,
+        1_004,
+    ]
+    newest = client.get("/temporal/entities/urn:ngsi-ld:Vehicle:1", params={"lastN": 1_003})
+    assert newest.status_code == 206
+    assert newest.headers["Content-Range"].endswith("/1003")
+    assert newest.json()["speed"][0]["value"] == 5 and len(newest.json()["speed"]) == 1_000
+    assert len(newest.json()["fuel"]) == 3  # all later than the page's oldest speed
+    small = client.get("/temporal/entities/urn:ngsi-ld:Vehicle:1", params={"lastN": 2})
+    assert small.status_code == 200 and len(small.json()["speed"]) == 2
