@@ -268,3 +268,31 @@ def test_many_endpoints_on_one_host_each_get_their_own_notifications(
     for n in notes:
         by_sub.setdefault(n["subscriptionId"], []).append(n["data"][0]["pm25"]["value"])
     assert len(by_sub) == 12 and all(v == [1, 2, 3] for v in by_sub.values())
+
+
+def test_deletion_triggers_and_show_changes(client: httpx.Client, receiver: Receiver) -> None:
+    seed(client)
+    deleted = subscription(receiver.url, notificationTrigger=["attributeDeleted", "entityDeleted"])
+    deleted["notification"]["showChanges"] = True
+    assert client.post("/subscriptions", json=deleted).status_code == 201
+    updated = subscription(receiver.url, notificationTrigger=["attributeUpdated"])
+    updated["notification"]["showChanges"] = True
+    assert client.post("/subscriptions", json=updated).status_code == 201
+    bad = subscription(receiver.url, notificationTrigger=["entityExploded"])
+    assert client.post("/subscriptions", json=bad).status_code == 400
+
+    assert client.patch(f"/entities/{E}/attrs", json={"pm25": 12}).status_code == 204
+    note = receiver.wait_for(1)[0]["data"][0]
+    assert note["pm25"]["value"] == 12 and note["pm25"]["previousValue"] == 10
+
+    assert client.delete(f"/entities/{E}/attrs/name").status_code == 204
+    note = receiver.wait_for(2)[1]["data"][0]
+    assert note["name"]["value"] == "urn:ngsi-ld:null"
+    assert note["name"]["previousValue"] == "福田站"
+
+    assert client.delete(f"/entities/{E}").status_code == 204
+    note = receiver.wait_for(3)[2]["data"][0]
+    assert note["id"] == E and note["deletedAt"].endswith("Z")
+    assert note["pm25"] == {"type": "Property", "value": "urn:ngsi-ld:null", "previousValue": 12}
+    time.sleep(0.3)
+    assert len(receiver.received) == 3  # nothing for the subscription on updates only

@@ -18,12 +18,31 @@ from cityhub.store.base import EntityWriter, RequestWriter
 from cityhub.store.records import Entity, HistoryRow, Instance
 from cityhub.timeutil import parse_datetime
 
+Snapshot = dict[str, list[Instance]]  # an entity's attributes as loaded, before any change
+
 
 @dataclass
 class Change:
-    entity: Entity  # the entity after the change
+    entity: Entity  # the entity after the change (as it was, for a deletion)
     attrs: list[str] = field(default_factory=list)  # expanded names whose instances changed
     created: bool = False
+    deleted: bool = False
+    before: Snapshot | None = None  # attributes before the change, when the entity was loaded
+    removed: list[str] = field(default_factory=list)  # attributes the change deleted
+
+    def triggers(self) -> set[str]:
+        """The NGSI-LD notification triggers this change fires."""
+        if self.created:
+            return {"entityCreated"}
+        if self.deleted:
+            return {"entityDeleted"}
+        fired = {"entityUpdated"}
+        before = self.before or {}
+        for name in self.attrs:
+            fired.add("attributeUpdated" if name in before else "attributeCreated")
+        if self.removed:
+            fired.add("attributeDeleted")
+        return fired
 
 
 _INSTANCE_PREFIX = f"urn:ngsi-ld:Instance:{uuid.uuid4().hex[:12]}-"
@@ -74,13 +93,19 @@ class Transaction:
     def __init__(self, inner: EntityWriter) -> None:
         self.inner = inner
         self.changes: list[Change] = []
+        # what each loaded entity held, for deletions and showChanges (lists are copied:
+        # services replace instances, they do not change them in place)
+        self._loaded: dict[str, tuple[Entity, Snapshot]] = {}
 
     @property
     def requests(self) -> RequestWriter:
         return self.inner
 
     def get_many(self, ids: list[str]) -> dict[str, Entity]:
-        return self.inner.get_many(ids)
+        found = self.inner.get_many(ids)
+        for entity_id, entity in found.items():
+            self._loaded[entity_id] = (entity, {n: list(i) for n, i in entity.attrs.items()})
+        return found
 
     def insert(self, entities: list[Entity], record: bool = True) -> None:
         self.inner.insert(entities)
@@ -93,7 +118,17 @@ class Transaction:
             self._record(entities, created=False)
 
     def delete(self, ids: list[str]) -> int:
-        return self.inner.delete(ids)
+        removed = self.inner.delete(ids)
+        for entity_id in ids:
+            loaded = self._loaded.pop(entity_id, None)
+            if loaded is not None:
+                entity, before = loaded
+                gone = Entity(
+                    entity.id, entity.types, before, entity.created_at, entity.modified_at
+                )
+                gone.owner = entity.owner
+                self.changes.append(Change(gone, list(before), deleted=True, before=before))
+        return removed
 
     def append_history(self, rows: list[HistoryRow]) -> None:
         self.inner.append_history(rows)
@@ -120,7 +155,11 @@ class Transaction:
     def _record(self, entities: list[Entity], created: bool) -> None:
         rows: list[HistoryRow] = []
         for entity in entities:
-            change = Change(entity, created=created)
+            loaded = None if created else self._loaded.get(entity.id)
+            before = loaded[1] if loaded is not None else None
+            change = Change(entity, created=created, before=before)
+            if before is not None:
+                change.removed = [n for n in before if n not in entity.attrs]
             for name, instances in entity.attrs.items():
                 touched = False
                 for inst in instances:

@@ -11,6 +11,14 @@ from cityhub.store.records import Entity, Instance
 
 _SYS = ("createdAt", "modifiedAt")
 _ALWAYS = ("observedAt", "unitCode", "datasetId", "lang")
+# Only in notifications with showChanges (cityhub.broker.change_view): never stored.
+_PREVIOUS = (
+    "previousValue",
+    "previousObject",
+    "previousLanguageMap",
+    "previousJson",
+    "previousVocab",
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def render_instance(inst: Instance, tm: TermMap, opts: RenderOptions) -> Any:
     if "objectType" in inst:
         types = [tm.compact(t) for t in inst["objectType"]]
         out["objectType"] = types[0] if len(types) == 1 else types
-    for member in _ALWAYS:
+    for member in (*_ALWAYS, *_PREVIOUS):
         if member in inst and member not in out:
             out[member] = inst[member]
     if opts.sys_attrs:

@@ -44,6 +44,22 @@ _STATUS_MEMBERS = (
 )
 
 
+TRIGGERS = frozenset(
+    (
+        "entityCreated",
+        "entityUpdated",
+        "entityDeleted",
+        "attributeCreated",
+        "attributeUpdated",
+        "attributeDeleted",
+    )
+)
+# Without notificationTrigger a subscription hears creations and updates, not deletions.
+DEFAULT_TRIGGERS = frozenset(
+    ("entityCreated", "entityUpdated", "attributeCreated", "attributeUpdated")
+)
+
+
 def validate(doc: Any, partial: bool = False) -> dict[str, Any]:
     """Check a subscription (or, with partial, a fragment of one); returns it without status."""
     if not isinstance(doc, dict):
@@ -85,6 +101,12 @@ def validate(doc: Any, partial: bool = False) -> dict[str, Any]:
         raise BadRequestData("expiresAt must be an ISO 8601 date-time")
     if "isActive" in doc and not isinstance(doc["isActive"], bool):
         raise BadRequestData("isActive must be true or false")
+    if "notificationTrigger" in doc:
+        given = doc["notificationTrigger"]
+        if not isinstance(given, list) or not given or not set(given) <= TRIGGERS:
+            raise BadRequestData(
+                f"notificationTrigger must be a non-empty list of {', '.join(sorted(TRIGGERS))}"
+            )
     if "notification" in doc:
         _validate_notification(doc["notification"])
     return clean
@@ -132,6 +154,7 @@ class CompiledSubscription:
     geo: Predicate | None = None
     attributes: frozenset[str] | None = None
     expires_us: int | None = None
+    triggers: frozenset[str] = DEFAULT_TRIGGERS
 
     @property
     def doc(self) -> dict[str, Any]:
@@ -158,7 +181,11 @@ class CompiledSubscription:
     def matches(self, change: Change) -> bool:
         if self.doc.get("timeInterval") is not None or not self.selects(change.entity):
             return False
-        if self.watched is not None and not self.watched.intersection(change.attrs):
+        if not self.triggers.intersection(change.triggers()):
+            return False
+        if self.watched is not None and not self.watched.intersection(
+            [*change.attrs, *change.removed]
+        ):
             return False
         if self.q is not None and not self.q(change.entity):
             return False
@@ -193,6 +220,8 @@ def compile_subscription(
         sub.attributes = frozenset(tm.expand(a) for a in attrs)
     if doc.get("expiresAt"):
         sub.expires_us = to_us(doc["expiresAt"])
+    if doc.get("notificationTrigger"):
+        sub.triggers = frozenset(doc["notificationTrigger"])
     return sub
 
 
@@ -200,7 +229,10 @@ RenderCache = dict[tuple[Any, ...], dict[str, Any]]
 
 
 def notification_payload(
-    sub: CompiledSubscription, entities: list[Entity], cache: RenderCache | None = None
+    sub: CompiledSubscription,
+    entities: list[Entity],
+    cache: RenderCache | None = None,
+    deleted_at: str | None = None,
 ) -> bytes:
     """The queued message: the body to send plus how to send it.
 
@@ -220,6 +252,8 @@ def notification_payload(
         "notifiedAt": now_iso(),
         "data": [_rendered(e, sub.tm, opts, cache) for e in entities],
     }
+    if deleted_at is not None:  # an entity deletion: the data say when
+        body["data"] = [{**d, "deletedAt": deleted_at} for d in body["data"]]
     context = sub.doc.get("@context") or CORE_CONTEXT_URL
     accept = endpoint.get("accept", "application/json")
     if accept == "application/ld+json":
@@ -246,6 +280,18 @@ def _rendered(
     if found is None:
         found = cache[key] = render_entity(entity, tm, opts)
     return found
+
+
+def notified_entity(change: Change, show: bool, views: dict[tuple[int, bool], Entity]) -> Entity:
+    """What a notification shows of a change: the entity; for a deletion only its id and type
+    (with showChanges its attributes as NGSI-LD Null with their previous values); deleted
+    attributes as NGSI-LD Null; with showChanges the previous value of each changed attribute."""
+    from cityhub.broker.change_view import view_of
+
+    key = (id(change), show)
+    if key not in views:
+        views[key] = view_of(change, show)
+    return views[key]
 
 
 class SubscriptionMatcher:
@@ -302,15 +348,20 @@ class SubscriptionMatcher:
         now_us = int(time.time() * 1_000_000)
         items: list[tuple[str, str, bytes, int]] = []
         cache: RenderCache = {}
+        views: dict[tuple[int, bool], Entity] = {}  # kept alive for the cache's id() keys
         for sub in subs:
             if not sub.active(now_us):
                 continue
-            matched = [c.entity for c in changes if sub.matches(c)]
+            matched = [c for c in changes if sub.matches(c)]
             if not matched or self._throttled(sub, tenant):
                 continue
-            uri = sub.doc["notification"]["endpoint"]["uri"]
-            for entity in matched:  # one notification per entity keeps per-entity order simple
-                payload = notification_payload(sub, [entity], cache)
+            notification = sub.doc["notification"]
+            uri = notification["endpoint"]["uri"]
+            show = bool(notification.get("showChanges"))
+            for change in matched:  # one notification per entity keeps per-entity order simple
+                entity = notified_entity(change, show, views)
+                deleted_at = now_iso() if change.deleted else None
+                payload = notification_payload(sub, [entity], cache, deleted_at)
                 items.append((sub.record.id, uri, payload, now_us))
         tx.enqueue(items)
 

@@ -51,6 +51,7 @@ class LiveFeed:
         for change in changes:
             item = view.item(change.entity, None if change.created else change.attrs)
             item["created"] = change.created
+            item["deleted"] = change.deleted
             items.append(item)
         with self._lock:
             streams = list(self._streams)

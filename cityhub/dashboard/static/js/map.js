@@ -101,7 +101,17 @@ export class CityMap {
     this.changed();
   }
 
+  remove(id) {
+    const entry = this.points.get(id);
+    if (!entry) return;
+    this.markers.removeLayer(entry.marker);
+    this.points.delete(id);
+    this.counts.set(entry.item.type, Math.max(0, (this.counts.get(entry.item.type) || 1) - 1));
+    this.changed();
+  }
+
   upsert(item, live = true) {
+    if (item.deleted) { this.remove(item.id); return; }
     if (item.lon == null && !this.points.has(item.id)) return;
     let entry = this.points.get(item.id);
     const isNew = !entry;

@@ -1,0 +1,64 @@
+"""How a change looks in a notification (NGSI-LD 5.8: deletion triggers and showChanges)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cityhub.broker.changes import Change
+from cityhub.broker.normalize import ATTRIBUTE_TYPES, NULL
+from cityhub.store.records import Entity, Instance
+
+# The member that carries the previous content, by the member that carries the content.
+PREVIOUS = {
+    "value": "previousValue",
+    "object": "previousObject",
+    "languageMap": "previousLanguageMap",
+    "json": "previousJson",
+    "vocab": "previousVocab",
+}
+
+
+def _key(inst: Instance) -> str:
+    return ATTRIBUTE_TYPES.get(str(inst.get("type")), "value")
+
+
+def _deleted(old: Instance, show: bool) -> Instance:
+    key = _key(old)
+    gone: Instance = {"type": old.get("type", "Property"), key: NULL}
+    if "datasetId" in old:
+        gone["datasetId"] = old["datasetId"]
+    if show:
+        gone[PREVIOUS.get(key, "previousValue")] = old.get(key)
+    return gone
+
+
+def _with_previous(new: Instance, before: list[Instance]) -> Instance:
+    old = next((i for i in before if i.get("datasetId") == new.get("datasetId")), None)
+    if old is None:
+        return new
+    key = _key(old)
+    shown: dict[str, Any] = dict(new)
+    shown[PREVIOUS.get(key, "previousValue")] = old.get(key)
+    return shown
+
+
+def view_of(change: Change, show: bool) -> Entity:
+    entity = change.entity
+    before = change.before or {}
+    if change.deleted:
+        attrs = (
+            {n: [_deleted(i, True) for i in insts] for n, insts in before.items()} if show else {}
+        )
+        return Entity(entity.id, entity.types, attrs, entity.created_at, entity.modified_at)
+    if not change.removed and not (show and before):
+        return entity
+    attrs = dict(entity.attrs)
+    for name in change.removed:
+        attrs[name] = [_deleted(i, show) for i in before[name]]
+    if show:
+        for name in change.attrs:
+            if name in before:
+                attrs[name] = [_with_previous(i, before[name]) for i in attrs[name]]
+    view = Entity(entity.id, entity.types, attrs, entity.created_at, entity.modified_at)
+    view.scope = entity.scope
+    return view
