@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATABASE ?= sqlite:///cityhub.db
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench conformance clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,16 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# The ETSI NGSI-LD conformance suite, every area, against a fresh local cityhub; prints a table
+# per area. Needs the suite folder (../shared/conformance by default); results in build/etsi.
+CONFORMANCE ?= ../shared/conformance
+AREAS ?= ContextInformation CommonBehaviours jsonldContext ContextSource DistributedOperations
+conformance: $(STAMP)
+	for area in $(AREAS); do \
+		printf "%-24s" $$area; CITYHUB=scripts/cityhub-etsi OUT=build/etsi/$$area \
+			bash $(CONFORMANCE)/run-etsi.sh TP/NGSI-LD/$$area | tail -n 1; \
+	done
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache cityhub.db*
