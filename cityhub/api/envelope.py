@@ -40,6 +40,10 @@ def _empty_ngsi_ld_name(path: str, method: str) -> bool:
     rest = path[len(_NGSI) :]
     if "//" in rest:
         return True
+    if method == "DELETE" and rest.endswith("/attrs"):
+        return True  # DELETE …/attrs/{attr} with the name left out
+    if rest.startswith("temporal/") and rest.endswith("/") and method == "PATCH":
+        return True  # PATCH …/attrs/{attr}/{instanceId} with the instance left out
     last = rest.rstrip("/").rsplit("/", 1)[-1]
     return rest.endswith("/") and method in _NEEDS_NAME.get(last, ())
 

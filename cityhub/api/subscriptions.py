@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cityhub.api import http
-from cityhub.api.params import paging
+from cityhub.api.params import options_of, paging
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.broker.subscription_service import render_subscription
@@ -32,7 +32,10 @@ async def list_all(request: Request) -> Response:
     limit, offset, count = paging(request.query_params, hub.settings)
     records = await hub.run(hub.subscriptions.list, tenant)
     reader = http.principal_of(request)
-    page = [render_subscription(r, False, reader) for r in records[offset : offset + limit]]
+    sys_attrs = "sysAttrs" in options_of(request.query_params)
+    page = [
+        render_subscription(r, False, reader, sys_attrs) for r in records[offset : offset + limit]
+    ]
     return http.results_response(request, page, mtype, len(records) if count else None)
 
 
@@ -41,7 +44,8 @@ async def retrieve(request: Request) -> Response:
     tenant = http.tenant_of(request)
     mtype = http.accepted(request)
     record = await hub.run(hub.subscriptions.get, tenant, http.path_uri(request, "sub_id"))
-    content = render_subscription(record, False, http.principal_of(request))
+    sys_attrs = "sysAttrs" in options_of(request.query_params)
+    content = render_subscription(record, False, http.principal_of(request), sys_attrs)
     return http.json_ld_response(request, content, mtype)
 
 

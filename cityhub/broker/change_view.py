@@ -22,9 +22,12 @@ def _key(inst: Instance) -> str:
     return ATTRIBUTE_TYPES.get(str(inst.get("type")), "value")
 
 
-def _deleted(old: Instance, show: bool) -> Instance:
+def _deleted(old: Instance, show: bool, whole_entity: bool = False) -> Instance:
     key = _key(old)
-    gone: Instance = {"type": old.get("type", "Property"), key: NULL}
+    # a deleted LanguageProperty is {"@none": NULL} (its Null form), except when the whole
+    # entity went: then every attribute is plain NULL
+    null: Any = {"@none": NULL} if key == "languageMap" and not whole_entity else NULL
+    gone: Instance = {"type": old.get("type", "Property"), key: null}
     if "datasetId" in old:
         gone["datasetId"] = old["datasetId"]
     if show:
@@ -47,7 +50,9 @@ def view_of(change: Change, show: bool) -> Entity:
     before = change.before or {}
     if change.deleted:
         attrs = (
-            {n: [_deleted(i, True) for i in insts] for n, insts in before.items()} if show else {}
+            {n: [_deleted(i, True, True) for i in insts] for n, insts in before.items()}
+            if show
+            else {}
         )
         return Entity(entity.id, entity.types, attrs, entity.created_at, entity.modified_at)
     if not change.removed and not (show and before):

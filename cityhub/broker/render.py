@@ -73,6 +73,11 @@ def render_instance(inst: Instance, tm: TermMap, opts: RenderOptions) -> Any:
     for member in (*_ALWAYS, *_PREVIOUS):
         if member in inst and member not in out:
             out[member] = inst[member]
+    if "previousVocab" in out:  # a vocab is shown compacted, before and after
+        old = out["previousVocab"]
+        out["previousVocab"] = (
+            [tm.compact(v) for v in old] if isinstance(old, list) else tm.compact(old)
+        )
     if opts.sys_attrs:
         for member in _SYS:
             if member in inst:
@@ -120,7 +125,7 @@ def render_entity(entity: Entity, tm: TermMap, opts: RenderOptions) -> dict[str,
         if name in opts.omit or not instances:
             continue
         out[tm.compact(name)] = render_attribute(instances, tm, opts)
-    if opts.sys_attrs and opts.format != "keyValues":
+    if opts.sys_attrs:  # in keyValues too: the entity's own times, not its attributes'
         out["createdAt"] = entity.created_at
         out["modifiedAt"] = entity.modified_at
     return out

@@ -114,11 +114,16 @@ class SubscriptionService:
 
 
 def render_subscription(
-    record: SubscriptionRecord, with_context: bool, reader: Principal | None = None
+    record: SubscriptionRecord,
+    with_context: bool,
+    reader: Principal | None = None,
+    sys_attrs: bool = False,
 ) -> dict[str, Any]:
     """A subscription as the API shows it; receiverInfo values (often credentials) only to the
-    department that created it."""
-    doc = {k: v for k, v in record.doc.items() if k not in ("@context", OWNER)}
+    department that created it; createdAt/modifiedAt only with sysAttrs; the notification's
+    status once a notification has been attempted."""
+    hidden = ("@context", OWNER) if sys_attrs else ("@context", OWNER, "createdAt", "modifiedAt")
+    doc = {k: v for k, v in record.doc.items() if k not in hidden}
     if not policy.may_see_secrets(reader, record.doc.get(OWNER)):
         doc = _redacted(doc)
     if with_context:
@@ -132,7 +137,6 @@ def render_subscription(
     else:
         status = "active"
     doc["status"] = status
-    doc.setdefault("isActive", status == "active")
     notification = dict(doc.get("notification", {}))
     notification["timesSent"] = record.times_sent
     notification["timesFailed"] = record.times_failed
@@ -143,8 +147,9 @@ def render_subscription(
     ):
         if value:
             notification[key] = value
-    failed = record.last_failure and (record.last_success or "") < record.last_failure
-    notification["status"] = "failed" if failed else "ok"
+    if record.last_notification:
+        failed = record.last_failure and (record.last_success or "") < record.last_failure
+        notification["status"] = "failed" if failed else "ok"
     doc["notification"] = notification
     return doc
 
