@@ -51,7 +51,7 @@ def test_create_then_retrieve_normalized(client: httpx.Client) -> None:
     }
     assert body["name"]["value"] == "福田区监测站"
     assert body["refDistrict"] == {"type": "Relationship", "object": "urn:ngsi-ld:District:Futian"}
-    assert CORE in got.headers["link"]
+    assert "ngsi-ld-core-context-v1.8.jsonld" in got.headers["link"]
 
 
 def test_create_twice_is_conflict(client: httpx.Client) -> None:

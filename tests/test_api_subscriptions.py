@@ -296,3 +296,24 @@ def test_deletion_triggers_and_show_changes(client: httpx.Client, receiver: Rece
     assert note["pm25"] == {"type": "Property", "value": "urn:ngsi-ld:null", "previousValue": 12}
     time.sleep(0.3)
     assert len(receiver.received) == 3  # nothing for the subscription on updates only
+
+
+def test_subscription_pages_link_to_their_neighbours(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    for _ in range(3):
+        assert client.post("/subscriptions", json=subscription(receiver.url)).status_code == 201
+    middle = client.get("/subscriptions", params={"limit": 1, "offset": 1})
+    links = middle.headers["link"].split(",")
+    assert (
+        '</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel="prev";type="application/ld+json"'
+        in links
+    )
+    assert (
+        '</ngsi-ld/v1/subscriptions?limit=1&offset=2>;rel="next";type="application/ld+json"'
+        in links
+    )
+    shown = middle.json()[0]
+    assert "createdAt" not in shown and "status" not in shown["notification"]
+    with_times = client.get("/subscriptions", params={"options": "sysAttrs"}).json()
+    assert all("createdAt" in s for s in with_times)

@@ -19,7 +19,7 @@ from cityhub.errors import (
     UnsupportedMediaType,
 )
 from cityhub.hub import Hub
-from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
+from cityhub.jsonld import TermMap
 from cityhub.limits import MAX_DEPTH, check_depth
 
 JSON = "application/json"
@@ -241,6 +241,11 @@ def accepted(request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)) -> st
     return best[2]
 
 
+# The core context as answers name it: the published, versioned URL of the core this broker
+# resolves by default (cityhub.jsonld.resolver: v1.8 and later share one term set).
+ANSWER_CORE_CONTEXT = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
+
+
 def json_ld_response(
     request: Request,
     content: Any,
@@ -248,8 +253,11 @@ def json_ld_response(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Serialise an NGSI-LD payload with the request's @context in a Link header or the body."""
-    context = link_context(request) or CORE_CONTEXT_URL
+    """Serialise an NGSI-LD payload with the request's @context in a Link header or the body
+    (without one, the versioned URL of the core context, as a list in bodies)."""
+    given = link_context(request)
+    context: Any = given or [ANSWER_CORE_CONTEXT]
+    link_url = given or ANSWER_CORE_CONTEXT
     out_headers = dict(headers or {})
     if mtype == JSON_LD:
         if isinstance(content, dict):
@@ -260,7 +268,9 @@ def json_ld_response(
         if isinstance(content, dict):
             content = {**content, "@context": context}
     else:
-        out_headers["Link"] = f'<{context}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+        link = f'<{link_url}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+        pages = out_headers.get("Link")
+        out_headers["Link"] = f"{link},{pages}" if pages else link
     return Response(
         orjson.dumps(content), status_code=status, media_type=mtype + UTF8, headers=out_headers
     )
@@ -320,10 +330,33 @@ async def query_body_prelude(request: Request) -> tuple[str, dict[str, Any], Ter
     return tenant, body, await termmap(request, context_value(request, body))
 
 
-def results_response(request: Request, content: Any, mtype: str, total: int | None) -> Response:
-    """A page of results, with NGSILD-Results-Count when the count was asked for."""
+def results_response(
+    request: Request,
+    content: Any,
+    mtype: str,
+    total: int | None,
+    pages: tuple[int, int, int] | None = None,
+) -> Response:
+    """A page of results, with NGSILD-Results-Count when the count was asked for; `pages`
+    (limit, offset, all) adds Link headers to the previous and next page."""
     headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    if pages is not None:
+        links = page_links(request, *pages)
+        if links:
+            headers["Link"] = links
     return json_ld_response(request, content, mtype, headers=headers)
+
+
+def page_links(request: Request, limit: int, offset: int, everything: int) -> str:
+    """`</path?limit=L&offset=O>;rel="prev";type=…` and the same for the next page (6.3.12)."""
+    path = request.url.path
+    links = []
+    if offset > 0 and limit > 0:
+        before = max(0, offset - limit)
+        links.append(f'<{path}?limit={limit}&offset={before}>;rel="prev";type="{JSON_LD}"')
+    if limit > 0 and offset + limit < everything:
+        links.append(f'<{path}?limit={limit}&offset={offset + limit}>;rel="next";type="{JSON_LD}"')
+    return ",".join(links)
 
 
 def without_context(body: Any) -> Any:

@@ -36,7 +36,8 @@ async def list_all(request: Request) -> Response:
     page = [
         render_subscription(r, False, reader, sys_attrs) for r in records[offset : offset + limit]
     ]
-    return http.results_response(request, page, mtype, len(records) if count else None)
+    total = len(records) if count else None
+    return http.results_response(request, page, mtype, total, (limit, offset, len(records)))
 
 
 async def retrieve(request: Request) -> Response:
