@@ -28,7 +28,10 @@ def _render(result: TemporalResult, tm: TermMap, params: Any, tp: temporal.Tempo
         return temporal.render_aggregates(
             result.entity, result.buckets, kinds, tm, tp, result.start_us, result.period_us
         )
-    return temporal.render_temporal(result.entity, result.rows, tm, opts, tp)
+    out = temporal.render_temporal(result.entity, result.rows, tm, opts, tp)
+    for name in result.emptied:  # instances exist, but beyond this page's time range
+        out.setdefault(tm.compact(name), [])
+    return out
 
 
 def _page_response(

@@ -33,23 +33,42 @@ def bounded(query: HistoryQuery, limit: int) -> HistoryQuery:
 
 def cut(
     rows: list[HistoryRow], query: HistoryQuery, limit: int, asked: HistoryQuery
-) -> tuple[list[HistoryRow], TemporalPage | None]:
-    """The rows of one page (in time order per attribute) and its range, or None when whole."""
+) -> tuple[list[HistoryRow], TemporalPage | None, dict[str, list[str]]]:
+    """The rows of one page (in time order per attribute), its range (None when whole), and per
+    entity the attributes the cut left without instances (shown empty). Each entity is cut at its
+    own edge; the page's range ends at the edge nearest its start."""
     column = query.time_column
-    groups: dict[tuple[str, str], list[HistoryRow]] = defaultdict(list)
+    by_entity: dict[str, dict[str, list[HistoryRow]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        groups[(row.entity_id, row.attr)].append(row)
+        by_entity[row.entity_id][row.attr].append(row)
     newest = query.last_n is not None
-    over = [g for g in groups.values() if len(g) > limit]
-    if not over:
-        return rows, None
-    at = {id(r): int(getattr(r, column)) for r in rows}
-    if newest:  # keep the newest `limit`: the page reaches back to the latest oldest kept
-        edge = max(at[id(g[len(g) - limit])] for g in over)
-        kept = [r for r in rows if at[id(r)] >= edge]
-        start = asked.end_us if asked.end_us is not None else max(at[id(r)] for r in kept)
-        return kept, TemporalPage(start, edge, asked.last_n)
-    edge = min(at[id(g[limit - 1])] for g in over)
-    kept = [r for r in rows if at[id(r)] <= edge]
-    start = asked.start_us if asked.start_us is not None else min(at[id(r)] for r in kept)
-    return kept, TemporalPage(start, edge, None)
+    edges: list[int] = []
+    kept: list[HistoryRow] = []
+    emptied: dict[str, list[str]] = {}
+    for entity_id, groups in by_entity.items():
+        over = [g for g in groups.values() if len(g) > limit]
+        if not over:
+            kept.extend(r for g in groups.values() for r in g)
+            continue
+        if newest:  # keep the newest `limit`: reach back to the latest oldest kept
+            edge = max(int(getattr(g[len(g) - limit], column)) for g in over)
+        else:
+            edge = min(int(getattr(g[limit - 1], column)) for g in over)
+        edges.append(edge)
+        for name, group in groups.items():
+            inside = [
+                r
+                for r in group
+                if (int(getattr(r, column)) >= edge if newest else int(getattr(r, column)) <= edge)
+            ]
+            if not inside:
+                emptied.setdefault(entity_id, []).append(name)
+            kept.extend(inside)
+    if not edges:
+        return rows, None, {}
+    times = [int(getattr(r, column)) for r in kept] or edges
+    if newest:
+        start = asked.end_us if asked.end_us is not None else max(times)
+        return kept, TemporalPage(start, max(edges), asked.last_n), emptied
+    start = asked.start_us if asked.start_us is not None else min(times)
+    return kept, TemporalPage(start, min(edges), None), emptied

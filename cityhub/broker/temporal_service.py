@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cityhub.auth.principal import Principal
@@ -27,6 +27,7 @@ class TemporalResult:
     start_us: int
     period_us: int
     page: TemporalPage | None = None  # set when the answer covers less than the asked window
+    emptied: list[str] = field(default_factory=list)  # attributes the page's range left empty
 
 
 class TemporalService:
@@ -54,10 +55,12 @@ class TemporalService:
         by_entity: dict[str, list[HistoryRow]] = {i: [] for i in ids}
         limit = self.instance_limit
         rows = list(self.store.iter_history(tenant, bounded(hq, limit))) if ids else []
-        rows, page = cut(rows, hq, limit, hq)
+        rows, page, emptied = cut(rows, hq, limit, hq)
         for row in rows:
             by_entity[row.entity_id].append(row)
-        return [TemporalResult(e, by_entity[e.id], [], 0, 0, page) for e in found]
+        return [
+            TemporalResult(e, by_entity[e.id], [], 0, 0, page, emptied.get(e.id, [])) for e in found
+        ]
 
     def retrieve(
         self,
@@ -80,7 +83,11 @@ class TemporalService:
         tp: temporal.TemporalParams,
     ) -> tuple[list[TemporalResult], int | None]:
         found, total = self.entities.query(tenant, query, limit, offset, count)
-        return self._read(tenant, found, attrs, tp), total
+        results = self._read(tenant, found, attrs, tp)
+        if tp.fmt != "aggregatedValues" and (tp.start_us is not None or tp.end_us is not None):
+            # an entity without an instance in the asked window is not part of the answer
+            results = [r for r in results if r.rows or r.emptied]
+        return results, total
 
     # -- writes -------------------------------------------------------------------------------
     def _guard(self, tx: Any, entity_id: str, actor: Principal | None) -> Entity | None:
