@@ -145,36 +145,23 @@ async def update_attrs(request: Request) -> Response:
     return _update_response(result, tm)
 
 
-async def patch_attr(request: Request) -> Response:
+async def _attribute_write(request: Request, operation: str) -> Response:
+    """PATCH or PUT of one attribute: `operation` names the EntityService method."""
     tenant, body, tm = await http.write_prelude(request)
     hub = http.hub_of(request)
-    actor = http.principal_of(request)
-    await hub.write(
-        hub.entities.patch_attr,
-        tenant,
-        http.path_uri(request, "entity_id"),
-        http.path_name(request, "attr"),
-        body,
-        tm,
-        actor,
-    )
+    entity_id = http.path_uri(request, "entity_id")
+    attr = http.path_name(request, "attr")
+    write = getattr(hub.entities, operation)
+    await hub.write(write, tenant, entity_id, attr, body, tm, http.principal_of(request))
     return http.no_content()
+
+
+async def patch_attr(request: Request) -> Response:
+    return await _attribute_write(request, "patch_attr")
 
 
 async def replace_attr(request: Request) -> Response:
-    tenant, body, tm = await http.write_prelude(request)
-    hub = http.hub_of(request)
-    actor = http.principal_of(request)
-    await hub.write(
-        hub.entities.replace_attr,
-        tenant,
-        http.path_uri(request, "entity_id"),
-        http.path_name(request, "attr"),
-        body,
-        tm,
-        actor,
-    )
-    return http.no_content()
+    return await _attribute_write(request, "replace_attr")
 
 
 async def delete_attr(request: Request) -> Response:
