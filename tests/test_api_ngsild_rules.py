@@ -87,7 +87,6 @@ def test_ids_in_the_path_must_be_uris_and_not_empty(client: httpx.Client) -> Non
         ("GET", "/entities/not-a-uri"),
         ("POST", "/entities//attrs"),
         ("PATCH", "/entities/not-a-uri/attrs"),
-        ("DELETE", "/entities/urn:ngsi-ld:Building:1/attrs/"),
         ("PUT", "/entities/"),
         ("GET", "/subscriptions/InvalidUri"),
         ("GET", "/temporal/entities/not-a-uri"),
@@ -95,6 +94,9 @@ def test_ids_in_the_path_must_be_uris_and_not_empty(client: httpx.Client) -> Non
         r = client.request(method, path, json={} if method in ("POST", "PATCH", "PUT") else None)
         assert r.status_code == 400, (method, path, r.status_code, r.text)
         assert r.json()["type"].endswith("BadRequestData")
+    # a name left out after …/attrs/ is a method the collection does not have
+    gone = client.delete("/entities/urn:ngsi-ld:Building:1/attrs/", follow_redirects=True)
+    assert gone.status_code == 405, gone.text
 
 
 def test_batch_delete_takes_json_ld_without_a_context(client: httpx.Client) -> None:
@@ -146,3 +148,14 @@ def test_temporal_answers_are_paged_by_time_past_the_instance_limit(
     assert len(newest.json()["fuel"]) == 3  # all later than the page's oldest speed
     small = client.get("/temporal/entities/urn:ngsi-ld:Vehicle:1", params={"lastN": 2})
     assert small.status_code == 200 and len(small.json()["speed"]) == 2
+
+
+def test_types_by_full_iri_and_missing_attributes(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    iri = "https://uri.etsi.org/ngsi-ld/default-context/Building"
+    assert client.get("/types/" + iri.replace("/", "%2F").replace(":", "%3A")).status_code == 200
+    missing = client.get("/entities/urn:ngsi-ld:Building:1", params={"attrs": "nothing"})
+    assert missing.status_code == 404
+    temporal = client.get("/temporal/entities/urn:ngsi-ld:Building:1", params={"attrs": "nothing"})
+    assert temporal.status_code == 404
+    assert client.get("/temporal/entities", params={"local": "true"}).status_code == 200

@@ -202,9 +202,9 @@ async def delete_context(request: Request) -> Response:
 CONTEXT = BASE + "/jsonldContexts/{context_id:path}"
 routes = [
     route(BASE + "/types", list_types, "GET", policy.PUBLIC_READ),
-    route(BASE + "/types/{type}", get_type, "GET", policy.PUBLIC_READ),
+    route(BASE + "/types/{type:path}", get_type, "GET", policy.PUBLIC_READ),
     route(BASE + "/attributes", list_attributes, "GET", policy.PUBLIC_READ),
-    route(BASE + "/attributes/{attr}", get_attribute, "GET", policy.PUBLIC_READ),
+    route(BASE + "/attributes/{attr:path}", get_attribute, "GET", policy.PUBLIC_READ),
     route(BASE + "/jsonldContexts", add_context, "POST", policy.STAFF_WRITE),
     route(BASE + "/jsonldContexts", list_contexts, "GET", policy.CITY_READ),
     route(CONTEXT, get_context, "GET", policy.CITY_READ),

@@ -74,6 +74,8 @@ async def retrieve_entity(request: Request) -> Response:
         wanted = {tm.expand(t) for t in params["type"].split(",")}
         if not wanted & set(entity.types):
             raise ResourceNotFound(f"entity {entity.id} is not of type {params['type']}")
+    if opts.attrs is not None and not opts.attrs & set(entity.attrs):
+        raise ResourceNotFound(f"entity {entity.id} has none of the attributes asked for")
     if mtype == http.GEO_JSON:
         geoprop = params.get("geometryProperty")
         content = render_feature(entity, tm, opts, tm.expand(geoprop) if geoprop else LOCATION)

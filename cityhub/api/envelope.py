@@ -29,21 +29,19 @@ SAFE_HEADERS = (
 
 _NGSI = "/ngsi-ld/v1/"
 # Collections that take these methods only with an id (or attribute name) after the slash.
-_NEEDS_NAME = {"entities": ("PUT", "PATCH"), "attrs": ("PUT", "DELETE")}
+# (A name left out after `…/attrs/` is a method the collection does not have: 405, as NGSI-LD
+# expects.)
+_NEEDS_NAME = {"entities": ("PUT", "PATCH")}
 
 
 def _empty_ngsi_ld_name(path: str, method: str) -> bool:
-    """`/entities//attrs`, `PUT /entities/`, `DELETE …/attrs/`: NGSI-LD answers 400, where the
-    router would answer 404 or redirect to the collection."""
+    """`/entities//attrs`, `PUT /entities/`: NGSI-LD answers 400, where the router would answer
+    404 or redirect to the collection. `path` is as sent (an IRI in it is percent-encoded)."""
     if not path.startswith(_NGSI):
         return False
     rest = path[len(_NGSI) :]
     if "//" in rest:
         return True
-    if method == "DELETE" and rest.endswith("/attrs"):
-        return True  # DELETE …/attrs/{attr} with the name left out
-    if rest.startswith("temporal/") and rest.endswith("/") and method == "PATCH":
-        return True  # PATCH …/attrs/{attr}/{instanceId} with the instance left out
     last = rest.rstrip("/").rsplit("/", 1)[-1]
     return rest.endswith("/") and method in _NEEDS_NAME.get(last, ())
 
@@ -61,7 +59,7 @@ class Envelope:
             response = problem_response(BadRequestData("NUL characters are not allowed"))
             await response(scope, receive, send)
             return
-        if _empty_ngsi_ld_name(scope["path"], scope["method"]):
+        if _empty_ngsi_ld_name(raw.decode("latin-1"), scope["method"]):
             error = BadRequestData(f"an id or attribute name in {scope['path']} is empty")
             response = problem_response(error)
             await response(scope, receive, send)

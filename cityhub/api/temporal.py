@@ -15,7 +15,7 @@ from cityhub.auth import policy
 from cityhub.broker import temporal
 from cityhub.broker.query import build_query, has_selector
 from cityhub.broker.temporal_service import TemporalResult
-from cityhub.errors import BadRequestData
+from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.jsonld import TermMap
 
 BASE = "/ngsi-ld/v1/temporal"
@@ -57,6 +57,8 @@ async def retrieve(request: Request) -> Response:
     result = await hub.run(
         hub.temporal.retrieve, tenant, http.path_uri(request, "entity_id"), attrs, tp
     )
+    if attrs is not None and not attrs & set(result.entity.attrs):
+        raise ResourceNotFound(f"entity {result.entity.id} has none of the attributes asked for")
     content = _render(result, tm, params, tp)
     if result.page is None:
         return http.json_ld_response(request, content, mtype)
@@ -68,7 +70,7 @@ async def query(request: Request) -> Response:
     tenant, tm = await http.read_prelude(request)
     params = request.query_params
     mtype = http.accepted(request)
-    if not has_selector(params):
+    if not has_selector(params) and not flag(params, "local"):
         raise BadRequestData("a temporal query needs at least one of id, type, attrs, q, georel")
     hub = http.hub_of(request)
     limit, offset, count = paging(params, hub.settings)
