@@ -27,12 +27,20 @@ async def _prelude(request: Request) -> tuple[Hub, str, Any, batch.ContextOf]:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     # Each member is held to the nesting limit on its own: one too deep is one error (207).
-    body = await http.read_body(request, depth=4 * MAX_DEPTH)
+    body = await http.read_body(request, depth=4 * MAX_DEPTH, context_rules=False)
     link = http.link_context(request)
+    json_ld = http.media_type(request) == http.JSON_LD
+    if json_ld and link:
+        raise BadRequestData("with application/ld+json the @context goes in the body, not Link")
 
     def context_of(item: Any) -> TermMap:
-        ctx = item.get("@context") if isinstance(item, dict) and "@context" in item else link
-        return hub.contexts.resolve(ctx)
+        """The member's @context; a member breaking the media type's rule is one error (207)."""
+        has = isinstance(item, dict) and "@context" in item
+        if json_ld and not has:
+            raise BadRequestData("a member sent as application/ld+json must carry an @context")
+        if not json_ld and has:
+            raise BadRequestData("a member sent as application/json must not carry @context")
+        return hub.contexts.resolve(item["@context"] if has else link)
 
     return hub, tenant, body, context_of
 

@@ -44,19 +44,30 @@ def _check_list(body: Any) -> list[Any]:
 
 
 def _parse_all(
-    body: list[Any], context_of: ContextOf, now: str, result: BatchResult
+    body: list[Any],
+    context_of: ContextOf,
+    now: str,
+    result: BatchResult,
+    combine_repeats: bool = False,
 ) -> list[tuple[Entity, dict[str, Any], TermMap]]:
+    """Every member parsed (a bad one is its error). An id given twice is an error, or with
+    `combine_repeats` (upsert) one entity: the later member's attributes and types added."""
     parsed = []
-    seen: set[str] = set()
+    seen: dict[str, Entity] = {}
     for item in body:
         raw_id = item.get("id", "") if isinstance(item, dict) else ""
         try:
             check_depth(item)
             tm = context_of(item)
             entity = parse_entity(item, tm, now)
-            if entity.id in seen:
+            earlier = seen.get(entity.id)
+            if earlier is not None and combine_repeats:
+                earlier.attrs.update(entity.attrs)
+                earlier.types += [t for t in entity.types if t not in earlier.types]
+                continue
+            if earlier is not None:
                 raise BadRequestData(f"entity {entity.id} appears twice in the batch")
-            seen.add(entity.id)
+            seen[entity.id] = entity
             parsed.append((entity, item, tm))
         except CityHubError as err:
             result.errors.append((str(raw_id), err))
@@ -118,7 +129,7 @@ def batch_upsert(
 ) -> BatchResult:
     """Create missing entities; replace existing ones (or, with update_only, append to them)."""
     now, result = now_iso(), BatchResult()
-    parsed = _parse_all(_check_list(body), context_of, now, result)
+    parsed = _parse_all(_check_list(body), context_of, now, result, combine_repeats=True)
     with service.write(tenant) as tx:
         existing = tx.get_many([e.id for e, _, _ in parsed])
         new, changed = [], []
@@ -200,8 +211,14 @@ def _batch_modify(
             if mode == "merge":
                 EntityService.apply_merge(entity, patch, types, now)
             else:
-                EntityService.apply_append(entity, patch, now, no_overwrite)
+                kept = EntityService.apply_append(entity, patch, now, no_overwrite).not_updated
                 entity.types += [t for t in types if t not in entity.types]
+                if kept:  # noOverwrite left some attributes as they were: say which
+                    names = ", ".join(name.rsplit("/", 1)[-1] for name, _ in kept)
+                    error = BadRequestData(f"not overwritten (noOverwrite): {names}")
+                    result.errors.append((entity_id, error))
+                    changed.append(entity)
+                    continue
             changed.append(entity)
             result.success.append(entity_id)
         tx.update(changed)

@@ -96,6 +96,8 @@ def parse_types(raw: Any, tm: TermMap) -> list[str]:
     types: list[str] = []
     for item in items:
         iri = tm.expand(check_name(item, "entity type"))
+        if iri.startswith("@") or item in ("type", "id"):  # a JSON-LD keyword, not a type
+            raise BadRequestData(f"{item!r} is a keyword, not an entity type")
         if iri not in types:
             types.append(iri)
     return types

@@ -268,8 +268,8 @@ class EntityService:
         with self.write(tenant) as tx:
             entity = self._load(tx, entity_id, actor)
             for name, instances in fragment.items():
-                if not rules.has_all_instances(entity, name, instances):
-                    result.not_updated.append((name, "attribute (or datasetId) does not exist"))
+                if name not in entity.attrs:  # an instance of a new datasetId is added
+                    result.not_updated.append((name, "attribute does not exist"))
                     continue
                 # an instance whose value is NGSI-LD Null is deleted, the others replaced
                 kept = [i for i in instances if not rules.is_null(i)]
