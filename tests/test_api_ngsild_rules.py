@@ -159,3 +159,18 @@ def test_types_by_full_iri_and_missing_attributes(client: httpx.Client) -> None:
     temporal = client.get("/temporal/entities/urn:ngsi-ld:Building:1", params={"attrs": "nothing"})
     assert temporal.status_code == 404
     assert client.get("/temporal/entities", params={"local": "true"}).status_code == 200
+
+
+def test_aggregation_periods_start_at_the_earliest_instance(client: httpx.Client) -> None:
+    speeds = [
+        {"type": "Property", "value": v, "observedAt": f"2020-08-01T{h}:03:00Z"}
+        for v, h in ((10, "12"), (20, "12"), (40, "13"))
+    ]
+    body = {"id": "urn:ngsi-ld:Vehicle:9", "type": "Vehicle", "speed": speeds}
+    assert client.post("/temporal/entities", json=body).status_code == 201
+    r = client.get(
+        "/temporal/entities/urn:ngsi-ld:Vehicle:9",
+        params={"options": "aggregatedValues", "aggrMethods": "max", "aggrPeriodDuration": "PT1H"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["speed"]["max"][0] == [20, "2020-08-01T12:03:00Z", "2020-08-01T13:03:00Z"]

@@ -103,7 +103,7 @@ def test_aggregated_values_by_day(history: httpx.Client) -> None:
         assert (pm["min"][i][0], pm["max"][i][0]) == (min(vals), max(vals))
         assert pm["stddev"][i][0] == pytest.approx(statistics.pstdev(vals))
         assert pm["sumsq"][i][0] == pytest.approx(sum(v * v for v in vals))
-    assert pm["avg"][0][2] == "2026-11-02T00:00:00.000000Z"
+    assert pm["avg"][0][2] == "2026-11-02T00:00:00Z"
 
 
 def test_temporal_query_by_type(history: httpx.Client) -> None:
@@ -212,4 +212,4 @@ def test_hourly_rollups_answer_whole_hour_periods_and_follow_edits(history: http
         "endTimeAt": "2026-11-01T02:00:00Z",
     }
     pm = history.get(f"{T}/{E}", params=hourly).json()["pm25"]
-    assert pm["sum"] == [[30.0, "2026-11-01T01:00:00.000000Z", "2026-11-01T02:00:00.000000Z"]]
+    assert pm["sum"] == [[30.0, "2026-11-01T01:00:00Z", "2026-11-01T02:00:00Z"]]

@@ -167,7 +167,10 @@ def build_query(params: Mapping[str, Any], tm: TermMap, exact_geo: bool) -> Enti
         if "," in params["type"] or "|" in params["type"] or ";" in params["type"]:
             query.predicates.append(lambda e: type_pred(set(e.types)))
     if params.get("attrs"):
-        wanted = {tm.expand(check_name(a.strip())) for a in str(params["attrs"]).split(",")}
+        names = [check_name(a.strip()) for a in str(params["attrs"]).split(",")]
+        if any(n in ("id", "type", "@id", "@type") for n in names):
+            raise BadRequestData("attrs names attributes; id and type are not attributes")
+        wanted = {tm.expand(n) for n in names}
         query.predicates.append(lambda e: any(a in e.attrs for a in wanted))
     if params.get("q"):
         try:

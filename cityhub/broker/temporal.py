@@ -137,6 +137,12 @@ def iso(us: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def iso_short(us: int) -> str:
+    """As `iso`, without a fraction when it is zero (how aggregation periods are written)."""
+    text = iso(us)
+    return text.replace(".000000Z", "Z")
+
+
 def render_temporal(
     entity: Entity, rows: list[HistoryRow], tm: TermMap, opts: RenderOptions, tp: TemporalParams
 ) -> dict[str, Any]:
@@ -178,7 +184,7 @@ def render_aggregates(
         if b.entity_id != entity.id:
             continue
         begin = start_us + b.index * period_us
-        span = [iso(begin), iso(begin + period_us)]
+        span = [iso_short(begin), iso_short(begin + period_us)]
         slot = out.setdefault(tm.compact(b.attr), {"type": kinds.get(b.attr, "Property")})
         for method in tp.methods:
             slot.setdefault(method, []).append([_aggregate(b, method), *span])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cityhub.auth.principal import Principal
@@ -13,7 +13,7 @@ from cityhub.broker.service import EntityService
 from cityhub.broker.temporal_page import TemporalPage, bounded, cut
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.jsonld import TermMap
-from cityhub.store.records import Bucket, Entity, HistoryRow
+from cityhub.store.records import Bucket, Entity, HistoryQuery, HistoryRow
 from cityhub.timeutil import now_iso
 
 _WHOLE = 1 << 62  # one period covering any interval
@@ -46,7 +46,8 @@ class TemporalService:
         ids = [e.id for e in found]
         hq = temporal.history_query(ids, attrs, tp)
         if tp.fmt == "aggregatedValues":
-            start = tp.start_us or 0
+            # periods start at timeAt, or at the earliest instance asked for
+            start = tp.start_us if tp.start_us is not None else self._earliest(tenant, hq)
             period = tp.period_us or ((tp.end_us - start) if tp.end_us else _WHOLE)
             buckets = (
                 self.store.aggregate_history(tenant, hq, start, period, tp.methods) if ids else []
@@ -61,6 +62,13 @@ class TemporalService:
         return [
             TemporalResult(e, by_entity[e.id], [], 0, 0, page, emptied.get(e.id, [])) for e in found
         ]
+
+    def _earliest(self, tenant: str, hq: HistoryQuery) -> int:
+        if not hq.entity_ids:
+            return 0
+        first = self.store.iter_history(tenant, replace(hq, first_n=1, last_n=None))
+        times = [int(getattr(row, hq.time_column)) for row in first]
+        return min(times) if times else 0
 
     def retrieve(
         self,
