@@ -174,3 +174,21 @@ def test_aggregation_periods_start_at_the_earliest_instance(client: httpx.Client
     )
     assert r.status_code == 200, r.text
     assert r.json()["speed"]["max"][0] == [20, "2020-08-01T12:03:00Z", "2020-08-01T13:03:00Z"]
+
+
+def test_scope_and_types_through_the_attribute_endpoints(client: httpx.Client) -> None:
+    e = "/entities/urn:ngsi-ld:Building:1"
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    r = client.patch(e + "/attrs", json={"scope": "/Shenzhen/Futian"})
+    assert r.status_code == 207  # no scope yet: nothing to update
+    assert client.post(e + "/attrs", json={"scope": "/Shenzhen/Futian"}).status_code == 204
+    kept = client.post(e + "/attrs?options=noOverwrite", json={"scope": "/Shenzhen/Nanshan"})
+    assert kept.status_code == 204
+    assert client.get(e).json()["scope"] == ["/Shenzhen/Futian", "/Shenzhen/Nanshan"]
+    assert client.patch(e + "/attrs", json={"scope": "/Shenzhen/Luohu"}).status_code == 204
+    assert client.get(e).json()["scope"] == "/Shenzhen/Luohu"
+    assert client.patch(e + "/attrs", json={"type": "Landmark"}).status_code == 204
+    assert client.get(e).json()["type"] == ["Building", "Landmark"]
+    assert client.delete(e + "/attrs/scope").status_code == 204
+    assert "scope" not in client.get(e).json()
+    assert client.delete(e + "/attrs/scope").status_code == 404

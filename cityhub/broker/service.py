@@ -20,6 +20,7 @@ from cityhub.broker.normalize import (
     check_uri,
     parse_attribute,
     parse_attributes,
+    parse_scope,
     parse_types,
 )
 from cityhub.broker.query import EntityQuery
@@ -236,6 +237,11 @@ class EntityService:
             for t in types:
                 if t not in entity.types:
                     entity.types.append(t)
+            if "scope" in body:  # added to (noOverwrite) or replacing the entity's scope
+                scope = parse_scope(body["scope"]) or []
+                old = entity.scope or []
+                entity.scope = old + [x for x in scope if x not in old] if no_overwrite else scope
+                result.updated.append("scope")
             tx.update([entity])
         return result
 
@@ -263,10 +269,19 @@ class EntityService:
     ) -> UpdateResult:
         now = now_iso()
         fragment = parse_attributes(body, tm, now, allow_null=True)
+        types = parse_types(body["type"], tm) if "type" in body else []
         self.check_tenant(tenant)
         result = UpdateResult()
         with self.write(tenant) as tx:
             entity = self._load(tx, entity_id, actor)
+            self.check_writer(actor, Entity(entity_id, types, owner=entity.owner))
+            entity.types += [t for t in types if t not in entity.types]
+            if "scope" in body:  # replaces a scope; an entity without one keeps none
+                if entity.scope:
+                    entity.scope = parse_scope(body["scope"])
+                    result.updated.append("scope")
+                else:
+                    result.not_updated.append(("scope", "the entity has no scope to update"))
             for name, instances in fragment.items():
                 if name not in entity.attrs:  # an instance of a new datasetId is added
                     result.not_updated.append((name, "attribute does not exist"))
@@ -279,7 +294,7 @@ class EntityService:
                 if kept:
                     rules.put_instances(entity, name, kept, now)
                 result.updated.append(name)
-            if result.updated:
+            if result.updated or types:
                 entity.modified_at = now
                 tx.update([entity])
         return result
@@ -356,7 +371,11 @@ class EntityService:
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
             entity = self._load(tx, entity_id, actor)
-            if not rules.delete_attribute(entity, tm.expand(attr), dataset_id, delete_all):
+            if attr == "scope":  # the entity's scope, not an attribute
+                if not entity.scope:
+                    raise ResourceNotFound(f"entity {entity_id} has no scope")
+                entity.scope = None
+            elif not rules.delete_attribute(entity, tm.expand(attr), dataset_id, delete_all):
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
             entity.modified_at = now_iso()
             tx.update([entity])

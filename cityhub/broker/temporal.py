@@ -154,9 +154,10 @@ def render_temporal(
             kind = str(inst.get("type", "Property"))
             slot = out.setdefault(name, {"type": kind, _VALUES_KEY.get(kind, "values"): []})
             when = inst.get("observedAt") if tp.time_property == "observedAt" else None
-            slot[_VALUES_KEY.get(kind, "values")].append(
-                [inst.get(ATTRIBUTE_TYPES.get(kind, "value")), when or iso(row.modified_us)]
-            )
+            content = inst.get(ATTRIBUTE_TYPES.get(kind, "value"))
+            if kind == "LanguageProperty":  # each entry names its member (4.5.18)
+                content = {"languageMap": content}
+            slot[_VALUES_KEY.get(kind, "values")].append([content, when or iso(row.modified_us)])
             continue
         rendered = render_instance(inst, tm, opts)
         if isinstance(rendered, dict):
