@@ -158,19 +158,29 @@ class Notifier:
 
     async def _post(self, uri: str, message: dict[str, Any]) -> tuple[bool, str]:
         assert self._http is not None
-        headers = dict(message.get("headers") or {})
-        accept = message.get("accept", "application/json")
-        headers["Content-Type"] = accept
-        if accept == "application/json":
-            context = message.get("context")
-            url = context if isinstance(context, str) else CORE_CONTEXT_URL
-            headers["Link"] = f'<{url}>; rel="{CONTEXT_REL}"; type="application/ld+json"'
-        if message.get("tenant"):
-            headers["NGSILD-Tenant"] = message["tenant"]
+        headers = notification_headers(message)
         status = await self._http.post(uri, orjson.dumps(message["body"]), headers)
         if 200 <= status < 300:
             return True, ""
         return False, f"HTTP {status}"
+
+
+def notification_headers(message: dict[str, Any]) -> dict[str, str]:
+    """The headers of a notification (HTTP) or its metadata (MQTT): receiverInfo, Content-Type,
+    the @context as a Link for plain JSON, the tenant."""
+    headers = dict(message.get("headers") or {})
+    accept = message.get("accept", "application/json")
+    headers["Content-Type"] = accept
+    if accept == "application/json":
+        context = message.get("context")
+        urls = [context] if isinstance(context, str) else list(context or [])
+        # one context URL goes in the Link header as it is; an inline or several: the core
+        only = urls[0] if len(urls) == 1 and isinstance(urls[0], str) else None
+        url = only or CORE_CONTEXT_URL
+        headers["Link"] = f'<{url}>; rel="{CONTEXT_REL}"; type="application/ld+json"'
+    if message.get("tenant"):
+        headers["NGSILD-Tenant"] = message["tenant"]
+    return headers
 
 
 class MqttPublishers:
@@ -204,7 +214,7 @@ class MqttPublishers:
             client.loop_start()
             self._clients[key] = client
         topic = parts.path.lstrip("/") or "notifications"
-        payload = {"metadata": message.get("headers") or {}, "body": message["body"]}
+        payload = {"metadata": notification_headers(message), "body": message["body"]}
         info = client.publish(topic, orjson.dumps(payload), qos=1)
         info.wait_for_publish(timeout=10)
         if not info.is_published():

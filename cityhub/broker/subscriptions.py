@@ -256,7 +256,8 @@ def notification_payload(
         body["data"] = [{**d, "deletedAt": deleted_at} for d in body["data"]]
     context = sub.doc.get("@context") or CORE_CONTEXT_URL
     accept = endpoint.get("accept", "application/json")
-    if accept == "application/ld+json":
+    if accept == "application/ld+json":  # every entity carries the @context it is written in
+        body["data"] = [{"@context": context, **d} for d in body["data"]]
         body = {"@context": context, **body}
     headers = {i["key"]: i["value"] for i in endpoint.get("receiverInfo", [])}
     return orjson.dumps(
