@@ -317,3 +317,15 @@ def test_subscription_pages_link_to_their_neighbours(
     assert "createdAt" not in shown and "status" not in shown["notification"]
     with_times = client.get("/subscriptions", params={"options": "sysAttrs"}).json()
     assert all("createdAt" in s for s in with_times)
+
+
+def test_type_expressions_and_encoded_q_in_subscriptions(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    sub = subscription(receiver.url, notificationTrigger=["entityCreated"])
+    sub["entities"] = [{"type": "(Building|AirQualityObserved)"}]
+    sub["q"] = "name==%22%E7%A6%8F%E7%94%B0%E7%AB%99%22"  # name=="福田站", percent-encoded
+    assert client.post("/subscriptions", json=sub).status_code == 201
+    seed(client)
+    note = receiver.wait_for(1)[0]["data"][0]
+    assert note["id"] == E

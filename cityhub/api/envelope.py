@@ -40,8 +40,8 @@ def _empty_ngsi_ld_name(path: str, method: str) -> bool:
     if not path.startswith(_NGSI):
         return False
     rest = path[len(_NGSI) :]
-    if "//" in rest:
-        return True
+    if rest.startswith(("entities//", "temporal/entities//", "subscriptions//")):
+        return True  # the entity (or subscription) id is empty
     last = rest.rstrip("/").rsplit("/", 1)[-1]
     return rest.endswith("/") and method in _NEEDS_NAME.get(last, ())
 

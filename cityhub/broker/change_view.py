@@ -45,21 +45,22 @@ def _with_previous(new: Instance, before: list[Instance]) -> Instance:
     return shown
 
 
-def view_of(change: Change, show: bool) -> Entity:
+def view_of(change: Change, show: bool, only: frozenset[str] | None = None) -> Entity:
+    """`only`: for a deletion heard through attributeDeleted, the attributes to show as NGSI-LD
+    Null (the watched ones; None: the entity alone, as entityDeleted shows it)."""
     entity = change.entity
     before = change.before or {}
     if change.deleted:
-        attrs = (
-            {n: [_deleted(i, True, True) for i in insts] for n, insts in before.items()}
-            if show
-            else {}
-        )
+        shown = before if show else {n: i for n, i in before.items() if only and n in only}
+        attrs = {n: [_deleted(i, show, True) for i in insts] for n, insts in shown.items()}
         return Entity(entity.id, entity.types, attrs, entity.created_at, entity.modified_at)
     if not change.removed and not (show and before):
         return entity
     attrs = dict(entity.attrs)
-    for name in change.removed:
-        attrs[name] = [_deleted(i, show) for i in before[name]]
+    for name in change.removed:  # the attribute, or the instances of it that went
+        still = {i.get("datasetId") for i in attrs.get(name, [])}
+        gone = [_deleted(i, show) for i in before[name] if i.get("datasetId") not in still]
+        attrs[name] = [*attrs.get(name, []), *gone]
     if show:
         for name in change.attrs:
             if name in before:

@@ -34,8 +34,8 @@ class Change:
         """The NGSI-LD notification triggers this change fires."""
         if self.created:
             return {"entityCreated"}
-        if self.deleted:
-            return {"entityDeleted"}
+        if self.deleted:  # its attributes go with it
+            return {"entityDeleted", "attributeDeleted"}
         fired = {"entityUpdated"}
         before = self.before or {}
         for name in self.attrs:
@@ -82,6 +82,11 @@ def history_row(entity_id: str, attr: str, inst: Instance) -> HistoryRow:
         value_key=orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode(),
         instance=inst,
     )
+
+
+def _lost(before: list[Instance], after: list[Instance] | None) -> bool:
+    kept = {i.get("datasetId") for i in after or []}
+    return any(i.get("datasetId") not in kept for i in before)
 
 
 class Transaction:
@@ -158,8 +163,8 @@ class Transaction:
             loaded = None if created else self._loaded.get(entity.id)
             before = loaded[1] if loaded is not None else None
             change = Change(entity, created=created, before=before)
-            if before is not None:
-                change.removed = [n for n in before if n not in entity.attrs]
+            if before is not None:  # an attribute, or one of its instances, went away
+                change.removed = [n for n, old in before.items() if _lost(old, entity.attrs.get(n))]
             for name, instances in entity.attrs.items():
                 touched = False
                 for inst in instances:

@@ -12,14 +12,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import orjson
 
 from cityhub.broker.changes import Change, to_us
 from cityhub.broker.normalize import check_name, check_uri
 from cityhub.broker.ql import Predicate, compile_q
-from cityhub.broker.query import geo_predicate, parse_geo
+from cityhub.broker.query import geo_predicate, parse_geo, parse_type_expression
 from cityhub.broker.render import RenderOptions, render_entity
 from cityhub.errors import BadRequestData
 from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
@@ -144,11 +144,31 @@ def _validate_notification(notification: Any) -> None:
         check_header(item["key"], item["value"])  # they are sent as HTTP headers
 
 
+@dataclass(frozen=True)
+class Selector:
+    """One member of a subscription's `entities`: an id or idPattern, and a type expression."""
+
+    entity_id: str | None
+    pattern: Pattern | None
+    types_match: Callable[[set[str]], bool]
+    mentioned: frozenset[str]  # every type the expression names (for the store's filter)
+
+
+def compile_selector(item: dict[str, Any], tm: TermMap) -> Selector:
+    pattern = compile_pattern(item["idPattern"]) if item.get("idPattern") else None
+    text = str(item["type"])
+    if any(c in text for c in "(),;|"):
+        test, mentioned = parse_type_expression(text, tm)
+        return Selector(item.get("id"), pattern, test, frozenset(mentioned))
+    etype = tm.expand(text)
+    return Selector(item.get("id"), pattern, lambda types: etype in types, frozenset([etype]))
+
+
 @dataclass
 class CompiledSubscription:
     record: SubscriptionRecord
     tm: TermMap
-    selectors: list[tuple[str | None, Pattern | None, str]] = field(default_factory=list)
+    selectors: list[Selector] = field(default_factory=list)
     watched: frozenset[str] | None = None
     q: Predicate | None = None
     geo: Predicate | None = None
@@ -168,12 +188,13 @@ class CompiledSubscription:
     def selects(self, entity: Entity) -> bool:
         if not self.selectors:
             return True
-        for entity_id, pattern, etype in self.selectors:
-            if etype not in entity.types:
+        types = set(entity.types)
+        for selector in self.selectors:
+            if not selector.types_match(types):
                 continue
-            if entity_id is not None and entity.id != entity_id:
+            if selector.entity_id is not None and entity.id != selector.entity_id:
                 continue
-            if pattern is not None and not pattern.search(entity.id):
+            if selector.pattern is not None and not selector.pattern.search(entity.id):
                 continue
             return True
         return False
@@ -199,12 +220,11 @@ def compile_subscription(
     tm = resolve(doc.get("@context"))
     sub = CompiledSubscription(record, tm)
     for item in doc.get("entities") or []:
-        pattern = compile_pattern(item["idPattern"]) if item.get("idPattern") else None
-        sub.selectors.append((item.get("id"), pattern, tm.expand(item["type"])))
+        sub.selectors.append(compile_selector(item, tm))
     if doc.get("watchedAttributes"):
         sub.watched = frozenset(tm.expand(a) for a in doc["watchedAttributes"])
-    if doc.get("q"):
-        sub.q = compile_q(doc["q"], tm)[0]
+    if doc.get("q"):  # clients may send it percent-encoded, as in a URL
+        sub.q = compile_q(unquote(doc["q"]), tm)[0]
     geo_q = doc.get("geoQ")
     if isinstance(geo_q, dict):
         flt = parse_geo(
@@ -283,15 +303,20 @@ def _rendered(
     return found
 
 
-def notified_entity(change: Change, show: bool, views: dict[tuple[int, bool], Entity]) -> Entity:
+def notified_entity(
+    change: Change,
+    show: bool,
+    views: dict[tuple[Any, ...], Entity],
+    only: frozenset[str] | None = None,
+) -> Entity:
     """What a notification shows of a change: the entity; for a deletion only its id and type
     (with showChanges its attributes as NGSI-LD Null with their previous values); deleted
     attributes as NGSI-LD Null; with showChanges the previous value of each changed attribute."""
     from cityhub.broker.change_view import view_of
 
-    key = (id(change), show)
+    key = (id(change), show, only)
     if key not in views:
-        views[key] = view_of(change, show)
+        views[key] = view_of(change, show, only)
     return views[key]
 
 
@@ -349,7 +374,7 @@ class SubscriptionMatcher:
         now_us = int(time.time() * 1_000_000)
         items: list[tuple[str, str, bytes, int]] = []
         cache: RenderCache = {}
-        views: dict[tuple[int, bool], Entity] = {}  # kept alive for the cache's id() keys
+        views: dict[tuple[Any, ...], Entity] = {}  # kept alive for the cache's id() keys
         for sub in subs:
             if not sub.active(now_us):
                 continue
@@ -360,7 +385,10 @@ class SubscriptionMatcher:
             uri = notification["endpoint"]["uri"]
             show = bool(notification.get("showChanges"))
             for change in matched:  # one notification per entity keeps per-entity order simple
-                entity = notified_entity(change, show, views)
+                only = None
+                if change.deleted and "entityDeleted" not in sub.triggers:
+                    only = sub.watched or frozenset(change.attrs)  # heard as attributeDeleted
+                entity = notified_entity(change, show, views, only)
                 deleted_at = now_iso() if change.deleted else None
                 payload = notification_payload(sub, [entity], cache, deleted_at)
                 items.append((sub.record.id, uri, payload, now_us))
@@ -381,7 +409,7 @@ class SubscriptionMatcher:
                     tenant, sub.record.id, now_us, int(float(interval) * 1_000_000)
                 ):
                     continue
-                types = tuple(sorted({t for _, _, t in sub.selectors})) or None
+                types = tuple(sorted({t for x in sub.selectors for t in x.mentioned})) or None
                 found = [
                     e
                     for e in self._store.iter_entities(tenant, EntityFilter(any_types=types))
