@@ -156,8 +156,12 @@ def test_paused_expired_updated_and_deleted(client: httpx.Client, receiver: Rece
     assert client.patch(f"/subscriptions/{sub_id}", json={"isActive": False}).status_code == 204
     assert client.get(f"/subscriptions/{sub_id}").json()["status"] == "paused"
     set_pm25(client, 1)
-    expired = subscription(receiver.url, expiresAt="2020-01-01T00:00:00Z")
+    past = subscription(receiver.url, expiresAt="2020-01-01T00:00:00Z")
+    assert client.post("/subscriptions", json=past).status_code == 400  # already over
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1.5))
+    expired = subscription(receiver.url, expiresAt=soon)
     old_id = client.post("/subscriptions", json=expired).headers["location"].rsplit("/", 1)[-1]
+    time.sleep(1.6)
     assert client.get(f"/subscriptions/{old_id}").json()["status"] == "expired"
     set_pm25(client, 2)
     time.sleep(0.8)

@@ -99,6 +99,8 @@ def validate(doc: Any, partial: bool = False) -> dict[str, Any]:
             raise BadRequestData("throttling and timeInterval cannot be combined")
     if "expiresAt" in doc and not is_datetime(doc["expiresAt"]):
         raise BadRequestData("expiresAt must be an ISO 8601 date-time")
+    if "expiresAt" in doc and to_us(doc["expiresAt"]) <= int(time.time() * 1_000_000):
+        raise BadRequestData("expiresAt must be in the future")
     if "isActive" in doc and not isinstance(doc["isActive"], bool):
         raise BadRequestData("isActive must be true or false")
     if "notificationTrigger" in doc:
