@@ -32,8 +32,8 @@ class Change:
 
     def triggers(self) -> set[str]:
         """The NGSI-LD notification triggers this change fires."""
-        if self.created:
-            return {"entityCreated"}
+        if self.created:  # its attributes are created with it
+            return {"entityCreated", "attributeCreated"}
         if self.deleted:  # its attributes go with it
             return {"entityDeleted", "attributeDeleted"}
         fired = {"entityUpdated"}

@@ -10,7 +10,12 @@ from urllib.parse import urlsplit
 from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.broker.changes import to_us
-from cityhub.broker.subscriptions import SubscriptionMatcher, compile_subscription, validate
+from cityhub.broker.subscriptions import (
+    DEFAULT_TRIGGERS,
+    SubscriptionMatcher,
+    compile_subscription,
+    validate,
+)
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.outbound import Destinations
 from cityhub.store import Store
@@ -137,6 +142,7 @@ def render_subscription(
     else:
         status = "active"
     doc["status"] = status
+    doc.setdefault("notificationTrigger", sorted(DEFAULT_TRIGGERS))
     notification = dict(doc.get("notification", {}))
     notification["timesSent"] = record.times_sent
     notification["timesFailed"] = record.times_failed

@@ -54,10 +54,9 @@ TRIGGERS = frozenset(
         "attributeDeleted",
     )
 )
-# Without notificationTrigger a subscription hears creations and updates, not deletions.
-DEFAULT_TRIGGERS = frozenset(
-    ("entityCreated", "entityUpdated", "attributeCreated", "attributeUpdated")
-)
+# Without notificationTrigger a subscription hears attributes created (entity creations
+# included) and updated, not deletions.
+DEFAULT_TRIGGERS = frozenset(("attributeCreated", "attributeUpdated"))
 
 
 def validate(doc: Any, partial: bool = False) -> dict[str, Any]:

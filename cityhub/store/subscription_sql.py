@@ -50,9 +50,10 @@ class SubscriptionRepository(Repository):
         m = self._mark
         if create:
             rows = self._run(
-                f"INSERT INTO subscriptions (tenant, id, doc, modified_us) VALUES ({m}, {m}, {m}, "
-                f"{m}) ON CONFLICT (tenant, id) DO NOTHING RETURNING id",
-                (tenant, sub_id, self._json_in(doc), modified_us),
+                "INSERT INTO subscriptions (tenant, id, doc, modified_us, created_us) "
+                f"VALUES ({m}, {m}, {m}, {m}, {m}) "
+                "ON CONFLICT (tenant, id) DO NOTHING RETURNING id",
+                (tenant, sub_id, self._json_in(doc), modified_us, modified_us),
                 write=True,
             )
             if not rows:
@@ -75,10 +76,13 @@ class SubscriptionRepository(Repository):
 
     def list_subscriptions(self, tenant: str | None = None) -> list[SubscriptionRecord]:
         if tenant is None:
-            rows = self._run(f"SELECT {_SUB_COLUMNS} FROM subscriptions ORDER BY tenant, id")
+            rows = self._run(
+                f"SELECT {_SUB_COLUMNS} FROM subscriptions ORDER BY tenant, created_us, id"
+            )
         else:
             rows = self._run(
-                f"SELECT {_SUB_COLUMNS} FROM subscriptions WHERE tenant = {self._mark} ORDER BY id",
+                f"SELECT {_SUB_COLUMNS} FROM subscriptions WHERE tenant = {self._mark} "
+                "ORDER BY created_us, id",
                 (tenant,),
             )
         return [self._record(r) for r in rows]
