@@ -192,3 +192,13 @@ def test_scope_and_types_through_the_attribute_endpoints(client: httpx.Client) -
     assert client.delete(e + "/attrs/scope").status_code == 204
     assert "scope" not in client.get(e).json()
     assert client.delete(e + "/attrs/scope").status_code == 404
+
+
+def test_a_partial_attribute_update_keeps_the_attribute_type(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    wrong = client.patch(
+        "/entities/urn:ngsi-ld:Building:1/attrs/name",
+        json={"type": "Relationship", "object": "urn:ngsi-ld:City:Shenzhen"},
+    )
+    assert wrong.status_code == 400
+    assert client.get("/entities/urn:ngsi-ld:Building:1").json()["name"]["value"] == "a"

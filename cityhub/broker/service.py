@@ -321,6 +321,10 @@ class EntityService:
             if idx < 0:
                 raise ResourceNotFound(f"attribute {attr} of {entity_id} was not found")
             old = current[idx]
+            if "type" in body and body["type"] != old.get("type", "Property"):
+                raise BadRequestData(
+                    f"attribute {attr} is a {old.get('type', 'Property')}, not a {body['type']}"
+                )
             kind = str(body.get("type", old.get("type", "Property")))
             key = ATTRIBUTE_TYPES.get(kind, "value")
             fragment = {"type": kind, key: old.get(key), **body}
