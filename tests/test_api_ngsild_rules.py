@@ -202,3 +202,17 @@ def test_a_partial_attribute_update_keeps_the_attribute_type(client: httpx.Clien
     )
     assert wrong.status_code == 400
     assert client.get("/entities/urn:ngsi-ld:Building:1").json()["name"]["value"] == "a"
+
+
+def test_merge_patch_bodies_and_unknown_purge_parameters(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    r = client.patch(
+        "/entities/urn:ngsi-ld:Building:1/attrs/name",
+        content=b'{"value": "b"}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 204, r.text
+    assert client.get("/entities/urn:ngsi-ld:Building:1").json()["name"]["value"] == "b"
+    odd = client.delete("/entities", params={"type": "Building", "invalidParams": "x"})
+    assert odd.status_code == 400 and odd.json()["type"].endswith("InvalidRequest")
+    assert client.get("/entities/urn:ngsi-ld:Building:1").status_code == 200  # nothing purged

@@ -15,7 +15,7 @@ from cityhub.broker.normalize import check_name, parse_entity
 from cityhub.broker.query import LOCATION, build_query, has_selector
 from cityhub.broker.render import render_entity, render_feature
 from cityhub.broker.service import UpdateResult
-from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.errors import BadRequestData, InvalidRequest, ResourceNotFound
 from cityhub.jsonld import TermMap
 from cityhub.timeutil import now_iso
 
@@ -147,9 +147,11 @@ async def update_attrs(request: Request) -> Response:
     return _update_response(result, tm)
 
 
-async def _attribute_write(request: Request, operation: str) -> Response:
+async def _attribute_write(
+    request: Request, operation: str, media: tuple[str, ...] = (http.JSON, http.JSON_LD)
+) -> Response:
     """PATCH or PUT of one attribute: `operation` names the EntityService method."""
-    tenant, body, tm = await http.write_prelude(request)
+    tenant, body, tm = await http.write_prelude(request, media)
     hub = http.hub_of(request)
     entity_id = http.path_uri(request, "entity_id")
     attr = http.path_name(request, "attr")
@@ -159,7 +161,9 @@ async def _attribute_write(request: Request, operation: str) -> Response:
 
 
 async def patch_attr(request: Request) -> Response:
-    return await _attribute_write(request, "patch_attr")
+    return await _attribute_write(
+        request, "patch_attr", (http.JSON, http.JSON_LD, http.MERGE_PATCH)
+    )
 
 
 async def replace_attr(request: Request) -> Response:
@@ -183,12 +187,33 @@ async def delete_attr(request: Request) -> Response:
     return http.no_content()
 
 
+_PURGE_PARAMS = frozenset(
+    (
+        "id",
+        "idPattern",
+        "type",
+        "attrs",
+        "q",
+        "georel",
+        "geometry",
+        "coordinates",
+        "geoproperty",
+        "local",
+        "keep",
+        "drop",
+    )
+)
+
+
 async def purge_entities(request: Request) -> Response:
     """DELETE /entities?type=…: purge what the query selects (`drop`/`keep` only attributes)."""
     from cityhub.broker.purge import purge
 
     tenant, tm = await http.bodiless_write_prelude(request)
     params = request.query_params
+    unknown = sorted(set(params) - _PURGE_PARAMS)
+    if unknown:
+        raise InvalidRequest(f"unknown parameter {unknown[0]!r} for a purge")
     if not has_selector(params) and not flag(params, "local"):
         raise BadRequestData("a purge needs at least one of id, idPattern, type, attrs, q, georel")
     hub = http.hub_of(request)

@@ -52,7 +52,7 @@ async def retrieve(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     hub = http.hub_of(request)
-    tenant, body, _ = await http.write_prelude(request)
+    tenant, body, _ = await http.write_prelude(request, (http.JSON, http.JSON_LD, http.MERGE_PATCH))
     context = http.context_value(request, body)
     await hub.write(
         hub.subscriptions.update,
