@@ -61,12 +61,16 @@ def test_hosted_context_lifecycle(client: httpx.Client) -> None:
     ctx = {"@context": {"垃圾桶": "https://example.org/WasteContainer"}}
     created = client.post("/jsonldContexts", json=ctx)
     assert created.status_code == 201
-    url = created.headers["location"]
-    local_id = url.rsplit("/", 1)[-1]
+    location = created.headers["location"]
+    assert location.startswith("/ngsi-ld/v1/jsonldContexts/")  # relative, as NGSI-LD shows it
+    local_id = location.rsplit("/", 1)[-1]
     assert client.get(f"/jsonldContexts/{local_id}").json() == ctx
-    assert url in client.get("/jsonldContexts").json()
+    url = next(u for u in client.get("/jsonldContexts").json() if u.endswith(location))
+    assert url.startswith("http")  # what a client puts in @context is absolute
     details = client.get("/jsonldContexts", params={"details": "true", "kind": "Hosted"}).json()
-    assert any(d["URL"] == url and d["kind"] == "Hosted" for d in details)
+    assert any(d["URL"] == url and d["kind"] == "Hosted" and d["createdAt"] for d in details)
+    one = client.get(f"/jsonldContexts/{local_id}", params={"details": "true"}).json()
+    assert one["kind"] == "Hosted" and one["URL"] == url
     assert client.delete(f"/jsonldContexts/{local_id}").status_code == 204
     assert client.get(f"/jsonldContexts/{local_id}").status_code == 404
     bad = client.post("/jsonldContexts", json={"@context": "x", "extra": 1})

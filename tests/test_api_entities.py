@@ -111,12 +111,13 @@ def test_ld_json_with_context_in_body_compacts_back(client: httpx.Client) -> Non
     assert plain["https://example.org/city#temperature"]["value"] == 21.5
     hosted = client.post("/jsonldContexts", json={"@context": ctx})
     assert hosted.status_code == 201
-    link = f'<{hosted.headers["location"]}>; rel="http://www.w3.org/ns/json-ld#context"'
+    hosted_url = str(client.base_url.join(hosted.headers["location"]))  # Location is relative
+    link = f'<{hosted_url}>; rel="http://www.w3.org/ns/json-ld#context"'
     mine = client.get(f"/entities/{E1}", headers={"Link": link}).json()
     assert mine["type"] == "Station" and mine["温度"]["value"] == 21.5
     ld = client.get(f"/entities/{E1}", headers={"Link": link, "Accept": "application/ld+json"})
     assert ld.headers["content-type"].startswith("application/ld+json")
-    assert ld.json()["@context"] == hosted.headers["location"]
+    assert ld.json()["@context"] == hosted_url
 
 
 def test_context_rules_for_media_types(client: httpx.Client) -> None:

@@ -144,8 +144,8 @@ async def add_context(request: Request) -> Response:
         raise BadRequestData("@context must be an object or an array")
     owner = policy.owner_for(http.principal_of(request))
     local_id = await hub.write(hub.contexts.host, body, owner)
-    url = f"{_public_base(request)}{BASE}/jsonldContexts/{local_id}"
-    return Response(status_code=201, headers={"Location": url})
+    # relative, as NGSI-LD shows it; the context's URL (in lists, in @context) is absolute
+    return Response(status_code=201, headers={"Location": f"{BASE}/jsonldContexts/{local_id}"})
 
 
 async def list_contexts(request: Request) -> Response:
@@ -161,25 +161,38 @@ async def list_contexts(request: Request) -> Response:
 
     content: Any
     if flag(request.query_params, "details"):
-        content = [
-            {
-                "URL": url_of(r.url),
-                "localId": f"urn:ngsi-ld:{r.local_id}",
-                "kind": r.kind,
-                "timestamp": r.created_at,
-                "lastUsage": r.last_used,
-                "numberOfHits": r.hits,
-            }
-            for r in records
-        ]
+        content = [_details(r, url_of(r.url)) for r in records]
     else:
         content = [url_of(r.url) for r in records]
     return http.ORJSONResponse(content)
 
 
+def _details(record: StoredContext, url: str) -> dict[str, Any]:
+    return {
+        "URL": url,
+        "localId": f"urn:ngsi-ld:{record.local_id}",
+        "kind": record.kind,
+        "createdAt": record.created_at,
+        "lastUsage": record.last_used,
+        "numberOfHits": record.hits,
+    }
+
+
 async def get_context(request: Request) -> Response:
     hub = http.hub_of(request)
     raw = request.path_params["context_id"]
+    if flag(request.query_params, "details"):  # what is held, not the document itself
+        local_id = raw.removeprefix("urn:ngsi-ld:")
+        records = await hub.run(hub.contexts.held, None)
+        found = next(
+            (r for r in records if raw in (r.local_id, r.url) or r.local_id == local_id), None
+        )
+        if found is None:
+            raise ResourceNotFound(f"no @context {raw} is held here")
+        base = _public_base(request)
+        return http.ORJSONResponse(
+            _details(found, base + found.url if found.url.startswith("/") else found.url)
+        )
     body = await hub.run(hub.contexts.held_document, raw)
     if body is None:
         raise ResourceNotFound(f"no @context {raw} is held here")
