@@ -333,3 +333,23 @@ def test_type_expressions_and_encoded_q_in_subscriptions(
     seed(client)
     note = receiver.wait_for(1)[0]["data"][0]
     assert note["id"] == E
+
+
+def test_a_list_context_is_kept_as_an_implicitly_created_one(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    ctx = ["https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"]
+    body = {**subscription(receiver.url), "@context": ctx}
+    created = client.post(
+        "/subscriptions",
+        content=orjson.dumps(body),
+        headers={"Content-Type": "application/ld+json"},
+    )
+    assert created.status_code == 201, created.text
+    shown = client.get(created.headers["location"].replace("/ngsi-ld/v1", "")).json()
+    url = shown["jsonldContext"]
+    assert url.startswith("http") and "/jsonldContexts/" in url
+    local_id = url.rsplit("/", 1)[-1]
+    assert client.get(f"/jsonldContexts/{local_id}").json() == {"@context": ctx}
+    implicit = client.get("/jsonldContexts", params={"kind": "ImplicitlyCreated"}).json()
+    assert url in implicit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,6 +27,15 @@ async def create(request: Request) -> Response:
     return Response(status_code=201, headers={"Location": f"{BASE}/{sub_id}"})
 
 
+def _absolute(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
+    """jsonldContext is kept as a path; a client gets the URL."""
+    path = doc.get("jsonldContext")
+    if isinstance(path, str) and path.startswith("/"):
+        hub = http.hub_of(request)
+        doc["jsonldContext"] = (hub.settings.public_url or str(request.base_url)).rstrip("/") + path
+    return doc
+
+
 async def list_all(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
@@ -34,7 +45,8 @@ async def list_all(request: Request) -> Response:
     reader = http.principal_of(request)
     sys_attrs = "sysAttrs" in options_of(request.query_params)
     page = [
-        render_subscription(r, False, reader, sys_attrs) for r in records[offset : offset + limit]
+        _absolute(request, render_subscription(r, False, reader, sys_attrs))
+        for r in records[offset : offset + limit]
     ]
     total = len(records) if count else None
     return http.results_response(request, page, mtype, total, (limit, offset, len(records)))
@@ -46,7 +58,8 @@ async def retrieve(request: Request) -> Response:
     mtype = http.accepted(request)
     record = await hub.run(hub.subscriptions.get, tenant, http.path_uri(request, "sub_id"))
     sys_attrs = "sysAttrs" in options_of(request.query_params)
-    content = render_subscription(record, False, http.principal_of(request), sys_attrs)
+    reader = http.principal_of(request)
+    content = _absolute(request, render_subscription(record, False, reader, sys_attrs))
     return http.json_ld_response(request, content, mtype)
 
 

@@ -71,6 +71,13 @@ class SubscriptionService:
         now = now_iso()
         doc["createdAt"] = doc["modifiedAt"] = now
         owner = policy.owner_for(actor)
+        if context is not None and not isinstance(context, str):
+            # a list or an inline @context is kept as one ImplicitlyCreated context, whose
+            # URL the subscription names (jsonldContext)
+            local_id = self.store.contexts.put_context(
+                "", {"@context": context}, "ImplicitlyCreated", owner
+            )
+            doc["jsonldContext"] = f"/ngsi-ld/v1/jsonldContexts/{local_id}"
         if owner:
             doc[OWNER] = owner
         self._check(tenant, doc)

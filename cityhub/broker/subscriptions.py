@@ -33,6 +33,7 @@ from cityhub.timeutil import is_datetime, now_iso
 FORMATS = ("normalized", "keyValues", "concise")
 SCHEMES = ("http", "https", "mqtt", "mqtts")
 _STATUS_MEMBERS = (
+    "jsonldContext",
     "status",
     "timesSent",
     "timesFailed",

@@ -42,7 +42,7 @@ class ContextRepository:
         self, url: str, body: dict[str, Any], kind: str, owner: str | None = None
     ) -> str:
         local_id = uuid.uuid4().hex
-        if kind == "Hosted":
+        if kind in ("Hosted", "ImplicitlyCreated"):
             url = f"/ngsi-ld/v1/jsonldContexts/{local_id}"
         m = self._m
         rows = self._run(
