@@ -103,3 +103,16 @@ def test_remote_context_is_refused_when_fetching_is_not_allowed(client: httpx.Cl
     r = client.get("/entities", params={"type": "T"}, headers={"Link": link})
     assert r.status_code == 503
     assert r.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable"
+
+
+def test_reloading_contexts(client: httpx.Client) -> None:
+    created = client.post("/jsonldContexts", json={"@context": {"x": "urn:x"}})
+    local_id = created.headers["location"].rsplit("/", 1)[-1]
+    hosted = client.delete(f"/jsonldContexts/{local_id}", params={"reload": "true"})
+    assert hosted.status_code == 400  # only a cached context can be fetched again
+    assert client.delete(f"/jsonldContexts/{local_id}", params={"reload": "xxx"}).status_code == 400
+    assert client.delete("/jsonldContexts/nothing", params={"reload": "true"}).status_code == 400
+    assert client.delete("/jsonldContexts/nothing").status_code == 404
+    core = "https%3A%2F%2Furi.etsi.org%2Fngsi-ld%2Fv1%2Fngsi-ld-core-context-v1.8.jsonld"
+    assert client.delete(f"/jsonldContexts/{core}", params={"reload": "true"}).status_code == 204
+    assert client.delete(f"/jsonldContexts/{local_id}").status_code == 204

@@ -208,7 +208,13 @@ async def delete_context(request: Request) -> Response:
     def may_remove(record: StoredContext) -> None:
         policy.check_manage(actor, record.owner, "this @context")
 
-    await hub.write(hub.contexts.remove, request.path_params["context_id"], may_remove)
+    raw = request.query_params.get("reload", "false")
+    if raw not in ("true", "false"):
+        raise BadRequestData("reload must be true or false")
+    ref = request.path_params["context_id"]
+    gone = await hub.write(hub.contexts.remove, ref, may_remove, raw == "true")
+    if raw == "true" and gone is not None:  # fetched again, or LdContextNotAvailable (503)
+        await hub.run(hub.contexts.document, gone.url)
     return http.no_content()
 
 

@@ -220,17 +220,28 @@ class ContextResolver:
         local_id = ref.removeprefix("urn:ngsi-ld:")
         return self._repo.get_hosted_context(local_id) or self._repo.get_context(ref)
 
-    def remove(self, ref: str, may_remove: Callable[[StoredContext], None]) -> None:
-        """Delete a held context after `may_remove` (which raises when not allowed)."""
+    def remove(
+        self, ref: str, may_remove: Callable[[StoredContext], None], reload: bool = False
+    ) -> StoredContext | None:
+        """Delete a held context after `may_remove` (which raises when not allowed); returns
+        what was deleted. With `reload` only a Cached one may go (the caller fetches it again,
+        off the writer); the core is always held, so reloading it does nothing."""
         if core_file_for(ref):
+            if reload:
+                return None
             raise BadRequestData("the core @context cannot be deleted")
         record = self._repo.get_context_record(ref.removeprefix("urn:ngsi-ld:"))
         if record is None:
+            if reload:
+                raise BadRequestData(f"{ref} is not a cached @context that could be reloaded")
             raise ResourceNotFound(f"no @context {ref} is held here")
+        if reload and record.kind != "Cached":
+            raise BadRequestData(f"a {record.kind} @context cannot be reloaded, only a Cached one")
         may_remove(record)
         if not self._repo.delete_context(record.local_id):
             raise ResourceNotFound(f"no @context {ref} is held here")
         self.invalidate()
+        return record
 
 
 def _looks_like_url(value: str) -> bool:
