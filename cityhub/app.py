@@ -176,6 +176,7 @@ def create_app(
         ]
         if hub.settings.mqtt_url:
             jobs.append(_mqtt_bridge)
+        board.start()
         tasks = [asyncio.create_task(job(hub)) for job in jobs]
         try:
             yield {}

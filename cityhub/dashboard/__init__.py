@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from cityhub.dashboard.live import LiveFeed
 from cityhub.dashboard.mapview import MapView
+from cityhub.dashboard.relay import ChangeRelay
 
 if TYPE_CHECKING:
     from cityhub.hub import Hub
@@ -17,9 +18,18 @@ class Dashboard:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._mapview: MapView | None = None
-        # The page's event streams: committed changes, in this process.
+        # The page's event streams: committed changes, of this process and (on PostgreSQL,
+        # through the relay) of every other process on the same database.
         self.live = LiveFeed(lambda: self.mapview)
         hub.hooks.after_commit.append(self.live.on_commit)
+        self.relay: ChangeRelay | None = None
+
+    def start(self) -> None:
+        """While the server runs: on PostgreSQL, hear the other processes' commits too."""
+        hub = self.hub
+        if hub.store.dialect == "postgres" and self.relay is None:
+            self.relay = ChangeRelay(hub.store, hub.settings.database_url, self.live.on_commit)
+            hub.hooks.after_commit.append(self.relay.on_commit)
 
     @property
     def mapview(self) -> MapView:
@@ -33,3 +43,8 @@ class Dashboard:
         self.live.close()
         if self.live.on_commit in self.hub.hooks.after_commit:
             self.hub.hooks.after_commit.remove(self.live.on_commit)
+        if self.relay is not None:
+            if self.relay.on_commit in self.hub.hooks.after_commit:
+                self.hub.hooks.after_commit.remove(self.relay.on_commit)
+            self.relay.close()
+            self.relay = None

@@ -5,9 +5,9 @@ from whatever thread wrote. Nothing is built while no stream is open. Each strea
 queue; a stream that falls behind is told to resynchronise (reload its snapshot) instead of
 holding the writer up or growing without bound.
 
-The feed sees the writes of its own process. With several worker processes a page's stream
-carries the writes its worker made; the page also reloads its snapshot every minute, so every
-change reaches it, some within seconds and the rest within that minute.
+The feed sees the writes of its own process and, on PostgreSQL, those of every other process on
+the same database (`relay.ChangeRelay`, LISTEN/NOTIFY). The page also reloads its snapshot every
+minute, so a change note lost on the way still reaches it within that minute.
 """
 
 from __future__ import annotations
