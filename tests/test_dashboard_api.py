@@ -19,6 +19,7 @@ from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.ingest.agent import Message
 from tests.conftest import Server
+from tests.event_stream import stream_events
 
 FUTIAN = {"lat": "22.5431", "long": "114.0579"}
 
@@ -70,19 +71,13 @@ def test_a_change_through_ngsi_ld_arrives_on_the_event_stream(city: Server) -> N
     ready = threading.Event()
 
     def listen() -> None:
-        with httpx.stream("GET", city.base + "/dashboard/v1/events", timeout=10) as stream:
-            assert stream.headers["content-type"].startswith("text/event-stream")
-            event = ""
-            for raw in stream.iter_lines():
-                line = raw.rstrip("\r\n")
-                if line.startswith("event: "):
-                    event = line[7:]
-                    if event == "hello":
-                        ready.set()
-                elif line.startswith("data: ") and event == "changes":
-                    received.extend(i for i in json.loads(line[6:]) if i["id"] == target)
-                    if received:
-                        return
+        for event, items in stream_events(city.base + "/dashboard/v1/events", timeout=10):
+            if event == "hello":
+                ready.set()
+                continue
+            received.extend(i for i in items if i["id"] == target)
+            if received:
+                return
 
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()

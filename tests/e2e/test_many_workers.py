@@ -4,7 +4,6 @@ event stream opened on another within a second (the LISTEN/NOTIFY relay)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.conftest import PostgresSchema, free_port
 from tests.e2e.processes import start_cityhub
+from tests.event_stream import stream_events
 
 pytestmark = pytest.mark.e2e
 
@@ -28,22 +28,14 @@ def test_a_write_on_worker_a_reaches_a_stream_on_worker_c() -> None:
     done = threading.Event()
 
     def listen() -> None:
-        with (
-            contextlib.suppress(httpx.HTTPError),
-            httpx.stream("GET", c + "/dashboard/v1/events", timeout=30) as stream,
-        ):
-            event = ""
-            for raw in stream.iter_lines():
-                line = raw.rstrip("\r\n")
-                if line.startswith("event: "):
-                    event = line[7:]
-                    if event == "hello":
-                        ready.set()
-                elif line.startswith("data: ") and event == "changes":
-                    for item in json.loads(line[6:]):
-                        arrived.setdefault(item["id"], time.monotonic())
-                        if item.get("deleted"):
-                            deleted.add(item["id"])
+        with contextlib.suppress(httpx.HTTPError):
+            for event, items in stream_events(c + "/dashboard/v1/events"):
+                if event == "hello":
+                    ready.set()
+                for item in items or []:
+                    arrived.setdefault(item["id"], time.monotonic())
+                    if item.get("deleted"):
+                        deleted.add(item["id"])
                 if done.is_set():
                     return
 
