@@ -116,3 +116,11 @@ def test_reloading_contexts(client: httpx.Client) -> None:
     core = "https%3A%2F%2Furi.etsi.org%2Fngsi-ld%2Fv1%2Fngsi-ld-core-context-v1.8.jsonld"
     assert client.delete(f"/jsonldContexts/{core}", params={"reload": "true"}).status_code == 204
     assert client.delete(f"/jsonldContexts/{local_id}").status_code == 204
+
+
+def test_collection_paths_with_a_trailing_slash_list(client: httpx.Client) -> None:
+    body = {"id": "urn:ngsi-ld:Building:1", "type": "Building", "height": 10}
+    assert client.post("/entities", json=body).status_code == 201
+    listed = client.get("/types/")
+    assert listed.status_code == 200 and "Building" in listed.text
+    assert client.get("/attributes/").status_code == 200

@@ -70,6 +70,8 @@ async def list_types(request: Request) -> Response:
 
 
 async def get_type(request: Request) -> Response:
+    if not request.path_params["type"]:  # /types/ : the list
+        return await list_types(request)
     summaries, tm = await _summaries(request)
     mtype = http.accepted(request)
     wanted = tm.expand(request.path_params["type"])
@@ -120,6 +122,8 @@ async def list_attributes(request: Request) -> Response:
 
 
 async def get_attribute(request: Request) -> Response:
+    if not request.path_params["attr"]:  # /attributes/ : the list
+        return await list_attributes(request)
     summaries, tm = await _summaries(request)
     mtype = http.accepted(request)
     wanted = tm.expand(request.path_params["attr"])
