@@ -70,6 +70,11 @@ _QUERY_PARAMS = [
     _query("coordinates", "GeoJSON coordinates as a JSON array"),
     _query("geoproperty", "GeoProperty the geo-query applies to (default location)"),
     _query("lang", "Preferred language(s) for LanguageProperty"),
+    _query(
+        "orderBy",
+        "Sort keys: id, type, createdAt, modifiedAt, an attribute or attr.sub, each ;asc or "
+        ";desc, comma separated (at most 10,000 matches are sorted)",
+    ),
     _query("limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}),
     _query("offset", "Page start", {"type": "integer", "minimum": 0}),
     _query("count", "Return NGSILD-Results-Count", {"type": "boolean"}),
@@ -382,6 +387,23 @@ _TEMPORAL_OPTIONS = _query(
 )
 
 
+def _time_page(schema: dict[str, Any]) -> dict[str, Any]:
+    """200, or 206 when the window held more instances than one answer carries."""
+    return {
+        **_ok(schema),
+        "206": {
+            "description": "Part of the window: Content-Range says which time range",
+            "headers": {
+                "Content-Range": {
+                    "description": "date-time START-END/SIZE (SIZE: lastN or *)",
+                    "schema": {"type": "string"},
+                }
+            },
+            "content": _content(schema),
+        },
+    }
+
+
 def _temporal_paths(entity_list: dict[str, Any]) -> dict[str, Any]:
     base = f"{NGSI}/temporal"
     instance = _path("instanceId", "Instance id")
@@ -390,7 +412,7 @@ def _temporal_paths(entity_list: dict[str, Any]) -> dict[str, Any]:
             "get": _op(
                 "Query entity history",
                 [*_QUERY_PARAMS[:-1], _TEMPORAL_OPTIONS, *_TEMPORAL_PARAMS],
-                _ok(entity_list),
+                _time_page(entity_list),
                 tag="Temporal",
             ),
             "post": _op(
@@ -405,7 +427,7 @@ def _temporal_paths(entity_list: dict[str, Any]) -> dict[str, Any]:
             "get": _op(
                 "Retrieve an entity's history",
                 [_ENTITY_ID, _TEMPORAL_OPTIONS, _query("attrs", "Attributes"), *_TEMPORAL_PARAMS],
-                _ok(_ref("Any")),
+                _time_page(_ref("Any")),
                 tag="Temporal",
             ),
             "delete": _op(
