@@ -1,5 +1,5 @@
 // Building the page from data without HTML: every value becomes a text node or a property,
-// never markup. This is the only way the page makes elements; nothing assigns innerHTML.
+// never markup. This is the only way the page makes elements; no markup is ever parsed.
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function setProps(el, props) {

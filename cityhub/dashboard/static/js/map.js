@@ -1,9 +1,17 @@
 // The city map: district polygons (SVG, one path each), entity points (canvas), type and district
 // filters, and live updates that move, recolour and briefly enlarge a point.
-// Labels and tooltips are given to Leaflet as elements with text, never as HTML strings
-// (Leaflet puts a string content in with innerHTML).
+// Labels and tooltips are Leaflet overlays given no content at all: the page fills their element
+// with text nodes itself (dom.js), so nothing from the data is ever handed to Leaflet as markup.
 import { lang, typeLabel } from "./i18n.js";
-import { h } from "./dom.js";
+import { fill, h } from "./dom.js";
+
+// An overlay's element, filled with `node` and re-measured (its position depends on its size).
+function show(overlay, node) {
+  const el = overlay.getElement();
+  if (!el) return;
+  fill(el, node);
+  overlay.update();
+}
 
 const BASE = {
   AirQualityObserved: "#2f9e44", ParkingSpot: "#1c7ed6", WasteContainer: "#8d5524",
@@ -65,9 +73,10 @@ export class CityMap {
         const at = feature.properties.label_point;
         if (at) {
           const label = L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
-            .setLatLng([at[1], at[0]]).setContent(this.districtLabel(feature));
+            .setLatLng([at[1], at[0]]);
           label.feature = feature;
           this.labels.push(label.addTo(this.map));
+          show(label, this.districtLabel(feature));
         }
         layer.on("click", () => this.setDistrict(this.district === feature.id ? "" : feature.id));
       },
@@ -90,7 +99,7 @@ export class CityMap {
   districtLabel(feature) { return h("span", {}, this.districtName(feature)); }
 
   relabel() {
-    for (const label of this.labels || []) label.setContent(this.districtLabel(label.feature));
+    for (const label of this.labels || []) show(label, this.districtLabel(label.feature));
   }
 
   setAll(items) {
@@ -124,7 +133,8 @@ export class CityMap {
         renderer: this.canvas, radius: radius(item), weight: 1, color: "#ffffff", fillColor: colour(item), fillOpacity: 0.9,
       });
       marker.on("click", () => this.onSelect(item.id));
-      marker.bindTooltip(() => this.tooltip(entry.item), { direction: "top" });
+      marker.on("mouseover", () => this.hover(entry));
+      marker.on("mouseout", () => this.hoverTip?.remove());
       entry = { item: { ...item, values: { ...item.values } }, marker };
       this.points.set(item.id, entry);
       this.counts.set(item.type, (this.counts.get(item.type) || 0) + 1);
@@ -141,6 +151,13 @@ export class CityMap {
       setTimeout(() => entry.marker.setRadius(radius(entry.item)), 700);
       if (isNew) this.changed();
     }
+  }
+
+  // One tooltip for whichever point the pointer is over.
+  hover(entry) {
+    this.hoverTip = this.hoverTip || L.tooltip({ direction: "top", offset: [0, -6] });
+    this.hoverTip.setLatLng(entry.marker.getLatLng()).addTo(this.map);
+    show(this.hoverTip, this.tooltip(entry.item));
   }
 
   tooltip(item) {
