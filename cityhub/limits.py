@@ -15,16 +15,24 @@ INT64_MAX = 2**63 - 1
 
 
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
-    """Refuse values nested deeper than `limit` (later steps recurse over them)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
+    """Refuse values nested deeper than `limit` (later steps recurse over them). Walks one
+    level at a time, keeping only containers: every write's body passes through here."""
+    level, depth = [value], 1
+    while level:
         if depth > limit:
             raise BadRequestData(f"values may be nested at most {limit} levels deep")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+        deeper = []
+        for item in level:
+            if isinstance(item, dict):
+                members: Any = item.values()
+            elif isinstance(item, list):
+                members = item
+            else:
+                continue
+            for member in members:
+                if isinstance(member, dict | list):
+                    deeper.append(member)
+        level, depth = deeper, depth + 1
 
 
 def whole_number(

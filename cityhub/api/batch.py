@@ -56,21 +56,17 @@ def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Respon
 async def batch_create(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     actor = http.principal_of(request)
-    result = await hub.write(batch.batch_create, hub.entities, tenant, body, context_of, actor)
+    parsed = await hub.run(batch.parse_members, body, context_of)
+    result = await hub.write(batch.write_create, hub.entities, tenant, parsed, actor)
     return _answer(result, 201, created_ids=True)
 
 
 async def batch_upsert(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     update_only = "update" in options_of(request.query_params)
+    parsed = await hub.run(batch.parse_members, body, context_of, True)
     result = await hub.write(
-        batch.batch_upsert,
-        hub.entities,
-        tenant,
-        body,
-        context_of,
-        update_only,
-        http.principal_of(request),
+        batch.write_upsert, hub.entities, tenant, parsed, update_only, http.principal_of(request)
     )
     return _answer(result, 204, created_ids=bool(result.created))
 
@@ -78,12 +74,13 @@ async def batch_upsert(request: Request) -> Response:
 async def batch_update(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     no_overwrite = "noOverwrite" in options_of(request.query_params)
+    parsed = await hub.run(batch.parse_patches, body, context_of, "update")
     result = await hub.write(
-        batch.batch_update,
+        batch.write_patches,
         hub.entities,
         tenant,
-        body,
-        context_of,
+        parsed,
+        "update",
         no_overwrite,
         http.principal_of(request),
     )
@@ -93,7 +90,10 @@ async def batch_update(request: Request) -> Response:
 async def batch_merge(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     actor = http.principal_of(request)
-    result = await hub.write(batch.batch_merge, hub.entities, tenant, body, context_of, actor)
+    parsed = await hub.run(batch.parse_patches, body, context_of, "merge")
+    result = await hub.write(
+        batch.write_patches, hub.entities, tenant, parsed, "merge", False, actor
+    )
     return _answer(result, 204, created_ids=False)
 
 

@@ -1,5 +1,10 @@
 """Batch entity operations. Entities that fail are reported and left untouched; the rest are
-written together in one transaction."""
+written together in one transaction.
+
+Each operation has two halves: reading the members (`parse_members`, `parse_patches`: pure, any
+thread) and writing them (`write_create`, `write_upsert`, `write_patches`: one transaction). The
+API runs the first in the reader pool and only the second on the writer, so on SQLite the one
+writer thread never spends its time parsing JSON while another request waits for it."""
 
 from __future__ import annotations
 
@@ -43,18 +48,24 @@ def _check_list(body: Any) -> list[Any]:
     return body
 
 
-def _parse_all(
-    body: list[Any],
-    context_of: ContextOf,
-    now: str,
-    result: BatchResult,
-    combine_repeats: bool = False,
-) -> list[tuple[Entity, dict[str, Any], TermMap]]:
-    """Every member parsed (a bad one is its error). An id given twice is an error, or with
-    `combine_repeats` (upsert) one entity: the later member's attributes and types added."""
-    parsed = []
+@dataclass
+class Parsed:
+    """A batch's members as read: the good ones, and the errors of the bad ones so far."""
+
+    now: str
+    result: BatchResult
+    entities: list[Entity] = field(default_factory=list)
+    patches: list[tuple[str, dict[str, list[Any]], list[str]]] = field(default_factory=list)
+
+
+def parse_members(body: Any, context_of: ContextOf, combine_repeats: bool = False) -> Parsed:
+    """Every member parsed as an entity (a bad one is its error). An id given twice is an
+    error, or with `combine_repeats` (upsert) one entity: the later member's attributes and
+    types added."""
+    parsed = Parsed(now_iso(), BatchResult())
+    now, result = parsed.now, parsed.result
     seen: dict[str, Entity] = {}
-    for item in body:
+    for item in _check_list(body):
         raw_id = item.get("id", "") if isinstance(item, dict) else ""
         try:
             check_depth(item)
@@ -68,7 +79,7 @@ def _parse_all(
             if earlier is not None:
                 raise BadRequestData(f"entity {entity.id} appears twice in the batch")
             seen[entity.id] = entity
-            parsed.append((entity, item, tm))
+            parsed.entities.append(entity)
         except CityHubError as err:
             result.errors.append((str(raw_id), err))
     return parsed
@@ -102,12 +113,17 @@ def batch_create(
     context_of: ContextOf,
     actor: Principal | None = None,
 ) -> BatchResult:
-    now, result = now_iso(), BatchResult()
-    parsed = _parse_all(_check_list(body), context_of, now, result)
+    return write_create(service, tenant, parse_members(body, context_of), actor)
+
+
+def write_create(
+    service: EntityService, tenant: str, parsed: Parsed, actor: Principal | None = None
+) -> BatchResult:
+    now, result = parsed.now, parsed.result
     with service.write(tenant) as tx:
-        existing = tx.get_many([e.id for e, _, _ in parsed])
+        existing = tx.get_many([e.id for e in parsed.entities])
         new = []
-        for entity, _, _ in parsed:
+        for entity in parsed.entities:
             if entity.id in existing:
                 result.errors.append((entity.id, AlreadyExists(f"entity {entity.id} exists")))
                 continue
@@ -128,12 +144,22 @@ def batch_upsert(
     actor: Principal | None = None,
 ) -> BatchResult:
     """Create missing entities; replace existing ones (or, with update_only, append to them)."""
-    now, result = now_iso(), BatchResult()
-    parsed = _parse_all(_check_list(body), context_of, now, result, combine_repeats=True)
+    parsed = parse_members(body, context_of, combine_repeats=True)
+    return write_upsert(service, tenant, parsed, update_only, actor)
+
+
+def write_upsert(
+    service: EntityService,
+    tenant: str,
+    parsed: Parsed,
+    update_only: bool,
+    actor: Principal | None = None,
+) -> BatchResult:
+    now, result = parsed.now, parsed.result
     with service.write(tenant) as tx:
-        existing = tx.get_many([e.id for e, _, _ in parsed])
+        existing = tx.get_many([e.id for e in parsed.entities])
         new, changed = [], []
-        for entity, _, _ in parsed:
+        for entity in parsed.entities:
             old = existing.get(entity.id)
             if not _allowed(service, actor, entity, result, old):
                 continue
@@ -161,7 +187,8 @@ def batch_update(
     no_overwrite: bool,
     actor: Principal | None = None,
 ) -> BatchResult:
-    return _batch_modify(service, tenant, body, context_of, "update", no_overwrite, actor)
+    parsed = parse_patches(body, context_of, "update")
+    return write_patches(service, tenant, parsed, "update", no_overwrite, actor)
 
 
 def batch_merge(
@@ -171,20 +198,14 @@ def batch_merge(
     context_of: ContextOf,
     actor: Principal | None = None,
 ) -> BatchResult:
-    return _batch_modify(service, tenant, body, context_of, "merge", False, actor)
+    parsed = parse_patches(body, context_of, "merge")
+    return write_patches(service, tenant, parsed, "merge", False, actor)
 
 
-def _batch_modify(
-    service: EntityService,
-    tenant: str,
-    body: Any,
-    context_of: ContextOf,
-    mode: str,
-    no_overwrite: bool,
-    actor: Principal | None,
-) -> BatchResult:
-    now, result = now_iso(), BatchResult()
-    items = []
+def parse_patches(body: Any, context_of: ContextOf, mode: str) -> Parsed:
+    """Every member parsed as attributes to update ("update") or merge ("merge")."""
+    parsed = Parsed(now_iso(), BatchResult())
+    now, result = parsed.now, parsed.result
     for item in _check_list(body):
         raw_id = item.get("id", "") if isinstance(item, dict) else ""
         try:
@@ -195,13 +216,25 @@ def _batch_modify(
             tm = context_of(item)
             patch = parse_attributes(item, tm, now, allow_null=(mode == "merge"))
             types = parse_types(item["type"], tm) if "type" in item else []
-            items.append((item["id"], patch, types))
+            parsed.patches.append((item["id"], patch, types))
         except CityHubError as err:
             result.errors.append((str(raw_id), err))
+    return parsed
+
+
+def write_patches(
+    service: EntityService,
+    tenant: str,
+    parsed: Parsed,
+    mode: str,
+    no_overwrite: bool,
+    actor: Principal | None = None,
+) -> BatchResult:
+    now, result = parsed.now, parsed.result
     with service.write(tenant) as tx:
-        existing = tx.get_many([i for i, _, _ in items])
+        existing = tx.get_many([i for i, _, _ in parsed.patches])
         changed = []
-        for entity_id, patch, types in items:
+        for entity_id, patch, types in parsed.patches:
             entity = existing.get(entity_id)
             if entity is None:
                 result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))

@@ -105,18 +105,8 @@ def row_to_bucket(row: tuple[Any, ...]) -> Bucket:
 
 
 def history_params(tenant: str, row: HistoryRow, instance: Any) -> tuple[Any, ...]:
-    return (
-        tenant,
-        row.entity_id,
-        row.attr,
-        row.instance_id,
-        row.dataset_id,
-        row.observed_us,
-        row.modified_us,
-        row.value_num,
-        row.value_key,
-        instance,
-    )
+    """The insert's parameters: the row's fields are in the column order, the instance encoded."""
+    return (tenant, *row[:8], instance)
 
 
 class HistoryReadsMixin:

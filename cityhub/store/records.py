@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # An attribute instance in stored form: reserved members by their NGSI-LD short names
 # ("type", "value", "object", "observedAt", "datasetId", ...) and sub-attributes by expanded IRI.
@@ -101,9 +101,9 @@ class ApiKey:
     revoked_at: str | None = None
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    """One attribute instance as it was at one change (temporal representation)."""
+class HistoryRow(NamedTuple):
+    """One attribute instance as it was at one change (temporal representation). A named tuple:
+    every write makes one per changed attribute, and a tuple is the cheapest record to build."""
 
     entity_id: str
     attr: str
