@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,7 +35,7 @@ from cityhub.api.envelope import Envelope
 from cityhub.api.errors import shaped_error
 from cityhub.api.http import ORJSONResponse, problem_response
 from cityhub.api.openapi import build_openapi
-from cityhub.api.routing import route
+from cityhub.api.routing import GuardedRoute, route
 from cityhub.auth import policy
 from cityhub.dashboard import Dashboard
 from cityhub.errors import (
@@ -78,29 +78,39 @@ async def _notifier(hub: Hub) -> None:
     await hub.notifier.run(hub.write)
 
 
+async def _leased(hub: Hub, name: str, every: float, work: Callable[[], Awaitable[Any]]) -> None:
+    """Run `work` every `every` seconds in the one process of the city that holds the job's
+    lease (taken for three periods, renewed each time, released on stop): several workers or
+    servers on one store share the job instead of each doing it."""
+    import asyncio
+    import os
+    import socket
+    import uuid
+
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    try:
+        while True:
+            try:
+                if await hub.run(hub.store.leases.take, name, holder, every * 3):
+                    await work()
+            except Exception:  # the job outlives any one failure
+                log.exception("background job %s failed; trying again in %s s", name, every)
+            await asyncio.sleep(every)
+    finally:
+        with contextlib.suppress(Exception):
+            hub.store.leases.release(name, holder)
+
+
 async def _deadline_watch(hub: Hub, every: float = 60.0) -> None:
     """Escalate overdue citizen requests once a minute."""
-    import asyncio
-
-    while True:
-        try:
-            await hub.write(hub.requests.escalate_overdue)
-        except CityHubError:
-            log.exception("deadline watch failed; trying again in %s s", every)
-        await asyncio.sleep(every)
+    await _leased(hub, "deadline-watch", every, lambda: hub.write(hub.requests.escalate_overdue))
 
 
 async def _analyses_refresh(hub: Hub) -> None:
     """Remake stale forecasts and the goals' assessment, so the dashboard reads stored ones."""
-    import asyncio
-
     every = hub.settings.analyses_refresh
-    while every > 0:
-        try:
-            await hub.analyses.refresh()
-        except Exception:  # the job outlives any one failure
-            log.exception("refreshing stored analyses failed; trying again in %s s", every)
-        await asyncio.sleep(every)
+    if every > 0:
+        await _leased(hub, "analyses-refresh", every, hub.analyses.refresh)
 
 
 async def _settle(hub: Hub) -> None:
@@ -147,7 +157,7 @@ def create_app(
     hub: Hub, background: list[BackgroundTask] | None = None, owns_hub: bool = False
 ) -> Starlette:
     """The ASGI application for one Hub. Background tasks run for the app's lifetime."""
-    spec = build_openapi()
+    spec: dict[str, Any] = {}  # built from the routes below, once they exist
     board = Dashboard(hub)  # the operations page's live feed and map view
 
     async def openapi(request: Request) -> Response:
@@ -211,6 +221,7 @@ def create_app(
         *ckan.routes,
         *dashboard.routes,
     ]
+    spec.update(build_openapi([r for r in routes if isinstance(r, GuardedRoute)]))
     app = Starlette(
         routes=routes,
         exception_handlers={

@@ -139,3 +139,19 @@ def test_oversize_body_writes_nothing(server: object) -> None:
     with httpx.Client(base_url=base + "/ngsi-ld/v1", timeout=20) as http:
         assert http.post("/entities", json=big).status_code == 400
         assert http.get("/entities/urn:ngsi-ld:T:big").status_code in (404,)
+
+
+def test_nul_characters_are_refused_in_each_apis_own_error_shape(server: object) -> None:
+    """Refused before routing, yet shaped as the API asked would shape any error."""
+    base = server.base  # type: ignore[attr-defined]
+    with httpx.Client(base_url=base, timeout=20) as http:
+        ngsi = http.get("/ngsi-ld/v1/entities", params={"q": "\x00"})
+        assert ngsi.status_code == 400
+        assert ngsi.headers["content-type"].startswith("application/problem+json")
+        open311 = http.get("/open311/v2/requests.json", params={"end_date": "\x00"})
+        assert open311.status_code == 400
+        assert open311.json() == [{"code": 400, "description": "NUL characters are not allowed"}]
+        xml = http.get("/open311/v2/requests.xml", params={"end_date": "\x00"})
+        assert xml.status_code == 400 and xml.text.startswith("<?xml") and "<errors>" in xml.text
+        ckan = http.get("/api/3/action/package_search", params={"q": "\x00"})
+        assert ckan.json()["success"] is False and "NUL" in str(ckan.json()["error"])

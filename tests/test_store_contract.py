@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cityhub.errors import AlreadyExists, SchemaTooNew
@@ -166,3 +168,29 @@ def test_migrations_are_recorded_and_a_newer_schema_is_refused(store: Store) -> 
             conn.execute("INSERT INTO schema_migrations VALUES (999, 'future')")
     with pytest.raises(SchemaTooNew, match="999"):
         store.migrate()
+
+
+def test_a_job_lease_has_one_holder_until_it_lapses_or_is_released(store: Store) -> None:
+    leases = store.leases
+    assert leases.take("refresh", "a", 60)
+    assert leases.take("refresh", "a", 60)  # the holder renews
+    assert not leases.take("refresh", "b", 60)
+    assert leases.take("other-job", "b", 60)  # leases are per job
+    leases.release("refresh", "b")  # only the holder can release
+    assert not leases.take("refresh", "b", 60)
+    leases.release("refresh", "a")
+    assert leases.take("refresh", "b", 0.05)
+    time.sleep(0.1)  # b's short lease lapses: a takes the job over
+    assert leases.take("refresh", "a", 60)
+    assert not leases.take("refresh", "b", 60)
+
+
+def test_holders_racing_for_a_lease_get_one(store: Store) -> None:
+    """Eight threads race for the same lease, many times: exactly one wins each round."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        for round_ in range(20):
+            holders = [str(h) for h in range(8)]
+            won = list(pool.map(store.leases.take, [f"job-{round_}"] * 8, holders, [60] * 8))
+            assert won.count(True) == 1, won

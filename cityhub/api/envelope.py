@@ -7,8 +7,10 @@ server-made report pages do)."""
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cityhub.api.errors import shaped_error
 from cityhub.api.http import problem_response
 from cityhub.errors import BadRequestData
 
@@ -56,7 +58,9 @@ class Envelope:
             return
         raw = scope.get("raw_path") or scope["path"].encode()
         if b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b""):
-            response = problem_response(BadRequestData("NUL characters are not allowed"))
+            # in the error shape of the API asked (Open311's and CKAN's have their own)
+            refused = BadRequestData("NUL characters are not allowed")
+            response = shaped_error(Request(scope), refused)
             await response(scope, receive, send)
             return
         if _empty_ngsi_ld_name(raw.decode("latin-1"), scope["method"]):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cityhub import __version__
+from cityhub.api.openapi_access import SCHEMES, add_access
 from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
 from cityhub.api.openapi_dashboard import dashboard_paths
+from cityhub.api.routing import GuardedRoute
 
 NGSI = "/ngsi-ld/v1"
 _JSON_TYPES = ("application/json", "application/ld+json")
@@ -173,7 +176,9 @@ def _schemas() -> dict[str, Any]:
     }
 
 
-def build_openapi() -> dict[str, Any]:
+def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
+    """The document for the application serving `routes`: each area's operations, with who may
+    call each read from the rule of the route that serves it."""
     entity_list = _ref("EntityList")
     paths: dict[str, Any] = {
         f"{NGSI}/entities": {
@@ -347,6 +352,7 @@ def build_openapi() -> dict[str, Any]:
     paths.update(citizen_paths())
     paths.update(catalog_paths())
     paths.update(dashboard_paths())
+    add_access(paths, routes)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -355,7 +361,7 @@ def build_openapi() -> dict[str, Any]:
             "description": "NGSI-LD context broker (ETSI GS CIM 009) and city services.",
         },
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": _schemas(), "securitySchemes": SCHEMES},
     }
 
 

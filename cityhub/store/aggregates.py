@@ -12,12 +12,13 @@ from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
+from cityhub.store.leases_sql import LeaseRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
 
 
 class AggregatesMixin:
-    """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`
-    and `contexts`."""
+    """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
+    `contexts` and `leases`."""
 
     dialect: str
     _mark: str
@@ -28,6 +29,7 @@ class AggregatesMixin:
     devices: DeviceRepository
     subscriptions: SubscriptionRepository
     contexts: ContextRepository
+    leases: LeaseRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -49,3 +51,4 @@ class AggregatesMixin:
         self.devices = DeviceRepository(self)
         self.subscriptions = SubscriptionRepository(self)
         self.contexts = ContextRepository(self._run, self._mark, self._json_in)
+        self.leases = LeaseRepository(self)

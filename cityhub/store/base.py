@@ -18,6 +18,7 @@ from cityhub.store.contexts_sql import ContextRepository
 from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
+from cityhub.store.leases_sql import LeaseRepository
 from cityhub.store.records import (
     Bucket,
     Entity,
@@ -85,6 +86,7 @@ class Store(Protocol):
     indicators: IndicatorRepository  # values, targets, loaded series
     devices: DeviceRepository  # IoT groups and devices, dead letters
     subscriptions: SubscriptionRepository  # subscriptions and the notification queue
+    leases: LeaseRepository  # which process runs each background job
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle

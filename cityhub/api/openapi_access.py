@@ -1,0 +1,92 @@
+"""Who may call each documented operation, read from the rule of the route that serves it.
+
+The operations' shapes are written per area (`openapi*.py`); access is not: for every documented
+operation this module finds the served route (as Starlette would match a request for it) and
+writes its security requirement, its 401/403 answers and one line naming who may call, from
+that route's `Rule`. So the published document cannot disagree with the guard, and an operation
+no route serves cannot be published (`build_openapi` refuses it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from cityhub.api.routing import GuardedRoute
+from cityhub.auth.keys import SESSION_COOKIE
+from cityhub.auth.policy import Need
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (`cityhub keys create`): `Authorization: Bearer KEY`; CKAN "
+        "clients may send the bare key in Authorization or X-CKAN-API-Key.",
+    },
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+    "dashboardSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The dashboard's session, from POST /dashboard/v1/session.",
+    },
+    "open311Key": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "api_key",
+        "description": "Open311 GeoReport's api_key (also accepted as a form field).",
+    },
+}
+
+_PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
+_REFUSED = {
+    "401": {
+        "description": "No key, or a key that is unknown, expired or revoked",
+        "content": {"application/problem+json": {"schema": _PROBLEM}},
+    },
+    "403": {
+        "description": "The key's role, department or tenants do not allow this",
+        "content": {"application/problem+json": {"schema": _PROBLEM}},
+    },
+}
+
+
+def serving_route(routes: Sequence[GuardedRoute], method: str, path: str) -> GuardedRoute | None:
+    """The route a request for this documented operation reaches (parameters filled in)."""
+    concrete = re.sub(r"\{[^}]+\}", "x", path)
+    for route in routes:
+        if route.method == method.upper() and route.path_regex.match(concrete):
+            return route
+    return None
+
+
+def add_access(paths: dict[str, Any], routes: Sequence[GuardedRoute]) -> None:
+    """Write each operation's access from its route's rule; an unserved operation is an error."""
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            route = serving_route(routes, method, path)
+            if route is None:
+                raise ValueError(f"{method.upper()} {path} is documented but no route serves it")
+            rule = route.rule
+            keys: list[dict[str, list[str]]] = [
+                {"bearerKey": []},
+                {"apiKeyHeader": []},
+                {"dashboardSession": []},
+            ]
+            if rule.key_field:
+                keys.append({"open311Key": []})
+            who = f"Who may call: {rule.why} ({rule.summary})."
+            operation["description"] = (
+                f"{operation['description']}\n\n{who}" if operation.get("description") else who
+            )
+            operation["x-cityhub-access"] = rule.summary
+            if rule.need == Need.ANYONE:
+                operation["security"] = [{}, *keys]  # a key is optional (private tenants)
+            else:
+                operation["security"] = keys
+                operation["responses"] = {**_REFUSED, **operation["responses"]}
