@@ -17,6 +17,11 @@ HISTORY_COLUMNS = (
 _TIME_COLUMNS = {"observed_us", "modified_us"}
 
 
+def copy_sql() -> str:
+    """PostgreSQL's COPY of history rows, columns as `insert_sql`'s."""
+    return f"COPY attr_history (tenant, {HISTORY_COLUMNS}) FROM STDIN"
+
+
 def insert_sql(mark: str) -> str:
     marks = ", ".join([mark] * 10)
     return f"INSERT INTO attr_history (tenant, {HISTORY_COLUMNS}) VALUES ({marks})"

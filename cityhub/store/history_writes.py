@@ -73,12 +73,15 @@ class HistoryWriterMixin:
     def _json(self, doc: Any) -> Any:
         raise NotImplementedError
 
+    def _insert_history(self, params: list[tuple[Any, ...]]) -> None:
+        """Insert history rows (parameters in `history_sql.insert_sql`'s order)."""
+        self._execute_many(history_sql.insert_sql(self._mark), params)
+
     def append_history(self, rows: list[HistoryRow]) -> None:
         if not rows:
             return
-        self._execute_many(
-            history_sql.insert_sql(self._mark),
-            [history_sql.history_params(self._tenant, r, self._json(r.instance)) for r in rows],
+        self._insert_history(
+            [history_sql.history_params(self._tenant, r, self._json(r.instance)) for r in rows]
         )
         self._execute_many(
             rollups.upsert_sql(self._mark, self._dialect),

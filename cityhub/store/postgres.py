@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from cityhub.errors import AlreadyExists
-from cityhub.store import subscription_sql
+from cityhub.store import history_sql, subscription_sql
 from cityhub.store.aggregates import AggregatesMixin
 from cityhub.store.citizen_sql import RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
@@ -223,6 +223,16 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
 
     def _json(self, doc: Any) -> Any:
         return Jsonb(doc)
+
+    def _insert_history(self, params: list[tuple[Any, ...]]) -> None:
+        """History is append-only: COPY streams the rows in one round trip, several times
+        cheaper than an INSERT per row once a batch has more than a few."""
+        if len(params) < 8:
+            self._execute_many(history_sql.insert_sql(self._mark), params)
+            return
+        with self._conn.cursor() as cur, cur.copy(history_sql.copy_sql()) as copy:
+            for row in params:
+                copy.write_row(row)
 
     def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         """Record (device, time) keys; returns those not seen before."""
