@@ -32,6 +32,12 @@ class Settings:
     # refused); a comma-separated list of hosts/addresses/networks allows only those.
     notify_hosts: str = ""
     notify_rate: float = 100.0  # notifications per second at most, per endpoint
+    # Context sources (federation): where registered sources may be asked (empty: any public
+    # host; a list: only those), how long each may take, and this broker's name in Via headers
+    # (empty: derived from the store, so every process on one store has the same name).
+    federation_hosts: str = ""
+    federation_timeout: float = 3.0
+    broker_id: str = ""
     min_time_interval: float = 1.0  # seconds; the shortest timeInterval a subscription may ask
     # Start the analysis worker processes at start (a server does; tests and tools need not).
     warm_analyses: bool = False
@@ -72,6 +78,11 @@ class Settings:
             public_url=env.get("CITYHUB_PUBLIC_URL", base.public_url),
             notify_hosts=env.get("CITYHUB_NOTIFY_HOSTS", base.notify_hosts),
             notify_rate=float(env.get("CITYHUB_NOTIFY_RATE", base.notify_rate)),
+            federation_hosts=env.get("CITYHUB_FEDERATION_HOSTS", base.federation_hosts),
+            federation_timeout=float(
+                env.get("CITYHUB_FEDERATION_TIMEOUT", base.federation_timeout)
+            ),
+            broker_id=env.get("CITYHUB_BROKER_ID", base.broker_id),
             warm_analyses=env.get("CITYHUB_WARM_ANALYSES", "1") not in ("0", "false", "no"),
             analyses_refresh=float(env.get("CITYHUB_ANALYSES_REFRESH", "60")),
             min_time_interval=float(env.get("CITYHUB_MIN_TIME_INTERVAL", base.min_time_interval)),
@@ -89,6 +100,21 @@ class Settings:
     def notify_destinations(self) -> Destinations:
         """Where notifications may go: public hosts by default, or the listed hosts."""
         return Destinations(self.notify_hosts, "CITYHUB_NOTIFY_HOSTS", default="public")
+
+    @property
+    def federation_destinations(self) -> Destinations:
+        """Where registered context sources may be asked: public hosts, or the listed ones."""
+        return Destinations(self.federation_hosts, "CITYHUB_FEDERATION_HOSTS", default="public")
+
+    @property
+    def broker_name(self) -> str:
+        """This broker's name in Via headers: the setting, or one derived from the store (so
+        every process on one store answers to the same name)."""
+        import hashlib
+
+        if self.broker_id:
+            return self.broker_id
+        return "cityhub-" + hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
 
     @property
     def context_destinations(self) -> Destinations:

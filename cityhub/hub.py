@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cityhub.auth.keys import Authenticator
+from cityhub.broker.federation import Federation
 from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.notifier import Notifier
+from cityhub.broker.registration_service import RegistrationService
 from cityhub.broker.service import PLATFORM_TYPES, EntityService
 from cityhub.broker.subscription_service import SubscriptionService
 from cityhub.broker.subscriptions import SubscriptionMatcher
@@ -61,6 +63,13 @@ class Hub:
             self.contexts.resolve,
             settings.notify_destinations,
             settings.min_time_interval,
+        )
+        self.registrations = RegistrationService(store, self.contexts.resolve)
+        self.federation = Federation(
+            self.registrations,
+            settings.federation_destinations,
+            settings.federation_timeout,
+            settings.broker_name,
         )
         self.notifier.rate = settings.notify_rate
         self.notifier.periodic = self.matcher.periodic
@@ -157,6 +166,7 @@ class Hub:
         return await asyncio.wrap_future(self._writer.submit(fn, *args, **kwargs))
 
     def close(self) -> None:
+        self.federation.close()
         if self._writer is not None:
             self._writer.close()
         self._readers.shutdown(wait=True)

@@ -144,6 +144,21 @@ _FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection
 def fetch(url: str, destinations: Destinations, timeout: float, cap: int) -> bytes:
     """GET a URL (http/https only) from an allowed, checked address: no redirects followed,
     at most `cap` bytes read. OutboundRefused, or OSError/ValueError for network failures."""
+    status, _, body = get(url, destinations, timeout, cap)
+    if status != 200:
+        raise ValueError(f"HTTP {status} (redirects are not followed)")
+    return body
+
+
+def get(
+    url: str,
+    destinations: Destinations,
+    timeout: float,
+    cap: int,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """GET as `fetch` does, with request headers (checked), answering any status: (status,
+    headers with lower-case names, body of at most `cap` bytes, ValueError beyond)."""
     import http.client
     import ssl
     from urllib.parse import urlsplit
@@ -153,6 +168,9 @@ def fetch(url: str, destinations: Destinations, timeout: float, cap: int) -> byt
         raise OutboundRefused("only http and https URLs may be fetched")
     host = parts.hostname
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    sent = {"Accept": "application/ld+json, application/json", **(headers or {})}
+    for key, value in sent.items():
+        check_header(key, value)
     address = destinations.resolve(host, port)[0]
     sock = socket.create_connection((address, port), timeout=timeout)
     try:
@@ -161,13 +179,11 @@ def fetch(url: str, destinations: Destinations, timeout: float, cap: int) -> byt
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         conn.sock = sock  # already connected to the checked address
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn.request("GET", target, headers={"Accept": "application/ld+json, application/json"})
+        conn.request("GET", target, headers=sent)
         response = conn.getresponse()
-        if response.status != 200:
-            raise ValueError(f"HTTP {response.status} (redirects are not followed)")
         body = response.read(cap + 1)
         if len(body) > cap:
-            raise ValueError(f"the document is larger than {cap} bytes")
-        return body
+            raise ValueError(f"the answer is larger than {cap} bytes")
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
     finally:
         sock.close()

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api import http
+from cityhub.api import federated, http
 from cityhub.api.params import flag, options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -53,14 +53,21 @@ async def query_entities(request: Request) -> Response:
     limit, offset, count = paging(params, hub.settings)
     opts = render_options(params, tm)
     query = build_query(params, tm, hub.store.exact_geo)
-    items, total = await hub.run(hub.entities.query, tenant, query, limit, offset, count)
+    sources = await federated.sources_for(request, tenant, tm)
+    # with registered sources, the local part is read from the start, to merge a page
+    window, start = (offset + limit, 0) if sources else (limit, offset)
+    items, total = await hub.run(hub.entities.query, tenant, query, window, start, count)
     if mtype == http.GEO_JSON:
         geoprop = tm.expand(check_name(params.get("geometryProperty", "location")))
         features = [render_feature(e, tm, opts, geoprop) for e in items]
         content: Any = {"type": "FeatureCollection", "features": features}
-    else:
-        content = [render_entity(e, tm, opts) for e in items]
-    return http.results_response(request, content, mtype, total)
+        return http.results_response(request, content, mtype, total)
+    content = [render_entity(e, tm, opts) for e in items]
+    if not sources:
+        return http.results_response(request, content, mtype, total)
+    gathered = await federated.ask(request, sources, BASE + "/entities", window)
+    page, total = federated.merged_page(content, gathered, limit, offset, total)
+    return federated.warned(http.results_response(request, page, mtype, total), gathered)
 
 
 async def retrieve_entity(request: Request) -> Response:
@@ -69,7 +76,14 @@ async def retrieve_entity(request: Request) -> Response:
     mtype = http.accepted(request, _READ_TYPES)
     opts = render_options(params, tm)
     hub = http.hub_of(request)
-    entity = await hub.run(hub.entities.retrieve, tenant, http.path_uri(request, "entity_id"))
+    entity_id = http.path_uri(request, "entity_id")
+    sources = await federated.sources_for(request, tenant, tm, entity_id)
+    try:
+        entity = await hub.run(hub.entities.retrieve, tenant, entity_id)
+    except ResourceNotFound:
+        if not sources:
+            raise
+        return await _retrieve_elsewhere(request, sources, entity_id, mtype)
     if params.get("type"):
         wanted = {tm.expand(t) for t in params["type"].split(",")}
         if not wanted & set(entity.types):
@@ -79,9 +93,24 @@ async def retrieve_entity(request: Request) -> Response:
     if mtype == http.GEO_JSON:
         geoprop = params.get("geometryProperty")
         content = render_feature(entity, tm, opts, tm.expand(geoprop) if geoprop else LOCATION)
-    else:
-        content = render_entity(entity, tm, opts)
-    return http.json_ld_response(request, content, mtype)
+        return http.json_ld_response(request, content, mtype)
+    content = render_entity(entity, tm, opts)
+    if not sources:
+        return http.json_ld_response(request, content, mtype)
+    gathered = await federated.ask(request, sources, f"{BASE}/entities/{entity_id}")
+    merged = federated.merge([content], gathered.entities)[0]
+    return federated.warned(http.json_ld_response(request, merged, mtype), gathered)
+
+
+async def _retrieve_elsewhere(
+    request: Request, sources: list[dict[str, Any]], entity_id: str, mtype: str
+) -> Response:
+    """An entity this broker does not hold, from the sources registered for it."""
+    gathered = await federated.ask(request, sources, f"{BASE}/entities/{entity_id}")
+    found = federated.merge([], gathered.entities)
+    if not found:
+        raise ResourceNotFound(f"entity {entity_id} was not found here or at its sources")
+    return federated.warned(http.json_ld_response(request, found[0], mtype), gathered)
 
 
 async def delete_entity(request: Request) -> Response:

@@ -10,47 +10,21 @@ from cityhub.api.openapi_access import SCHEMES, add_access
 from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
 from cityhub.api.openapi_dashboard import dashboard_paths
+from cityhub.api.openapi_documents import registration_paths, subscription_paths
+from cityhub.api.openapi_parts import (
+    _CREATED,
+    _JSON_TYPES,
+    _NO_CONTENT,
+    NGSI,
+    _content,
+    _ok,
+    _op,
+    _path,
+    _query,
+    _ref,
+)
 from cityhub.api.routing import GuardedRoute
 
-NGSI = "/ngsi-ld/v1"
-_JSON_TYPES = ("application/json", "application/ld+json")
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _content(schema: dict[str, Any], types: tuple[str, ...] = _JSON_TYPES) -> dict[str, Any]:
-    return {t: {"schema": schema} for t in types}
-
-
-def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
-def _path(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string", "minLength": 1},
-    }
-
-
-_TENANT = {
-    "name": "NGSILD-Tenant",
-    "in": "header",
-    "required": False,
-    "description": "Tenant; created on first write.",
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,32}$"},
-}
 _ENTITY_ID = _path("entityId", "Entity id (a URI)")
 _ATTR_ID = _path("attrId", "Attribute name")
 _OPTIONS = _query(
@@ -83,40 +57,6 @@ _QUERY_PARAMS = [
     _query("count", "Return NGSILD-Results-Count", {"type": "boolean"}),
     _OPTIONS,
 ]
-_ERRORS = {
-    "default": {
-        "description": "An RFC 7807 problem",
-        "content": {"application/problem+json": {"schema": _ref("ProblemDetails")}},
-    },
-}
-
-
-def _op(
-    summary: str,
-    params: list[dict[str, Any]],
-    responses: dict[str, Any],
-    body: dict[str, Any] | None = None,
-    body_types: tuple[str, ...] = _JSON_TYPES,
-    tag: str = "Entities",
-) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "tags": [tag],
-        "parameters": [_TENANT, *params],
-        "responses": {**responses, **_ERRORS},
-    }
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": _content(body, body_types)}
-    return op
-
-
-def _ok(schema: dict[str, Any], code: str = "200", geo: bool = False) -> dict[str, Any]:
-    types = (*_JSON_TYPES, "application/geo+json") if geo else _JSON_TYPES
-    return {code: {"description": "OK", "content": _content(schema, types)}}
-
-
-_NO_CONTENT = {"204": {"description": "Done"}}
-_CREATED = {"201": {"description": "Created; Location names the new resource"}}
 _PARTIAL = {"207": {"description": "Partly done", "content": _content(_ref("UpdateResult"))}}
 _BATCH_PARTIAL = {
     "207": {"description": "Partly done", "content": _content(_ref("BatchOperationResult"))}
@@ -347,7 +287,8 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
         )
     }
     paths.update(_temporal_paths(entity_list))
-    paths.update(_subscription_paths())
+    paths.update(subscription_paths())
+    paths.update(registration_paths())
     paths.update(_iot_paths())
     paths.update(citizen_paths())
     paths.update(catalog_paths())
@@ -487,41 +428,6 @@ def _temporal_paths(entity_list: dict[str, Any]) -> dict[str, Any]:
                 {"type": "object"},
                 tag="Temporal",
             ),
-        },
-    }
-
-
-def _subscription_paths() -> dict[str, Any]:
-    sub_id = _path("subscriptionId", "Subscription id (a URI)")
-    return {
-        f"{NGSI}/subscriptions": {
-            "get": _op(
-                "List subscriptions",
-                [
-                    _query(
-                        "limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}
-                    ),
-                    _query("count", "Count", {"type": "boolean"}),
-                ],
-                _ok({"type": "array"}),
-                tag="Subscriptions",
-            ),
-            "post": _op(
-                "Create a subscription", [], _CREATED, {"type": "object"}, tag="Subscriptions"
-            ),
-        },
-        f"{NGSI}/subscriptions/{{subscriptionId}}": {
-            "get": _op(
-                "Retrieve a subscription", [sub_id], _ok({"type": "object"}), tag="Subscriptions"
-            ),
-            "patch": _op(
-                "Update a subscription",
-                [sub_id],
-                _NO_CONTENT,
-                {"type": "object"},
-                tag="Subscriptions",
-            ),
-            "delete": _op("Delete a subscription", [sub_id], _NO_CONTENT, tag="Subscriptions"),
         },
     }
 

@@ -13,12 +13,13 @@ from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.leases_sql import LeaseRepository
+from cityhub.store.registrations_sql import RegistrationRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
 
 
 class AggregatesMixin:
     """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
-    `contexts` and `leases`."""
+    `contexts`, `leases` and `registrations`."""
 
     dialect: str
     _mark: str
@@ -30,6 +31,7 @@ class AggregatesMixin:
     subscriptions: SubscriptionRepository
     contexts: ContextRepository
     leases: LeaseRepository
+    registrations: RegistrationRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -52,3 +54,4 @@ class AggregatesMixin:
         self.subscriptions = SubscriptionRepository(self)
         self.contexts = ContextRepository(self._run, self._mark, self._json_in)
         self.leases = LeaseRepository(self)
+        self.registrations = RegistrationRepository(self)

@@ -27,6 +27,7 @@ from cityhub.store.records import (
     HistoryRow,
     TypeSummary,
 )
+from cityhub.store.registrations_sql import RegistrationRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
 
 
@@ -87,6 +88,7 @@ class Store(Protocol):
     devices: DeviceRepository  # IoT groups and devices, dead letters
     subscriptions: SubscriptionRepository  # subscriptions and the notification queue
     leases: LeaseRepository  # which process runs each background job
+    registrations: RegistrationRepository  # context sources (federation)
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle

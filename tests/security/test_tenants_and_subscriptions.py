@@ -86,3 +86,28 @@ def test_hosted_contexts_belong_to_their_department(city: City) -> None:
         assert other.delete(f"/ngsi-ld/v1/jsonldContexts/{local}").status_code == 403
     with city.client("hot_staff") as owner:
         assert owner.delete(f"/ngsi-ld/v1/jsonldContexts/{local}").status_code == 204
+
+
+def test_a_sources_credentials_are_shown_only_to_the_registering_department(
+    city: City, tenant: str
+) -> None:
+    reg = {
+        "id": "urn:ngsi-ld:ContextSourceRegistration:rt-secret",
+        "type": "ContextSourceRegistration",
+        "information": [{"entities": [{"type": "Probe"}]}],
+        "endpoint": "http://127.0.0.1:9",
+        "contextSourceInfo": [{"key": "Authorization", "value": "Bearer source-secret-456"}],
+    }
+    path = f"/ngsi-ld/v1/csourceRegistrations/{reg['id']}"
+    with city.client("tr_staff") as owner:
+        assert owner.post("/ngsi-ld/v1/csourceRegistrations", json=reg).status_code == 201
+        assert "source-secret-456" in owner.get(path).text
+    for headers in ({}, city.headers("env_staff"), city.headers("public")):
+        for url in (path, "/ngsi-ld/v1/csourceRegistrations?type=Probe"):
+            answer = httpx.get(city.base + url, headers=headers)
+            assert answer.status_code == 200 and "source-secret-456" not in answer.text
+    with city.client("env_staff") as other:
+        assert other.delete(path).status_code == 403
+        assert other.patch(path, json={"endpoint": "http://127.0.0.1:10"}).status_code == 403
+    with city.client("tr_staff") as owner:
+        assert owner.delete(path).status_code == 204

@@ -1,0 +1,54 @@
+"""OpenAPI for the NGSI-LD resources that are documents: subscriptions and context source
+registrations (create and list at a collection; retrieve, update, delete by id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cityhub.api.openapi_parts import _CREATED, _NO_CONTENT, NGSI, _ok, _op, _path, _query
+
+
+def _document_paths(
+    collection: str, noun: str, tag: str, id_name: str, list_params: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Create/list at a collection, retrieve/update/delete by id: subscriptions and context
+    source registrations have the same shape."""
+    ident = _path(id_name, f"{noun.capitalize()} id (a URI)")
+    paging = [
+        _query("limit", "Page size", {"type": "integer", "minimum": 0, "maximum": 1000}),
+        _query("offset", "Page start", {"type": "integer", "minimum": 0}),
+        _query("count", "Count", {"type": "boolean"}),
+    ]
+    obj = {"type": "object"}
+    return {
+        f"{NGSI}/{collection}": {
+            "get": _op(f"List {noun}s", [*list_params, *paging], _ok({"type": "array"}), tag=tag),
+            "post": _op(f"Create a {noun}", [], _CREATED, obj, tag=tag),
+        },
+        f"{NGSI}/{collection}/{{{id_name}}}": {
+            "get": _op(f"Retrieve a {noun}", [ident], _ok(obj), tag=tag),
+            "patch": _op(f"Update a {noun}", [ident], _NO_CONTENT, obj, tag=tag),
+            "delete": _op(f"Delete a {noun}", [ident], _NO_CONTENT, tag=tag),
+        },
+    }
+
+
+def subscription_paths() -> dict[str, Any]:
+    return _document_paths("subscriptions", "subscription", "Subscriptions", "subscriptionId", [])
+
+
+def registration_paths() -> dict[str, Any]:
+    """Context source registrations; listing them is discovery (type or attrs needed)."""
+    discovery = [
+        _query("type", "Entity types the sources hold (type or attrs is needed)"),
+        _query("attrs", "Attributes the sources hold"),
+        _query("id", "Entity ids"),
+        _query("q", "Query over the registrations' own properties"),
+    ]
+    return _document_paths(
+        "csourceRegistrations",
+        "context source registration",
+        "Context sources",
+        "registrationId",
+        discovery,
+    )

@@ -1,0 +1,144 @@
+"""Distributed queries (NGSI-LD 5.7.2, 5.7.1 across context sources).
+
+A query the registrations cover is asked of each registered source as well as of the local
+store, in parallel, each source with its own time limit; what answers is merged by entity id
+(attributes a source adds are added; what the local store holds wins on the same attribute).
+A source that fails or is late is left out and named in an `NGSILD-Warning` header, so a slow
+partner never stalls the answer. Every forwarded request carries a `Via` header naming this
+broker; a request that already passed through it (a registration cycle) is answered locally.
+Sources are reached only where the outbound rules allow (`CITYHUB_FEDERATION_HOSTS`).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from cityhub.broker.registration_service import RegistrationService
+from cityhub.broker.registrations import forwards_queries
+from cityhub.outbound import Destinations, OutboundRefused, get
+
+MAX_HOPS = 5  # a request that passed through this many brokers is not forwarded again
+MAX_ANSWER = 16 * 1024 * 1024  # bytes read from one source's answer
+
+
+@dataclass
+class Gathered:
+    """What the sources answered: entities (as rendered by them) and one line per failure."""
+
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def warning(self) -> str:
+        """The NGSILD-Warning header value (RFC 7234 warning syntax), or ""."""
+        return ", ".join(f'199 cityhub "{text}"' for text in self.failures)
+
+
+class Federation:
+    def __init__(
+        self,
+        registrations: RegistrationService,
+        destinations: Destinations,
+        timeout: float,
+        broker_id: str,
+    ) -> None:
+        self.registrations = registrations
+        self.destinations = destinations
+        self.timeout = timeout
+        self.broker_id = broker_id
+        self._pool = ThreadPoolExecutor(8, thread_name_prefix="cityhub-federation")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def forwarding(self, via: str) -> bool:
+        """Whether a request that came with this Via header may be forwarded again."""
+        hops = [h.strip() for h in via.split(",") if h.strip()]
+        return len(hops) < MAX_HOPS and not any(h.endswith(f" {self.broker_id}") for h in hops)
+
+    def sources(
+        self, tenant: str, types: set[str] | None, ids: set[str] | None, attrs: set[str] | None
+    ) -> list[dict[str, Any]]:
+        """The registrations a query over these types/ids/attributes goes to."""
+        return [
+            doc
+            for doc, covered in self.registrations.live(tenant)
+            if forwards_queries(doc) and any(c.covers(types, ids, attrs) for c in covered)
+        ]
+
+    def gather(
+        self,
+        sources: list[dict[str, Any]],
+        path: str,
+        params: list[tuple[str, str]],
+        headers: dict[str, str],
+        via: str,
+    ) -> Gathered:
+        """GET `path` with `params` from every source at once; entities from those answering
+        within the time limit, a failure line for each other."""
+        hop = f"1.1 {self.broker_id}"
+        sent = {**headers, "Via": f"{via}, {hop}" if via else hop}
+        futures = {self._pool.submit(self._ask, doc, path, params, sent): doc for doc in sources}
+        done, late = wait(futures, timeout=self.timeout + 0.5)
+        out = Gathered()
+        for future in late:
+            future.cancel()
+            out.failures.append(f"context source {futures[future].get('id')} timed out")
+        for future in done:
+            doc = futures[future]
+            try:
+                entities, count = future.result()
+            except (OSError, ValueError, OutboundRefused) as exc:
+                out.failures.append(f"context source {doc.get('id')} failed: {exc}")
+                continue
+            out.entities.extend(entities)
+            if count is not None:
+                out.counts.append(count)
+        return out
+
+    def _ask(
+        self,
+        doc: dict[str, Any],
+        path: str,
+        params: list[tuple[str, str]],
+        headers: dict[str, str],
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        sent = dict(headers)
+        if isinstance(doc.get("tenant"), str) and doc["tenant"]:
+            sent["NGSILD-Tenant"] = doc["tenant"]
+        for item in doc.get("contextSourceInfo") or []:  # the source's own credentials
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
+                sent[item["key"]] = str(item.get("value", ""))
+        url = str(doc["endpoint"]).rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
+        status, answer_headers, body = get(url, self.destinations, self.timeout, MAX_ANSWER, sent)
+        if status == 404 and path.count("/") > 3:  # one entity the source does not hold
+            return [], None
+        if status != 200:
+            raise ValueError(f"HTTP {status}")
+        parsed = orjson.loads(body)
+        entities = parsed if isinstance(parsed, list) else [parsed]
+        if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entities):
+            raise ValueError("the answer is not a list of entities")
+        count = answer_headers.get("ngsild-results-count")
+        return entities, int(count) if count and count.isdigit() else None
+
+
+def merge(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Local entities first, then each remote one not held locally; an entity both hold gets
+    the remote attributes it lacks (the local value wins on the same attribute)."""
+    by_id = {e["id"]: e for e in local}
+    out = list(local)
+    for entity in remote:
+        known = by_id.get(entity["id"])
+        if known is None:
+            by_id[entity["id"]] = entity
+            out.append(entity)
+            continue
+        for name, value in entity.items():
+            known.setdefault(name, value)
+    return out

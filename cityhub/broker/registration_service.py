@@ -1,0 +1,153 @@
+"""Context source registration CRUD and discovery (NGSI-LD 5.9.2–5.9.5, 5.10.1–5.10.2)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from cityhub.auth import policy
+from cityhub.auth.principal import Principal
+from cityhub.broker.changes import to_us
+from cityhub.broker.ql import compile_q
+from cityhub.broker.registrations import Covered, coverage, validate
+from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.jsonld import TermMap
+from cityhub.store import Store
+from cityhub.store.records import Entity
+from cityhub.timeutil import now_iso
+
+OWNER = "_owner"  # the department that made a registration (kept in its document)
+_STANDARD = {
+    "id",
+    "type",
+    "information",
+    "endpoint",
+    "mode",
+    "operations",
+    "expiresAt",
+    "location",
+    "observationSpace",
+    "operationSpace",
+    "observationInterval",
+    "managementInterval",
+    "registrationName",
+    "description",
+    "tenant",
+    "contextSourceInfo",
+    "scope",
+    "refreshRate",
+    "timeout",
+    "cooldown",
+    "createdAt",
+    "modifiedAt",
+    "@context",
+    OWNER,
+}
+
+
+class RegistrationService:
+    def __init__(self, store: Store, resolve: Callable[[Any], TermMap]) -> None:
+        self.store = store
+        self._resolve = resolve
+
+    def create(self, tenant: str, body: Any, context: Any, actor: Principal | None = None) -> str:
+        doc = validate(body)
+        doc.pop(OWNER, None)
+        doc.setdefault("id", f"urn:ngsi-ld:ContextSourceRegistration:{uuid.uuid4()}")
+        if "expiresAt" in doc and to_us(doc["expiresAt"]) <= time.time_ns() // 1000:
+            raise BadRequestData("expiresAt must be in the future")
+        if context is not None:
+            doc["@context"] = context
+        doc["createdAt"] = doc["modifiedAt"] = now_iso()
+        owner = policy.owner_for(actor)
+        if owner:
+            doc[OWNER] = owner
+        self.store.registrations.put(tenant, doc["id"], doc, time.time_ns() // 1000, create=True)
+        return str(doc["id"])
+
+    def get(self, tenant: str, reg_id: str) -> dict[str, Any]:
+        doc = self.store.registrations.get(tenant, reg_id)
+        if doc is None:
+            raise ResourceNotFound(f"context source registration {reg_id} was not found")
+        return doc
+
+    def update(
+        self, tenant: str, reg_id: str, body: Any, context: Any, actor: Principal | None = None
+    ) -> None:
+        fragment = validate(body, partial=True)
+        if "id" in fragment and fragment["id"] != reg_id:
+            raise BadRequestData("the id in the body differs from the id in the path")
+        fragment.pop(OWNER, None)
+        doc = self.get(tenant, reg_id)
+        policy.check_manage(actor, doc.get(OWNER), "this registration")
+        doc.update(fragment)
+        if context is not None:
+            doc["@context"] = context
+        validate({k: v for k, v in doc.items() if k not in ("@context", OWNER)})
+        doc["modifiedAt"] = now_iso()
+        self.store.registrations.put(tenant, reg_id, doc, 0, create=False)
+
+    def delete(self, tenant: str, reg_id: str, actor: Principal | None = None) -> None:
+        policy.check_manage(actor, self.get(tenant, reg_id).get(OWNER), "this registration")
+        if not self.store.registrations.delete(tenant, reg_id):
+            raise ResourceNotFound(f"context source registration {reg_id} was not found")
+
+    def registered(self, tenant: str) -> list[dict[str, Any]]:
+        return self.store.registrations.list(tenant)
+
+    def live(self, tenant: str) -> list[tuple[dict[str, Any], list[Covered]]]:
+        """Registrations not expired, each with what it covers (names expanded)."""
+        now_us = time.time_ns() // 1000
+        out = []
+        for doc in self.registered(tenant):
+            expires = doc.get("expiresAt")
+            if expires and to_us(expires) <= now_us:
+                continue
+            out.append((doc, coverage(doc, self._resolve(doc.get("@context")))))
+        return out
+
+    def discover(
+        self,
+        tenant: str,
+        types: set[str] | None,
+        ids: set[str] | None,
+        attrs: set[str] | None,
+        q: str | None,
+        tm: TermMap,
+    ) -> list[dict[str, Any]]:
+        """Registrations covering the asked types/ids/attributes (expanded) whose own
+        properties satisfy `q` (5.10.1: at least a type or an attribute must be asked)."""
+        if not types and not attrs:
+            raise BadRequestData("discovering context sources needs type or attrs")
+        predicate = compile_q(q, tm)[0] if q else None
+        found = []
+        for doc, covered in self.live(tenant):
+            if not any(c.covers(types, ids, attrs) for c in covered):
+                continue
+            if predicate is not None and not predicate(_as_entity(doc, self._resolve)):
+                continue
+            found.append(doc)
+        return found
+
+
+def _as_entity(doc: dict[str, Any], resolve: Callable[[Any], TermMap]) -> Entity:
+    """A registration's own properties as an entity, for q (csourceProperty1=="aValue")."""
+    tm = resolve(doc.get("@context"))
+    attrs = {
+        tm.expand(name): [{"type": "Property", "value": value}]
+        for name, value in doc.items()
+        if name not in _STANDARD
+    }
+    return Entity(str(doc.get("id", "")), ["ContextSourceRegistration"], attrs)
+
+
+def render_registration(doc: dict[str, Any], sys_attrs: bool = False) -> dict[str, Any]:
+    """A registration as the API shows it (createdAt/modifiedAt with sysAttrs)."""
+    hidden = ("@context", OWNER) if sys_attrs else ("@context", OWNER, "createdAt", "modifiedAt")
+    shown = {k: v for k, v in doc.items() if k not in hidden}
+    shown.setdefault("mode", "inclusive")
+    shown.setdefault("operations", ["federationOps"])
+    shown["status"] = "ok"
+    return shown

@@ -1,0 +1,113 @@
+"""Context source registrations over HTTP (NGSI-LD 5.9, 5.10): create, discover, change, remove."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+CORE_LINK = (
+    "<https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld>; "
+    'rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
+)
+
+
+def registration(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"urn:ngsi-ld:ContextSourceRegistration:{uuid.uuid4().hex[:8]}",
+        "type": "ContextSourceRegistration",
+        "information": [
+            {
+                "entities": [{"type": "Vehicle"}, {"idPattern": ".*downtown$", "type": "Parking"}],
+                "propertyNames": ["speed"],
+                "relationshipNames": ["isParked"],
+            }
+        ],
+        "endpoint": "http://partner.example.org:1026",
+        **extra,
+    }
+
+
+def test_a_registration_is_created_read_changed_and_removed(client: httpx.Client) -> None:
+    reg = registration(
+        registrationName="公交车辆 (partner)",
+        contextSourceInfo=[{"key": "Authorization", "value": "Bearer partner-secret"}],
+    )
+    made = client.post("/csourceRegistrations", json=reg)
+    assert made.status_code == 201, made.text
+    assert made.headers["Location"] == f"/ngsi-ld/v1/csourceRegistrations/{reg['id']}"
+    assert client.post("/csourceRegistrations", json=reg).status_code == 409
+    got = client.get(f"/csourceRegistrations/{reg['id']}").json()
+    assert got["information"] == reg["information"] and got["endpoint"] == reg["endpoint"]
+    assert got["registrationName"] == "公交车辆 (partner)"
+    assert got["mode"] == "inclusive" and "createdAt" not in got
+    assert (
+        "createdAt"
+        in client.get(f"/csourceRegistrations/{reg['id']}", params={"options": "sysAttrs"}).json()
+    )
+    changed = client.patch(
+        f"/csourceRegistrations/{reg['id']}", json={"endpoint": "http://b.example.org"}
+    )
+    assert changed.status_code == 204
+    assert (
+        client.get(f"/csourceRegistrations/{reg['id']}").json()["endpoint"]
+        == "http://b.example.org"
+    )
+    assert client.delete(f"/csourceRegistrations/{reg['id']}").status_code == 204
+    assert client.get(f"/csourceRegistrations/{reg['id']}").status_code == 404
+    assert client.delete(f"/csourceRegistrations/{reg['id']}").status_code == 404
+
+
+def test_invalid_registrations_are_refused_whole(client: httpx.Client) -> None:
+    bad = [
+        registration(information=None),
+        registration(information=[]),
+        registration(information=[{"entities": [{"id": "urn:x:1"}]}]),  # no type
+        registration(information=[{"entities": [{"type": "T", "id": "urn:x", "idPattern": "x"}]}]),
+        registration(endpoint="not a url"),
+        registration(endpoint="file:///etc/passwd"),
+        registration(mode="sometimes"),
+        registration(expiresAt="2001-01-01T00:00:00Z"),
+        registration(location={"type": "Point", "coordinates": [500, 0]}),
+        registration(id="not-a-uri"),
+        {k: v for k, v in registration().items() if k != "endpoint"},
+    ]
+    for body in bad:
+        answer = client.post("/csourceRegistrations", json=body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/csourceRegistrations", params={"type": "Vehicle"}).json() == []
+
+
+def test_discovery_finds_the_sources_holding_a_type_or_an_attribute(client: httpx.Client) -> None:
+    vehicles = registration()
+    weather = registration(
+        information=[{"propertyNames": ["temperature"]}], endpoint="http://weather.example.org"
+    )
+    for reg in (vehicles, weather):
+        assert client.post("/csourceRegistrations", json=reg).status_code == 201
+
+    def ids(**params: str) -> list[str]:
+        answer = client.get("/csourceRegistrations", params=params)
+        assert answer.status_code == 200, answer.text
+        return sorted(r["id"] for r in answer.json())
+
+    assert ids(type="Vehicle") == sorted([vehicles["id"], weather["id"]])  # weather: any type
+    assert ids(type="Parking", id="urn:ngsi-ld:Parking:downtown") == sorted(
+        [vehicles["id"], weather["id"]]
+    )
+    assert ids(attrs="temperature") == [weather["id"]]
+    assert ids(attrs="speed") == [vehicles["id"]]
+    assert ids(type="Vehicle", attrs="humidity") == []
+    # the names a client sends are expanded with its @context, as the registration's were
+    expanded = client.get(
+        "/csourceRegistrations",
+        params={"type": "https://uri.etsi.org/ngsi-ld/default-context/Vehicle", "attrs": "speed"},
+    )
+    assert [r["id"] for r in expanded.json()] == [vehicles["id"]]
+    assert client.get("/csourceRegistrations").status_code == 400  # type or attrs needed
+    assert (
+        client.get("/csourceRegistrations", params={"type": "Vehicle", "q": "(x"}).status_code
+        == 400
+    )
