@@ -46,11 +46,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(database: str, workers: int = 1, mqtt_url: str = "") -> Iterator[int]:
+def served(
+    database: str, workers: int = 1, mqtt_url: str = "", env: dict[str, str] | None = None
+) -> Iterator[int]:
     """Run `cityhub serve` in its own process(es); yields the port."""
     port = free_port()
     proc = start_cityhub(
-        database, port, mqtt_url, workers, env={"CITYHUB_NOTIFY_HOSTS": "127.0.0.1"}
+        database, port, mqtt_url, workers, env={"CITYHUB_NOTIFY_HOSTS": "127.0.0.1", **(env or {})}
     )
     try:
         yield port

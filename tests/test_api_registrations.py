@@ -111,3 +111,42 @@ def test_discovery_finds_the_sources_holding_a_type_or_an_attribute(client: http
         client.get("/csourceRegistrations", params={"type": "Vehicle", "q": "(x"}).status_code
         == 400
     )
+
+
+def test_names_are_kept_expanded_and_shown_in_the_readers_context(
+    client: httpx.Client, server: object
+) -> None:
+    base = server.base  # type: ignore[attr-defined]
+    context = {
+        "@context": {
+            "Bus": "https://city.example/vocab#Bus",
+            "speed": "https://city.example/vocab#speed",
+        }
+    }
+    hosted = httpx.post(base + "/ngsi-ld/v1/jsonldContexts", json=context)
+    assert hosted.status_code == 201, hosted.text
+    url = base + hosted.headers["Location"]
+    reg = registration(
+        information=[{"entities": [{"type": "Bus"}], "propertyNames": ["speed"]}],
+        expiresAt="2099-01-01T00:00:00Z",
+    )
+    link = f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
+    assert client.post("/csourceRegistrations", json=reg, headers={"Link": link}).status_code == 201
+    plain = client.get(f"/csourceRegistrations/{reg['id']}").json()["information"][0]
+    assert plain == {
+        "entities": [{"type": "https://city.example/vocab#Bus"}],
+        "propertyNames": ["https://city.example/vocab#speed"],
+    }
+    mine = client.get(f"/csourceRegistrations/{reg['id']}", headers={"Link": link}).json()
+    assert mine["information"][0] == {"entities": [{"type": "Bus"}], "propertyNames": ["speed"]}
+    assert [
+        r["id"]
+        for r in client.get(
+            "/csourceRegistrations", params={"type": "Bus"}, headers={"Link": link}
+        ).json()
+    ] == [reg["id"]]
+    assert client.get("/csourceRegistrations", params={"type": "Bus"}).json() == []  # core's Bus
+    # NGSI-LD Null removes a member: the registration no longer expires
+    forever = client.patch(f"/csourceRegistrations/{reg['id']}", json={"expiresAt": None})
+    assert forever.status_code == 204
+    assert "expiresAt" not in client.get(f"/csourceRegistrations/{reg['id']}").json()

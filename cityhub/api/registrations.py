@@ -13,6 +13,7 @@ from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.broker.normalize import check_name, check_uri
 from cityhub.broker.registration_service import OWNER, render_registration
+from cityhub.jsonld import TermMap
 
 BASE = "/ngsi-ld/v1/csourceRegistrations"
 
@@ -28,10 +29,10 @@ async def create(request: Request) -> Response:
     return Response(status_code=201, headers={"Location": f"{BASE}/{reg_id}"})
 
 
-def _shown(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
+def _shown(request: Request, doc: dict[str, Any], tm: TermMap) -> dict[str, Any]:
     """As the API shows it; contextSourceInfo values (often the source's credentials) only
     to the department that registered it."""
-    shown = render_registration(doc, "sysAttrs" in options_of(request.query_params))
+    shown = render_registration(doc, tm, "sysAttrs" in options_of(request.query_params))
     if shown.get("contextSourceInfo") and not policy.may_see_secrets(
         http.principal_of(request), doc.get(OWNER)
     ):
@@ -57,16 +58,16 @@ async def discover(request: Request) -> Response:
     found = await hub.run(
         hub.registrations.discover, tenant, types, ids or None, attrs, params.get("q"), tm
     )
-    page = [_shown(request, doc) for doc in found[offset : offset + limit]]
+    page = [_shown(request, doc, tm) for doc in found[offset : offset + limit]]
     total = len(found) if count else None
     return http.results_response(request, page, mtype, total, (limit, offset, len(found)))
 
 
 async def retrieve(request: Request) -> Response:
+    tenant, tm = await http.read_prelude(request)
     hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
     doc = await hub.run(hub.registrations.get, tenant, http.path_uri(request, "reg_id"))
-    return http.json_ld_response(request, _shown(request, doc), http.accepted(request))
+    return http.json_ld_response(request, _shown(request, doc, tm), http.accepted(request))
 
 
 async def update(request: Request) -> Response:

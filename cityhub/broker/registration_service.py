@@ -11,7 +11,7 @@ from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.broker.changes import to_us
 from cityhub.broker.ql import compile_q
-from cityhub.broker.registrations import Covered, coverage, validate
+from cityhub.broker.registrations import STANDARD_MEMBERS, Covered, coverage, renamed, validate
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.jsonld import TermMap
 from cityhub.store import Store
@@ -19,32 +19,6 @@ from cityhub.store.records import Entity
 from cityhub.timeutil import now_iso
 
 OWNER = "_owner"  # the department that made a registration (kept in its document)
-_STANDARD = {
-    "id",
-    "type",
-    "information",
-    "endpoint",
-    "mode",
-    "operations",
-    "expiresAt",
-    "location",
-    "observationSpace",
-    "operationSpace",
-    "observationInterval",
-    "managementInterval",
-    "registrationName",
-    "description",
-    "tenant",
-    "contextSourceInfo",
-    "scope",
-    "refreshRate",
-    "timeout",
-    "cooldown",
-    "createdAt",
-    "modifiedAt",
-    "@context",
-    OWNER,
-}
 
 
 class RegistrationService:
@@ -53,7 +27,7 @@ class RegistrationService:
         self._resolve = resolve
 
     def create(self, tenant: str, body: Any, context: Any, actor: Principal | None = None) -> str:
-        doc = validate(body)
+        doc = renamed(validate(body), self._resolve(context).expand)  # kept expanded
         doc.pop(OWNER, None)
         doc.setdefault("id", f"urn:ngsi-ld:ContextSourceRegistration:{uuid.uuid4()}")
         if "expiresAt" in doc and to_us(doc["expiresAt"]) <= time.time_ns() // 1000:
@@ -76,13 +50,17 @@ class RegistrationService:
     def update(
         self, tenant: str, reg_id: str, body: Any, context: Any, actor: Principal | None = None
     ) -> None:
-        fragment = validate(body, partial=True)
+        removed = [k for k, v in body.items() if v is None] if isinstance(body, dict) else []
+        kept = {k: v for k, v in body.items() if v is not None} if isinstance(body, dict) else body
+        fragment = renamed(validate(kept, partial=True), self._resolve(context).expand)
         if "id" in fragment and fragment["id"] != reg_id:
             raise BadRequestData("the id in the body differs from the id in the path")
         fragment.pop(OWNER, None)
         doc = self.get(tenant, reg_id)
         policy.check_manage(actor, doc.get(OWNER), "this registration")
         doc.update(fragment)
+        for member in removed:  # NGSI-LD Null / merge-patch null: the member goes
+            doc.pop(member, None)
         if context is not None:
             doc["@context"] = context
         validate({k: v for k, v in doc.items() if k not in ("@context", OWNER)})
@@ -119,35 +97,36 @@ class RegistrationService:
     ) -> list[dict[str, Any]]:
         """Registrations covering the asked types/ids/attributes (expanded) whose own
         properties satisfy `q` (5.10.1: at least a type or an attribute must be asked)."""
-        if not types and not attrs:
-            raise BadRequestData("discovering context sources needs type or attrs")
+        if not types and not attrs and not ids and not q:
+            raise BadRequestData("discovering context sources needs type, attrs, id or q")
         predicate = compile_q(q, tm)[0] if q else None
         found = []
         for doc, covered in self.live(tenant):
             if not any(c.covers(types, ids, attrs) for c in covered):
                 continue
-            if predicate is not None and not predicate(_as_entity(doc, self._resolve)):
+            if predicate is not None and not predicate(_as_entity(doc)):
                 continue
             found.append(doc)
         return found
 
 
-def _as_entity(doc: dict[str, Any], resolve: Callable[[Any], TermMap]) -> Entity:
+def _as_entity(doc: dict[str, Any]) -> Entity:
     """A registration's own properties as an entity, for q (csourceProperty1=="aValue")."""
-    tm = resolve(doc.get("@context"))
-    attrs = {
-        tm.expand(name): [{"type": "Property", "value": value}]
+    attrs = {  # stored expanded
+        name: [{"type": "Property", "value": value}]
         for name, value in doc.items()
-        if name not in _STANDARD
+        if name not in STANDARD_MEMBERS
     }
     return Entity(str(doc.get("id", "")), ["ContextSourceRegistration"], attrs)
 
 
-def render_registration(doc: dict[str, Any], sys_attrs: bool = False) -> dict[str, Any]:
-    """A registration as the API shows it (createdAt/modifiedAt with sysAttrs)."""
+def render_registration(
+    doc: dict[str, Any], tm: TermMap, sys_attrs: bool = False
+) -> dict[str, Any]:
+    """A registration as the API shows it: names compacted with the reader's @context,
+    createdAt/modifiedAt with sysAttrs."""
     hidden = ("@context", OWNER) if sys_attrs else ("@context", OWNER, "createdAt", "modifiedAt")
-    shown = {k: v for k, v in doc.items() if k not in hidden}
+    shown = renamed({k: v for k, v in doc.items() if k not in hidden}, tm.compact)
     shown.setdefault("mode", "inclusive")
     shown.setdefault("operations", ["federationOps"])
-    shown["status"] = "ok"
     return shown

@@ -7,6 +7,7 @@ written in; to compare it with a query, its names are expanded with that @contex
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,3 +171,62 @@ def forwards_queries(doc: dict[str, Any]) -> bool:
         return False
     operations = doc.get("operations") or ["federationOps"]
     return any(o in FORWARDED_QUERIES for o in operations)
+
+
+STANDARD_MEMBERS = frozenset(
+    {
+        "id",
+        "type",
+        "information",
+        "endpoint",
+        "mode",
+        "operations",
+        "expiresAt",
+        "location",
+        "observationSpace",
+        "operationSpace",
+        "observationInterval",
+        "managementInterval",
+        "registrationName",
+        "description",
+        "tenant",
+        "contextSourceInfo",
+        "scope",
+        "refreshRate",
+        "timeout",
+        "cooldown",
+        "createdAt",
+        "modifiedAt",
+        "@context",
+        "_owner",
+    }
+)
+
+
+def renamed(doc: dict[str, Any], rename: Callable[[str], str]) -> dict[str, Any]:
+    """The registration with every name it holds (entity types, attribute names, its own
+    extra properties) passed through `rename`: expanding on the way in, compacting out."""
+    out = {k if k in STANDARD_MEMBERS else rename(k): v for k, v in doc.items()}
+    if isinstance(doc.get("information"), list):
+        out["information"] = [_renamed_info(info, rename) for info in doc["information"]]
+    return out
+
+
+def _renamed_info(info: Any, rename: Callable[[str], str]) -> Any:
+    if not isinstance(info, dict):
+        return info
+    out = dict(info)
+    for key in ("propertyNames", "relationshipNames"):
+        if isinstance(info.get(key), list):
+            out[key] = [rename(n) if isinstance(n, str) else n for n in info[key]]
+    if isinstance(info.get("entities"), list):
+        out["entities"] = [_renamed_entity_info(e, rename) for e in info["entities"]]
+    return out
+
+
+def _renamed_entity_info(item: Any, rename: Callable[[str], str]) -> Any:
+    if not isinstance(item, dict) or "type" not in item:
+        return item
+    kind = item["type"]
+    names = [rename(t) for t in kind] if isinstance(kind, list) else rename(kind)
+    return {**item, "type": names}
