@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cityhub.auth.keys import Authenticator
+from cityhub.broker.csource_notify import notify_registration_change
 from cityhub.broker.federation import Federation
 from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.notifier import Notifier
@@ -64,7 +65,17 @@ class Hub:
             settings.notify_destinations,
             settings.min_time_interval,
         )
-        self.registrations = RegistrationService(store, self.contexts.resolve)
+        self.csource_subscriptions = SubscriptionService(
+            store,
+            self.matcher,
+            self.contexts.resolve,
+            settings.notify_destinations,
+            settings.min_time_interval,
+            csource=True,
+        )
+        self.registrations = RegistrationService(
+            store, self.contexts.resolve, self._registration_changed
+        )
         self.federation = Federation(
             self.registrations,
             settings.federation_destinations,
@@ -164,6 +175,13 @@ class Hub:
         if self._writer is None:
             return await self.run(fn, *args, **kwargs)
         return await asyncio.wrap_future(self._writer.submit(fn, *args, **kwargs))
+
+    def _registration_changed(
+        self, tenant: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        """Tell /csourceSubscriptions about a registration change, and wake the delivery."""
+        if notify_registration_change(self.store, self.contexts.resolve, tenant, before, after):
+            self.notifier.wake()
 
     def close(self) -> None:
         self.federation.close()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 import httpx
+
+from tests.receiver import Receiver
 
 CORE_LINK = (
     "<https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld>; "
@@ -150,3 +153,50 @@ def test_names_are_kept_expanded_and_shown_in_the_readers_context(
     forever = client.patch(f"/csourceRegistrations/{reg['id']}", json={"expiresAt": None})
     assert forever.status_code == 204
     assert "expiresAt" not in client.get(f"/csourceRegistrations/{reg['id']}").json()
+
+
+def test_subscribers_to_registrations_hear_them_match_change_and_go(
+    client: httpx.Client,
+) -> None:
+    receiver = Receiver()
+    try:
+        sub = {
+            "id": f"urn:ngsi-ld:Subscription:{uuid.uuid4().hex[:8]}",
+            "type": "Subscription",
+            "entities": [{"type": "Vehicle"}],
+            "notification": {"endpoint": {"uri": receiver.url}},
+        }
+        made = client.post("/csourceSubscriptions", json=sub)
+        assert made.status_code == 201, made.text
+        assert made.headers["Location"] == f"/ngsi-ld/v1/csourceSubscriptions/{sub['id']}"
+        assert client.get(f"/csourceSubscriptions/{sub['id']}").json()["status"] == "active"
+        # the two kinds of subscription live apart
+        assert client.get(f"/subscriptions/{sub['id']}").status_code == 404
+        assert [s["id"] for s in client.get("/csourceSubscriptions").json()] == [sub["id"]]
+        assert sub["id"] not in [s["id"] for s in client.get("/subscriptions").json()]
+
+        reg = registration()
+        other = registration(information=[{"entities": [{"type": "Parking"}]}])
+        assert client.post("/csourceRegistrations", json=other).status_code == 201  # not watched
+        assert client.post("/csourceRegistrations", json=reg).status_code == 201
+        changed = client.patch(
+            f"/csourceRegistrations/{reg['id']}", json={"endpoint": "http://c.example.org"}
+        )
+        assert changed.status_code == 204
+        assert client.delete(f"/csourceRegistrations/{reg['id']}").status_code == 204
+        heard = receiver.wait_for(3)
+        assert [n["triggerReason"] for n in heard] == [
+            "newlyMatching",
+            "updated",
+            "noLongerMatching",
+        ]
+        assert all(n["subscriptionId"] == sub["id"] for n in heard)
+        assert [n["data"][0]["id"] for n in heard] == [reg["id"]] * 3
+        assert heard[1]["data"][0]["endpoint"] == "http://c.example.org"
+        assert heard[0]["data"][0]["information"][0]["entities"][0]["type"] == "Vehicle"
+        time.sleep(0.5)
+        assert len(receiver.received) == 3  # the Parking registration was not heard
+        stats = client.get(f"/csourceSubscriptions/{sub['id']}").json()["notification"]
+        assert stats["timesSent"] == 3
+    finally:
+        receiver.close()

@@ -10,7 +10,11 @@ from cityhub.api.openapi_access import SCHEMES, add_access
 from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
 from cityhub.api.openapi_dashboard import dashboard_paths
-from cityhub.api.openapi_documents import registration_paths, subscription_paths
+from cityhub.api.openapi_documents import (
+    csource_subscription_paths,
+    registration_paths,
+    subscription_paths,
+)
 from cityhub.api.openapi_parts import (
     _CREATED,
     _JSON_TYPES,
@@ -289,6 +293,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths.update(_temporal_paths(entity_list))
     paths.update(subscription_paths())
     paths.update(registration_paths())
+    paths.update(csource_subscription_paths())
     paths.update(_iot_paths())
     paths.update(citizen_paths())
     paths.update(catalog_paths())

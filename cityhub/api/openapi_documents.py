@@ -52,3 +52,14 @@ def registration_paths() -> dict[str, Any]:
         "registrationId",
         discovery,
     )
+
+
+def csource_subscription_paths() -> dict[str, Any]:
+    """Subscriptions to context source registrations: notified as registrations change."""
+    return _document_paths(
+        "csourceSubscriptions",
+        "context source subscription",
+        "Context sources",
+        "subscriptionId",
+        [],
+    )

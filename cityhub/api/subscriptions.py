@@ -1,4 +1,6 @@
-"""/ngsi-ld/v1/subscriptions: create, list, retrieve, update, delete."""
+"""/ngsi-ld/v1/subscriptions and /ngsi-ld/v1/csourceSubscriptions (subscriptions to context
+source registrations): create, list, retrieve, update, delete — one set of handlers, the
+service chosen by the path."""
 
 from __future__ import annotations
 
@@ -11,9 +13,18 @@ from cityhub.api import http
 from cityhub.api.params import options_of, paging
 from cityhub.api.routing import route
 from cityhub.auth import policy
-from cityhub.broker.subscription_service import render_subscription
+from cityhub.broker.subscription_service import SubscriptionService, render_subscription
 
 BASE = "/ngsi-ld/v1/subscriptions"
+CSOURCE_BASE = "/ngsi-ld/v1/csourceSubscriptions"
+
+
+def _of(request: Request) -> tuple[SubscriptionService, str]:
+    """The service and collection path the request's path names."""
+    hub = http.hub_of(request)
+    if request.url.path.startswith(CSOURCE_BASE):
+        return hub.csource_subscriptions, CSOURCE_BASE
+    return hub.subscriptions, BASE
 
 
 async def create(request: Request) -> Response:
@@ -21,10 +32,9 @@ async def create(request: Request) -> Response:
     tenant, body, _ = await http.write_prelude(request)  # an unavailable @context fails here
     context = http.context_value(request, body)
     actor = http.principal_of(request)
-    sub_id = await hub.write(
-        hub.subscriptions.create, tenant, http.without_context(body), context, actor
-    )
-    return Response(status_code=201, headers={"Location": f"{BASE}/{sub_id}"})
+    service, base = _of(request)
+    sub_id = await hub.write(service.create, tenant, http.without_context(body), context, actor)
+    return Response(status_code=201, headers={"Location": f"{base}/{sub_id}"})
 
 
 def _absolute(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +51,7 @@ async def list_all(request: Request) -> Response:
     tenant = http.tenant_of(request)
     mtype = http.accepted(request)
     limit, offset, count = paging(request.query_params, hub.settings)
-    records = await hub.run(hub.subscriptions.list, tenant)
+    records = await hub.run(_of(request)[0].list, tenant)
     reader = http.principal_of(request)
     sys_attrs = "sysAttrs" in options_of(request.query_params)
     page = [
@@ -56,7 +66,7 @@ async def retrieve(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     mtype = http.accepted(request)
-    record = await hub.run(hub.subscriptions.get, tenant, http.path_uri(request, "sub_id"))
+    record = await hub.run(_of(request)[0].get, tenant, http.path_uri(request, "sub_id"))
     sys_attrs = "sysAttrs" in options_of(request.query_params)
     reader = http.principal_of(request)
     content = _absolute(request, render_subscription(record, False, reader, sys_attrs))
@@ -68,7 +78,7 @@ async def update(request: Request) -> Response:
     tenant, body, _ = await http.write_prelude(request, (http.JSON, http.JSON_LD, http.MERGE_PATCH))
     context = http.context_value(request, body)
     await hub.write(
-        hub.subscriptions.update,
+        _of(request)[0].update,
         tenant,
         http.path_uri(request, "sub_id"),
         http.without_context(body),
@@ -82,14 +92,19 @@ async def delete(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant = http.tenant_of(request)
     actor = http.principal_of(request)
-    await hub.write(hub.subscriptions.delete, tenant, http.path_uri(request, "sub_id"), actor)
+    service = _of(request)[0]
+    await hub.write(service.delete, tenant, http.path_uri(request, "sub_id"), actor)
     return http.no_content()
 
 
 routes = [
-    route(BASE, create, "POST", policy.BROKER_WRITE),
-    route(BASE, list_all, "GET", policy.PUBLIC_READ),
-    route(BASE + "/{sub_id}", retrieve, "GET", policy.PUBLIC_READ),
-    route(BASE + "/{sub_id}", update, "PATCH", policy.BROKER_WRITE),
-    route(BASE + "/{sub_id}", delete, "DELETE", policy.BROKER_WRITE),
+    made
+    for base in (BASE, CSOURCE_BASE)
+    for made in (
+        route(base, create, "POST", policy.BROKER_WRITE),
+        route(base, list_all, "GET", policy.PUBLIC_READ),
+        route(base + "/{sub_id}", retrieve, "GET", policy.PUBLIC_READ),
+        route(base + "/{sub_id}", update, "PATCH", policy.BROKER_WRITE),
+        route(base + "/{sub_id}", delete, "DELETE", policy.BROKER_WRITE),
+    )
 ]

@@ -22,9 +22,16 @@ OWNER = "_owner"  # the department that made a registration (kept in its documen
 
 
 class RegistrationService:
-    def __init__(self, store: Store, resolve: Callable[[Any], TermMap]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        resolve: Callable[[Any], TermMap],
+        on_change: Callable[[str, dict[str, Any] | None, dict[str, Any] | None], Any] | None = None,
+    ) -> None:
         self.store = store
         self._resolve = resolve
+        # (tenant, before, after) after each change: notifies /csourceSubscriptions
+        self._on_change = on_change or (lambda tenant, before, after: None)
 
     def create(self, tenant: str, body: Any, context: Any, actor: Principal | None = None) -> str:
         doc = renamed(validate(body), self._resolve(context).expand)  # kept expanded
@@ -39,6 +46,7 @@ class RegistrationService:
         if owner:
             doc[OWNER] = owner
         self.store.registrations.put(tenant, doc["id"], doc, time.time_ns() // 1000, create=True)
+        self._on_change(tenant, None, doc)
         return str(doc["id"])
 
     def get(self, tenant: str, reg_id: str) -> dict[str, Any]:
@@ -56,8 +64,9 @@ class RegistrationService:
         if "id" in fragment and fragment["id"] != reg_id:
             raise BadRequestData("the id in the body differs from the id in the path")
         fragment.pop(OWNER, None)
-        doc = self.get(tenant, reg_id)
-        policy.check_manage(actor, doc.get(OWNER), "this registration")
+        before = self.get(tenant, reg_id)
+        policy.check_manage(actor, before.get(OWNER), "this registration")
+        doc = dict(before)
         doc.update(fragment)
         for member in removed:  # NGSI-LD Null / merge-patch null: the member goes
             doc.pop(member, None)
@@ -66,11 +75,14 @@ class RegistrationService:
         validate({k: v for k, v in doc.items() if k not in ("@context", OWNER)})
         doc["modifiedAt"] = now_iso()
         self.store.registrations.put(tenant, reg_id, doc, 0, create=False)
+        self._on_change(tenant, before, doc)
 
     def delete(self, tenant: str, reg_id: str, actor: Principal | None = None) -> None:
-        policy.check_manage(actor, self.get(tenant, reg_id).get(OWNER), "this registration")
+        before = self.get(tenant, reg_id)
+        policy.check_manage(actor, before.get(OWNER), "this registration")
         if not self.store.registrations.delete(tenant, reg_id):
             raise ResourceNotFound(f"context source registration {reg_id} was not found")
+        self._on_change(tenant, before, None)
 
     def registered(self, tenant: str) -> list[dict[str, Any]]:
         return self.store.registrations.list(tenant)

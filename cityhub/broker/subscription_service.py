@@ -11,6 +11,7 @@ from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.broker.changes import to_us
 from cityhub.broker.subscriptions import (
+    CSOURCE,
     DEFAULT_TRIGGERS,
     SubscriptionMatcher,
     compile_subscription,
@@ -36,7 +37,9 @@ class SubscriptionService:
         resolve: _Resolve,
         destinations: Destinations | None = None,
         min_interval: float = 1.0,
+        csource: bool = False,
     ) -> None:
+        self.csource = csource  # subscriptions to registrations (/csourceSubscriptions)
         self.destinations = destinations or Destinations("public", "CITYHUB_NOTIFY_HOSTS")
         self.min_interval = min_interval
         self.store = store
@@ -65,6 +68,9 @@ class SubscriptionService:
     def create(self, tenant: str, body: Any, context: Any, actor: Principal | None = None) -> str:
         doc = validate(body)
         doc.pop(OWNER, None)
+        doc.pop(CSOURCE, None)
+        if self.csource:
+            doc[CSOURCE] = True
         doc.setdefault("id", f"urn:ngsi-ld:Subscription:{uuid.uuid4()}")
         if context is not None:
             doc["@context"] = context
@@ -87,12 +93,13 @@ class SubscriptionService:
 
     def get(self, tenant: str, sub_id: str) -> SubscriptionRecord:
         record = self.store.subscriptions.get_subscription(tenant, sub_id)
-        if record is None:
+        if record is None or bool(record.doc.get(CSOURCE)) != self.csource:
             raise ResourceNotFound(f"subscription {sub_id} was not found")
         return record
 
     def list(self, tenant: str) -> list[SubscriptionRecord]:
-        return self.store.subscriptions.list_subscriptions(tenant)
+        every = self.store.subscriptions.list_subscriptions(tenant)
+        return [r for r in every if bool(r.doc.get(CSOURCE)) == self.csource]
 
     def update(
         self, tenant: str, sub_id: str, body: Any, context: Any, actor: Principal | None = None
@@ -101,6 +108,7 @@ class SubscriptionService:
         if "id" in fragment and fragment["id"] != sub_id:
             raise BadRequestData("the id in the body differs from the id in the path")
         fragment.pop(OWNER, None)
+        fragment.pop(CSOURCE, None)
         record = self.get(tenant, sub_id)
         policy.check_manage(actor, record.doc.get(OWNER), "this subscription")
         doc = dict(record.doc)
@@ -111,7 +119,7 @@ class SubscriptionService:
                 doc[key] = value
         if context is not None:
             doc["@context"] = context
-        validate({k: v for k, v in doc.items() if k not in ("@context", OWNER)})
+        validate({k: v for k, v in doc.items() if k not in ("@context", OWNER, CSOURCE)})
         now = now_iso()
         doc["modifiedAt"] = now
         self._check(tenant, doc)
@@ -134,7 +142,9 @@ def render_subscription(
     """A subscription as the API shows it; receiverInfo values (often credentials) only to the
     department that created it; createdAt/modifiedAt only with sysAttrs; the notification's
     status once a notification has been attempted."""
-    hidden = ("@context", OWNER) if sys_attrs else ("@context", OWNER, "createdAt", "modifiedAt")
+    hidden: tuple[str, ...] = ("@context", OWNER, CSOURCE)
+    if not sys_attrs:
+        hidden += ("createdAt", "modifiedAt")
     doc = {k: v for k, v in record.doc.items() if k not in hidden}
     if not policy.may_see_secrets(reader, record.doc.get(OWNER)):
         doc = _redacted(doc)
@@ -149,7 +159,8 @@ def render_subscription(
     else:
         status = "active"
     doc["status"] = status
-    doc.setdefault("notificationTrigger", sorted(DEFAULT_TRIGGERS))
+    if not record.doc.get(CSOURCE):  # registrations are notified as they change, no triggers
+        doc.setdefault("notificationTrigger", sorted(DEFAULT_TRIGGERS))
     notification = dict(doc.get("notification", {}))
     notification["timesSent"] = record.times_sent
     notification["timesFailed"] = record.times_failed

@@ -58,6 +58,9 @@ TRIGGERS = frozenset(
 # Without notificationTrigger a subscription hears attributes created (entity creations
 # included) and updated, not deletions.
 DEFAULT_TRIGGERS = frozenset(("attributeCreated", "attributeUpdated"))
+# Marks a subscription to context source registrations (/csourceSubscriptions): kept in the same
+# table and notified through the same queue, but matched against registrations, not entities.
+CSOURCE = "_csource"
 
 
 def validate(doc: Any, partial: bool = False) -> dict[str, Any]:
@@ -356,6 +359,8 @@ class SubscriptionMatcher:
         if version != known:
             compiled: dict[str, list[CompiledSubscription]] = {}
             for record in self._store.subscriptions.list_subscriptions():
+                if record.doc.get(CSOURCE):  # on registrations: cityhub.broker.csource_notify
+                    continue
                 compiled.setdefault(record.tenant, []).append(
                     compile_subscription(record, self._resolve)
                 )

@@ -1,0 +1,118 @@
+"""Notifications to subscriptions on context source registrations (NGSI-LD 5.11, 5.3.x).
+
+When a registration is created, changed or removed, every active /csourceSubscriptions entry
+whose entities (type, id, idPattern) and watchedAttributes it covers gets a notification with
+the registration as data and why: `newlyMatching`, `updated` or `noLongerMatching`. They go
+through the same durable queue as entity notifications (same delivery, retries, statistics).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from cityhub.broker.changes import to_us
+from cityhub.broker.registrations import coverage, renamed
+from cityhub.broker.subscriptions import CSOURCE
+from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
+from cityhub.store import Store
+from cityhub.store.records import SubscriptionRecord
+from cityhub.timeutil import now_iso
+
+Resolve = Callable[[Any], TermMap]
+
+
+def _watches(record: SubscriptionRecord, doc: dict[str, Any] | None, resolve: Resolve) -> bool:
+    """Whether the subscription selects this registration (None: no registration)."""
+    if doc is None:
+        return False
+    tm = resolve(record.doc.get("@context"))
+    covered = coverage(doc, resolve(doc.get("@context")))
+    watched = {tm.expand(a) for a in record.doc.get("watchedAttributes") or []} or None
+    selectors = record.doc.get("entities") or [{}]
+    for item in selectors:
+        types = {tm.expand(item["type"])} if "type" in item else None
+        ids = {item["id"]} if "id" in item else None
+        if any(c.covers(types, ids, watched) for c in covered):
+            return True
+    return False
+
+
+def _active(record: SubscriptionRecord, now_us: int) -> bool:
+    expires = record.doc.get("expiresAt")
+    return record.doc.get("isActive", True) is not False and not (
+        expires and to_us(expires) <= now_us
+    )
+
+
+def notify_registration_change(
+    store: Store,
+    resolve: Resolve,
+    tenant: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> int:
+    """Queue the notifications one registration change causes; returns how many."""
+    now_us = time.time_ns() // 1000
+    items = []
+    for record in store.subscriptions.list_subscriptions(tenant):
+        if not record.doc.get(CSOURCE) or not _active(record, now_us):
+            continue
+        was, now = _watches(record, before, resolve), _watches(record, after, resolve)
+        if not was and not now:
+            continue
+        reason = "updated" if was and now else "newlyMatching" if now else "noLongerMatching"
+        shown = after if after is not None else before
+        assert shown is not None
+        items.append(
+            (
+                record.id,
+                record.doc["notification"]["endpoint"]["uri"],
+                _payload(record, shown, reason, resolve),
+                now_us,
+            )
+        )
+    if items:
+        with store.write(tenant) as tx:
+            tx.enqueue(items)
+    return len(items)
+
+
+def _payload(
+    record: SubscriptionRecord, doc: dict[str, Any], reason: str, resolve: Resolve
+) -> bytes:
+    tm = resolve(record.doc.get("@context"))
+    data = renamed(
+        {
+            k: v
+            for k, v in doc.items()
+            if k not in ("@context", "_owner", "createdAt", "modifiedAt")
+        },
+        tm.compact,
+    )
+    endpoint = record.doc["notification"]["endpoint"]
+    context = record.doc.get("@context") or CORE_CONTEXT_URL
+    accept = endpoint.get("accept", "application/json")
+    body: dict[str, Any] = {
+        "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
+        "type": "Notification",
+        "subscriptionId": record.id,
+        "notifiedAt": now_iso(),
+        "data": [data],
+        "triggerReason": reason,
+    }
+    if accept == "application/ld+json":
+        body = {"@context": context, **body}
+    headers = {i["key"]: i["value"] for i in endpoint.get("receiverInfo", [])}
+    message = {
+        "body": body,
+        "accept": accept,
+        "headers": headers,
+        "context": context,
+        "tenant": record.tenant,
+    }
+    return orjson.dumps(message)
