@@ -191,6 +191,7 @@ def test_subscribers_to_registrations_hear_them_match_change_and_go(
             "noLongerMatching",
         ]
         assert all(n["subscriptionId"] == sub["id"] for n in heard)
+        assert {n["type"] for n in heard} == {"ContextSourceNotification"}
         assert [n["data"][0]["id"] for n in heard] == [reg["id"]] * 3
         assert heard[1]["data"][0]["endpoint"] == "http://c.example.org"
         assert heard[0]["data"][0]["information"][0]["entities"][0]["type"] == "Vehicle"
@@ -198,5 +199,11 @@ def test_subscribers_to_registrations_hear_them_match_change_and_go(
         assert len(receiver.received) == 3  # the Parking registration was not heard
         stats = client.get(f"/csourceSubscriptions/{sub['id']}").json()["notification"]
         assert stats["timesSent"] == 3
+        # a subscription made later hears at once of what is already registered
+        late = {**sub, "id": sub["id"] + "-late", "entities": [{"type": "Parking"}]}
+        assert client.post("/csourceSubscriptions", json=late).status_code == 201
+        first = receiver.wait_for(4)[3]
+        assert first["subscriptionId"] == late["id"] and first["triggerReason"] == "newlyMatching"
+        assert [d["id"] for d in first["data"]] == [other["id"]]
     finally:
         receiver.close()

@@ -48,8 +48,12 @@ async def ask(
 ) -> Gathered:
     """The same read of every source (a page from the start to the end of the asked window)."""
     hub = http.hub_of(request)
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGING]
-    if window is not None:
+    given = request.query_params.multi_items()
+    offset = request.query_params.get("offset", "0")
+    if window is None or offset in ("", "0"):  # the page asked is the page to ask for
+        params = list(given)
+    else:  # from the start to the end of the page, to merge before cutting the page
+        params = [(k, v) for k, v in given if k not in _PAGING]
         params += [("limit", str(min(window, hub.settings.max_limit))), ("offset", "0")]
         if flag(request.query_params, "count"):
             params.append(("count", "true"))

@@ -82,6 +82,28 @@ def notify_registration_change(
     return len(items)
 
 
+def notify_new_subscription(store: Store, resolve: Resolve, tenant: str, sub_id: str) -> int:
+    """A new subscription hears at once of the registrations it selects (newlyMatching)."""
+    record = store.subscriptions.get_subscription(tenant, sub_id)
+    now_us = time.time_ns() // 1000
+    if record is None or not _active(record, now_us):
+        return 0
+    items = [
+        (
+            record.id,
+            record.doc["notification"]["endpoint"]["uri"],
+            _payload(record, doc, "newlyMatching", resolve),
+            now_us,
+        )
+        for doc in store.registrations.list(tenant)
+        if _watches(record, doc, resolve)
+    ]
+    if items:
+        with store.write(tenant) as tx:
+            tx.enqueue(items)
+    return len(items)
+
+
 def _payload(
     record: SubscriptionRecord, doc: dict[str, Any], reason: str, resolve: Resolve
 ) -> bytes:
@@ -99,7 +121,7 @@ def _payload(
     accept = endpoint.get("accept", "application/json")
     body: dict[str, Any] = {
         "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
-        "type": "Notification",
+        "type": "ContextSourceNotification",
         "subscriptionId": record.id,
         "notifiedAt": now_iso(),
         "data": [data],

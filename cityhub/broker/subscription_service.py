@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,8 +39,10 @@ class SubscriptionService:
         destinations: Destinations | None = None,
         min_interval: float = 1.0,
         csource: bool = False,
+        on_create: Callable[[str, str], Any] | None = None,
     ) -> None:
         self.csource = csource  # subscriptions to registrations (/csourceSubscriptions)
+        self._on_create = on_create or (lambda tenant, sub_id: None)  # after each creation
         self.destinations = destinations or Destinations("public", "CITYHUB_NOTIFY_HOSTS")
         self.min_interval = min_interval
         self.store = store
@@ -89,6 +92,7 @@ class SubscriptionService:
         self._check(tenant, doc)
         self.store.subscriptions.put_subscription(tenant, doc["id"], doc, to_us(now), create=True)
         self.matcher.invalidate()
+        self._on_create(tenant, str(doc["id"]))
         return str(doc["id"])
 
     def get(self, tenant: str, sub_id: str) -> SubscriptionRecord:
