@@ -109,7 +109,8 @@ async def _retrieve_elsewhere(
     gathered = await federated.ask(request, sources, f"{BASE}/entities/{entity_id}")
     found = federated.merge([], gathered.entities)
     if not found:
-        raise ResourceNotFound(f"entity {entity_id} was not found here or at its sources")
+        failed = f" ({'; '.join(gathered.failures)})" if gathered.failures else ""
+        raise ResourceNotFound(f"entity {entity_id} was not found here or at its sources{failed}")
     return federated.warned(http.json_ld_response(request, found[0], mtype), gathered)
 
 

@@ -33,7 +33,13 @@ _READ_ONLY = (
     "lastSuccess",
     "lastFailure",
 )
-FORWARDED_QUERIES = ("queryEntity", "retrieveEntity", "federationOps", "retrieveOps")
+FORWARDED_QUERIES = (
+    "queryEntity",
+    "queryBatch",
+    "retrieveEntity",
+    "federationOps",
+    "retrieveOps",
+)
 
 
 def validate(body: Any, partial: bool = False) -> dict[str, Any]:
@@ -165,10 +171,9 @@ def coverage(doc: dict[str, Any], tm: TermMap) -> list[Covered]:
 
 
 def forwards_queries(doc: dict[str, Any]) -> bool:
-    """Whether entity queries go to this source: an inclusive or auxiliary registration whose
-    operations (default: all the federation operations) include the queries."""
-    if doc.get("mode", "inclusive") not in ("inclusive", "auxiliary"):
-        return False
+    """Whether entity queries and retrievals go to this source: every mode reads from its
+    source (inclusive and auxiliary add to what is held here; exclusive and redirect hold what
+    is not), when its operations (default: the federation operations) include the reads."""
     operations = doc.get("operations") or ["federationOps"]
     return any(o in FORWARDED_QUERIES for o in operations)
 
