@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
-import urllib.parse
 
 import httpx
-from _common import bench_database, percentile, report, request_bytes, run_load, served
+from _common import bench_database, percentile, report, run_load, served
 from bench_batch_upsert import entity
+from bench_query import query_requests
 
 from cityhub.broker.batch import batch_upsert
 from cityhub.config import Settings
@@ -40,21 +39,7 @@ def load(database: str, first_id: int) -> None:
 
 
 def queries(local: bool) -> list[bytes]:
-    rng = random.Random(7)
-    out = []
-    for _ in range(QUERIES):
-        lon, lat = 113.8 + rng.random() * 0.7, 22.45 + rng.random() * 0.14
-        params = {
-            "type": "AirQualityObserved",
-            "q": "pm25>50",
-            "georel": "near;maxDistance==1000",
-            "geometry": "Point",
-            "coordinates": f"[{lon:.5f},{lat:.5f}]",
-        }
-        if local:
-            params["local"] = "true"
-        out.append(request_bytes("GET", "/ngsi-ld/v1/entities?" + urllib.parse.urlencode(params)))
-    return out
+    return query_requests(False, {"local": "true"} if local else None, QUERIES)
 
 
 def main() -> None:

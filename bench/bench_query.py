@@ -37,10 +37,13 @@ def load(database: str) -> float:
     return time.perf_counter() - start
 
 
-def query_requests(count: bool) -> list[bytes]:
+def query_requests(
+    count: bool, extra: dict[str, str] | None = None, n: int = QUERIES
+) -> list[bytes]:
+    """Type + q + near queries at random points over the city (`extra` parameters added)."""
     rng = random.Random(11)
     out = []
-    for _ in range(QUERIES):
+    for _ in range(n):
         lon, lat = 113.8 + rng.random() * 0.7, 22.45 + rng.random() * 0.14
         params = {
             "type": "AirQualityObserved",
@@ -51,6 +54,7 @@ def query_requests(count: bool) -> list[bytes]:
         }
         if count:
             params["count"] = "true"
+        params.update(extra or {})
         out.append(request_bytes("GET", "/ngsi-ld/v1/entities?" + urllib.parse.urlencode(params)))
     return out
 

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api import http
+from cityhub.api import documents, http
 from cityhub.api.params import options_of, paging
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -16,17 +16,6 @@ from cityhub.broker.registration_service import OWNER, render_registration
 from cityhub.jsonld import TermMap
 
 BASE = "/ngsi-ld/v1/csourceRegistrations"
-
-
-async def create(request: Request) -> Response:
-    hub = http.hub_of(request)
-    tenant, body, _ = await http.write_prelude(request)  # an unavailable @context fails here
-    context = http.context_value(request, body)
-    actor = http.principal_of(request)
-    reg_id = await hub.write(
-        hub.registrations.create, tenant, http.without_context(body), context, actor
-    )
-    return Response(status_code=201, headers={"Location": f"{BASE}/{reg_id}"})
 
 
 def _shown(request: Request, doc: dict[str, Any], tm: TermMap) -> dict[str, Any]:
@@ -70,32 +59,10 @@ async def retrieve(request: Request) -> Response:
     return http.json_ld_response(request, _shown(request, doc, tm), http.accepted(request))
 
 
-async def update(request: Request) -> Response:
-    hub = http.hub_of(request)
-    tenant, body, _ = await http.write_prelude(request, (http.JSON, http.JSON_LD, http.MERGE_PATCH))
-    await hub.write(
-        hub.registrations.update,
-        tenant,
-        http.path_uri(request, "reg_id"),
-        http.without_context(body),
-        http.context_value(request, body),
-        http.principal_of(request),
-    )
-    return http.no_content()
-
-
-async def delete(request: Request) -> Response:
-    hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
-    actor = http.principal_of(request)
-    await hub.write(hub.registrations.delete, tenant, http.path_uri(request, "reg_id"), actor)
-    return http.no_content()
-
-
 routes = [
-    route(BASE, create, "POST", policy.BROKER_WRITE),
+    route(BASE, documents.create, "POST", policy.BROKER_WRITE),
     route(BASE, discover, "GET", policy.PUBLIC_READ),
     route(BASE + "/{reg_id}", retrieve, "GET", policy.PUBLIC_READ),
-    route(BASE + "/{reg_id}", update, "PATCH", policy.BROKER_WRITE),
-    route(BASE + "/{reg_id}", delete, "DELETE", policy.BROKER_WRITE),
+    route(BASE + "/{reg_id}", documents.update, "PATCH", policy.BROKER_WRITE),
+    route(BASE + "/{reg_id}", documents.delete, "DELETE", policy.BROKER_WRITE),
 ]
