@@ -174,3 +174,42 @@ def _window(first: dt.date, last: dt.date) -> Any:
 
 def _now_us() -> int:
     return int(dt.datetime.now(dt.UTC).timestamp() * 1_000_000)
+
+
+def test_device_districts_are_reused_until_the_devices_change(hub: Hub) -> None:
+    """Each assessment needs every device's district; the map is kept while the type's count
+    holds, and made again when a device is added."""
+    engine = hub.indicators.engine
+    walks: list[str] = []
+    walk = engine._walk_members
+
+    def counted(entity_type: str, places: Any) -> list[tuple[str, str]]:
+        walks.append(entity_type)
+        return walk(entity_type, places)
+
+    engine._walk_members = counted  # type: ignore[method-assign]
+
+    def station(n: int, district: str) -> dict[str, Any]:
+        return {
+            "id": f"urn:ngsi-ld:Probe:{n}",
+            "type": "Probe",
+            "areaServed": {"type": "Property", "value": district},
+        }
+
+    core = hub.contexts.core
+    batch_upsert(
+        hub.entities, "", [station(1, "福田区"), station(2, "南山区")], lambda _: core, False
+    )
+    first = engine.members("Probe", ("city", "district"))
+    assert sorted(first) == sorted(
+        [
+            ("urn:ngsi-ld:Probe:1", "city"),
+            ("urn:ngsi-ld:Probe:1", "福田区"),
+            ("urn:ngsi-ld:Probe:2", "city"),
+            ("urn:ngsi-ld:Probe:2", "南山区"),
+        ]
+    )
+    assert engine.members("Probe", ("district", "city")) == first and walks == ["Probe"]
+    batch_upsert(hub.entities, "", [station(3, "罗湖区")], lambda _: core, False)
+    third = engine.members("Probe", ("city", "district"))
+    assert ("urn:ngsi-ld:Probe:3", "罗湖区") in third and walks == ["Probe", "Probe"]

@@ -57,6 +57,9 @@ class Window:
     last: date
 
 
+MEMBERS_TTL = 600.0  # seconds a type's device-to-district map is reused while its count holds
+
+
 class IndicatorEngine:
     def __init__(
         self,
@@ -74,6 +77,10 @@ class IndicatorEngine:
         self.zone = zone
         self.tenant = tenant
         self.offset_us = standard_offset_us(zone)
+        # members per (type, places): kept while the type's entity count is unchanged, for at
+        # most MEMBERS_TTL seconds (a device that moves to another district is counted there
+        # within that time); saves walking and locating every device on each run
+        self._members: dict[tuple[str, tuple[str, ...]], tuple[float, int, Any]] = {}
 
     # -- entry point --------------------------------------------------------------------------
     def compute(
@@ -155,6 +162,17 @@ class IndicatorEngine:
     def members(self, entity_type: str, places: Iterable[str]) -> list[tuple[str, str]]:
         """(entity id, place) for every device of a type: the city, and its district from
         ``areaServed`` or, failing that, from its location inside the district boundaries."""
+        key = (entity_type, tuple(sorted(set(places))))
+        flt = EntityFilter(any_types=(self.core.expand(entity_type),))
+        count = self.store.count_entities(self.tenant, flt)
+        cached = self._members.get(key)
+        if cached is not None and cached[1] == count and time.monotonic() - cached[0] < MEMBERS_TTL:
+            return list(cached[2])
+        found = self._walk_members(entity_type, key[1])
+        self._members[key] = (time.monotonic(), count, found)
+        return list(found)
+
+    def _walk_members(self, entity_type: str, places: Iterable[str]) -> list[tuple[str, str]]:
         wanted = set(places)
         area_iri = self.core.expand(AREA_ATTR)
         out: list[tuple[str, str]] = []
