@@ -159,6 +159,20 @@ def get(
 ) -> tuple[int, dict[str, str], bytes]:
     """GET as `fetch` does, with request headers (checked), answering any status: (status,
     headers with lower-case names, body of at most `cap` bytes, ValueError beyond)."""
+    return send("GET", url, destinations, timeout, cap, headers)
+
+
+def send(
+    method: str,
+    url: str,
+    destinations: Destinations,
+    timeout: float,
+    cap: int,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request to an allowed, checked address (no redirects followed): (status,
+    headers with lower-case names, answer of at most `cap` bytes, ValueError beyond)."""
     import http.client
     import ssl
     from urllib.parse import urlsplit
@@ -179,11 +193,11 @@ def get(
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         conn.sock = sock  # already connected to the checked address
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn.request("GET", target, headers=sent)
+        conn.request(method, target, body=body, headers=sent)
         response = conn.getresponse()
-        body = response.read(cap + 1)
-        if len(body) > cap:
+        answer = response.read(cap + 1)
+        if len(answer) > cap:
             raise ValueError(f"the answer is larger than {cap} bytes")
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, answer
     finally:
         sock.close()

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api import federated, http
+from cityhub.api import federated, forwarded, http
 from cityhub.api.params import flag, options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -37,10 +37,22 @@ def _update_response(result: UpdateResult, tm: TermMap) -> Response:
 
 async def create_entity(request: Request) -> Response:
     tenant, body, tm = await http.write_prelude(request)
-    entity = parse_entity(body, tm, now_iso())
+    entity = parse_entity(body, tm, now_iso())  # the whole body checked before any part is sent
     hub = http.hub_of(request)
-    await hub.write(hub.entities.create, tenant, entity, http.principal_of(request))
-    return Response(status_code=201, headers={"Location": f"{BASE}/entities/{entity.id}"})
+    actor = http.principal_of(request)
+
+    def created() -> Response:
+        return Response(status_code=201, headers={"Location": f"{BASE}/entities/{entity.id}"})
+
+    async def local(part: Any) -> Response:
+        kept = entity if part is body else parse_entity(part, tm, now_iso())
+        await hub.write(hub.entities.create, tenant, kept, actor)
+        return created()
+
+    names = forwarded.attribute_names(body, tm)
+    return await forwarded.distributed(
+        request, "createEntity", entity.id, body, tm, local, created, names, types=set(entity.types)
+    )
 
 
 async def query_entities(request: Request) -> Response:
@@ -116,10 +128,17 @@ async def _retrieve_elsewhere(
 
 async def delete_entity(request: Request) -> Response:
     hub = http.hub_of(request)
-    tenant = http.tenant_of(request)
+    tenant, tm = await http.bodiless_write_prelude(request)
     actor = http.principal_of(request)
-    await hub.write(hub.entities.delete, tenant, http.path_uri(request, "entity_id"), actor)
-    return http.no_content()
+    entity_id = http.path_uri(request, "entity_id")
+
+    async def local(_: Any) -> Response:
+        await hub.write(hub.entities.delete, tenant, entity_id, actor)
+        return http.no_content()
+
+    return await forwarded.distributed(
+        request, "deleteEntity", entity_id, None, tm, local, http.no_content, None
+    )
 
 
 async def replace_entity(request: Request) -> Response:
@@ -127,10 +146,17 @@ async def replace_entity(request: Request) -> Response:
     entity = parse_entity(body, tm, now_iso(), require_id=False)
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.write(
-        hub.entities.replace, tenant, http.path_uri(request, "entity_id"), entity, actor
+    entity_id = http.path_uri(request, "entity_id")
+
+    async def local(part: Any) -> Response:
+        kept = entity if part is body else parse_entity(part, tm, now_iso(), require_id=False)
+        await hub.write(hub.entities.replace, tenant, entity_id, kept, actor)
+        return http.no_content()
+
+    names = forwarded.attribute_names(body, tm)
+    return await forwarded.distributed(
+        request, "replaceEntity", entity_id, body, tm, local, http.no_content, names
     )
-    return http.no_content()
 
 
 async def merge_entity(request: Request) -> Response:
@@ -141,10 +167,16 @@ async def merge_entity(request: Request) -> Response:
         raise BadRequestData("a merge patch must be a JSON object")
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    await hub.write(
-        hub.entities.merge, tenant, http.path_uri(request, "entity_id"), body, tm, actor
+    entity_id = http.path_uri(request, "entity_id")
+
+    async def local(part: Any) -> Response:
+        await hub.write(hub.entities.merge, tenant, entity_id, part, tm, actor)
+        return http.no_content()
+
+    names = forwarded.attribute_names(body, tm)
+    return await forwarded.distributed(
+        request, "mergeEntity", entity_id, body, tm, local, http.no_content, names
     )
-    return http.no_content()
 
 
 async def append_attrs(request: Request) -> Response:
@@ -153,16 +185,18 @@ async def append_attrs(request: Request) -> Response:
         raise BadRequestData("attributes must be given as a JSON object")
     no_overwrite = "noOverwrite" in options_of(request.query_params)
     hub = http.hub_of(request)
-    result = await hub.write(
-        hub.entities.append,
-        tenant,
-        http.path_uri(request, "entity_id"),
-        body,
-        tm,
-        no_overwrite,
-        http.principal_of(request),
+    actor = http.principal_of(request)
+    entity_id = http.path_uri(request, "entity_id")
+
+    async def local(part: Any) -> Response:
+        append = hub.entities.append
+        result = await hub.write(append, tenant, entity_id, part, tm, no_overwrite, actor)
+        return _update_response(result, tm)
+
+    names = forwarded.attribute_names(body, tm)
+    return await forwarded.distributed(
+        request, "appendAttrs", entity_id, body, tm, local, http.no_content, names
     )
-    return _update_response(result, tm)
 
 
 async def update_attrs(request: Request) -> Response:
@@ -171,50 +205,74 @@ async def update_attrs(request: Request) -> Response:
         raise BadRequestData("attributes must be given as a JSON object")
     hub = http.hub_of(request)
     actor = http.principal_of(request)
-    result = await hub.write(
-        hub.entities.update_attrs, tenant, http.path_uri(request, "entity_id"), body, tm, actor
+    entity_id = http.path_uri(request, "entity_id")
+
+    async def local(part: Any) -> Response:
+        update = hub.entities.update_attrs
+        return _update_response(await hub.write(update, tenant, entity_id, part, tm, actor), tm)
+
+    names = forwarded.attribute_names(body, tm)
+    return await forwarded.distributed(
+        request, "updateEntity", entity_id, body, tm, local, http.no_content, names
     )
-    return _update_response(result, tm)
 
 
 async def _attribute_write(
-    request: Request, operation: str, media: tuple[str, ...] = (http.JSON, http.JSON_LD)
+    request: Request,
+    method: str,
+    operation: str,
+    media: tuple[str, ...] = (http.JSON, http.JSON_LD),
 ) -> Response:
-    """PATCH or PUT of one attribute: `operation` names the EntityService method."""
+    """PATCH or PUT of one attribute: `method` names the EntityService method, `operation`
+    the NGSI-LD operation a registration may take part in."""
     tenant, body, tm = await http.write_prelude(request, media)
     hub = http.hub_of(request)
     entity_id = http.path_uri(request, "entity_id")
     attr = http.path_name(request, "attr")
-    write = getattr(hub.entities, operation)
-    await hub.write(write, tenant, entity_id, attr, body, tm, http.principal_of(request))
-    return http.no_content()
+    write = getattr(hub.entities, method)
+    actor = http.principal_of(request)
+
+    async def local(_: Any) -> Response:
+        await hub.write(write, tenant, entity_id, attr, body, tm, actor)
+        return http.no_content()
+
+    name = tm.expand(attr)
+    return await forwarded.distributed(
+        request, operation, entity_id, body, tm, local, http.no_content, {name}, attribute=name
+    )
 
 
 async def patch_attr(request: Request) -> Response:
     return await _attribute_write(
-        request, "patch_attr", (http.JSON, http.JSON_LD, http.MERGE_PATCH)
+        request, "patch_attr", "updateAttrs", (http.JSON, http.JSON_LD, http.MERGE_PATCH)
     )
 
 
 async def replace_attr(request: Request) -> Response:
-    return await _attribute_write(request, "replace_attr")
+    return await _attribute_write(request, "replace_attr", "replaceAttrs")
 
 
 async def delete_attr(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, tm = await http.bodiless_write_prelude(request)
     params = request.query_params
-    await hub.write(
-        hub.entities.delete_attr,
-        tenant,
-        http.path_uri(request, "entity_id"),
-        http.path_name(request, "attr"),
-        tm,
+    entity_id = http.path_uri(request, "entity_id")
+    attr = http.path_name(request, "attr")
+    dataset, every, actor = (
         params.get("datasetId"),
         flag(params, "deleteAll"),
         http.principal_of(request),
     )
-    return http.no_content()
+
+    async def local(_: Any) -> Response:
+        delete = hub.entities.delete_attr
+        await hub.write(delete, tenant, entity_id, attr, tm, dataset, every, actor)
+        return http.no_content()
+
+    name = tm.expand(attr)
+    return await forwarded.distributed(
+        request, "deleteAttrs", entity_id, None, tm, local, http.no_content, {name}, attribute=name
+    )
 
 
 _PURGE_PARAMS = frozenset(

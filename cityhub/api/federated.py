@@ -40,6 +40,9 @@ async def sources_for(
     ids = {entity_id} if entity_id else {i for i in params.get("id", "").split(",") if i} or None
     types = _expanded(params.get("type"), tm)
     attrs = _expanded(params.get("attrs"), tm)
+    cached = hub.federation.cached_sources(tenant, types, ids, attrs)
+    if cached is not None:  # the usual case: no hop to a reader thread
+        return cached
     return await hub.run(hub.federation.sources, tenant, types, ids, attrs)
 
 

@@ -18,9 +18,10 @@ from urllib.parse import urlencode
 
 import orjson
 
+from cityhub.broker.forwarding import forwards_queries
 from cityhub.broker.registration_service import RegistrationService
-from cityhub.broker.registrations import forwards_queries
-from cityhub.outbound import Destinations, OutboundRefused, get
+from cityhub.broker.registrations import Covered
+from cityhub.outbound import Destinations, OutboundRefused, get, send
 
 MAX_HOPS = 5  # a request that passed through this many brokers is not forwarded again
 MAX_ANSWER = 16 * 1024 * 1024  # bytes read from one source's answer
@@ -65,11 +66,14 @@ class Federation:
         self, tenant: str, types: set[str] | None, ids: set[str] | None, attrs: set[str] | None
     ) -> list[dict[str, Any]]:
         """The registrations a query over these types/ids/attributes goes to."""
-        return [
-            doc
-            for doc, covered in self.registrations.live(tenant)
-            if forwards_queries(doc) and any(c.covers(types, ids, attrs) for c in covered)
-        ]
+        return _covering(self.registrations.live(tenant), types, ids, attrs)
+
+    def cached_sources(
+        self, tenant: str, types: set[str] | None, ids: set[str] | None, attrs: set[str] | None
+    ) -> list[dict[str, Any]] | None:
+        """`sources(...)` from registrations read within the last second, or None."""
+        live = self.registrations.cached(tenant)
+        return None if live is None else _covering(live, types, ids, attrs)
 
     def gather(
         self,
@@ -101,6 +105,33 @@ class Federation:
                 out.counts.append(count)
         return out
 
+    def send_all(self, requests: list[Forwarded], via: str) -> list[Answer]:
+        """Send every forwarded write at once; each one's answer, or the failure's text for a
+        source that failed or did not answer within the time limit."""
+        hop = f"1.1 {self.broker_id}"
+        stamped = f"{via}, {hop}" if via else hop
+        futures = [self._pool.submit(self._send, item, stamped) for item in requests]
+        done, _ = wait(futures, timeout=self.timeout + 0.5)
+        answers: list[Answer] = []
+        for future in futures:
+            if future not in done:
+                future.cancel()
+                answers.append("timed out")
+                continue
+            try:
+                answers.append(future.result())
+            except (OSError, ValueError, OutboundRefused) as exc:
+                answers.append(str(exc) or type(exc).__name__)
+        return answers
+
+    def _send(self, item: Forwarded, via: str) -> tuple[int, bytes]:
+        headers = {**item.headers, **_source_headers(item.registration), "Via": via}
+        url = str(item.registration["endpoint"]).rstrip("/") + item.target
+        status, _, body = send(
+            item.method, url, self.destinations, self.timeout, MAX_ANSWER, headers, item.body
+        )
+        return status, body
+
     def _ask(
         self,
         doc: dict[str, Any],
@@ -108,12 +139,7 @@ class Federation:
         params: list[tuple[str, str]],
         headers: dict[str, str],
     ) -> tuple[list[dict[str, Any]], int | None]:
-        sent = dict(headers)
-        if isinstance(doc.get("tenant"), str) and doc["tenant"]:
-            sent["NGSILD-Tenant"] = doc["tenant"]
-        for item in doc.get("contextSourceInfo") or []:  # the source's own credentials
-            if isinstance(item, dict) and isinstance(item.get("key"), str):
-                sent[item["key"]] = str(item.get("value", ""))
+        sent = {**headers, **_source_headers(doc)}
         url = str(doc["endpoint"]).rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
         status, answer_headers, body = get(url, self.destinations, self.timeout, MAX_ANSWER, sent)
         if status == 404 and path.count("/") > 3:  # one entity the source does not hold
@@ -126,6 +152,45 @@ class Federation:
             raise ValueError("the answer is not a list of entities")
         count = answer_headers.get("ngsild-results-count")
         return entities, int(count) if count and count.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """One write sent on to a context source: `target` is the path and query after the
+    source's endpoint."""
+
+    registration: dict[str, Any]
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes | None
+
+
+Answer = tuple[int, bytes] | str  # (status, body), or why there is none
+
+
+def _source_headers(doc: dict[str, Any]) -> dict[str, str]:
+    """The tenant at the source and the source's own credentials (contextSourceInfo)."""
+    out = {}
+    if isinstance(doc.get("tenant"), str) and doc["tenant"]:
+        out["NGSILD-Tenant"] = doc["tenant"]
+    for item in doc.get("contextSourceInfo") or []:
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            out[item["key"]] = str(item.get("value", ""))
+    return out
+
+
+def _covering(
+    live: list[tuple[dict[str, Any], list[Covered]]],
+    types: set[str] | None,
+    ids: set[str] | None,
+    attrs: set[str] | None,
+) -> list[dict[str, Any]]:
+    return [
+        doc
+        for doc, covered in live
+        if forwards_queries(doc) and any(c.covers(types, ids, attrs) for c in covered)
+    ]
 
 
 def merge(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from cityhub.store.records import Entity
 from cityhub.timeutil import now_iso
 
 OWNER = "_owner"  # the department that made a registration (kept in its document)
+FRESH_FOR = 1.0  # seconds a tenant's registrations are reused before being read again
 
 
 class RegistrationService:
@@ -32,6 +34,15 @@ class RegistrationService:
         self._resolve = resolve
         # (tenant, before, after) after each change: notifies /csourceSubscriptions
         self._on_change = on_change or (lambda tenant, before, after: None)
+        # tenant -> (read at, registrations with coverage): every query asks which sources
+        # it goes to, so the answer is kept a second (and dropped on this process's changes)
+        self._live: dict[str, tuple[float, list[tuple[dict[str, Any], list[Covered]]]]] = {}
+        self._lock = threading.Lock()
+
+    def _changed(self, tenant: str, before: Any, after: Any) -> None:
+        with self._lock:
+            self._live.pop(tenant, None)
+        self._on_change(tenant, before, after)
 
     def create(self, tenant: str, body: Any, context: Any, actor: Principal | None = None) -> str:
         doc = renamed(validate(body), self._resolve(context).expand)  # kept expanded
@@ -46,7 +57,7 @@ class RegistrationService:
         if owner:
             doc[OWNER] = owner
         self.store.registrations.put(tenant, doc["id"], doc, time.time_ns() // 1000, create=True)
-        self._on_change(tenant, None, doc)
+        self._changed(tenant, None, doc)
         return str(doc["id"])
 
     def get(self, tenant: str, reg_id: str) -> dict[str, Any]:
@@ -75,28 +86,39 @@ class RegistrationService:
         validate({k: v for k, v in doc.items() if k not in ("@context", OWNER)})
         doc["modifiedAt"] = now_iso()
         self.store.registrations.put(tenant, reg_id, doc, 0, create=False)
-        self._on_change(tenant, before, doc)
+        self._changed(tenant, before, doc)
 
     def delete(self, tenant: str, reg_id: str, actor: Principal | None = None) -> None:
         before = self.get(tenant, reg_id)
         policy.check_manage(actor, before.get(OWNER), "this registration")
         if not self.store.registrations.delete(tenant, reg_id):
             raise ResourceNotFound(f"context source registration {reg_id} was not found")
-        self._on_change(tenant, before, None)
+        self._changed(tenant, before, None)
 
     def registered(self, tenant: str) -> list[dict[str, Any]]:
         return self.store.registrations.list(tenant)
 
     def live(self, tenant: str) -> list[tuple[dict[str, Any], list[Covered]]]:
         """Registrations not expired, each with what it covers (names expanded)."""
-        now_us = time.time_ns() // 1000
-        out = []
-        for doc in self.registered(tenant):
-            expires = doc.get("expiresAt")
-            if expires and to_us(expires) <= now_us:
-                continue
-            out.append((doc, coverage(doc, self._resolve(doc.get("@context")))))
-        return out
+        cached = self.cached(tenant)
+        if cached is not None:
+            return cached
+        read = [
+            (doc, coverage(doc, self._resolve(doc.get("@context"))))
+            for doc in self.registered(tenant)
+        ]
+        with self._lock:
+            self._live[tenant] = (time.monotonic(), read)
+        return _unexpired(read)
+
+    def cached(self, tenant: str) -> list[tuple[dict[str, Any], list[Covered]]] | None:
+        """`live(tenant)` if it was read within the last second, else None (no store access:
+        safe on the event loop)."""
+        with self._lock:
+            entry = self._live.get(tenant)
+        if entry is None or time.monotonic() - entry[0] > FRESH_FOR:
+            return None
+        return _unexpired(entry[1])
 
     def discover(
         self,
@@ -120,6 +142,17 @@ class RegistrationService:
                 continue
             found.append(doc)
         return found
+
+
+def _unexpired(
+    read: list[tuple[dict[str, Any], list[Covered]]],
+) -> list[tuple[dict[str, Any], list[Covered]]]:
+    now_us = time.time_ns() // 1000
+    return [
+        (doc, covered)
+        for doc, covered in read
+        if not doc.get("expiresAt") or to_us(doc["expiresAt"]) > now_us
+    ]
 
 
 def _as_entity(doc: dict[str, Any]) -> Entity:

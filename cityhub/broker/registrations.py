@@ -33,13 +33,6 @@ _READ_ONLY = (
     "lastSuccess",
     "lastFailure",
 )
-FORWARDED_QUERIES = (
-    "queryEntity",
-    "queryBatch",
-    "retrieveEntity",
-    "federationOps",
-    "retrieveOps",
-)
 
 
 def validate(body: Any, partial: bool = False) -> dict[str, Any]:
@@ -168,14 +161,6 @@ def coverage(doc: dict[str, Any], tm: TermMap) -> list[Covered]:
             patterns = (str(item["idPattern"]),) if "idPattern" in item else ()
             out.append(Covered(types, ids, patterns, attrs))
     return out
-
-
-def forwards_queries(doc: dict[str, Any]) -> bool:
-    """Whether entity queries and retrievals go to this source: every mode reads from its
-    source (inclusive and auxiliary add to what is held here; exclusive and redirect hold what
-    is not), when its operations (default: the federation operations) include the reads."""
-    operations = doc.get("operations") or ["federationOps"]
-    return any(o in FORWARDED_QUERIES for o in operations)
 
 
 STANDARD_MEMBERS = frozenset(

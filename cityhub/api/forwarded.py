@@ -1,0 +1,202 @@
+"""The HTTP side of distributed writes (NGSI-LD 4.3.6): an entity write split between this
+broker and the context sources registered for it, answered as one.
+
+When every part succeeds the client gets the operation's usual answer; when any part fails
+(here or at a source) it gets 207 with the parts that succeeded and one error per failed part,
+naming the registration for a source's failure. A source that is down or late is a failed
+part, never a stalled request (`CITYHUB_FEDERATION_TIMEOUT`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cityhub.api import http
+from cityhub.api.params import flag
+from cityhub.broker.federation import Answer, Forwarded
+from cityhub.broker.forwarding import NO_PLAN, WritePlan, plan_write, supports
+from cityhub.errors import NGSI_LD_ERRORS, CityHubError
+from cityhub.jsonld import TermMap
+
+__all__ = ["attribute_names", "distributed", "entity_types", "plan_for"]
+
+_NOT_ATTRIBUTES = frozenset(("id", "type", "@context", "scope", "createdAt", "modifiedAt"))
+LocalWrite = Callable[[Any], Awaitable[Response]]
+
+
+def attribute_names(body: Any, tm: TermMap) -> set[str]:
+    """The expanded names of the attributes an entity or fragment body writes."""
+    if not isinstance(body, dict):
+        return set()
+    return {tm.expand(k) for k in body if k not in _NOT_ATTRIBUTES}
+
+
+def entity_types(body: Any, tm: TermMap) -> set[str] | None:
+    raw = body.get("type") if isinstance(body, dict) else None
+    given = raw if isinstance(raw, list) else [raw]
+    types = {tm.expand(t) for t in given if isinstance(t, str)}
+    return types or None
+
+
+async def plan_for(
+    request: Request,
+    tenant: str,
+    operation: str,
+    entity_id: str | None,
+    names: set[str] | None,
+    types: set[str] | None = None,
+) -> WritePlan:
+    """Which sources this write goes to: none for `local=true`, for a request that already
+    passed through this broker, or when no live registration supports the operation."""
+    hub = http.hub_of(request)
+    if flag(request.query_params, "local"):
+        return NO_PLAN
+    if not hub.federation.forwarding(request.headers.get("via", "")):
+        return NO_PLAN
+    registrations = hub.federation.registrations
+    live = registrations.cached(tenant)
+    if live is None:
+        live = await hub.run(registrations.live, tenant)
+    candidates = [
+        (doc, covered)
+        for doc, covered in live
+        if doc.get("mode", "inclusive") != "auxiliary" and supports(doc, operation)
+    ]
+    if not candidates:
+        return NO_PLAN
+    if types is None and entity_id and any(c.types for _, cs in candidates for c in cs):
+        held = await hub.run(hub.store.get_entity, tenant, entity_id)
+        types = set(held.types) if held is not None else None  # unknown here: any type
+    return plan_write(candidates, operation, entity_id, types, names)
+
+
+async def distributed(
+    request: Request,
+    operation: str,
+    entity_id: str,
+    body: Any,
+    tm: TermMap,
+    local: LocalWrite,
+    done: Callable[[], Response],
+    names: set[str] | None,
+    attribute: str | None = None,
+    types: set[str] | None = None,
+) -> Response:
+    """An entity write, made here (`local`, given the body) and at the sources registered for
+    it. `names`: the expanded attributes written, None for the entity as a whole."""
+    plan = await plan_for(request, http.tenant_of(request), operation, entity_id, names, types)
+    if not plan.targets:
+        return await local(body)
+    return await carry_out(request, plan, entity_id, body, tm, local, done, attribute)
+
+
+def _part(body: Any, tm: TermMap, keep: Callable[[str], bool]) -> Any:
+    if not isinstance(body, dict):
+        return body
+    return {k: v for k, v in body.items() if k in _NOT_ATTRIBUTES or keep(tm.expand(k))}
+
+
+async def carry_out(
+    request: Request,
+    plan: WritePlan,
+    entity_id: str,
+    body: Any,
+    tm: TermMap,
+    local: LocalWrite,
+    done: Callable[[], Response],
+    attribute: str | None = None,
+) -> Response:
+    """Send each source its part of the write, make the part kept here with `local` (given the
+    body without what the sources hold instead of us), and answer for the whole.
+    `attribute`: the expanded name a single-attribute operation writes (body-less or not)."""
+    hub = http.hub_of(request)
+
+    def part_for(keep: Callable[[str], bool]) -> Any:
+        return body if attribute is not None else _part(body, tm, keep)  # one attribute: as sent
+
+    sends = [_forwarded(request, t.registration, part_for(t.receives)) for t in plan.targets]
+    remote = asyncio.ensure_future(
+        hub.run(hub.federation.send_all, sends, request.headers.get("via", ""))
+    )
+    kept = part_for(plan.kept_here)
+    runs_here = _runs_here(plan, body, kept, attribute, tm)
+    answer: Response | None = None
+    errors: list[dict[str, Any]] = []
+    if runs_here:
+        try:
+            answer = await local(kept)
+        except CityHubError as exc:
+            errors.append({"entityId": entity_id, "error": exc.to_problem()})
+    answers = await remote
+    partial = False
+    succeeded = runs_here and not errors
+    for target, got in zip(plan.targets, answers, strict=True):
+        error = _failure(got)
+        if error is None:
+            succeeded = True
+            partial = partial or (isinstance(got, tuple) and got[0] == 207)
+            continue
+        errors.append({"entityId": entity_id, "registrationId": target.id, "error": error})
+    if not errors and not partial:
+        return answer if answer is not None else done()
+    return http.ORJSONResponse(
+        {"success": [entity_id] if succeeded else [], "errors": errors}, status_code=207
+    )
+
+
+def _runs_here(plan: WritePlan, body: Any, kept: Any, attribute: str | None, tm: TermMap) -> bool:
+    """Whether part of the write is kept here: not when a source takes the whole entity, the
+    one attribute written, or every attribute the body writes."""
+    if plan.all_taken:
+        return False
+    if attribute is not None:
+        return plan.kept_here(attribute)
+    return not attribute_names(body, tm) or bool(attribute_names(kept, tm))
+
+
+def _failure(got: Answer) -> dict[str, Any] | None:
+    """The error a source's answer stands for (None when it succeeded)."""
+    if isinstance(got, str):
+        return _problem(503, "context source did not answer", got)
+    status, body = got
+    if status < 300:
+        return None
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("type"), str):
+        return {**parsed, "status": parsed.get("status", status)}
+    return _problem(status, "the context source refused the write", f"HTTP {status}")
+
+
+def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
+    return {
+        "type": NGSI_LD_ERRORS + ("BadRequestData" if status < 500 else "InternalError"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+
+
+def _forwarded(request: Request, registration: dict[str, Any], body: Any) -> Forwarded:
+    """The request a source gets: the same method, path and options (not `local`), the
+    client's @context, and its part of the body."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "local"]
+    target = quote(request.url.path, safe="/:") + (f"?{urlencode(query)}" if query else "")
+    headers = {"Accept": "application/json"}
+    link = request.headers.get("link")
+    if link:
+        headers["Link"] = link
+    payload = None
+    if body is not None:
+        payload = orjson.dumps(body)
+        headers["Content-Type"] = http.media_type(request) or http.JSON
+    return Forwarded(registration, request.method, target, headers, payload)
