@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api import http
+from cityhub.api import forwarded, http
 from cityhub.api.params import options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -46,7 +46,7 @@ async def _prelude(request: Request) -> tuple[Hub, str, Any, batch.ContextOf]:
 
 
 def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Response:
-    if result.errors:
+    if result.failed:
         return http.ORJSONResponse(result.to_json(), status_code=207)
     if created_ids:
         return http.ORJSONResponse(result.created, status_code=201)
@@ -56,44 +56,53 @@ def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Respon
 async def batch_create(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     actor = http.principal_of(request)
-    parsed = await hub.run(batch.parse_members, body, context_of)
-    result = await hub.write(batch.write_create, hub.entities, tenant, parsed, actor)
+
+    async def local(members: list[Any]) -> batch.BatchResult:
+        parsed = await hub.run(batch.parse_members, members, context_of)
+        return await hub.write(batch.write_create, hub.entities, tenant, parsed, actor)
+
+    result = await forwarded.batch(request, "createBatch", body, context_of, local)
     return _answer(result, 201, created_ids=True)
 
 
 async def batch_upsert(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     update_only = "update" in options_of(request.query_params)
-    parsed = await hub.run(batch.parse_members, body, context_of, True)
-    result = await hub.write(
-        batch.write_upsert, hub.entities, tenant, parsed, update_only, http.principal_of(request)
-    )
+    actor = http.principal_of(request)
+
+    async def local(members: list[Any]) -> batch.BatchResult:
+        parsed = await hub.run(batch.parse_members, members, context_of, True)
+        upsert = batch.write_upsert
+        return await hub.write(upsert, hub.entities, tenant, parsed, update_only, actor)
+
+    result = await forwarded.batch(request, "upsertBatch", body, context_of, local)
     return _answer(result, 204, created_ids=bool(result.created))
 
 
 async def batch_update(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     no_overwrite = "noOverwrite" in options_of(request.query_params)
-    parsed = await hub.run(batch.parse_patches, body, context_of, "update")
-    result = await hub.write(
-        batch.write_patches,
-        hub.entities,
-        tenant,
-        parsed,
-        "update",
-        no_overwrite,
-        http.principal_of(request),
-    )
+    actor = http.principal_of(request)
+
+    async def local(members: list[Any]) -> batch.BatchResult:
+        parsed = await hub.run(batch.parse_patches, members, context_of, "update")
+        patch = batch.write_patches
+        return await hub.write(patch, hub.entities, tenant, parsed, "update", no_overwrite, actor)
+
+    result = await forwarded.batch(request, "updateBatch", body, context_of, local)
     return _answer(result, 204, created_ids=False)
 
 
 async def batch_merge(request: Request) -> Response:
     hub, tenant, body, context_of = await _prelude(request)
     actor = http.principal_of(request)
-    parsed = await hub.run(batch.parse_patches, body, context_of, "merge")
-    result = await hub.write(
-        batch.write_patches, hub.entities, tenant, parsed, "merge", False, actor
-    )
+
+    async def local(members: list[Any]) -> batch.BatchResult:
+        parsed = await hub.run(batch.parse_patches, members, context_of, "merge")
+        patch = batch.write_patches
+        return await hub.write(patch, hub.entities, tenant, parsed, "merge", False, actor)
+
+    result = await forwarded.batch(request, "mergeBatch", body, context_of, local)
     return _answer(result, 204, created_ids=False)
 
 
@@ -104,7 +113,14 @@ async def batch_delete(request: Request) -> Response:
     tenant = http.tenant_of(request)
     body = await http.read_body(request, (http.JSON, http.JSON_LD), context_rules=False)
     actor = http.principal_of(request)
-    result = await hub.write(batch.batch_delete, hub.entities, tenant, body, actor)
+
+    async def local(ids: list[Any]) -> batch.BatchResult:
+        return await hub.write(batch.batch_delete, hub.entities, tenant, ids, actor)
+
+    def no_context(_: Any) -> TermMap:
+        return TermMap()
+
+    result = await forwarded.batch(request, "deleteBatch", body, no_context, local)
     return _answer(result, 204, created_ids=False)
 
 

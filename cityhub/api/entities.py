@@ -316,8 +316,15 @@ async def purge_entities(request: Request) -> Response:
     if keep is not None and drop is not None:
         raise BadRequestData("keep and drop cannot be used together")
     actor = http.principal_of(request)
-    await hub.write(purge, hub.entities, tenant, query, keep, drop, actor)
-    return http.no_content()
+
+    async def local(_: Any) -> Response:
+        await hub.write(purge, hub.entities, tenant, query, keep, drop, actor)
+        return http.no_content()
+
+    types = {tm.expand(t) for t in params.get("type", "").split(",") if t.strip()} or None
+    return await forwarded.distributed(
+        request, "purgeEntity", None, None, tm, local, http.no_content, None, types=types
+    )
 
 
 routes = [

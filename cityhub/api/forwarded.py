@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,12 +21,13 @@ from starlette.responses import Response
 
 from cityhub.api import http
 from cityhub.api.params import flag
+from cityhub.broker.batch import BatchResult
 from cityhub.broker.federation import Answer, Forwarded
 from cityhub.broker.forwarding import NO_PLAN, WritePlan, plan_write, supports
 from cityhub.errors import NGSI_LD_ERRORS, CityHubError
 from cityhub.jsonld import TermMap
 
-__all__ = ["attribute_names", "distributed", "entity_types", "plan_for"]
+__all__ = ["attribute_names", "batch", "distributed", "entity_types", "plan_for"]
 
 _NOT_ATTRIBUTES = frozenset(("id", "type", "@context", "scope", "createdAt", "modifiedAt"))
 LocalWrite = Callable[[Any], Awaitable[Response]]
@@ -80,7 +82,7 @@ async def plan_for(
 async def distributed(
     request: Request,
     operation: str,
-    entity_id: str,
+    entity_id: str | None,
     body: Any,
     tm: TermMap,
     local: LocalWrite,
@@ -106,7 +108,7 @@ def _part(body: Any, tm: TermMap, keep: Callable[[str], bool]) -> Any:
 async def carry_out(
     request: Request,
     plan: WritePlan,
-    entity_id: str,
+    entity_id: str | None,
     body: Any,
     tm: TermMap,
     local: LocalWrite,
@@ -133,7 +135,7 @@ async def carry_out(
         try:
             answer = await local(kept)
         except CityHubError as exc:
-            errors.append({"entityId": entity_id, "error": exc.to_problem()})
+            errors.append({**_about(entity_id), "error": exc.to_problem()})
     answers = await remote
     partial = False
     succeeded = runs_here and not errors
@@ -143,12 +145,17 @@ async def carry_out(
             succeeded = True
             partial = partial or (isinstance(got, tuple) and got[0] == 207)
             continue
-        errors.append({"entityId": entity_id, "registrationId": target.id, "error": error})
+        errors.append({**_about(entity_id), "registrationId": target.id, "error": error})
     if not errors and not partial:
         return answer if answer is not None else done()
     return http.ORJSONResponse(
-        {"success": [entity_id] if succeeded else [], "errors": errors}, status_code=207
+        {"success": [entity_id] if succeeded and entity_id else [], "errors": errors},
+        status_code=207,
     )
+
+
+def _about(entity_id: str | None) -> dict[str, str]:
+    return {"entityId": entity_id} if entity_id else {}  # a purge is about no one entity
 
 
 def _runs_here(plan: WritePlan, body: Any, kept: Any, attribute: str | None, tm: TermMap) -> bool:
@@ -200,3 +207,109 @@ def _forwarded(request: Request, registration: dict[str, Any], body: Any) -> For
         payload = orjson.dumps(body)
         headers["Content-Type"] = http.media_type(request) or http.JSON
     return Forwarded(registration, request.method, target, headers, payload)
+
+
+async def batch(
+    request: Request,
+    operation: str,
+    members: Any,
+    context_of: Callable[[Any], TermMap],
+    local: Callable[[list[Any]], Awaitable[BatchResult]],
+) -> BatchResult:
+    """A batch operation made here (`local`, given the members or parts kept here) and at the
+    sources registered for its members: one request per source with its parts of every member.
+    A source's failure is an error for each member it was sent (with its registrationId)."""
+    split = await _split_batch(request, operation, members, context_of)
+    if split is None:
+        return await local(members)
+    hub = http.hub_of(request)
+    sends = [_forwarded(request, doc, parts) for doc, parts, _ in split.targets]
+    remote = asyncio.ensure_future(
+        hub.run(hub.federation.send_all, sends, request.headers.get("via", ""))
+    )
+    result = await local(split.local) if split.local else BatchResult()
+    for (doc, _, ids), got in zip(split.targets, await remote, strict=True):
+        error = _failure(got)
+        for entity_id in ids:
+            if error is not None:
+                entry = {"entityId": entity_id, "registrationId": doc.get("id"), "error": error}
+                result.forwarded_errors.append(entry)
+                continue
+            if entity_id not in result.success:
+                result.success.append(entity_id)
+            if operation == "createBatch" and entity_id not in result.created:
+                result.created.append(entity_id)
+    return result
+
+
+@dataclass
+class _BatchSplit:
+    local: list[Any]
+    targets: list[tuple[dict[str, Any], list[Any], list[str]]]  # registration, parts, ids
+
+
+async def _split_batch(
+    request: Request, operation: str, members: Any, context_of: Callable[[Any], TermMap]
+) -> _BatchSplit | None:
+    if not isinstance(members, list) or not members:
+        return None
+    hub = http.hub_of(request)
+    if flag(request.query_params, "local"):
+        return None
+    if not hub.federation.forwarding(request.headers.get("via", "")):
+        return None
+    tenant = http.tenant_of(request)
+    registrations = hub.federation.registrations
+    live = registrations.cached(tenant)
+    if live is None:
+        live = await hub.run(registrations.live, tenant)
+    candidates = [
+        (doc, covered)
+        for doc, covered in live
+        if doc.get("mode", "inclusive") != "auxiliary" and supports(doc, operation)
+    ]
+    if not candidates:
+        return None
+    typed = any(c.types for _, cs in candidates for c in cs)
+
+    def split() -> _BatchSplit:  # on a reader: @contexts resolved, held types looked up
+        out = _BatchSplit([], [])
+        by_registration: dict[str, tuple[dict[str, Any], list[Any], list[str]]] = {}
+        for item in members:
+            member = _member(item, context_of)
+            if member is None:  # malformed: the local batch reports it
+                out.local.append(item)
+                continue
+            entity_id, tm, types = member
+            if types is None and typed:
+                held = hub.store.get_entity(tenant, entity_id)
+                types = set(held.types) if held is not None else None
+            names = attribute_names(item, tm) if isinstance(item, dict) else None
+            plan = plan_write(candidates, operation, entity_id, types, names)
+            for target in plan.targets:
+                part = _part(item, tm, target.receives)
+                entry = by_registration.setdefault(target.id, (target.registration, [], []))
+                entry[1].append(part)
+                entry[2].append(entity_id)
+            kept = _part(item, tm, plan.kept_here)
+            if not plan.targets or _runs_here(plan, item, kept, None, tm):
+                out.local.append(kept)
+        out.targets = list(by_registration.values())
+        return out
+
+    return await hub.run(split)
+
+
+def _member(
+    item: Any, context_of: Callable[[Any], TermMap]
+) -> tuple[str, TermMap, set[str] | None] | None:
+    """A batch member's id, @context and types (None when unknown), or None if malformed."""
+    if isinstance(item, str):  # a deletion
+        return item, TermMap(), None
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return None
+    try:
+        tm = context_of(item)
+    except CityHubError:
+        return None
+    return item["id"], tm, entity_types(item, tm)

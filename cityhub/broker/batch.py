@@ -30,13 +30,20 @@ class BatchResult:
     success: list[str] = field(default_factory=list)
     errors: list[tuple[str, CityHubError]] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
+    # errors of members sent on to context sources (BatchEntityError with registrationId)
+    forwarded_errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.forwarded_errors)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "success": self.success,
             "errors": [
                 {"entityId": entity_id, "error": err.to_problem()} for entity_id, err in self.errors
-            ],
+            ]
+            + self.forwarded_errors,
         }
 
 

@@ -50,6 +50,7 @@ OPERATION_GROUPS: dict[str, frozenset[str]] = {
             "mergeEntity",
             "replaceEntity",
             "replaceAttrs",
+            "purgeEntity",
             *_RETRIEVE,
             *_TYPE_READS,
         )

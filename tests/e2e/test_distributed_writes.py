@@ -139,3 +139,43 @@ def test_registrations_without_write_operations_see_no_writes(backend: str, tmp_
         register(a.base, b.base, "redirect", "buses", entities=[{"type": "Bus"}])
         assert httpx.delete(f"{a.base}{NGSI}/entities/{sensor['id']}").status_code == 204
         assert held(a.base, sensor["id"]) is None
+
+
+def test_batches_are_split_per_source(backend: str, tmp_path: Path) -> None:
+    with broker(backend, tmp_path / "a") as a, broker(backend, tmp_path / "b") as b:
+        batch_ops = ["createBatch", "upsertBatch", "deleteBatch"]
+        register(a.base, b.base, "exclusive", "speeds", operations=batch_ops,
+                 entities=[{"idPattern": "urn:ngsi-ld:Bus:.*", "type": "Bus"}],
+                 propertyNames=["speed"])  # fmt: skip
+        register(a.base, f"http://127.0.0.1:{free_port()}", "redirect", "dead",
+                 operations=batch_ops, entities=[{"type": "Tram"}])  # fmt: skip
+        ops = a.base + NGSI + "/entityOperations"
+        buses = [
+            {"id": f"urn:ngsi-ld:Bus:{n}", "type": "Bus", "route": prop(f"M{n}"), "speed": prop(n)}
+            for n in (1, 2)
+        ]
+        created = httpx.post(ops + "/create", json=buses)
+        assert created.status_code == 201, created.text
+        assert sorted(created.json()) == ["urn:ngsi-ld:Bus:1", "urn:ngsi-ld:Bus:2"]
+        for bus in buses:
+            here, there = held(a.base, bus["id"]), held(b.base, bus["id"])  # type: ignore[arg-type]
+            assert here is not None and "speed" not in here and "route" in here
+            assert there is not None and "route" not in there and "speed" in there
+
+        upsert = [{"id": "urn:ngsi-ld:Bus:1", "type": "Bus", "speed": prop(60)}]
+        assert httpx.post(ops + "/upsert", json=upsert).status_code == 204
+        assert held(b.base, "urn:ngsi-ld:Bus:1")["speed"]["value"] == 60  # type: ignore[index]
+
+        tram = {"id": "urn:ngsi-ld:Tram:1", "type": "Tram", "line": prop("T1")}
+        mixed = httpx.post(ops + "/create", json=[tram, {"id": "urn:ngsi-ld:Bus:3", "type": "Bus"}])
+        assert mixed.status_code == 207, mixed.text
+        assert mixed.json()["success"] == ["urn:ngsi-ld:Bus:3"]
+        (error,) = mixed.json()["errors"]
+        assert error["entityId"] == tram["id"] and error["registrationId"].endswith(":dead")
+        assert held(a.base, tram["id"]) is None  # redirected: nothing of it is kept here
+
+        deleted = httpx.post(ops + "/delete", json=["urn:ngsi-ld:Bus:1", "urn:ngsi-ld:Bus:2"])
+        assert deleted.status_code == 204, deleted.text
+        for n in (1, 2):
+            assert held(a.base, f"urn:ngsi-ld:Bus:{n}") is None
+            assert held(b.base, f"urn:ngsi-ld:Bus:{n}") is None
