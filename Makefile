@@ -44,7 +44,16 @@ bench: $(STAMP)
 # per area. Needs the suite folder (../shared/conformance by default); results in build/etsi.
 CONFORMANCE ?= ../shared/conformance
 AREAS ?= ContextInformation CommonBehaviours jsonldContext ContextSource DistributedOperations
-conformance: $(STAMP)
+# The suite's context-source tests need the HttpCtrl it bundles (libraries/), which records
+# requests its stubs answer; the PyPI release of the same version does not.
+ETSI_VENV = build/etsi-venv
+$(ETSI_VENV)/.installed:
+	python3 -m venv $(ETSI_VENV)
+	$(ETSI_VENV)/bin/pip install -q -r $(CONFORMANCE)/ngsi-ld-test-suite/requirements.txt
+	$(ETSI_VENV)/bin/pip install -q $(CONFORMANCE)/ngsi-ld-test-suite/libraries/robotframework-httpctrl
+	touch $@
+
+conformance: $(STAMP) $(ETSI_VENV)/.installed
 	for area in $(AREAS); do \
 		printf "%-24s" $$area; CITYHUB=scripts/cityhub-etsi OUT=build/etsi/$$area \
 			bash $(CONFORMANCE)/run-etsi.sh TP/NGSI-LD/$$area | tail -n 1; \
