@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api import forwarded, http
+from cityhub.api import federated, forwarded, http
 from cityhub.api.params import options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -183,8 +183,16 @@ async def batch_query(request: Request) -> Response:
     limit, offset, count = paging(request.query_params, hub.settings)
     opts = render_options(request.query_params, tm)
     query = query_from_body(body, tm, hub.store.exact_geo)
-    items, total = await hub.run(hub.entities.query, tenant, query, limit, offset, count)
-    return http.results_response(request, [render_entity(e, tm, opts) for e in items], mtype, total)
+    sources = await federated.sources_for(request, tenant, tm, query=body)
+    # with registered sources, the local part is read from the start, to merge a page
+    window, start = (offset + limit, 0) if sources else (limit, offset)
+    items, total = await hub.run(hub.entities.query, tenant, query, window, start, count)
+    content = [render_entity(e, tm, opts) for e in items]
+    if not sources:
+        return http.results_response(request, content, mtype, total)
+    gathered = await federated.ask(request, sources, window=window, query=body)
+    page, total = federated.merged_page(content, gathered, limit, offset, total)
+    return federated.warned(http.results_response(request, page, mtype, total), gathered)
 
 
 routes = [

@@ -77,7 +77,7 @@ async def query_entities(request: Request) -> Response:
     content = [render_entity(e, tm, opts) for e in items]
     if not sources:
         return http.results_response(request, content, mtype, total)
-    gathered = await federated.ask(request, sources, BASE + "/entities", window)
+    gathered = await federated.ask(request, sources, window=window)
     page, total = federated.merged_page(content, gathered, limit, offset, total)
     return federated.warned(http.results_response(request, page, mtype, total), gathered)
 
@@ -95,7 +95,7 @@ async def retrieve_entity(request: Request) -> Response:
     except ResourceNotFound:
         if not sources:
             raise
-        return await _retrieve_elsewhere(request, sources, entity_id, mtype)
+        return await _retrieve_elsewhere(request, sources, entity_id, mtype, tm)
     if params.get("type"):
         wanted = {tm.expand(t) for t in params["type"].split(",")}
         if not wanted & set(entity.types):
@@ -109,16 +109,16 @@ async def retrieve_entity(request: Request) -> Response:
     content = render_entity(entity, tm, opts)
     if not sources:
         return http.json_ld_response(request, content, mtype)
-    gathered = await federated.ask(request, sources, f"{BASE}/entities/{entity_id}")
+    gathered = await federated.ask(request, sources, entity_id, tm=tm)
     merged = federated.merge([content], gathered.entities)[0]
     return federated.warned(http.json_ld_response(request, merged, mtype), gathered)
 
 
 async def _retrieve_elsewhere(
-    request: Request, sources: list[dict[str, Any]], entity_id: str, mtype: str
+    request: Request, sources: list[dict[str, Any]], entity_id: str, mtype: str, tm: TermMap
 ) -> Response:
     """An entity this broker does not hold, from the sources registered for it."""
-    gathered = await federated.ask(request, sources, f"{BASE}/entities/{entity_id}")
+    gathered = await federated.ask(request, sources, entity_id, tm=tm)
     found = federated.merge([], gathered.entities)
     if not found:
         failed = f" ({'; '.join(gathered.failures)})" if gathered.failures else ""

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote, urlencode
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from cityhub.api import http
 from cityhub.api.params import flag
-from cityhub.broker.federation import Gathered, merge
-
-__all__ = ["ask", "merge", "merged_page", "sources_for", "warned"]
+from cityhub.broker.federation import Forwarded, Gathered, merge
+from cityhub.broker.forwarding import supports
 from cityhub.jsonld import TermMap
+
+__all__ = ["ask", "merge", "merged_page", "query_body", "query_params", "sources_for", "warned"]
+BASE = "/ngsi-ld/v1"
 
 _NAMES = re.compile(r"[^,;|()\s]+")
 _PAGING = ("limit", "offset", "count")
@@ -25,15 +29,20 @@ def _expanded(text: str | None, tm: TermMap) -> set[str] | None:
 
 
 async def sources_for(
-    request: Request, tenant: str, tm: TermMap, entity_id: str | None = None
+    request: Request,
+    tenant: str,
+    tm: TermMap,
+    entity_id: str | None = None,
+    query: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The registered sources this read goes to as well: none for `local=true`, for GeoJSON,
-    or for a request that already passed through this broker."""
+    or for a request that already passed through this broker. `query`: a Query body, for
+    POST /entityOperations/query."""
     hub = http.hub_of(request)
-    params = request.query_params
-    if flag(params, "local") or http.accepted(
-        request, (http.JSON, http.JSON_LD, http.GEO_JSON)
-    ) == (http.GEO_JSON):
+    if flag(request.query_params, "local"):
+        return []
+    params: Any = request.query_params if query is None else dict(query_params(query))
+    if http.accepted(request, (http.JSON, http.JSON_LD, http.GEO_JSON)) == (http.GEO_JSON):
         return []
     if not hub.federation.forwarding(request.headers.get("via", "")):
         return []
@@ -47,14 +56,21 @@ async def sources_for(
 
 
 async def ask(
-    request: Request, sources: list[dict[str, Any]], path: str, window: int | None = None
+    request: Request,
+    sources: list[dict[str, Any]],
+    entity_id: str | None = None,
+    window: int | None = None,
+    query: dict[str, Any] | None = None,
+    tm: TermMap | None = None,
 ) -> Gathered:
-    """The same read of every source (a page from the start to the end of the asked window)."""
+    """The same read of every source, each by the read operation it supports: a retrieval of
+    `entity_id`, or a query (a page from the start to the end of the asked window) given by
+    the request's parameters or, for POST /entityOperations/query, by its `query` body."""
     hub = http.hub_of(request)
-    given = request.query_params.multi_items()
+    given = [(k, v) for k, v in request.query_params.multi_items() if k != "local"]
     offset = request.query_params.get("offset", "0")
     if window is None or offset in ("", "0"):  # the page asked is the page to ask for
-        params = list(given)
+        params = given
     else:  # from the start to the end of the page, to merge before cutting the page
         params = [(k, v) for k, v in given if k not in _PAGING]
         params += [("limit", str(min(window, hub.settings.max_limit))), ("offset", "0")]
@@ -64,8 +80,102 @@ async def ask(
     link = request.headers.get("link")
     if link:
         headers["Link"] = link
+    preferred: tuple[str, ...]
+    if entity_id is not None:
+        preferred = ("retrieveEntity", "queryEntity", "queryBatch")
+        params = [(k, v) for k, v in params if k not in ("id", *_PAGING)]
+        query = {"type": "Query", "entities": [{"id": entity_id}]}
+    elif query is not None:
+        preferred = ("queryBatch", "queryEntity")
+    else:
+        preferred = ("queryEntity", "queryBatch")
+    asks = []
+    for doc in sources:
+        operation = next((op for op in preferred if supports(doc, op)), None)
+        if operation is not None:
+            asks.append(_read(doc, operation, entity_id, params, query, headers, tm))
     via = request.headers.get("via", "")
-    return await hub.run(hub.federation.gather, sources, path, params, headers, via)
+    return await hub.run(hub.federation.gather, asks, via)
+
+
+def _read(
+    doc: dict[str, Any],
+    operation: str,
+    entity_id: str | None,
+    params: list[tuple[str, str]],
+    query: dict[str, Any] | None,
+    headers: dict[str, str],
+    tm: TermMap | None,
+) -> Forwarded:
+    """The request asking one source for what is read, by `operation`."""
+    if operation == "queryBatch" and entity_id is not None and tm is not None:
+        types = _registered_types(doc)
+        if types:  # a query selector names a type: the registration's
+            query = {"type": "Query", "entities": [{"id": entity_id, "type": tm.compact(types[0])}]}
+    if operation == "retrieveEntity" and entity_id is not None:
+        path = f"{BASE}/entities/{quote(entity_id, safe=':')}"
+        return Forwarded(doc, "GET", path + _query_string(params), headers, None, single=True)
+    if operation == "queryEntity":
+        if entity_id is not None:
+            params = [("id", entity_id), *params]
+        elif query is not None:
+            params = [*query_params(query), *params]
+        return Forwarded(doc, "GET", f"{BASE}/entities{_query_string(params)}", headers, None)
+    body = query if query is not None else query_body(params)
+    paging = [(k, v) for k, v in params if k in _PAGING]
+    sent = {**headers, "Content-Type": http.JSON}
+    return Forwarded(
+        doc, "POST", f"{BASE}/entityOperations/query{_query_string(paging)}", sent,
+        orjson.dumps(body),
+    )  # fmt: skip
+
+
+def _registered_types(doc: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for info in doc.get("information", []):
+        for item in info.get("entities") or []:
+            given = item.get("type")
+            out.extend([given] if isinstance(given, str) else given or [])
+    return out
+
+
+def _query_string(params: list[tuple[str, str]]) -> str:
+    return f"?{urlencode(params, safe=':,')}" if params else ""
+
+
+def query_body(params: list[tuple[str, str]]) -> dict[str, Any]:
+    """A GET query's parameters as a Query body (POST /entityOperations/query)."""
+    given = dict(params)
+    selector = {k: given[k] for k in ("type", "idPattern") if given.get(k)}
+    ids = [i for i in given.get("id", "").split(",") if i]
+    entities = [{"id": i, **selector} for i in ids] or ([selector] if selector else [])
+    body: dict[str, Any] = {"type": "Query"}
+    if entities:
+        body["entities"] = entities
+    if given.get("attrs"):
+        body["attrs"] = given["attrs"].split(",")
+    if given.get("q"):
+        body["q"] = given["q"]
+    return body
+
+
+def query_params(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """A Query body as GET parameters (selectors joined: ids, types, one idPattern)."""
+    selectors = [s for s in body.get("entities") or [] if isinstance(s, dict)]
+    out = []
+    for key in ("id", "type"):
+        values = sorted({str(s[key]) for s in selectors if s.get(key)})
+        if values:
+            out.append((key, ",".join(values)))
+    patterns = [str(s["idPattern"]) for s in selectors if s.get("idPattern")]
+    if patterns:
+        out.append(("idPattern", patterns[0]))
+    attrs = body.get("attrs")
+    if attrs:
+        out.append(("attrs", ",".join(attrs) if isinstance(attrs, list) else str(attrs)))
+    if body.get("q"):
+        out.append(("q", str(body["q"])))
+    return out
 
 
 def merged_page(

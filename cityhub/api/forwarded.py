@@ -143,7 +143,7 @@ async def carry_out(
         error = _failure(got)
         if error is None:
             succeeded = True
-            partial = partial or (isinstance(got, tuple) and got[0] == 207)
+            partial = partial or (not isinstance(got, str) and got.status == 207)
             continue
         errors.append({**_about(entity_id), "registrationId": target.id, "error": error})
     if not errors and not partial:
@@ -172,7 +172,7 @@ def _failure(got: Answer) -> dict[str, Any] | None:
     """The error a source's answer stands for (None when it succeeded)."""
     if isinstance(got, str):
         return _problem(503, "context source did not answer", got)
-    status, body = got
+    status, body = got.status, got.body
     if status < 300:
         return None
     try:
@@ -197,7 +197,9 @@ def _forwarded(request: Request, registration: dict[str, Any], body: Any) -> For
     """The request a source gets: the same method, path and options (not `local`), the
     client's @context, and its part of the body."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "local"]
-    target = quote(request.url.path, safe="/:") + (f"?{urlencode(query)}" if query else "")
+    target = quote(request.url.path, safe="/:") + (
+        f"?{urlencode(query, safe=':,')}" if query else ""
+    )
     headers = {"Accept": "application/json"}
     link = request.headers.get("link")
     if link:

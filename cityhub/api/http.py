@@ -324,9 +324,16 @@ async def bodiless_write_prelude(request: Request) -> tuple[str, TermMap]:
 async def query_body_prelude(request: Request) -> tuple[str, dict[str, Any], TermMap]:
     """For a query sent as a body (POST .../query): a read with a JSON-object body."""
     tenant = tenant_of(request)
-    body = await read_body(request)
+    body = await read_body(request, context_rules=False)
     if not isinstance(body, dict):
         raise BadRequestData("the body of a query must be a JSON object")
+    # A query is a read: sent as application/ld+json it may name its @context in Link instead
+    # of the body (as clients and the ETSI suite do); naming it in both stays an error.
+    inline = "@context" in body
+    if media_type(request) == JSON and inline:
+        raise BadRequestData("a body sent as application/json must not carry @context")
+    if inline and link_context(request):
+        raise BadRequestData("with application/ld+json the @context goes in the body, not Link")
     return tenant, body, await termmap(request, context_value(request, body))
 
 

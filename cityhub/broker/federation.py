@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, NamedTuple
 
 import orjson
 
 from cityhub.broker.forwarding import forwards_queries
 from cityhub.broker.registration_service import RegistrationService
 from cityhub.broker.registrations import Covered
-from cityhub.outbound import Destinations, OutboundRefused, get, send
+from cityhub.outbound import Destinations, OutboundRefused, send
 
 MAX_HOPS = 5  # a request that passed through this many brokers is not forwarded again
 MAX_ANSWER = 16 * 1024 * 1024  # bytes read from one source's answer
@@ -75,30 +74,19 @@ class Federation:
         live = self.registrations.cached(tenant)
         return None if live is None else _covering(live, types, ids, attrs)
 
-    def gather(
-        self,
-        sources: list[dict[str, Any]],
-        path: str,
-        params: list[tuple[str, str]],
-        headers: dict[str, str],
-        via: str,
-    ) -> Gathered:
-        """GET `path` with `params` from every source at once; entities from those answering
-        within the time limit, a failure line for each other."""
-        hop = f"1.1 {self.broker_id}"
-        sent = {**headers, "Via": f"{via}, {hop}" if via else hop}
-        futures = {self._pool.submit(self._ask, doc, path, params, sent): doc for doc in sources}
-        done, late = wait(futures, timeout=self.timeout + 0.5)
+    def gather(self, requests: list[Forwarded], via: str) -> Gathered:
+        """Send every read at once; entities from the sources answering within the time limit
+        (a single entity a source does not hold is no failure), a failure line for each other."""
         out = Gathered()
-        for future in late:
-            future.cancel()
-            out.failures.append(f"context source {futures[future].get('id')} timed out")
-        for future in done:
-            doc = futures[future]
+        for item, answer in zip(requests, self.send_all(requests, via), strict=True):
+            name = f"context source {item.registration.get('id')}"
+            if isinstance(answer, str):
+                out.failures.append(f"{name} failed: {answer}")
+                continue
             try:
-                entities, count = future.result()
-            except (OSError, ValueError, OutboundRefused) as exc:
-                out.failures.append(f"context source {doc.get('id')} failed: {exc}")
+                entities, count = _entities_in(item, answer)
+            except ValueError as exc:
+                out.failures.append(f"{name} failed: {exc}")
                 continue
             out.entities.extend(entities)
             if count is not None:
@@ -124,34 +112,12 @@ class Federation:
                 answers.append(str(exc) or type(exc).__name__)
         return answers
 
-    def _send(self, item: Forwarded, via: str) -> tuple[int, bytes]:
+    def _send(self, item: Forwarded, via: str) -> Reply:
         headers = {**item.headers, **_source_headers(item.registration), "Via": via}
         url = str(item.registration["endpoint"]).rstrip("/") + item.target
-        status, _, body = send(
-            item.method, url, self.destinations, self.timeout, MAX_ANSWER, headers, item.body
+        return Reply(
+            *send(item.method, url, self.destinations, self.timeout, MAX_ANSWER, headers, item.body)
         )
-        return status, body
-
-    def _ask(
-        self,
-        doc: dict[str, Any],
-        path: str,
-        params: list[tuple[str, str]],
-        headers: dict[str, str],
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        sent = {**headers, **_source_headers(doc)}
-        url = str(doc["endpoint"]).rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
-        status, answer_headers, body = get(url, self.destinations, self.timeout, MAX_ANSWER, sent)
-        if status == 404 and path.count("/") > 3:  # one entity the source does not hold
-            return [], None
-        if status != 200:
-            raise ValueError(f"HTTP {status}")
-        parsed = orjson.loads(body)
-        entities = parsed if isinstance(parsed, list) else [parsed]
-        if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entities):
-            raise ValueError("the answer is not a list of entities")
-        count = answer_headers.get("ngsild-results-count")
-        return entities, int(count) if count and count.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -164,9 +130,30 @@ class Forwarded:
     target: str
     headers: dict[str, str]
     body: bytes | None
+    single: bool = False  # a read of one entity (a 404 means the source does not hold it)
 
 
-Answer = tuple[int, bytes] | str  # (status, body), or why there is none
+class Reply(NamedTuple):
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+Answer = Reply | str  # a source's reply, or why there is none
+
+
+def _entities_in(item: Forwarded, reply: Reply) -> tuple[list[dict[str, Any]], int | None]:
+    """The entities a source answered a read with, and its count if it gave one."""
+    if reply.status == 404 and item.single:  # one entity the source does not hold
+        return [], None
+    if reply.status != 200:
+        raise ValueError(f"HTTP {reply.status}")
+    parsed = orjson.loads(reply.body)
+    entities = parsed if isinstance(parsed, list) else [parsed]
+    if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entities):
+        raise ValueError("the answer is not a list of entities")
+    count = reply.headers.get("ngsild-results-count")
+    return entities, int(count) if count and count.isdigit() else None
 
 
 def _source_headers(doc: dict[str, Any]) -> dict[str, str]:

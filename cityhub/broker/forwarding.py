@@ -69,7 +69,7 @@ def forwards_queries(doc: dict[str, Any]) -> bool:
     """Whether entity queries and retrievals go to this source: every mode reads from its
     source (inclusive and auxiliary add to what is held here; exclusive and redirect hold what
     is not), when its operations include the reads."""
-    return supports(doc, "queryEntity") or supports(doc, "retrieveEntity")
+    return any(supports(doc, op) for op in ("queryEntity", "retrieveEntity", "queryBatch"))
 
 
 @dataclass(frozen=True)

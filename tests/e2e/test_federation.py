@@ -151,3 +151,29 @@ def test_a_request_that_passed_through_this_broker_is_not_forwarded(tmp_path: Pa
         assert not federation.forwarding(", ".join(f"1.1 hop{n}" for n in range(5)))
     finally:
         hub.close()
+
+
+def test_each_source_is_asked_by_the_read_it_supports(backend: str, tmp_path: Path) -> None:
+    with broker(backend, tmp_path / "a") as a, broker(backend, tmp_path / "b") as b:
+        create(b.base, bus(5), bus(6))
+        for name, ops in (("batch-only", ["queryBatch"]), ("get-only", ["queryEntity"])):
+            reg = {
+                "id": f"urn:ngsi-ld:ContextSourceRegistration:{name}",
+                "type": "ContextSourceRegistration",
+                "information": [{"entities": [{"type": "Bus"}]}],
+                "endpoint": b.base,
+                "operations": ops,
+            }
+            assert httpx.post(a.base + NGSI + "/csourceRegistrations", json=reg).status_code == 201
+        posted = httpx.post(
+            a.base + NGSI + "/entityOperations/query",
+            json={"type": "Query", "entities": [{"type": "Bus"}], "attrs": ["route"]},
+        )
+        assert sorted(ids(posted)) == ["urn:ngsi-ld:Bus:5", "urn:ngsi-ld:Bus:6"]
+        assert "NGSILD-Warning" not in posted.headers
+        one = httpx.get(f"{a.base}{NGSI}/entities/urn:ngsi-ld:Bus:6")  # no source retrieves
+        assert one.status_code == 200 and one.json()["route"]["value"] == "M6"
+        got = httpx.get(
+            a.base + NGSI + "/entities", params={"type": "Bus", "id": "urn:ngsi-ld:Bus:5"}
+        )
+        assert ids(got) == ["urn:ngsi-ld:Bus:5"]
