@@ -190,7 +190,7 @@ async def batch_query(request: Request) -> Response:
     content = [render_entity(e, tm, opts) for e in items]
     if not sources:
         return http.results_response(request, content, mtype, total)
-    gathered = await federated.ask(request, sources, window=window, query=body)
+    gathered = await federated.ask(request, sources, window=window, query=body, tm=tm)
     page, total = federated.merged_page(content, gathered, limit, offset, total)
     return federated.warned(http.results_response(request, page, mtype, total), gathered)
 

@@ -11,6 +11,7 @@ from cityhub.api import federated, forwarded, http
 from cityhub.api.params import flag, options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
+from cityhub.broker.federation import Source
 from cityhub.broker.normalize import check_name, parse_entity
 from cityhub.broker.query import LOCATION, build_query, has_selector
 from cityhub.broker.render import render_entity, render_feature
@@ -77,7 +78,7 @@ async def query_entities(request: Request) -> Response:
     content = [render_entity(e, tm, opts) for e in items]
     if not sources:
         return http.results_response(request, content, mtype, total)
-    gathered = await federated.ask(request, sources, window=window)
+    gathered = await federated.ask(request, sources, window=window, tm=tm)
     page, total = federated.merged_page(content, gathered, limit, offset, total)
     return federated.warned(http.results_response(request, page, mtype, total), gathered)
 
@@ -115,7 +116,7 @@ async def retrieve_entity(request: Request) -> Response:
 
 
 async def _retrieve_elsewhere(
-    request: Request, sources: list[dict[str, Any]], entity_id: str, mtype: str, tm: TermMap
+    request: Request, sources: list[Source], entity_id: str, mtype: str, tm: TermMap
 ) -> Response:
     """An entity this broker does not hold, from the sources registered for it."""
     gathered = await federated.ask(request, sources, entity_id, tm=tm)

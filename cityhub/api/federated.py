@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -12,8 +13,9 @@ from starlette.responses import Response
 
 from cityhub.api import http
 from cityhub.api.params import flag
-from cityhub.broker.federation import Forwarded, Gathered, merge
+from cityhub.broker.federation import Forwarded, Gathered, Source, merge
 from cityhub.broker.forwarding import supports
+from cityhub.broker.registrations import Covered
 from cityhub.jsonld import TermMap
 
 __all__ = ["ask", "merge", "merged_page", "query_body", "query_params", "sources_for", "warned"]
@@ -21,6 +23,7 @@ BASE = "/ngsi-ld/v1"
 
 _NAMES = re.compile(r"[^,;|()\s]+")
 _PAGING = ("limit", "offset", "count")
+_GEO = ("georel", "geometry", "coordinates", "geoproperty")
 
 
 def _expanded(text: str | None, tm: TermMap) -> set[str] | None:
@@ -34,7 +37,7 @@ async def sources_for(
     tm: TermMap,
     entity_id: str | None = None,
     query: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Source]:
     """The registered sources this read goes to as well: none for `local=true`, for GeoJSON,
     or for a request that already passed through this broker. `query`: a Query body, for
     POST /entityOperations/query."""
@@ -57,7 +60,7 @@ async def sources_for(
 
 async def ask(
     request: Request,
-    sources: list[dict[str, Any]],
+    sources: list[Source],
     entity_id: str | None = None,
     window: int | None = None,
     query: dict[str, Any] | None = None,
@@ -90,10 +93,14 @@ async def ask(
     else:
         preferred = ("queryEntity", "queryBatch")
     asks = []
-    for doc in sources:
+    for doc, covered in sources:
         operation = next((op for op in preferred if supports(doc, op)), None)
-        if operation is not None:
-            asks.append(_read(doc, operation, entity_id, params, query, headers, tm))
+        if operation is None:
+            continue
+        narrowed, body = params, query
+        if tm is not None and entity_id is None:
+            narrowed, body = _narrowed(params, query, covered, tm)
+        asks.append(_read(doc, operation, entity_id, narrowed, body, headers, tm))
     via = request.headers.get("via", "")
     return await hub.run(hub.federation.gather, asks, via)
 
@@ -130,6 +137,40 @@ def _read(
     )  # fmt: skip
 
 
+def _narrowed(
+    params: list[tuple[str, str]],
+    query: dict[str, Any] | None,
+    covered: list[Covered],
+    tm: TermMap,
+) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
+    """A query cut to what a source is registered for (4.3.6): its entity ids or id pattern
+    and its attributes, within what was asked. Left whole when several infos match."""
+    if len(covered) != 1:
+        return params, query
+    info = covered[0]
+    asked = dict(query_params(query)) if query is not None else dict(params)
+    changed: dict[str, str] = {}
+    asked_ids = {i for i in asked.get("id", "").split(",") if i}
+    if info.ids:
+        changed["id"] = ",".join(sorted(asked_ids & info.ids if asked_ids else info.ids))
+    elif info.patterns and not asked_ids and "idPattern" not in asked:
+        changed["idPattern"] = info.patterns[0]
+    if info.attrs:
+        asked_attrs = {tm.expand(a) for a in asked.get("attrs", "").split(",") if a}
+        kept = asked_attrs & info.attrs if asked_attrs else info.attrs
+        changed["attrs"] = ",".join(sorted(tm.compact(a) for a in kept))
+    if not changed:
+        return params, query
+    if query is not None:  # the body kept as sent (geoQ, scope...) but for the cut members
+        cut = dict(query)
+        if "id" in changed or "idPattern" in changed:
+            cut["entities"] = query_body(list({**asked, **changed}.items()))["entities"]
+        if "attrs" in changed:
+            cut["attrs"] = changed["attrs"].split(",")
+        return params, cut
+    return [(k, v) for k, v in params if k not in changed] + list(changed.items()), None
+
+
 def _registered_types(doc: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for info in doc.get("information", []):
@@ -156,6 +197,11 @@ def query_body(params: list[tuple[str, str]]) -> dict[str, Any]:
         body["attrs"] = given["attrs"].split(",")
     if given.get("q"):
         body["q"] = given["q"]
+    if given.get("georel"):
+        geo: dict[str, Any] = {k: given[k] for k in _GEO if given.get(k)}
+        with contextlib.suppress(orjson.JSONDecodeError):
+            geo["coordinates"] = orjson.loads(given.get("coordinates", ""))
+        body["geoQ"] = geo
     return body
 
 

@@ -22,6 +22,7 @@ from cityhub.broker.registration_service import RegistrationService
 from cityhub.broker.registrations import Covered
 from cityhub.outbound import Destinations, OutboundRefused, send
 
+Source = tuple[dict[str, Any], list[Covered]]  # a registration, and its infos a read matches
 MAX_HOPS = 5  # a request that passed through this many brokers is not forwarded again
 MAX_ANSWER = 16 * 1024 * 1024  # bytes read from one source's answer
 
@@ -63,13 +64,13 @@ class Federation:
 
     def sources(
         self, tenant: str, types: set[str] | None, ids: set[str] | None, attrs: set[str] | None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Source]:
         """The registrations a query over these types/ids/attributes goes to."""
         return _covering(self.registrations.live(tenant), types, ids, attrs)
 
     def cached_sources(
         self, tenant: str, types: set[str] | None, ids: set[str] | None, attrs: set[str] | None
-    ) -> list[dict[str, Any]] | None:
+    ) -> list[Source] | None:
         """`sources(...)` from registrations read within the last second, or None."""
         live = self.registrations.cached(tenant)
         return None if live is None else _covering(live, types, ids, attrs)
@@ -172,12 +173,13 @@ def _covering(
     types: set[str] | None,
     ids: set[str] | None,
     attrs: set[str] | None,
-) -> list[dict[str, Any]]:
-    return [
-        doc
-        for doc, covered in live
-        if forwards_queries(doc) and any(c.covers(types, ids, attrs) for c in covered)
-    ]
+) -> list[Source]:
+    out = []
+    for doc, covered in live:
+        matching = [c for c in covered if c.covers(types, ids, attrs)]
+        if matching and forwards_queries(doc):
+            out.append((doc, matching))
+    return out
 
 
 def merge(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -97,13 +97,16 @@ def test_inclusive_writes_go_to_both_and_a_failed_part_is_reported(
             "urn:ngsi-ld:ContextSourceRegistration:shared"
         ) == 1
 
-        # B holds an entity A does not: the update succeeds there and fails here
+        # B holds an entity A does not: updated there, and not finding it here is no error
         other = {"id": "urn:ngsi-ld:Sensor:2", "type": "Sensor", "pm25": prop(5)}
         assert httpx.post(b.base + NGSI + "/entities", json=other).status_code == 201
         update = httpx.patch(f"{entities}/{other['id']}/attrs", json={"pm25": prop(6)})
-        assert update.status_code == 207, update.text
-        assert update.json()["success"] == [other["id"]]
+        assert update.status_code == 204, update.text
         assert held(b.base, other["id"])["pm25"]["value"] == 6  # type: ignore[index]
+        # held nowhere: both parts fail, and the client hears of both
+        nowhere = httpx.patch(f"{entities}/urn:ngsi-ld:Sensor:404/attrs", json={"pm25": prop(1)})
+        assert nowhere.status_code == 207, nowhere.text
+        assert [e["error"]["status"] for e in nowhere.json()["errors"]] == [404, 404]
 
 
 def test_a_dead_source_is_a_failed_part_not_a_stall(backend: str, tmp_path: Path) -> None:

@@ -177,3 +177,23 @@ def test_each_source_is_asked_by_the_read_it_supports(backend: str, tmp_path: Pa
             a.base + NGSI + "/entities", params={"type": "Bus", "id": "urn:ngsi-ld:Bus:5"}
         )
         assert ids(got) == ["urn:ngsi-ld:Bus:5"]
+
+
+def test_a_source_is_asked_only_for_what_it_is_registered_for(backend: str, tmp_path: Path) -> None:
+    with broker(backend, tmp_path / "a") as a, broker(backend, tmp_path / "b") as b:
+        create(b.base, bus(8, speed=40), bus(9, speed=50))
+        reg = {
+            "id": "urn:ngsi-ld:ContextSourceRegistration:speed-of-8",
+            "type": "ContextSourceRegistration",
+            "information": [
+                {
+                    "entities": [{"type": "Bus", "id": "urn:ngsi-ld:Bus:8"}],
+                    "propertyNames": ["speed"],
+                }
+            ],
+            "endpoint": b.base,
+        }
+        assert httpx.post(a.base + NGSI + "/csourceRegistrations", json=reg).status_code == 201
+        found = httpx.get(a.base + NGSI + "/entities", params={"type": "Bus"}).json()
+        assert [e["id"] for e in found] == ["urn:ngsi-ld:Bus:8"]  # not bus 9: not registered
+        assert found[0]["speed"]["value"] == 40 and "route" not in found[0]
