@@ -67,7 +67,7 @@ def test_invalid_registrations_are_refused_whole(client: httpx.Client) -> None:
         registration(information=None),
         registration(information=[]),
         registration(information=[{"entities": [{"id": "urn:x:1"}]}]),  # no type
-        registration(information=[{"entities": [{"type": "T", "id": "urn:x", "idPattern": "x"}]}]),
+        registration(information=[{"entities": [{"type": "T", "idPattern": "(unclosed"}]}]),
         registration(endpoint="not a url"),
         registration(endpoint="file:///etc/passwd"),
         registration(mode="sometimes"),

@@ -115,13 +115,15 @@ def _read(
     tm: TermMap | None,
 ) -> Forwarded:
     """The request asking one source for what is read, by `operation`."""
-    if operation == "queryBatch" and entity_id is not None and tm is not None:
-        types = _registered_types(doc)
-        if types:  # a query selector names a type: the registration's
-            query = {"type": "Query", "entities": [{"id": entity_id, "type": tm.compact(types[0])}]}
     if operation == "retrieveEntity" and entity_id is not None:
         path = f"{BASE}/entities/{quote(entity_id, safe=':')}"
         return Forwarded(doc, "GET", path + _query_string(params), headers, None, single=True)
+    registered = _registered_types(doc)
+    if entity_id is not None and tm is not None and registered:
+        # a retrieval made as a query: its selector names the type the source registered
+        named = tm.compact(registered[0])
+        query = {"type": "Query", "entities": [{"id": entity_id, "type": named}]}
+        params = [("type", named), *[(k, v) for k, v in params if k != "type"]]
     if operation == "queryEntity":
         if entity_id is not None:
             params = [("id", entity_id), *params]

@@ -24,7 +24,7 @@ from cityhub.api.params import flag
 from cityhub.broker.batch import BatchResult
 from cityhub.broker.federation import Answer, Forwarded
 from cityhub.broker.forwarding import NO_PLAN, WritePlan, plan_write, supports
-from cityhub.errors import NGSI_LD_ERRORS, CityHubError, ResourceNotFound
+from cityhub.errors import NGSI_LD_ERRORS, CityHubError
 from cityhub.jsonld import TermMap
 
 __all__ = ["attribute_names", "batch", "distributed", "entity_types", "plan_for"]
@@ -146,7 +146,7 @@ async def carry_out(
             partial = partial or (not isinstance(got, str) and got.status == 207)
             continue
         errors.append({**_about(entity_id), "registrationId": target.id, "error": error})
-    if succeeded:  # held elsewhere: a part that did not find the entity or attribute is no error
+    if succeeded and attribute is not None:  # an attribute not found where another part had it
         errors = [e for e in errors if e["error"].get("status") != 404]
     if not errors and not partial:
         return answer if answer is not None else done()
@@ -243,15 +243,6 @@ async def batch(
                 result.success.append(entity_id)
             if operation == "createBatch" and entity_id not in result.created:
                 result.created.append(entity_id)
-    # an entity a source holds is no error for not being found here (nor at another source)
-    done = set(result.success)
-    result.errors = [
-        (i, e) for i, e in result.errors if not (i in done and isinstance(e, ResourceNotFound))
-    ]
-    result.forwarded_errors = [
-        e for e in result.forwarded_errors
-        if not (e["entityId"] in done and e["error"].get("status") == 404)
-    ]  # fmt: skip
     return result
 
 

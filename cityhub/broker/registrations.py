@@ -101,8 +101,6 @@ def _check_entity_info(item: Any) -> None:
     types = item["type"] if isinstance(item["type"], list) else [item["type"]]
     for name in types:
         check_name(name, "entity type")
-    if "id" in item and "idPattern" in item:
-        raise BadRequestData("an EntityInfo has an id or an idPattern, not both")
     if "id" in item:
         check_uri(item["id"], "entity id")
     if "idPattern" in item:
@@ -158,7 +156,8 @@ def coverage(doc: dict[str, Any], tm: TermMap) -> list[Covered]:
             raw = item.get("type", [])
             types = frozenset(tm.expand(t) for t in (raw if isinstance(raw, list) else [raw]))
             ids = frozenset([item["id"]]) if "id" in item else frozenset()
-            patterns = (str(item["idPattern"]),) if "idPattern" in item else ()
+            # 5.2.8: an idPattern is ignored where an id is given
+            patterns = (str(item["idPattern"]),) if "idPattern" in item and not ids else ()
             out.append(Covered(types, ids, patterns, attrs))
     return out
 

@@ -97,12 +97,24 @@ def test_inclusive_writes_go_to_both_and_a_failed_part_is_reported(
             "urn:ngsi-ld:ContextSourceRegistration:shared"
         ) == 1
 
-        # B holds an entity A does not: updated there, and not finding it here is no error
+        # B holds an entity A does not: updated there, and the client hears A did not hold it
         other = {"id": "urn:ngsi-ld:Sensor:2", "type": "Sensor", "pm25": prop(5)}
         assert httpx.post(b.base + NGSI + "/entities", json=other).status_code == 201
         update = httpx.patch(f"{entities}/{other['id']}/attrs", json={"pm25": prop(6)})
-        assert update.status_code == 204, update.text
+        assert update.status_code == 207, update.text
+        assert update.json()["success"] == [other["id"]]
+        assert [e["error"]["status"] for e in update.json()["errors"]] == [404]
         assert held(b.base, other["id"])["pm25"]["value"] == 6  # type: ignore[index]
+        # an attribute A holds no instance of, where B updated it: no error
+        extra = {"no2": {"type": "Property", "value": 3, "datasetId": "urn:ngsi-ld:d:1"}}
+        assert httpx.post(f"{entities}/{sensor['id']}/attrs", json=extra).status_code == 204
+        one = httpx.patch(f"{entities}/{sensor['id']}/attrs/no2", json={"value": 4})
+        assert one.status_code == 207  # held as a dataset instance at both: no default one
+        httpx.post(f"{b.base}{NGSI}/entities/{sensor['id']}/attrs", json={"no2": prop(1)})
+        one = httpx.patch(f"{entities}/{sensor['id']}/attrs/no2", json={"value": 4})
+        assert one.status_code == 204, one.text  # B had a default instance: updated there
+        instances = held(b.base, sensor["id"])["no2"]  # type: ignore[index]
+        assert [i["value"] for i in instances if "datasetId" not in i] == [4]
         # held nowhere: both parts fail, and the client hears of both
         nowhere = httpx.patch(f"{entities}/urn:ngsi-ld:Sensor:404/attrs", json={"pm25": prop(1)})
         assert nowhere.status_code == 207, nowhere.text
