@@ -15,6 +15,7 @@ from cityhub.api import http
 from cityhub.api.params import flag
 from cityhub.broker.federation import Forwarded, Gathered, Source, merge
 from cityhub.broker.forwarding import supports
+from cityhub.broker.registration_service import usable_by
 from cityhub.broker.registrations import Covered
 from cityhub.jsonld import TermMap
 
@@ -52,10 +53,11 @@ async def sources_for(
     ids = {entity_id} if entity_id else {i for i in params.get("id", "").split(",") if i} or None
     types = _expanded(params.get("type"), tm)
     attrs = _expanded(params.get("attrs"), tm)
-    cached = hub.federation.cached_sources(tenant, types, ids, attrs)
-    if cached is not None:  # the usual case: no hop to a reader thread
-        return cached
-    return await hub.run(hub.federation.sources, tenant, types, ids, attrs)
+    found = hub.federation.cached_sources(tenant, types, ids, attrs)
+    if found is None:  # not read within the last second: read on a reader thread
+        found = await hub.run(hub.federation.sources, tenant, types, ids, attrs)
+    actor = http.principal_of(request)
+    return [(doc, covered) for doc, covered in found if usable_by(doc, actor)]
 
 
 async def ask(

@@ -24,6 +24,8 @@ from cityhub.api.params import flag
 from cityhub.broker.batch import BatchResult
 from cityhub.broker.federation import Answer, Forwarded
 from cityhub.broker.forwarding import NO_PLAN, WritePlan, plan_write, supports
+from cityhub.broker.registration_service import usable_by
+from cityhub.broker.registrations import Covered
 from cityhub.errors import NGSI_LD_ERRORS, CityHubError
 from cityhub.jsonld import TermMap
 
@@ -66,11 +68,7 @@ async def plan_for(
     live = registrations.cached(tenant)
     if live is None:
         live = await hub.run(registrations.live, tenant)
-    candidates = [
-        (doc, covered)
-        for doc, covered in live
-        if doc.get("mode", "inclusive") != "auxiliary" and supports(doc, operation)
-    ]
+    candidates = _candidates(request, live, operation)
     if not candidates:
         return NO_PLAN
     if types is None and entity_id and any(c.types for _, cs in candidates for c in cs):
@@ -97,6 +95,20 @@ async def distributed(
     if not plan.targets:
         return await local(body)
     return await carry_out(request, plan, entity_id, body, tm, local, done, attribute)
+
+
+def _candidates(
+    request: Request, live: list[tuple[dict[str, Any], list[Covered]]], operation: str
+) -> list[tuple[dict[str, Any], list[Covered]]]:
+    """The registrations that may take part in this write, for this writer."""
+    actor = http.principal_of(request)
+    return [
+        (doc, covered)
+        for doc, covered in live
+        if doc.get("mode", "inclusive") != "auxiliary"
+        and supports(doc, operation)
+        and usable_by(doc, actor)
+    ]
 
 
 def _part(body: Any, tm: TermMap, keep: Callable[[str], bool]) -> Any:
@@ -267,11 +279,7 @@ async def _split_batch(
     live = registrations.cached(tenant)
     if live is None:
         live = await hub.run(registrations.live, tenant)
-    candidates = [
-        (doc, covered)
-        for doc, covered in live
-        if doc.get("mode", "inclusive") != "auxiliary" and supports(doc, operation)
-    ]
+    candidates = _candidates(request, live, operation)
     if not candidates:
         return None
     typed = any(c.types for _, cs in candidates for c in cs)

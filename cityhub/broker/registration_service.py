@@ -144,6 +144,13 @@ class RegistrationService:
         return found
 
 
+def usable_by(doc: dict[str, Any], actor: Principal | None) -> bool:
+    """Whether a request of `actor` may go to this source: a registration carrying credentials
+    (contextSourceInfo) is used only for its own department (and admins), so no one reads or
+    writes at a partner with another department's credentials."""
+    return not doc.get("contextSourceInfo") or policy.may_see_secrets(actor, doc.get(OWNER))
+
+
 def _unexpired(
     read: list[tuple[dict[str, Any], list[Covered]]],
 ) -> list[tuple[dict[str, Any], list[Covered]]]:
