@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,6 +32,7 @@ from cityhub.jsonld import TermMap
 __all__ = ["attribute_names", "batch", "distributed", "entity_types", "plan_for"]
 
 _NOT_ATTRIBUTES = frozenset(("id", "type", "@context", "scope", "createdAt", "modifiedAt"))
+_DELETIONS = frozenset(("deleteEntity", "deleteAttrs", "purgeEntity", "deleteBatch"))
 LocalWrite = Callable[[Any], Awaitable[Response]]
 
 
@@ -94,7 +95,8 @@ async def distributed(
     plan = await plan_for(request, http.tenant_of(request), operation, entity_id, names, types)
     if not plan.targets:
         return await local(body)
-    return await carry_out(request, plan, entity_id, body, tm, local, done, attribute)
+    deletion = operation in _DELETIONS
+    return await carry_out(request, plan, entity_id, body, tm, local, done, attribute, deletion)
 
 
 def _candidates(
@@ -126,10 +128,13 @@ async def carry_out(
     local: LocalWrite,
     done: Callable[[], Response],
     attribute: str | None = None,
+    deletion: bool = False,
 ) -> Response:
     """Send each source its part of the write, make the part kept here with `local` (given the
     body without what the sources hold instead of us), and answer for the whole.
-    `attribute`: the expanded name a single-attribute operation writes (body-less or not)."""
+    `attribute`: the expanded name a single-attribute operation writes (body-less or not).
+    A `deletion` is made here as well even where a source holds what is deleted, so no copy
+    is left behind; there, not finding it here is no error."""
     hub = http.hub_of(request)
 
     def part_for(keep: Callable[[str], bool]) -> Any:
@@ -140,7 +145,8 @@ async def carry_out(
         hub.run(hub.federation.send_all, sends, request.headers.get("via", ""))
     )
     kept = part_for(plan.kept_here)
-    runs_here = _runs_here(plan, body, kept, attribute, tm)
+    taken_away = not _runs_here(plan, body, kept, attribute, tm)
+    runs_here = deletion or not taken_away
     answer: Response | None = None
     errors: list[dict[str, Any]] = []
     if runs_here:
@@ -158,7 +164,9 @@ async def carry_out(
             partial = partial or (not isinstance(got, str) and got.status == 207)
             continue
         errors.append({**_about(entity_id), "registrationId": target.id, "error": error})
-    if succeeded and attribute is not None:  # an attribute not found where another part had it
+    if succeeded and (attribute is not None or (deletion and taken_away)):
+        # an attribute not found here where another part had it; a copy not found here of what
+        # a source holds instead of us
         errors = [e for e in errors if e["error"].get("status") != 404]
     if not errors and not partial:
         return answer if answer is not None else done()
@@ -255,6 +263,8 @@ async def batch(
                 result.success.append(entity_id)
             if operation == "createBatch" and entity_id not in result.created:
                 result.created.append(entity_id)
+    done = set(result.success) & split.elsewhere  # a copy not found here is no error
+    result.errors = [(i, e) for i, e in result.errors if not (i in done and e.status == 404)]
     return result
 
 
@@ -262,6 +272,7 @@ async def batch(
 class _BatchSplit:
     local: list[Any]
     targets: list[tuple[dict[str, Any], list[Any], list[str]]]  # registration, parts, ids
+    elsewhere: set[str] = field(default_factory=set)  # deleted here only in case of a copy
 
 
 async def _split_batch(
@@ -306,6 +317,9 @@ async def _split_batch(
             kept = _part(item, tm, plan.kept_here)
             if not plan.targets or _runs_here(plan, item, kept, None, tm):
                 out.local.append(kept)
+            elif operation in _DELETIONS:  # no copy left here of what a source holds
+                out.local.append(item)
+                out.elsewhere.add(entity_id)
         out.targets = list(by_registration.values())
         return out
 

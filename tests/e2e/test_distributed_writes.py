@@ -76,6 +76,12 @@ def test_exclusive_and_redirect_registrations_move_writes(backend: str, tmp_path
         assert httpx.get(f"{entities}/{lot}").json()["free"]["value"] == 12  # read through A
         assert httpx.delete(f"{entities}/{lot}").status_code == 204
         assert held(b.base, lot) is None
+        # a copy made here before the registration goes with the deletion too
+        copy = {"id": "urn:ngsi-ld:Parking:old", "type": "Parking"}
+        assert httpx.post(entities, json=copy, params={"local": "true"}).status_code == 201
+        assert httpx.post(b.base + NGSI + "/entities", json=copy).status_code == 201
+        assert httpx.delete(f"{entities}/{copy['id']}").status_code == 204
+        assert held(a.base, copy["id"]) is None and held(b.base, copy["id"]) is None
 
 
 def test_inclusive_writes_go_to_both_and_a_failed_part_is_reported(
