@@ -61,9 +61,21 @@ _QUERY_PARAMS = [
     _query("count", "Return NGSILD-Results-Count", {"type": "boolean"}),
     _OPTIONS,
 ]
-_PARTIAL = {"207": {"description": "Partly done", "content": _content(_ref("UpdateResult"))}}
 _BATCH_PARTIAL = {
     "207": {"description": "Partly done", "content": _content(_ref("BatchOperationResult"))}
+}
+# a write some registered context sources take part in (NGSI-LD 4.3.6), when a part failed
+_DISTRIBUTED = {
+    "207": {
+        "description": "Partly done: a part here or at a registered context source failed",
+        "content": _content(_ref("BatchOperationResult")),
+    }
+}
+_PARTIAL = {
+    "207": {
+        "description": "Partly done (attributes not updated, or a failed part at a context source)",
+        "content": _content({"oneOf": [_ref("UpdateResult"), _ref("BatchOperationResult")]}),
+    }
 }
 _IDS = {"type": "array", "items": {"type": "string"}}
 
@@ -127,7 +139,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths: dict[str, Any] = {
         f"{NGSI}/entities": {
             "get": _op("Query entities", _QUERY_PARAMS, _ok(entity_list, geo=True)),
-            "post": _op("Create an entity", [], _CREATED, _ref("EntityInput")),
+            "post": _op("Create an entity", [], {**_CREATED, **_DISTRIBUTED}, _ref("EntityInput")),
             "delete": _op(
                 "Purge the entities a query selects (at most 10,000), or drop or keep some of "
                 "their attributes",
@@ -138,7 +150,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
                     _query("drop", "Attributes to remove (not the entities)"),
                     _query("keep", "Attributes to keep; every other one is removed"),
                 ],
-                _NO_CONTENT,
+                {**_NO_CONTENT, **_DISTRIBUTED},
             ),
         },
         f"{NGSI}/entities/{{entityId}}": {
@@ -147,12 +159,17 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
                 [_ENTITY_ID, _OPTIONS, _query("attrs", "Attributes"), _query("lang", "Language")],
                 _ok(_ref("Any"), geo=True),
             ),
-            "delete": _op("Delete an entity", [_ENTITY_ID], _NO_CONTENT),
-            "put": _op("Replace an entity", [_ENTITY_ID], _NO_CONTENT, _ref("Fragment")),
+            "delete": _op("Delete an entity", [_ENTITY_ID], {**_NO_CONTENT, **_DISTRIBUTED}),
+            "put": _op(
+                "Replace an entity",
+                [_ENTITY_ID],
+                {**_NO_CONTENT, **_DISTRIBUTED},
+                _ref("Fragment"),
+            ),
             "patch": _op(
                 "Merge into an entity",
                 [_ENTITY_ID],
-                _NO_CONTENT,
+                {**_NO_CONTENT, **_DISTRIBUTED},
                 _ref("Fragment"),
                 (*_JSON_TYPES, "application/merge-patch+json"),
             ),
@@ -170,10 +187,16 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
         },
         f"{NGSI}/entities/{{entityId}}/attrs/{{attrId}}": {
             "patch": _op(
-                "Partial attribute update", [_ENTITY_ID, _ATTR_ID], _NO_CONTENT, {"type": "object"}
+                "Partial attribute update",
+                [_ENTITY_ID, _ATTR_ID],
+                {**_NO_CONTENT, **_DISTRIBUTED},
+                {"type": "object"},
             ),
             "put": _op(
-                "Replace an attribute", [_ENTITY_ID, _ATTR_ID], _NO_CONTENT, {"type": "object"}
+                "Replace an attribute",
+                [_ENTITY_ID, _ATTR_ID],
+                {**_NO_CONTENT, **_DISTRIBUTED},
+                {"type": "object"},
             ),
             "delete": _op(
                 "Delete an attribute",
@@ -183,7 +206,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
                     _query("datasetId", "Instance to delete"),
                     _query("deleteAll", "All instances", {"type": "boolean"}),
                 ],
-                _NO_CONTENT,
+                {**_NO_CONTENT, **_DISTRIBUTED},
             ),
         },
         f"{NGSI}/types": {
