@@ -77,6 +77,31 @@ def test_hosted_context_lifecycle(client: httpx.Client) -> None:
     assert bad.status_code == 400
 
 
+def test_a_hosted_context_counts_its_uses(client: httpx.Client) -> None:
+    created = client.post(
+        "/jsonldContexts", json={"@context": {"站点": "https://example.org/Site"}}
+    )
+    local_id = created.headers["location"].rsplit("/", 1)[-1]
+    url = next(u for u in client.get("/jsonldContexts").json() if u.endswith(local_id))
+
+    def details() -> dict[str, object]:
+        answer = client.get(f"/jsonldContexts/{local_id}", params={"details": "true"})
+        return dict(answer.json())
+
+    assert details()["numberOfHits"] == 0 and details()["lastUsage"] is None
+    link = {"Link": f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"'}
+    site = {"id": "urn:ngsi-ld:Site:1", "type": "站点"}
+    assert client.post("/entities", json=site, headers=link).status_code == 201
+    assert (
+        client.get("/entities", params={"type": "站点"}, headers=link).json()[0]["type"] == "站点"
+    )
+    assert client.get("/entities", params={"type": "Other"}).status_code == 200  # not a use
+    used = details()
+    assert used["numberOfHits"] == 2 and str(used["lastUsage"]).endswith("Z")
+    listed = client.get("/jsonldContexts", params={"details": "true"}).json()
+    assert next(d for d in listed if d["URL"] == url)["numberOfHits"] == 2  # counted once
+
+
 def test_core_context_resolves_offline_under_every_published_url(client: httpx.Client) -> None:
     for version in ("", "-v1.3", "-v1.4", "-v1.6", "-v1.8", "-v1.9"):
         url = f"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context{version}.jsonld"

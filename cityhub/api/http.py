@@ -205,6 +205,8 @@ def context_value(request: Request, body: Any = None) -> Any:
 
 async def termmap(request: Request, context: Any) -> TermMap:
     hub = hub_of(request)
+    if context is not None:
+        hub.contexts.count_use(context)
     known = hub.contexts.cached(context)
     if known is not None:
         return known

@@ -26,6 +26,7 @@ from cityhub.errors import (
 from cityhub.jsonld.termmap import CORE_CONTEXT_URL, TermMap
 from cityhub.outbound import OutboundRefused, fetch
 from cityhub.store.records import StoredContext
+from cityhub.timeutil import now_iso
 
 _CORE_PREFIX = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context"
 _SHIPPED = {"v1.0": "v1.0", "v1.3": "v1.3", "v1.4": "v1.4", "v1.9": "v1.9"}
@@ -55,9 +56,11 @@ class ContextRepository(Protocol):
 
     def list_contexts(self, kind: str | None = None) -> list[StoredContext]: ...
 
-    def get_context_record(self, local_id: str) -> StoredContext | None: ...
+    def get_context_record(self, ref: str) -> StoredContext | None: ...
 
     def delete_context(self, local_id: str) -> bool: ...
+
+    def add_usage(self, url: str, hits: int, last_used: str) -> None: ...
 
 
 def core_file_for(url: str) -> str | None:
@@ -88,6 +91,9 @@ class ContextResolver:
         self._repo = repo
         self._lock = threading.Lock()
         self._compiled: OrderedDict[bytes, TermMap] = OrderedDict()
+        # uses of held @contexts by requests since they were last written to the store:
+        # stored URL -> (hits, last use)
+        self._uses: dict[str, tuple[int, str]] = {}
         self._documents: dict[str, dict[str, Any]] = {}
         self._cache_size = cache_size
         core_doc = load_core_document(f"ngsi-ld-core-context-{DEFAULT_CORE_VERSION}.jsonld")
@@ -210,7 +216,29 @@ class ContextResolver:
         """Keep a context document to serve; returns its local id."""
         return self._repo.put_context("", body, "Hosted", owner)
 
+    def count_use(self, context: Any) -> None:
+        """A request was written in `context`: each held @context it names was used once
+        (numberOfHits, lastUsage). Kept in memory; written to the store when listed."""
+        urls = [
+            c for c in (context if isinstance(context, list) else [context]) if isinstance(c, str)
+        ]
+        if not urls:
+            return
+        now = now_iso()
+        with self._lock:
+            for url in urls:
+                if core_file_for(url):
+                    continue
+                path = urlsplit(url).path
+                key = path if HOSTED_PATH in path else url  # hosted ones are held by path
+                hits = self._uses.get(key, (0, now))[0]
+                self._uses[key] = (hits + 1, now)
+
     def held(self, kind: str | None = None) -> list[StoredContext]:
+        with self._lock:
+            uses, self._uses = self._uses, {}
+        for url, (hits, last) in uses.items():  # uses of contexts not held change nothing
+            self._repo.add_usage(url, hits, last)
         return self._repo.list_contexts(kind)
 
     def held_document(self, ref: str) -> dict[str, Any] | None:
@@ -230,7 +258,9 @@ class ContextResolver:
             if reload:
                 return None
             raise BadRequestData("the core @context cannot be deleted")
-        record = self._repo.get_context_record(ref.removeprefix("urn:ngsi-ld:"))
+        path = urlsplit(ref).path
+        key = path.rsplit("/", 1)[-1] if HOSTED_PATH in path else ref.removeprefix("urn:ngsi-ld:")
+        record = self._repo.get_context_record(key)  # a local id, or a cached one's URL
         if record is None:
             if reload:
                 raise BadRequestData(f"{ref} is not a cached @context that could be reloaded")

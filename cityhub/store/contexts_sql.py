@@ -63,12 +63,24 @@ class ContextRepository:
             StoredContext(r[0], r[1], r[2], _doc(r[3]), r[4], r[5], int(r[6]), r[7]) for r in rows
         ]
 
-    def get_context_record(self, local_id: str) -> StoredContext | None:
-        rows = self._run(f"SELECT {_COLUMNS} FROM contexts WHERE local_id = {self._m}", (local_id,))
+    def get_context_record(self, ref: str) -> StoredContext | None:
+        """A held context by local id or (a cached one) by URL."""
+        m = self._m
+        rows = self._run(
+            f"SELECT {_COLUMNS} FROM contexts WHERE local_id = {m} OR url = {m}", (ref, ref)
+        )
         if not rows:
             return None
         r = rows[0]
         return StoredContext(r[0], r[1], r[2], _doc(r[3]), r[4], r[5], int(r[6]), r[7])
+
+    def add_usage(self, url: str, hits: int, last_used: str) -> None:
+        m = self._m
+        self._run(
+            f"UPDATE contexts SET hits = hits + {m}, last_used = {m} WHERE url = {m}",
+            (hits, last_used, url),
+            write=True,
+        )
 
     def delete_context(self, local_id: str) -> bool:
         rows = self._run(
