@@ -96,6 +96,24 @@ def test_remote_context_needs_permission(local_store: Store, context_server: str
     assert _ContextHandler.hits == hits, "a fetched context is kept in the store"
 
 
+def test_a_failed_reload_keeps_the_cached_context(local_store: Store) -> None:
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/gone.jsonld"  # nothing listens there
+    closed.close()
+    local_store.contexts.put_context(
+        url, {"@context": {"pm25": "https://a.example/pm25"}}, "Cached"
+    )
+    resolver = ContextResolver(Settings(context_fetch="127.0.0.1"), local_store.contexts)
+    with pytest.raises(LdContextNotAvailable):
+        resolver.reload(url, lambda record: None)
+    assert resolver.resolve(url).expand("pm25") == "https://a.example/pm25"  # still held
+    resolver.remove(url, lambda record: None)  # a cached one is named by its URL
+    assert local_store.contexts.get_context(url) is None
+
+
 def test_fetch_timeout_gives_ld_context_not_available(local_store: Store) -> None:
     import socket
 

@@ -216,9 +216,10 @@ async def delete_context(request: Request) -> Response:
     if raw not in ("true", "false"):
         raise BadRequestData("reload must be true or false")
     ref = request.path_params["context_id"]
-    gone = await hub.write(hub.contexts.remove, ref, may_remove, raw == "true")
-    if raw == "true" and gone is not None:  # fetched again, or LdContextNotAvailable (503)
-        await hub.run(hub.contexts.document, gone.url)
+    if raw == "true":  # fetched again off the writer; LdContextNotAvailable (503) keeps it
+        await hub.run(hub.contexts.reload, ref, may_remove)
+    else:
+        await hub.write(hub.contexts.remove, ref, may_remove)
     return http.no_content()
 
 

@@ -87,6 +87,7 @@ class SubscriptionService:
                 "", {"@context": context}, "ImplicitlyCreated", owner
             )
             doc["jsonldContext"] = f"/ngsi-ld/v1/jsonldContexts/{local_id}"
+            self.store.contexts.add_usage(doc["jsonldContext"], 1, now)  # this request used it
         if owner:
             doc[OWNER] = owner
         self._check(tenant, doc)

@@ -248,30 +248,38 @@ class ContextResolver:
         local_id = ref.removeprefix("urn:ngsi-ld:")
         return self._repo.get_hosted_context(local_id) or self._repo.get_context(ref)
 
-    def remove(
-        self, ref: str, may_remove: Callable[[StoredContext], None], reload: bool = False
-    ) -> StoredContext | None:
+    def remove(self, ref: str, may_remove: Callable[[StoredContext], None]) -> StoredContext:
         """Delete a held context after `may_remove` (which raises when not allowed); returns
-        what was deleted. With `reload` only a Cached one may go (the caller fetches it again,
-        off the writer); the core is always held, so reloading it does nothing."""
+        what was deleted. The core is always held."""
         if core_file_for(ref):
-            if reload:
-                return None
             raise BadRequestData("the core @context cannot be deleted")
-        path = urlsplit(ref).path
-        key = path.rsplit("/", 1)[-1] if HOSTED_PATH in path else ref.removeprefix("urn:ngsi-ld:")
-        record = self._repo.get_context_record(key)  # a local id, or a cached one's URL
+        record = self._record(ref)
         if record is None:
-            if reload:
-                raise BadRequestData(f"{ref} is not a cached @context that could be reloaded")
             raise ResourceNotFound(f"no @context {ref} is held here")
-        if reload and record.kind != "Cached":
-            raise BadRequestData(f"a {record.kind} @context cannot be reloaded, only a Cached one")
         may_remove(record)
         if not self._repo.delete_context(record.local_id):
             raise ResourceNotFound(f"no @context {ref} is held here")
         self.invalidate()
         return record
+
+    def reload(self, ref: str, may_remove: Callable[[StoredContext], None]) -> None:
+        """Fetch a Cached context again and keep the new document; when it cannot be had
+        (LdContextNotAvailable), the one held stays. Reloading the core does nothing."""
+        if core_file_for(ref):
+            return
+        record = self._record(ref)
+        if record is None or record.kind != "Cached":
+            what = f"a {record.kind} @context" if record else f"{ref}, not a cached @context,"
+            raise BadRequestData(f"{what} cannot be reloaded, only a Cached one")
+        may_remove(record)
+        doc = self._fetch(record.url)  # before anything changes
+        self._repo.put_context(record.url, doc, "Cached")
+        self.invalidate()
+
+    def _record(self, ref: str) -> StoredContext | None:
+        path = urlsplit(ref).path
+        key = path.rsplit("/", 1)[-1] if HOSTED_PATH in path else ref.removeprefix("urn:ngsi-ld:")
+        return self._repo.get_context_record(key)  # a local id, or a cached one's URL
 
 
 def _looks_like_url(value: str) -> bool:
