@@ -13,7 +13,7 @@ from cityhub.api import http
 from cityhub.api.params import flag
 from cityhub.api.routing import route
 from cityhub.auth import policy
-from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.errors import BadRequestData, InvalidRequest, ResourceNotFound
 from cityhub.jsonld import TermMap
 from cityhub.jsonld.resolver import core_file_for
 from cityhub.store.records import StoredContext, TypeSummary
@@ -142,10 +142,11 @@ def _public_base(request: Request) -> str:
 async def add_context(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.read_body(request, context_rules=False)
+    # not a JSON-LD context document at all: the request is malformed (InvalidRequest, 5.13.2)
     if not isinstance(body, dict) or set(body) != {"@context"}:
-        raise BadRequestData("a hosted context must be a JSON object with only an @context member")
+        raise InvalidRequest("a hosted context must be a JSON object with only an @context member")
     if not isinstance(body["@context"], dict | list):
-        raise BadRequestData("@context must be an object or an array")
+        raise InvalidRequest("@context must be an object or an array")
     owner = policy.owner_for(http.principal_of(request))
     local_id = await hub.write(hub.contexts.host, body, owner)
     # relative, as NGSI-LD shows it; the context's URL (in lists, in @context) is absolute
