@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 
 from cityhub.broker.changes import to_us
-from cityhub.broker.registrations import coverage, renamed
+from cityhub.broker.registration_service import OWNER
+from cityhub.broker.registrations import Covered, coverage, renamed
 from cityhub.broker.subscriptions import CSOURCE
 from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
 from cityhub.store import Store
@@ -26,12 +27,11 @@ from cityhub.timeutil import now_iso
 Resolve = Callable[[Any], TermMap]
 
 
-def _watches(record: SubscriptionRecord, doc: dict[str, Any] | None, resolve: Resolve) -> bool:
-    """Whether the subscription selects this registration (None: no registration)."""
-    if doc is None:
+def _watches(record: SubscriptionRecord, covered: list[Covered] | None, resolve: Resolve) -> bool:
+    """Whether the subscription selects a registration covering `covered` (None: none)."""
+    if covered is None:
         return False
     tm = resolve(record.doc.get("@context"))
-    covered = coverage(doc, resolve(doc.get("@context")))
     watched = {tm.expand(a) for a in record.doc.get("watchedAttributes") or []} or None
     selectors = record.doc.get("entities") or [{}]
     for item in selectors:
@@ -40,6 +40,17 @@ def _watches(record: SubscriptionRecord, doc: dict[str, Any] | None, resolve: Re
         if any(c.covers(types, ids, watched) for c in covered):
             return True
     return False
+
+
+def _covered(doc: dict[str, Any] | None, resolve: Resolve) -> list[Covered] | None:
+    return None if doc is None else coverage(doc, resolve(doc.get("@context")))
+
+
+def _enqueue(store: Store, tenant: str, items: list[tuple[str, str, bytes, int]]) -> int:
+    if items:
+        with store.write(tenant) as tx:
+            tx.enqueue(items)
+    return len(items)
 
 
 def _active(record: SubscriptionRecord, now_us: int) -> bool:
@@ -59,10 +70,12 @@ def notify_registration_change(
     """Queue the notifications one registration change causes; returns how many."""
     now_us = time.time_ns() // 1000
     items = []
+    covered_before, covered_after = _covered(before, resolve), _covered(after, resolve)
     for record in store.subscriptions.list_subscriptions(tenant):
         if not record.doc.get(CSOURCE) or not _active(record, now_us):
             continue
-        was, now = _watches(record, before, resolve), _watches(record, after, resolve)
+        was = _watches(record, covered_before, resolve)
+        now = _watches(record, covered_after, resolve)
         if not was and not now:
             continue
         reason = "updated" if was and now else "newlyMatching" if now else "noLongerMatching"
@@ -76,10 +89,7 @@ def notify_registration_change(
                 now_us,
             )
         )
-    if items:
-        with store.write(tenant) as tx:
-            tx.enqueue(items)
-    return len(items)
+    return _enqueue(store, tenant, items)
 
 
 def notify_new_subscription(store: Store, resolve: Resolve, tenant: str, sub_id: str) -> int:
@@ -96,26 +106,19 @@ def notify_new_subscription(store: Store, resolve: Resolve, tenant: str, sub_id:
             now_us,
         )
         for doc in store.registrations.list(tenant)
-        if _watches(record, doc, resolve)
+        if _watches(record, _covered(doc, resolve), resolve)
     ]
-    if items:
-        with store.write(tenant) as tx:
-            tx.enqueue(items)
-    return len(items)
+    return _enqueue(store, tenant, items)
 
 
 def _payload(
     record: SubscriptionRecord, doc: dict[str, Any], reason: str, resolve: Resolve
 ) -> bytes:
     tm = resolve(record.doc.get("@context"))
-    data = renamed(
-        {
-            k: v
-            for k, v in doc.items()
-            if k not in ("@context", "_owner", "createdAt", "modifiedAt")
-        },
-        tm.compact,
-    )
+    hidden = {"@context", OWNER, "createdAt", "modifiedAt"}
+    if not doc.get(OWNER) or doc.get(OWNER) != record.doc.get(OWNER):
+        hidden.add("contextSourceInfo")  # the source's credentials: its own department only
+    data = renamed({k: v for k, v in doc.items() if k not in hidden}, tm.compact)
     endpoint = record.doc["notification"]["endpoint"]
     context = record.doc.get("@context") or CORE_CONTEXT_URL
     accept = endpoint.get("accept", "application/json")

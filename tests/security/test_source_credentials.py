@@ -13,6 +13,7 @@ from typing import ClassVar
 import httpx
 import pytest
 
+from tests.receiver import Receiver
 from tests.security.conftest import City, open_city
 
 SECRET = "Bearer partner-secret-789"
@@ -85,3 +86,37 @@ def test_a_sources_credentials_act_only_for_its_department(
         assert answer.status_code in (204, 207)  # the entity is environment's here
     assert [m for m, _ in _Partner.seen] == ["GET", "PATCH"]
     assert all(key == SECRET for _, key in _Partner.seen)
+
+
+def test_registration_notifications_carry_credentials_only_to_their_department(
+    federated_city: City,
+) -> None:
+    city = federated_city
+    receivers = {who: Receiver() for who in ("tr_staff", "env_staff")}
+    try:
+        for who, receiver in receivers.items():
+            sub = {
+                "id": f"urn:ngsi-ld:Subscription:csr-{who}",
+                "type": "Subscription",
+                "entities": [{"type": "Tram"}],
+                "notification": {"endpoint": {"uri": receiver.url}},
+            }
+            with city.client(who) as client:
+                assert client.post("/ngsi-ld/v1/csourceSubscriptions", json=sub).status_code == 201
+        reg = {
+            "id": "urn:ngsi-ld:ContextSourceRegistration:trams-with-key",
+            "type": "ContextSourceRegistration",
+            "information": [{"entities": [{"type": "Tram"}]}],
+            "endpoint": "http://127.0.0.1:9",
+            "contextSourceInfo": [{"key": "Authorization", "value": SECRET}],
+        }
+        with city.client("tr_staff") as owner:
+            assert owner.post("/ngsi-ld/v1/csourceRegistrations", json=reg).status_code == 201
+        (own,) = receivers["tr_staff"].wait_for(1)
+        (other,) = receivers["env_staff"].wait_for(1)
+        assert own["data"][0]["contextSourceInfo"][0]["value"] == SECRET
+        assert "contextSourceInfo" not in other["data"][0]
+        assert other["data"][0]["id"] == reg["id"]  # told of the registration all the same
+    finally:
+        for receiver in receivers.values():
+            receiver.close()
