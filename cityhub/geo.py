@@ -7,11 +7,10 @@ reference point for other shapes (accurate to well under 1% at city scale).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import shapely
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
+if TYPE_CHECKING:  # shapely (and numpy) load on the first polygon or geo-query, not at import
+    from shapely.geometry.base import BaseGeometry
 
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
 RELATIONS = ("near", "within", "contains", "intersects", "disjoint", "overlaps", "equals")
@@ -77,6 +76,8 @@ def validate(geometry: Any) -> None:
 def _check_simple(geometry: dict[str, Any]) -> None:
     """Polygons must be valid (OGC simple features): a self-intersecting ring makes every
     spatial relation undefined, so it is refused with the reason and where."""
+    import shapely
+    from shapely.geometry import shape
     from shapely.validation import explain_validity
 
     try:
@@ -89,6 +90,9 @@ def _check_simple(geometry: dict[str, Any]) -> None:
 
 def to_shape(geometry: Any) -> BaseGeometry:
     """Validate a GeoJSON geometry object and return it as a shapely geometry."""
+    import shapely
+    from shapely.geometry import shape
+
     validate(geometry)
     gtype = geometry["type"]
     try:
@@ -148,6 +152,8 @@ def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:
         return haversine_m(a.x, a.y, b.x, b.y)
     if a.intersects(b):
         return 0.0
+    import shapely
+
     ref = b.centroid
     kx = _M_PER_DEG_LON_EQ * math.cos(math.radians(ref.y))
 

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from shapely import STRtree
-from shapely.geometry import Point, shape
 
 from cityhub.errors import BadRequestData, ConfigurationError
 
@@ -115,6 +113,8 @@ class Boundaries:
     def __init__(self, names: list[str], parents: list[str | None], geometries: list[Any]) -> None:
         self.names = names
         self.parents = parents
+        from shapely import STRtree  # loaded with the first boundaries, not at import
+
         self._geoms = geometries
         self._tree = STRtree(geometries)
 
@@ -122,6 +122,8 @@ class Boundaries:
     def from_geojson(
         cls, doc: dict[str, Any], gazetteer: Gazetteer, level: str = "district"
     ) -> Boundaries:
+        from shapely.geometry import shape
+
         if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
             raise ConfigurationError("boundaries must be a GeoJSON FeatureCollection")
         names: list[str] = []
@@ -159,6 +161,8 @@ class Boundaries:
         return self._geoms[index]
 
     def locate(self, lon: float, lat: float) -> int | None:
+        from shapely.geometry import Point
+
         point = Point(lon, lat)
         for index in self._tree.query(point):
             if self._geoms[int(index)].covers(point):
