@@ -13,6 +13,7 @@ import pytest
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.indicators.results import ASSESSMENT, FORECAST, forecast_subject
+from cityhub.workers import ServerBusy
 from tests.conftest import Server
 
 SPAN = (dt.date(2000, 1, 1), dt.date(2026, 1, 1))
@@ -91,6 +92,23 @@ def test_the_assessment_is_stored_and_remade_when_a_target_changes(
     third = asyncio.run(hub.analyses.assessments())
     assert third[0]["target"] == 90000.0
     assert _stored(hub, ASSESSMENT, "all") != made
+
+
+def test_a_reader_that_cannot_wait_hears_503_and_the_result_is_still_kept(
+    hub: Hub, tmp_path: Path
+) -> None:
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, 2020)))
+    hub.indicators.compute(["gdp"], *SPAN)
+    hub.indicators.set_target("gdp", "2030", 60000.0, base_period="2015")
+
+    async def impatient_then_patient() -> list[dict[str, object]]:
+        with pytest.raises(ServerBusy, match="still being made"):
+            await hub.analyses.assessments(wait=0.0)  # a large city's assessment, say
+        return await hub.analyses.assessments(wait=None)  # the same making, not a new one
+
+    judged = asyncio.run(impatient_then_patient())
+    assert [a["target"] for a in judged] == [60000.0]
+    assert _stored(hub, ASSESSMENT, "all") is not None
 
 
 def test_refresh_makes_every_targets_forecast_ahead_of_readers(hub: Hub, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ import orjson
 from cityhub.errors import CityHubError
 from cityhub.indicators import analyses
 from cityhub.indicators.periods import Period, local_day
+from cityhub.workers import ServerBusy
 
 if TYPE_CHECKING:
     from cityhub.hub import Hub
@@ -38,6 +39,11 @@ log = logging.getLogger("cityhub.indicators")
 FORECAST = "forecast"
 ASSESSMENT = "assessment"
 CHART_HORIZON, CHART_LEVEL = 3, 0.95  # what a goal's chart shows
+# A request waits this long for a result being made, then hears 503 while the making goes on
+# and is stored; the making itself may take up to JOB_DEADLINE (a large city's assessment),
+# so it is never abandoned half-way and started again by every refresh.
+REQUEST_WAIT = 30.0
+JOB_DEADLINE = 600.0
 
 
 def digest(*parts: Any) -> str:
@@ -55,7 +61,12 @@ class StoredAnalyses:
         self._making: dict[tuple[str, str], asyncio.Future[Any]] = {}
 
     async def forecast(
-        self, ident: str, place: str, horizon: int = CHART_HORIZON, level: float = CHART_LEVEL
+        self,
+        ident: str,
+        place: str,
+        horizon: int = CHART_HORIZON,
+        level: float = CHART_LEVEL,
+        wait: float | None = REQUEST_WAIT,
     ) -> dict[str, Any]:
         """The forecast of one indicator at one place (BadRequestData when its series is too
         short); from the store when its series has not changed since it was made."""
@@ -77,10 +88,10 @@ class StoredAnalyses:
             )
             return made
 
-        made: dict[str, Any] = await self._once((FORECAST, subject + inputs), make)
+        made: dict[str, Any] = await self._once((FORECAST, subject + inputs), make, wait)
         return made
 
-    async def assessments(self) -> list[dict[str, Any]]:
+    async def assessments(self, wait: float | None = REQUEST_WAIT) -> list[dict[str, Any]]:
         """Every target's assessment, as `IndicatorService.assess` judges it."""
         hub = self.hub
         inputs = await hub.run(self._assessment_digest)
@@ -95,34 +106,48 @@ class StoredAnalyses:
 
         async def make() -> list[dict[str, Any]]:
             now = _now_us()
-            judged = await hub.compute.run(hub.indicators.assess, None, now)
+            assess = hub.indicators.assess
+            judged = await hub.compute.run(assess, None, now, deadline=JOB_DEADLINE)
             made = [x.as_dict() for x in judged]
             await hub.write(hub.store.indicators.put_result, ASSESSMENT, "all", inputs, made, now)
             return made
 
-        made: list[dict[str, Any]] = await self._once((ASSESSMENT, inputs), make)
+        made: list[dict[str, Any]] = await self._once((ASSESSMENT, inputs), make, wait)
         return made
 
     async def refresh(self) -> None:
         """Remake what went stale: the assessment and the chart forecast of every target."""
         hub = self.hub
-        await self.assessments()
+        await self.assessments(wait=None)
         targets = await hub.run(hub.store.indicators.targets)
         for ident, place in sorted({(t.indicator, t.place) for t in targets}):
             try:
-                await self.forecast(ident, place)
+                await self.forecast(ident, place, wait=None)
             except CityHubError as exc:  # a series too short, an unknown indicator
                 log.debug("no forecast for %s at %s: %s", ident, place, exc.detail)
 
-    async def _once(self, key: tuple[str, str], make: Any) -> Any:
-        """Concurrent readers of the same stale result wait for one computation, not four."""
-        running = self._making.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        task = asyncio.ensure_future(make())
-        self._making[key] = task
-        task.add_done_callback(lambda _: self._making.pop(key, None))
-        return await asyncio.shield(task)
+    async def _once(self, key: tuple[str, str], make: Any, wait: float | None) -> Any:
+        """Concurrent readers of the same stale result wait for one computation, not four;
+        each waits at most `wait` seconds (None: until it is made)."""
+        task = self._making.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._making[key] = task
+            task.add_done_callback(lambda done: self._made(key, done))
+        if wait is None:
+            return await asyncio.shield(task)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), wait)
+        except TimeoutError as exc:
+            raise ServerBusy(
+                f"the analysis is still being made after {wait:g} s; it is kept when done, "
+                "ask again shortly"
+            ) from exc
+
+    def _made(self, key: tuple[str, str], task: asyncio.Future[Any]) -> None:
+        self._making.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:  # retrieved even if no one
+            log.warning("%s could not be made: %s", key[0], task.exception())  # waits for it
 
     def _assessment_digest(self) -> str:
         hub = self.hub
