@@ -61,15 +61,7 @@ async def plan_for(
     """Which sources this write goes to: none for `local=true`, for a request that already
     passed through this broker, or when no live registration supports the operation."""
     hub = http.hub_of(request)
-    if flag(request.query_params, "local"):
-        return NO_PLAN
-    if not hub.federation.forwarding(request.headers.get("via", "")):
-        return NO_PLAN
-    registrations = hub.federation.registrations
-    live = registrations.cached(tenant)
-    if live is None:
-        live = await hub.run(registrations.live, tenant)
-    candidates = _candidates(request, live, operation)
+    candidates = await _candidates(request, tenant, operation)
     if not candidates:
         return NO_PLAN
     if types is None and entity_id and any(c.types for _, cs in candidates for c in cs):
@@ -99,10 +91,20 @@ async def distributed(
     return await carry_out(request, plan, entity_id, body, tm, local, done, attribute, deletion)
 
 
-def _candidates(
-    request: Request, live: list[tuple[dict[str, Any], list[Covered]]], operation: str
+async def _candidates(
+    request: Request, tenant: str, operation: str
 ) -> list[tuple[dict[str, Any], list[Covered]]]:
-    """The registrations that may take part in this write, for this writer."""
+    """The registrations that may take part in this write, for this writer: none for
+    `local=true` or for a request that already passed through this broker."""
+    hub = http.hub_of(request)
+    if flag(request.query_params, "local"):
+        return []
+    if not hub.federation.forwarding(request.headers.get("via", "")):
+        return []
+    registrations = hub.federation.registrations
+    live = registrations.cached(tenant)
+    if live is None:
+        live = await hub.run(registrations.live, tenant)
     actor = http.principal_of(request)
     return [
         (doc, covered)
@@ -281,16 +283,8 @@ async def _split_batch(
     if not isinstance(members, list) or not members:
         return None
     hub = http.hub_of(request)
-    if flag(request.query_params, "local"):
-        return None
-    if not hub.federation.forwarding(request.headers.get("via", "")):
-        return None
     tenant = http.tenant_of(request)
-    registrations = hub.federation.registrations
-    live = registrations.cached(tenant)
-    if live is None:
-        live = await hub.run(registrations.live, tenant)
-    candidates = _candidates(request, live, operation)
+    candidates = await _candidates(request, tenant, operation)
     if not candidates:
         return None
     typed = any(c.types for _, cs in candidates for c in cs)
