@@ -79,31 +79,28 @@ async def batch_upsert(request: Request) -> Response:
     return _answer(result, 204, created_ids=bool(result.created))
 
 
-async def batch_update(request: Request) -> Response:
+async def _patch_batch(request: Request, kind: str) -> Response:
+    """Batch update or merge (`kind`): both patch existing entities member by member; only an
+    update honours noOverwrite."""
     hub, tenant, body, context_of = await _prelude(request)
-    no_overwrite = "noOverwrite" in options_of(request.query_params)
+    no_overwrite = kind == "update" and "noOverwrite" in options_of(request.query_params)
     actor = http.principal_of(request)
 
     async def local(members: list[Any]) -> batch.BatchResult:
-        parsed = await hub.run(batch.parse_patches, members, context_of, "update")
+        parsed = await hub.run(batch.parse_patches, members, context_of, kind)
         patch = batch.write_patches
-        return await hub.write(patch, hub.entities, tenant, parsed, "update", no_overwrite, actor)
+        return await hub.write(patch, hub.entities, tenant, parsed, kind, no_overwrite, actor)
 
-    result = await forwarded.batch(request, "updateBatch", body, context_of, local)
+    result = await forwarded.batch(request, f"{kind}Batch", body, context_of, local)
     return _answer(result, 204, created_ids=False)
+
+
+async def batch_update(request: Request) -> Response:
+    return await _patch_batch(request, "update")
 
 
 async def batch_merge(request: Request) -> Response:
-    hub, tenant, body, context_of = await _prelude(request)
-    actor = http.principal_of(request)
-
-    async def local(members: list[Any]) -> batch.BatchResult:
-        parsed = await hub.run(batch.parse_patches, members, context_of, "merge")
-        patch = batch.write_patches
-        return await hub.write(patch, hub.entities, tenant, parsed, "merge", False, actor)
-
-    result = await forwarded.batch(request, "mergeBatch", body, context_of, local)
-    return _answer(result, 204, created_ids=False)
+    return await _patch_batch(request, "merge")
 
 
 async def batch_delete(request: Request) -> Response:

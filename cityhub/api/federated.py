@@ -102,13 +102,14 @@ async def ask(
         narrowed, body = params, query
         if tm is not None and entity_id is None:
             narrowed, body = _narrowed(params, query, covered, tm)
-        asks.append(_read(doc, operation, entity_id, narrowed, body, headers, tm))
+        asks.append(_read(doc, covered, operation, entity_id, narrowed, body, headers, tm))
     via = request.headers.get("via", "")
     return await hub.run(hub.federation.gather, asks, via)
 
 
 def _read(
     doc: dict[str, Any],
+    covered: list[Covered],
     operation: str,
     entity_id: str | None,
     params: list[tuple[str, str]],
@@ -120,10 +121,10 @@ def _read(
     if operation == "retrieveEntity" and entity_id is not None:
         path = f"{BASE}/entities/{quote(entity_id, safe=':')}"
         return Forwarded(doc, "GET", path + _query_string(params), headers, None, single=True)
-    registered = _registered_types(doc)
+    registered = next((sorted(c.types)[0] for c in covered if c.types), None)
     if entity_id is not None and tm is not None and registered:
         # a retrieval made as a query: its selector names the type the source registered
-        named = tm.compact(registered[0])
+        named = tm.compact(registered)
         query = {"type": "Query", "entities": [{"id": entity_id, "type": named}]}
         params = [("type", named), *[(k, v) for k, v in params if k != "type"]]
     if operation == "queryEntity":
@@ -173,15 +174,6 @@ def _narrowed(
             cut["attrs"] = changed["attrs"].split(",")
         return params, cut
     return [(k, v) for k, v in params if k not in changed] + list(changed.items()), None
-
-
-def _registered_types(doc: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for info in doc.get("information", []):
-        for item in info.get("entities") or []:
-            given = item.get("type")
-            out.extend([given] if isinstance(given, str) else given or [])
-    return out
 
 
 def _query_string(params: list[tuple[str, str]]) -> str:

@@ -23,7 +23,7 @@ from cityhub.api import http
 from cityhub.api.params import flag
 from cityhub.broker.batch import BatchResult
 from cityhub.broker.federation import Answer, Forwarded
-from cityhub.broker.forwarding import NO_PLAN, WritePlan, plan_write, supports
+from cityhub.broker.forwarding import NO_PLAN, WritePlan, plan_write, takes_writes
 from cityhub.broker.registration_service import usable_by
 from cityhub.broker.registrations import Covered
 from cityhub.errors import NGSI_LD_ERRORS, CityHubError
@@ -109,9 +109,7 @@ async def _candidates(
     return [
         (doc, covered)
         for doc, covered in live
-        if doc.get("mode", "inclusive") != "auxiliary"
-        and supports(doc, operation)
-        and usable_by(doc, actor)
+        if takes_writes(doc, operation) and usable_by(doc, actor)
     ]
 
 

@@ -65,6 +65,11 @@ def supports(doc: dict[str, Any], operation: str) -> bool:
     return any(o == operation or operation in OPERATION_GROUPS.get(o, ()) for o in operations)
 
 
+def takes_writes(doc: dict[str, Any], operation: str) -> bool:
+    """Whether a registration takes part in writes of this operation (never an auxiliary one)."""
+    return doc.get("mode", "inclusive") != "auxiliary" and supports(doc, operation)
+
+
 def forwards_queries(doc: dict[str, Any]) -> bool:
     """Whether entity queries and retrievals go to this source: every mode reads from its
     source (inclusive and auxiliary add to what is held here; exclusive and redirect hold what
@@ -115,9 +120,9 @@ def plan_write(
     all_taken = False
     ids = {entity_id} if entity_id else None
     for doc, covered in live:
-        mode = doc.get("mode", "inclusive")
-        if mode == "auxiliary" or not supports(doc, operation):
+        if not takes_writes(doc, operation):
             continue
+        mode = doc.get("mode", "inclusive")
         takes_part, sent = _covered_names([c for c in covered if c.covers(types, ids, None)], names)
         if not takes_part:
             continue
