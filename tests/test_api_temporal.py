@@ -177,7 +177,7 @@ def test_temporal_writes(client: httpx.Client) -> None:
         {"options": "aggregatedValues", "aggrMethods": "median"},
         {"options": "aggregatedValues", "aggrMethods": "avg", "aggrPeriodDuration": "1 day"},
         {"lastN": "0"},
-        {"timeproperty": "deletedAt"},
+        {"timeproperty": "expiredAt"},
     ],
 )
 def test_bad_temporal_parameters(history: httpx.Client, params: dict[str, str]) -> None:
@@ -213,3 +213,44 @@ def test_hourly_rollups_answer_whole_hour_periods_and_follow_edits(history: http
     }
     pm = history.get(f"{T}/{E}", params=hourly).json()["pm25"]
     assert pm["sum"] == [[30.0, "2026-11-01T01:00:00Z", "2026-11-01T02:00:00Z"]]
+
+
+def test_a_deleted_attribute_keeps_its_deletion_in_history(history: httpx.Client) -> None:
+    assert history.delete(f"/entities/{E}/attrs/pm25").status_code == 204
+    deleted = history.get(f"{T}/{E}", params={"timeproperty": "deletedAt"}).json()
+    assert list(deleted) == ["id", "type", "pm25"]  # name was not deleted
+    [gone] = deleted["pm25"]
+    assert gone["type"] == "Property" and gone["value"] == "urn:ngsi-ld:null"
+    assert gone["deletedAt"].endswith("Z") and gone["instanceId"].startswith("urn:ngsi-ld:")
+    simple = history.get(
+        f"{T}/{E}", params={"timeproperty": "deletedAt", "options": "temporalValues"}
+    ).json()
+    assert simple["pm25"]["values"] == [["urn:ngsi-ld:null", gone["deletedAt"]]]
+    # the readings are unchanged: a deletion is no observation and no aggregate counts it
+    assert values(history.get(f"{T}/{E}").json()) == [v for _, v in READINGS]
+    counts = history.get(
+        f"{T}/{E}",
+        params={
+            "options": "aggregatedValues",
+            "aggrMethods": "totalCount",
+            "aggrPeriodDuration": "P1D",
+            "timerel": "after",
+            "timeAt": "2026-11-01T00:00:00Z",
+        },
+    ).json()
+    assert [r[0] for r in counts["pm25"]["totalCount"]] == [2, 2, 1]
+    # a relationship and a language property deleted by a merge with NGSI-LD Null
+    history.post(
+        f"/entities/{E}/attrs",
+        json={
+            "near": {"type": "Relationship", "object": "urn:ngsi-ld:Road:1"},
+            "label": {"type": "LanguageProperty", "languageMap": {"zh": "南山", "en": "Nanshan"}},
+        },
+    )
+    r = history.patch(
+        f"/entities/{E}", json={"near": "urn:ngsi-ld:null", "label": "urn:ngsi-ld:null"}
+    )
+    assert r.status_code == 204, r.text
+    deleted = history.get(f"{T}/{E}", params={"timeproperty": "deletedAt"}).json()
+    assert deleted["near"][0]["object"] == "urn:ngsi-ld:null"
+    assert deleted["label"][0]["languageMap"] == {"@none": "urn:ngsi-ld:null"}

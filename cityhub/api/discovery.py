@@ -203,7 +203,7 @@ async def get_context(request: Request) -> Response:
         raise ResourceNotFound(f"no @context {raw} is held here")
     if core_file_for(raw):
         return http.ORJSONResponse(body)
-    return Response(orjson.dumps(body), media_type=http.JSON_LD + http.UTF8)
+    return Response(orjson.dumps(body), media_type=http.JSON_LD)
 
 
 async def delete_context(request: Request) -> Response:

@@ -273,8 +273,10 @@ def json_ld_response(
         link = f'<{link_url}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
         pages = out_headers.get("Link")
         out_headers["Link"] = f"{link},{pages}" if pages else link
+    # exactly the NGSI-LD media type (6.3.5): JSON is UTF-8 by definition (RFC 8259 defines no
+    # charset parameter), and NGSI-LD clients compare the type as written
     return Response(
-        orjson.dumps(content), status_code=status, media_type=mtype + UTF8, headers=out_headers
+        orjson.dumps(content), status_code=status, media_type=mtype, headers=out_headers
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from cityhub.broker.normalize import ATTRIBUTE_TYPES
+from cityhub.broker.normalize import ATTRIBUTE_TYPES, NULL
 from cityhub.store.base import EntityWriter, RequestWriter
 from cityhub.store.records import Entity, HistoryRow, Instance
 from cityhub.timeutil import parse_datetime
@@ -84,9 +84,34 @@ def history_row(entity_id: str, attr: str, inst: Instance) -> HistoryRow:
     )
 
 
-def _lost(before: list[Instance], after: list[Instance] | None) -> bool:
+def _lost(before: list[Instance], after: list[Instance] | None) -> list[Instance]:
+    """The instances of `before` (one per datasetId) that `after` no longer has."""
     kept = {i.get("datasetId") for i in after or []}
-    return any(i.get("datasetId") not in kept for i in before)
+    return [i for i in before if i.get("datasetId") not in kept]
+
+
+def deletion_row(entity_id: str, attr: str, gone: Instance, when: str) -> HistoryRow:
+    """The history instance that records an attribute instance's deletion: its type, the
+    NGSI-LD Null as its value and `deletedAt` (read with timeproperty=deletedAt)."""
+    kind = str(gone.get("type", "Property"))
+    null: Any = {"@none": NULL} if kind == "LanguageProperty" else NULL
+    inst: Instance = {"type": kind, ATTRIBUTE_TYPES.get(kind, "value"): null}
+    if "datasetId" in gone:
+        inst["datasetId"] = gone["datasetId"]
+    inst["deletedAt"] = inst["modifiedAt"] = when
+    moment = to_us(when)
+    return HistoryRow(
+        entity_id,
+        attr,
+        next_instance_id(),
+        gone.get("datasetId"),
+        moment,
+        moment,
+        None,
+        None,
+        inst,
+        moment,
+    )
 
 
 class Transaction:
@@ -164,7 +189,12 @@ class Transaction:
             before = loaded[1] if loaded is not None else None
             change = Change(entity, created=created, before=before)
             if before is not None:  # an attribute, or one of its instances, went away
-                change.removed = [n for n, old in before.items() if _lost(old, entity.attrs.get(n))]
+                for name, old in before.items():
+                    lost = _lost(old, entity.attrs.get(name))
+                    if lost:
+                        change.removed.append(name)
+                        when = entity.modified_at
+                        rows.extend(deletion_row(entity.id, name, i, when) for i in lost)
             for name, instances in entity.attrs.items():
                 touched = False
                 for inst in instances:

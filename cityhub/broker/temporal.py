@@ -22,6 +22,7 @@ _TIME_COLUMNS = {
     "observedAt": "observed_us",
     "modifiedAt": "modified_us",
     "createdAt": "modified_us",
+    "deletedAt": "deleted_us",  # only the instances that record a deletion
 }
 _VALUES_KEY = {
     "Property": "values",
@@ -79,7 +80,7 @@ def _time(params: Mapping[str, Any], key: str) -> int:
 def parse_temporal(params: Mapping[str, Any], options: set[str]) -> TemporalParams:
     prop = str(params.get("timeproperty") or "observedAt")
     if prop not in _TIME_COLUMNS:
-        raise BadRequestData("timeproperty must be observedAt, createdAt or modifiedAt")
+        raise BadRequestData("timeproperty must be observedAt, createdAt, modifiedAt or deletedAt")
     start = end = None
     timerel = params.get("timerel")
     if timerel == "before":
@@ -154,6 +155,8 @@ def render_temporal(
             kind = str(inst.get("type", "Property"))
             slot = out.setdefault(name, {"type": kind, _VALUES_KEY.get(kind, "values"): []})
             when = inst.get("observedAt") if tp.time_property == "observedAt" else None
+            if row.deleted_us is not None:
+                when = iso(row.deleted_us)
             content = inst.get(ATTRIBUTE_TYPES.get(kind, "value"))
             if kind == "LanguageProperty":  # each entry names its member (4.5.18)
                 content = {"languageMap": content}
@@ -162,6 +165,8 @@ def render_temporal(
         rendered = render_instance(inst, tm, opts)
         if isinstance(rendered, dict):
             rendered["instanceId"] = row.instance_id
+            if row.deleted_us is not None:
+                rendered["deletedAt"] = iso(row.deleted_us)
         out.setdefault(name, []).append(rendered)
     return out
 

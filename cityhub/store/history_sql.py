@@ -12,9 +12,9 @@ from cityhub.store.records import Bucket, HistoryQuery, HistoryRow
 
 HISTORY_COLUMNS = (
     "entity_id, attr, instance_id, dataset_id, observed_us, modified_us, value_num, value_key, "
-    "instance"
+    "instance, deleted_us"
 )
-_TIME_COLUMNS = {"observed_us", "modified_us"}
+_TIME_COLUMNS = {"observed_us", "modified_us", "deleted_us"}
 
 
 def copy_sql() -> str:
@@ -23,7 +23,7 @@ def copy_sql() -> str:
 
 
 def insert_sql(mark: str) -> str:
-    marks = ", ".join([mark] * 10)
+    marks = ", ".join([mark] * 11)
     return f"INSERT INTO attr_history (tenant, {HISTORY_COLUMNS}) VALUES ({marks})"
 
 
@@ -33,6 +33,8 @@ def history_where(tenant: str, query: HistoryQuery, mark: str) -> tuple[str, lis
     col = query.time_column
     clauses = [f"tenant = {mark}", f"entity_id IN ({', '.join([mark] * len(query.entity_ids))})"]
     params: list[Any] = [tenant, *query.entity_ids]
+    # deletions are instances of their own, read only when asked for by their time
+    clauses.append("deleted_us IS NOT NULL" if col == "deleted_us" else "deleted_us IS NULL")
     if query.attrs is not None:
         clauses.append(f"attr IN ({', '.join([mark] * len(query.attrs))})")
         params.extend(query.attrs)
@@ -86,8 +88,9 @@ def aggregate_sql(
 
 
 def row_to_history(row: tuple[Any, ...], instance: dict[str, Any]) -> HistoryRow:
+    deleted = None if row[9] is None else int(row[9])
     return HistoryRow(
-        row[0], row[1], row[2], row[3], int(row[4]), int(row[5]), row[6], row[7], instance
+        row[0], row[1], row[2], row[3], int(row[4]), int(row[5]), row[6], row[7], instance, deleted
     )
 
 
@@ -111,7 +114,7 @@ def row_to_bucket(row: tuple[Any, ...]) -> Bucket:
 
 def history_params(tenant: str, row: HistoryRow, instance: Any) -> tuple[Any, ...]:
     """The insert's parameters: the row's fields are in the column order, the instance encoded."""
-    return (tenant, *row[:8], instance)
+    return (tenant, *row[:8], instance, row.deleted_us)
 
 
 class HistoryReadsMixin:

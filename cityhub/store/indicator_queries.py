@@ -174,7 +174,7 @@ def history_days_sql(
     elif source == "raw":
         table, time, n, s, hrs = "attr_history", "observed_us", "count(*)", "0.0", "0"
         counted = [f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in hits]
-        extra = ""
+        extra = " AND deleted_us IS NULL"  # a deletion is no reading
     else:
         table, time, n, s, hrs = "attr_rollup", "hour_us", "sum(n_num)", "sum(total)", "count(*)"
         counted = [f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in hits]

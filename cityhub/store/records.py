@@ -114,13 +114,14 @@ class HistoryRow(NamedTuple):
     value_num: float | None
     value_key: str | None  # the value as canonical JSON, for distinctCount
     instance: dict[str, Any]
+    deleted_us: int | None = None  # set on the instance that records the attribute's deletion
 
 
 @dataclass(frozen=True)
 class HistoryQuery:
     entity_ids: tuple[str, ...]
     attrs: tuple[str, ...] | None = None
-    time_column: str = "observed_us"  # or "modified_us"
+    time_column: str = "observed_us"  # or "modified_us"; "deleted_us" reads only deletions
     start_us: int | None = None  # inclusive
     end_us: int | None = None  # exclusive
     last_n: int | None = None  # the newest N per entity and attribute

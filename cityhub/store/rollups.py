@@ -16,6 +16,8 @@ def fold(rows: list[HistoryRow]) -> list[tuple[Any, ...]]:
     """(entity, attr, hour, n, n_num, total, low, high, sumsq) per hour touched by the rows."""
     parts: dict[tuple[str, str, int], list[Any]] = {}
     for r in rows:
+        if r.deleted_us is not None:  # a deletion is no observation
+            continue
         key = (r.entity_id, r.attr, r.observed_us - r.observed_us % HOUR_US)
         p = parts.setdefault(key, [0, 0, None, None, None, None])
         p[0] += 1
@@ -80,18 +82,19 @@ def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, ...]:
     takes (tenant, entity) or (tenant, entity, attr)."""
     where = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
     delete = f"DELETE FROM attr_rollup WHERE {where}"
+    observed = f"{where} AND deleted_us IS NULL"  # a deletion is no observation
     hour = f"((observed_us / {HOUR_US}) * {HOUR_US})"  # integer division in both dialects
     insert = (
         "INSERT INTO attr_rollup (tenant, entity_id, attr, hour_us, n, n_num, total, low, high, "
         f"sumsq) SELECT tenant, entity_id, attr, {hour}, count(*), count(value_num), "
         "sum(value_num), min(value_num), max(value_num), sum(value_num * value_num) "
-        f"FROM attr_history WHERE {where} GROUP BY tenant, entity_id, attr, {hour}"
+        f"FROM attr_history WHERE {observed} GROUP BY tenant, entity_id, attr, {hour}"
     )
     delete_keys = f"DELETE FROM attr_rollup_keys WHERE {where}"
     insert_keys = (
         "INSERT INTO attr_rollup_keys (tenant, entity_id, attr, hour_us, value_key, n) "
         f"SELECT tenant, entity_id, attr, {hour}, value_key, count(*) FROM attr_history "
-        f"WHERE {where} AND value_num IS NULL AND value_key IS NOT NULL "
+        f"WHERE {observed} AND value_num IS NULL AND value_key IS NOT NULL "
         f"AND length(value_key) <= {KEY_MAX} GROUP BY tenant, entity_id, attr, {hour}, value_key"
     )
     return delete, insert, delete_keys, insert_keys
