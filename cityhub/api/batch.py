@@ -47,9 +47,9 @@ async def _prelude(request: Request) -> tuple[Hub, str, Any, batch.ContextOf]:
 
 def _answer(result: batch.BatchResult, all_ok: int, created_ids: bool) -> Response:
     if result.failed:
-        return http.ORJSONResponse(result.to_json(), status_code=207)
+        return http.NgsiJsonResponse(result.to_json(), status_code=207)
     if created_ids:
-        return http.ORJSONResponse(result.created, status_code=201)
+        return http.NgsiJsonResponse(result.created, status_code=201)
     return Response(status_code=all_ok)
 
 

@@ -15,7 +15,6 @@ from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData, InvalidRequest, ResourceNotFound
 from cityhub.jsonld import TermMap
-from cityhub.jsonld.resolver import core_file_for
 from cityhub.store.records import StoredContext, TypeSummary
 
 BASE = "/ngsi-ld/v1"
@@ -169,7 +168,7 @@ async def list_contexts(request: Request) -> Response:
         content = [_details(r, url_of(r.url)) for r in records]
     else:
         content = [url_of(r.url) for r in records]
-    return http.ORJSONResponse(content)
+    return http.NgsiJsonResponse(content)
 
 
 def _details(record: StoredContext, url: str) -> dict[str, Any]:
@@ -195,15 +194,15 @@ async def get_context(request: Request) -> Response:
         if found is None:
             raise ResourceNotFound(f"no @context {raw} is held here")
         base = _public_base(request)
-        return http.ORJSONResponse(
+        return http.NgsiJsonResponse(
             _details(found, base + found.url if found.url.startswith("/") else found.url)
         )
     body = await hub.run(hub.contexts.held_document, raw)
     if body is None:
         raise ResourceNotFound(f"no @context {raw} is held here")
-    if core_file_for(raw):
-        return http.ORJSONResponse(body)
-    return Response(orjson.dumps(body), media_type=http.JSON_LD)
+    # a context document is served as JSON (5.13.4) unless JSON-LD is asked for by name
+    wants_ld = http.JSON_LD in request.headers.get("accept", "")
+    return Response(orjson.dumps(body), media_type=http.JSON_LD if wants_ld else http.JSON)
 
 
 async def delete_context(request: Request) -> Response:

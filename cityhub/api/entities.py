@@ -33,7 +33,7 @@ def _update_response(result: UpdateResult, tm: TermMap) -> Response:
             {"attributeName": tm.compact(n), "reason": why} for n, why in result.not_updated
         ],
     }
-    return http.ORJSONResponse(body, status_code=207)
+    return http.NgsiJsonResponse(body, status_code=207)
 
 
 async def create_entity(request: Request) -> Response:

@@ -170,7 +170,7 @@ async def carry_out(
         errors = [e for e in errors if e["error"].get("status") != 404]
     if not errors and not partial:
         return answer if answer is not None else done()
-    return http.ORJSONResponse(
+    return http.NgsiJsonResponse(
         {"success": [entity_id] if succeeded and entity_id else [], "errors": errors},
         status_code=207,
     )

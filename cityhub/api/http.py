@@ -42,6 +42,13 @@ class ORJSONResponse(Response):
         return orjson.dumps(content)
 
 
+class NgsiJsonResponse(ORJSONResponse):
+    """An NGSI-LD API answer: exactly `application/json` (6.3.5), as NGSI-LD clients compare it;
+    JSON is UTF-8 by definition (RFC 8259 defines no charset parameter for it)."""
+
+    media_type = JSON
+
+
 def problem_response(error: CityHubError) -> Response:
     return Response(
         orjson.dumps(error.to_problem()), status_code=error.status, media_type=PROBLEM + UTF8
@@ -273,8 +280,7 @@ def json_ld_response(
         link = f'<{link_url}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
         pages = out_headers.get("Link")
         out_headers["Link"] = f"{link},{pages}" if pages else link
-    # exactly the NGSI-LD media type (6.3.5): JSON is UTF-8 by definition (RFC 8259 defines no
-    # charset parameter), and NGSI-LD clients compare the type as written
+    # exactly the NGSI-LD media type, as NgsiJsonResponse
     return Response(
         orjson.dumps(content), status_code=status, media_type=mtype, headers=out_headers
     )
