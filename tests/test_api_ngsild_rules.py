@@ -150,6 +150,36 @@ def test_temporal_answers_are_paged_by_time_past_the_instance_limit(
     assert small.status_code == 200 and len(small.json()["speed"]) == 2
 
 
+def test_a_temporal_query_cuts_every_entity_at_the_same_edge(client: httpx.Client) -> None:
+    busy = [
+        {"type": "Property", "value": i, "observedAt": f"2026-01-01T{i // 60:02d}:{i % 60:02d}:00Z"}
+        for i in range(1_005)
+    ]
+    late = [  # one reading inside the first page's range, two after it
+        {"type": "Property", "value": i, "observedAt": f"2026-01-01T{h}:00:00Z"}
+        for i, h in enumerate((10, 17, 20))
+    ]
+    for n, speeds in ((1, busy), (2, late)):
+        body = {"id": f"urn:ngsi-ld:Vehicle:{n}", "type": "Vehicle", "speed": speeds}
+        assert client.post("/temporal/entities", json=body).status_code == 201
+    first = client.get("/temporal/entities", params={"type": "Vehicle"})
+    assert first.status_code == 206, first.text
+    end = "2026-01-01T16:39:00.000000Z"
+    assert first.headers["Content-Range"].endswith(f"-{end}/*")
+    pages = {e["id"]: [s["value"] for s in e["speed"]] for e in first.json()}
+    assert pages["urn:ngsi-ld:Vehicle:2"] == [0]  # 17:00 and 20:00 belong to the next page
+    rest = client.get(
+        "/temporal/entities",
+        params={"type": "Vehicle", "timerel": "after", "timeAt": "2026-01-01T16:39:00.000001Z"},
+    )
+    assert rest.status_code == 200, rest.text
+    pages = {e["id"]: [s["value"] for s in e["speed"]] for e in rest.json()}
+    assert pages == {
+        "urn:ngsi-ld:Vehicle:1": [1_000, 1_001, 1_002, 1_003, 1_004],
+        "urn:ngsi-ld:Vehicle:2": [1, 2],
+    }
+
+
 def test_types_by_full_iri_and_missing_attributes(client: httpx.Client) -> None:
     assert client.post("/entities", json=building(1, "a")).status_code == 201
     iri = "https://uri.etsi.org/ngsi-ld/default-context/Building"
@@ -216,3 +246,31 @@ def test_merge_patch_bodies_and_unknown_purge_parameters(client: httpx.Client) -
     odd = client.delete("/entities", params={"type": "Building", "invalidParams": "x"})
     assert odd.status_code == 400 and odd.json()["type"].endswith("InvalidRequest")
     assert client.get("/entities/urn:ngsi-ld:Building:1").status_code == 200  # nothing purged
+
+
+def test_names_in_paths_and_bodies_that_are_no_request(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    entity = "/entities/urn:ngsi-ld:Building:1"
+    for name in ("@invalid", "scope", "id"):
+        r = client.put(f"{entity}/attrs/{name}", json={"type": "Property", "value": 1})
+        assert r.status_code == 400 and r.json()["type"].endswith("BadRequestData"), (name, r.text)
+        r = client.patch(f"{entity}/attrs/{name}", json={"value": 1})
+        assert r.status_code == 400, (name, r.text)
+    instance = "urn:ngsi-ld:Instance:1"
+    for method in ("DELETE", "PATCH"):
+        r = client.request(method, f"/temporal{entity}/attrs//{instance}", json={"value": 1})
+        assert r.status_code == 400, (method, r.text)
+    for body in (b"[]", b"5", b'"x"'):
+        r = client.post("/entities", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and r.json()["type"].endswith("InvalidRequest"), body
+    assert client.get(entity).json()["name"]["value"] == "a"  # nothing written
+
+
+def test_a_batch_delete_naming_an_entity_twice_deletes_it_once(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    e = "urn:ngsi-ld:Building:1"
+    r = client.post("/entityOperations/delete", json=[e, e])
+    assert r.status_code == 207, r.text
+    assert r.json()["success"] == [e]
+    assert [x["entityId"] for x in r.json()["errors"]] == [e]
+    assert client.get(f"/entities/{e}").status_code == 404

@@ -44,6 +44,8 @@ def _empty_ngsi_ld_name(path: str, method: str) -> bool:
     rest = path[len(_NGSI) :]
     if rest.startswith(("entities//", "temporal/entities//", "subscriptions//")):
         return True  # the entity (or subscription) id is empty
+    if "/attrs//" in rest:
+        return True  # the attribute name is empty (…/attrs//{instanceId})
     last = rest.rstrip("/").rsplit("/", 1)[-1]
     return rest.endswith("/") and method in _NEEDS_NAME.get(last, ())
 

@@ -184,6 +184,8 @@ async def read_body(
         body = parse_json(raw, depth)
     if not context_rules:
         return body
+    if not isinstance(body, dict | list) or body == []:
+        raise InvalidRequest("the body must be a JSON object (a non-empty array for batches)")
     has_context = _has_context(body)
     if ctype == JSON_LD:
         if link_context(request):

@@ -272,9 +272,14 @@ def batch_delete(
     ids = []
     for item in _check_list(body):
         try:
-            ids.append(check_uri(item, "entity id"))
+            entity_id = check_uri(item, "entity id")
         except CityHubError as err:
             result.errors.append((str(item), err))
+            continue
+        if entity_id in ids:  # deleted by its first mention: nothing left for the second
+            result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))
+        else:
+            ids.append(entity_id)
     if not service.store.tenant_exists(tenant):
         for entity_id in ids:
             result.errors.append((entity_id, ResourceNotFound(f"entity {entity_id} not found")))

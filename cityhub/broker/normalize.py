@@ -76,6 +76,15 @@ def check_uri(value: Any, what: str) -> str:
     return str(value)
 
 
+def check_path_attribute(name: str) -> str:
+    """An attribute name given in a request path: a name as in a body, and neither a JSON-LD
+    keyword nor a member of the entity itself (its scope is changed with the entity's PATCH)."""
+    check_name(name)
+    if name.startswith("@") or name in ENTITY_MEMBERS:
+        raise BadRequestData(f"{name!r} is not an attribute name")
+    return name
+
+
 def check_name(name: Any, what: str = "attribute name") -> str:
     if not isinstance(name, str) or not name:
         raise BadRequestData(f"{what} must be a non-empty string")

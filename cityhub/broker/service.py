@@ -17,6 +17,7 @@ from cityhub.broker.changes import Change, Transaction
 from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.normalize import (
     ATTRIBUTE_TYPES,
+    check_path_attribute,
     check_uri,
     parse_attribute,
     parse_attributes,
@@ -312,7 +313,7 @@ class EntityService:
         if not isinstance(body, dict) or not body:
             raise BadRequestData("the attribute fragment must be a non-empty JSON object")
         now = now_iso()
-        name = tm.expand(attr)
+        name = tm.expand(check_path_attribute(attr))
         self.check_tenant(tenant)
         with self.write(tenant) as tx:
             entity = self._load(tx, entity_id, actor)
@@ -349,7 +350,7 @@ class EntityService:
         actor: Principal | None = None,
     ) -> None:
         now = now_iso()
-        name = tm.expand(attr)
+        name = tm.expand(check_path_attribute(attr))
         instances = parse_attribute(attr, body, tm, now)
         self.check_tenant(tenant)
         with self.write(tenant) as tx:

@@ -35,26 +35,26 @@ def cut(
     rows: list[HistoryRow], query: HistoryQuery, limit: int, asked: HistoryQuery
 ) -> tuple[list[HistoryRow], TemporalPage | None, dict[str, list[str]]]:
     """The rows of one page (in time order per attribute), its range (None when whole), and per
-    entity the attributes the cut left without instances (shown empty). Each entity is cut at its
-    own edge; the page's range ends at the edge nearest its start."""
+    entity the attributes the cut left without instances (shown empty). Every entity is cut at
+    the same edge — the nearest to the page's start of any attribute's `limit`-th instance — so
+    that asking again from the range's end returns each instance once."""
     column = query.time_column
     by_entity: dict[str, dict[str, list[HistoryRow]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         by_entity[row.entity_id][row.attr].append(row)
     newest = query.last_n is not None
-    edges: list[int] = []
+    edges = [
+        int(getattr(g[len(g) - limit] if newest else g[limit - 1], column))
+        for groups in by_entity.values()
+        for g in groups.values()
+        if len(g) > limit
+    ]
+    if not edges:
+        return rows, None, {}
+    edge = max(edges) if newest else min(edges)
     kept: list[HistoryRow] = []
     emptied: dict[str, list[str]] = {}
     for entity_id, groups in by_entity.items():
-        over = [g for g in groups.values() if len(g) > limit]
-        if not over:
-            kept.extend(r for g in groups.values() for r in g)
-            continue
-        if newest:  # keep the newest `limit`: reach back to the latest oldest kept
-            edge = max(int(getattr(g[len(g) - limit], column)) for g in over)
-        else:
-            edge = min(int(getattr(g[limit - 1], column)) for g in over)
-        edges.append(edge)
         for name, group in groups.items():
             inside = [
                 r
@@ -64,11 +64,9 @@ def cut(
             if not inside:
                 emptied.setdefault(entity_id, []).append(name)
             kept.extend(inside)
-    if not edges:
-        return rows, None, {}
     times = [int(getattr(r, column)) for r in kept] or edges
     if newest:
         start = asked.end_us if asked.end_us is not None else max(times)
-        return kept, TemporalPage(start, max(edges), asked.last_n), emptied
+        return kept, TemporalPage(start, edge, asked.last_n), emptied
     start = asked.start_us if asked.start_us is not None else min(times)
-    return kept, TemporalPage(start, min(edges), None), emptied
+    return kept, TemporalPage(start, edge, None), emptied
