@@ -209,6 +209,13 @@ def test_geojson_feature_collection(city: httpx.Client) -> None:
     body = r.json()
     assert body["type"] == "FeatureCollection" and len(body["features"]) == 4
     assert all(f["geometry"]["type"] == "Point" for f in body["features"])
+    posted = city.post(
+        "/entityOperations/query",
+        json={"type": "Query", "entities": [{"type": "AirQualityObserved"}]},
+        headers={"Accept": "application/geo+json"},
+    )
+    assert posted.status_code == 200 and posted.headers["content-type"] == "application/geo+json"
+    assert posted.json()["features"] == body["features"]
 
 
 def test_post_query_with_several_selectors(city: httpx.Client) -> None:

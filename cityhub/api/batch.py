@@ -12,8 +12,9 @@ from cityhub.api.params import options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.broker import batch
+from cityhub.broker.normalize import check_name
 from cityhub.broker.query import EntityQuery, build_query
-from cityhub.broker.render import render_entity
+from cityhub.broker.render import feature_collection, render_entity
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.jsonld import TermMap
@@ -176,14 +177,18 @@ def _full_match(query: EntityQuery, entity: Any) -> bool:
 async def batch_query(request: Request) -> Response:
     hub = http.hub_of(request)
     tenant, body, tm = await http.query_body_prelude(request)
-    mtype = http.accepted(request)
+    mtype = http.accepted(request, (http.JSON, http.JSON_LD, http.GEO_JSON))
     limit, offset, count = paging(request.query_params, hub.settings)
     opts = render_options(request.query_params, tm)
     query = query_from_body(body, tm, hub.store.exact_geo)
+    geoprop = tm.expand(check_name(request.query_params.get("geometryProperty", "location")))
     sources = await federated.sources_for(request, tenant, tm, query=body)
     # with registered sources, the local part is read from the start, to merge a page
     window, start = (offset + limit, 0) if sources else (limit, offset)
     items, total = await hub.run(hub.entities.query, tenant, query, window, start, count)
+    if mtype == http.GEO_JSON:  # as GET /entities: local entities only
+        collection = feature_collection(items, tm, opts, geoprop)
+        return http.results_response(request, collection, mtype, total)
     content = [render_entity(e, tm, opts) for e in items]
     if not sources:
         return http.results_response(request, content, mtype, total)

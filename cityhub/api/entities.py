@@ -14,7 +14,7 @@ from cityhub.auth import policy
 from cityhub.broker.federation import Source
 from cityhub.broker.normalize import check_name, parse_entity
 from cityhub.broker.query import LOCATION, build_query, has_selector
-from cityhub.broker.render import render_entity, render_feature
+from cityhub.broker.render import feature_collection, render_entity, render_feature
 from cityhub.broker.service import UpdateResult
 from cityhub.errors import BadRequestData, InvalidRequest, ResourceNotFound
 from cityhub.jsonld import TermMap
@@ -72,9 +72,8 @@ async def query_entities(request: Request) -> Response:
     items, total = await hub.run(hub.entities.query, tenant, query, window, start, count)
     if mtype == http.GEO_JSON:
         geoprop = tm.expand(check_name(params.get("geometryProperty", "location")))
-        features = [render_feature(e, tm, opts, geoprop) for e in items]
-        content: Any = {"type": "FeatureCollection", "features": features}
-        return http.results_response(request, content, mtype, total)
+        collection = feature_collection(items, tm, opts, geoprop)
+        return http.results_response(request, collection, mtype, total)
     content = [render_entity(e, tm, opts) for e in items]
     if not sources:
         return http.results_response(request, content, mtype, total)

@@ -143,3 +143,13 @@ def render_feature(
             break
     properties = {k: v for k, v in body.items() if k != "id"}
     return {"id": entity.id, "type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def feature_collection(
+    entities: list[Entity], tm: TermMap, opts: RenderOptions, geoproperty: str
+) -> dict[str, Any]:
+    """A query's answer as GeoJSON (Accept: application/geo+json)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [render_feature(e, tm, opts, geoproperty) for e in entities],
+    }
