@@ -302,6 +302,38 @@ def test_deletion_triggers_and_show_changes(client: httpx.Client, receiver: Rece
     assert len(receiver.received) == 3  # nothing for the subscription on updates only
 
 
+def test_deleted_attributes_say_when_under_sys_attrs(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    names = [
+        {"type": "Property", "value": "福田站"},
+        {"type": "Property", "value": "Futian", "datasetId": "urn:ngsi-ld:Dataset:en"},
+        {"type": "Property", "value": "Futien", "datasetId": "urn:ngsi-ld:Dataset:de"},
+    ]
+    body = {
+        "id": E,
+        "type": "AirQualityObserved",
+        "name": names,
+        "pm25": {"type": "Property", "value": 1},
+    }
+    assert client.post("/entities", json=body).status_code == 201
+    sub = subscription(receiver.url, notificationTrigger=["attributeDeleted"])
+    sub["notification"]["sysAttrs"] = True
+    assert client.post("/subscriptions", json=sub).status_code == 201
+
+    r = client.delete(f"/entities/{E}/attrs/name", params={"datasetId": "urn:ngsi-ld:Dataset:en"})
+    assert r.status_code == 204
+    name = receiver.wait_for(1)[0]["data"][0]["name"]
+    [gone] = [i for i in name if i.get("datasetId") == "urn:ngsi-ld:Dataset:en"]
+    assert gone["value"] == "urn:ngsi-ld:null" and gone["createdAt"] <= gone["deletedAt"]
+    assert len(name) == 3  # the two left, and the one that went
+
+    assert client.delete(f"/entities/{E}/attrs/name", params={"deleteAll": "true"}).status_code
+    name = receiver.wait_for(2)[1]["data"][0]["name"]
+    assert name["value"] == "urn:ngsi-ld:null" and "datasetId" not in name  # the attribute went
+    assert name["deletedAt"].endswith("Z")
+
+
 def test_subscription_pages_link_to_their_neighbours(
     client: httpx.Client, receiver: Receiver
 ) -> None:

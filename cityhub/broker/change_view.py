@@ -22,7 +22,9 @@ def _key(inst: Instance) -> str:
     return ATTRIBUTE_TYPES.get(str(inst.get("type")), "value")
 
 
-def _deleted(old: Instance, show: bool, whole_entity: bool = False) -> Instance:
+def _deleted(old: Instance, show: bool, when: str, whole_entity: bool = False) -> Instance:
+    """The deleted instance as notified: its Null form, when it went (`deletedAt`, shown with
+    the other system members under sysAttrs) and, with showChanges, what it held."""
     key = _key(old)
     # a deleted LanguageProperty is {"@none": NULL} (its Null form), except when the whole
     # entity went: then every attribute is plain NULL
@@ -32,6 +34,10 @@ def _deleted(old: Instance, show: bool, whole_entity: bool = False) -> Instance:
         gone["datasetId"] = old["datasetId"]
     if show:
         gone[PREVIOUS.get(key, "previousValue")] = old.get(key)
+    for member in ("createdAt", "modifiedAt"):
+        if member in old:
+            gone[member] = old[member]
+    gone["deletedAt"] = when
     return gone
 
 
@@ -45,21 +51,28 @@ def _with_previous(new: Instance, before: list[Instance]) -> Instance:
     return shown
 
 
-def view_of(change: Change, show: bool, only: frozenset[str] | None = None) -> Entity:
+def view_of(
+    change: Change, show: bool, only: frozenset[str] | None = None, when: str = ""
+) -> Entity:
     """`only`: for a deletion heard through attributeDeleted, the attributes to show as NGSI-LD
-    Null (the watched ones; None: the entity alone, as entityDeleted shows it)."""
+    Null (the watched ones; None: the entity alone, as entityDeleted shows it). `when`: the
+    moment of an entity's deletion (an attribute's is the entity's modification)."""
     entity = change.entity
     before = change.before or {}
     if change.deleted:
         shown = before if show else {n: i for n, i in before.items() if only and n in only}
-        attrs = {n: [_deleted(i, show, True) for i in insts] for n, insts in shown.items()}
+        attrs = {n: [_deleted(i, show, when, True) for i in insts] for n, insts in shown.items()}
         return Entity(entity.id, entity.types, attrs, entity.created_at, entity.modified_at)
     if not change.removed and not (show and before):
         return entity
     attrs = dict(entity.attrs)
     for name in change.removed:  # the attribute, or the instances of it that went
         still = {i.get("datasetId") for i in attrs.get(name, [])}
-        gone = [_deleted(i, show) for i in before[name] if i.get("datasetId") not in still]
+        lost = [i for i in before[name] if i.get("datasetId") not in still]
+        if name not in attrs and len(lost) > 1 and not show:
+            # every instance went (deleteAll): the attribute is notified as one NGSI-LD Null
+            lost = [{k: v for k, v in lost[0].items() if k != "datasetId"}]
+        gone = [_deleted(i, show, entity.modified_at) for i in lost]
         attrs[name] = [*attrs.get(name, []), *gone]
     if show:
         for name in change.attrs:

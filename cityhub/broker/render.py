@@ -9,7 +9,7 @@ from cityhub.broker.normalize import ATTRIBUTE_TYPES
 from cityhub.jsonld import TermMap
 from cityhub.store.records import Entity, Instance
 
-_SYS = ("createdAt", "modifiedAt")
+_SYS = ("createdAt", "modifiedAt", "deletedAt")  # deletedAt: on a deletion as notified
 _ALWAYS = ("observedAt", "unitCode", "datasetId", "lang")
 # Only in notifications with showChanges (cityhub.broker.change_view): never stored.
 _PREVIOUS = (

@@ -313,6 +313,7 @@ def notified_entity(
     show: bool,
     views: dict[tuple[Any, ...], Entity],
     only: frozenset[str] | None = None,
+    when: str = "",
 ) -> Entity:
     """What a notification shows of a change: the entity; for a deletion only its id and type
     (with showChanges its attributes as NGSI-LD Null with their previous values); deleted
@@ -321,7 +322,7 @@ def notified_entity(
 
     key = (id(change), show, only)
     if key not in views:
-        views[key] = view_of(change, show, only)
+        views[key] = view_of(change, show, only, when)
     return views[key]
 
 
@@ -382,6 +383,7 @@ class SubscriptionMatcher:
         items: list[tuple[str, str, bytes, int]] = []
         cache: RenderCache = {}
         views: dict[tuple[Any, ...], Entity] = {}  # kept alive for the cache's id() keys
+        deleted_at = {id(c): now_iso() for c in changes if c.deleted}  # one moment per deletion
         for sub in subs:
             if not sub.active(now_us):
                 continue
@@ -395,9 +397,9 @@ class SubscriptionMatcher:
                 only = None
                 if change.deleted and "entityDeleted" not in sub.triggers:
                     only = sub.watched or frozenset(change.attrs)  # heard as attributeDeleted
-                entity = notified_entity(change, show, views, only)
-                deleted_at = now_iso() if change.deleted else None
-                payload = notification_payload(sub, [entity], cache, deleted_at)
+                when = deleted_at.get(id(change))
+                entity = notified_entity(change, show, views, only, when or "")
+                payload = notification_payload(sub, [entity], cache, when)
                 items.append((sub.record.id, uri, payload, now_us))
         tx.enqueue(items)
 
