@@ -143,9 +143,30 @@ def test_temporal_writes(client: httpx.Client) -> None:
     assert client.get(f"/entities/{E}", params={"options": "keyValues"}).json()["pm25"] == 12
     more = {"pm25": [{"type": "Property", "value": 14, "observedAt": "2026-10-03T00:00:00Z"}]}
     assert client.post(f"{T}/{E}/attrs", json=more).status_code == 204
-    assert client.post(T, json=body).status_code == 204  # existing: instances added
+    body["pm25"][1]["value"] = 13  # the reading of 2 October corrected
+    body["pm25"].append(
+        {
+            "type": "Property",
+            "value": 9,
+            "observedAt": "2026-10-02T00:00:00Z",
+            "datasetId": "urn:ngsi-ld:Dataset:backup",
+        }
+    )
+    assert client.post(T, json=body).status_code == 204  # existing: sent again, replaced
     got = client.get(f"{T}/{E}").json()
-    assert sorted(values(got)) == [10, 10, 12, 12, 14]
+    assert values(got) == [10, 13, 9, 14]  # one reading per attribute, dataset and time
+    daily = client.get(
+        f"{T}/{E}",
+        params={
+            "options": "aggregatedValues",
+            "aggrMethods": "sum,totalCount",
+            "aggrPeriodDuration": "P1D",
+            "timerel": "after",
+            "timeAt": "2026-10-01T00:00:00Z",
+        },
+    ).json()["pm25"]
+    assert [r[0] for r in daily["totalCount"]] == [1, 2, 1]
+    assert [r[0] for r in daily["sum"]] == [10, 22, 14]
     first = got["pm25"][0]["instanceId"]
     r = client.patch(
         f"{T}/{E}/attrs/pm25/{first}",
@@ -155,8 +176,10 @@ def test_temporal_writes(client: httpx.Client) -> None:
     assert values(client.get(f"{T}/{E}").json())[0] == 11
     assert client.delete(f"{T}/{E}/attrs/pm25/{first}").status_code == 204
     assert client.delete(f"{T}/{E}/attrs/pm25/{first}").status_code == 404
-    assert len(client.get(f"{T}/{E}").json()["pm25"]) == 4
-    assert client.delete(f"{T}/{E}/attrs/pm25").status_code == 204
+    assert len(client.get(f"{T}/{E}").json()["pm25"]) == 3
+    assert client.delete(f"{T}/{E}/attrs/pm25").status_code == 204  # the default dataset
+    assert values(client.get(f"{T}/{E}").json()) == [9]
+    assert client.delete(f"{T}/{E}/attrs/pm25", params={"deleteAll": "true"}).status_code == 204
     assert "pm25" not in client.get(f"{T}/{E}").json()
     assert client.delete(f"{T}/{E}").status_code == 204
     assert client.get(f"/entities/{E}").status_code == 404

@@ -173,6 +173,9 @@ class Transaction:
     ) -> int:
         return self.inner.delete_history(entity_id, attr, dataset_id, all_datasets, instance_id)
 
+    def drop_observations(self, rows: list[HistoryRow]) -> int:
+        return self.inner.drop_observations(rows)
+
     def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
         return self.inner.replace_history_instance(instance_id, row)
 

@@ -121,7 +121,10 @@ class TemporalService:
                 entity = Entity(entity_id, types, _latest(pairs), now, now)
                 self.entities.claim(actor, entity)
                 tx.insert([entity], record=False)  # its instances are recorded below, once
-            tx.append_history(temporal.rows_for(entity_id, pairs))
+            rows = temporal.rows_for(entity_id, pairs)
+            if not created:  # a reading sent again replaces the one kept
+                tx.drop_observations(rows)
+            tx.append_history(rows)
         return created
 
     def append_attrs(
@@ -134,7 +137,9 @@ class TemporalService:
         with self.entities.write(tenant) as tx:
             if self._guard(tx, check_uri(entity_id, "entity id"), actor) is None:
                 raise ResourceNotFound(f"entity {entity_id} was not found")
-            tx.append_history(temporal.rows_for(entity_id, pairs))
+            rows = temporal.rows_for(entity_id, pairs)
+            tx.drop_observations(rows)  # a reading sent again replaces the one kept
+            tx.append_history(rows)
 
     def delete_entity(self, tenant: str, entity_id: str, actor: Principal | None = None) -> None:
         check_uri(entity_id, "entity id")

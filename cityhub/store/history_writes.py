@@ -114,6 +114,28 @@ class HistoryWriterMixin:
             self._rebuild_rollups(entity_id, attr)
         return removed
 
+    def drop_observations(self, rows: list[HistoryRow]) -> int:
+        """Remove the stored instances that `rows` observe again (same entity, attribute,
+        datasetId and observedAt), before `rows` are appended: a reading sent again replaces
+        the one kept. Returns how many went."""
+        m = self._mark
+        sql = (
+            f"DELETE FROM attr_history WHERE tenant = {m} AND entity_id = {m} AND attr = {m} "
+            f"AND observed_us = {m} AND coalesce(dataset_id, '') = {m} AND deleted_us IS NULL"
+        )
+        removed = 0
+        touched: set[tuple[str, str]] = set()
+        for r in rows:
+            if "observedAt" not in r.instance:
+                continue
+            params = [self._tenant, r.entity_id, r.attr, r.observed_us, r.dataset_id or ""]
+            if self._execute(sql, params):
+                removed += 1
+                touched.add((r.entity_id, r.attr))
+        for entity_id, attr in touched:
+            self._rebuild_rollups(entity_id, attr)
+        return removed
+
     def replace_history_instance(self, instance_id: str, row: HistoryRow) -> bool:
         params = replace_params(self._tenant, instance_id, row, self._json(row.instance))
         changed = self._execute(replace_sql(self._mark), params) > 0
