@@ -168,6 +168,16 @@ def test_a_temporal_query_cuts_every_entity_at_the_same_edge(client: httpx.Clien
     assert first.headers["Content-Range"].endswith(f"-{end}/*")
     pages = {e["id"]: [s["value"] for s in e["speed"]] for e in first.json()}
     assert pages["urn:ngsi-ld:Vehicle:2"] == [0]  # 17:00 and 20:00 belong to the next page
+    lone = {"type": "Property", "value": 7, "observedAt": "2026-01-01T18:00:00Z"}
+    body = {"id": "urn:ngsi-ld:Vehicle:3", "type": "Vehicle", "speed": [lone]}
+    assert client.post("/temporal/entities", json=body).status_code == 201
+    simple = client.get(
+        "/temporal/entities", params={"type": "Vehicle", "options": "temporalValues"}
+    )
+    assert simple.status_code == 206, simple.text
+    speeds = {e["id"]: e["speed"] for e in simple.json()}
+    assert len(speeds["urn:ngsi-ld:Vehicle:1"]["values"]) == 1_000
+    assert speeds["urn:ngsi-ld:Vehicle:3"] == {"type": "Property", "values": []}  # all later
     rest = client.get(
         "/temporal/entities",
         params={"type": "Vehicle", "timerel": "after", "timeAt": "2026-01-01T16:39:00.000001Z"},
@@ -177,6 +187,7 @@ def test_a_temporal_query_cuts_every_entity_at_the_same_edge(client: httpx.Clien
     assert pages == {
         "urn:ngsi-ld:Vehicle:1": [1_000, 1_001, 1_002, 1_003, 1_004],
         "urn:ngsi-ld:Vehicle:2": [1, 2],
+        "urn:ngsi-ld:Vehicle:3": [7],
     }
 
 

@@ -30,7 +30,8 @@ def _render(result: TemporalResult, tm: TermMap, params: Any, tp: temporal.Tempo
         )
     out = temporal.render_temporal(result.entity, result.rows, tm, opts, tp)
     for name in result.emptied:  # instances exist, but beyond this page's time range
-        out.setdefault(tm.compact(name), [])
+        kind = str((result.entity.attrs.get(name) or [{}])[0].get("type", "Property"))
+        out.setdefault(tm.compact(name), temporal.empty_attribute(kind, tp))
     return out
 
 

@@ -171,6 +171,13 @@ def render_temporal(
     return out
 
 
+def empty_attribute(kind: str, tp: TemporalParams) -> Any:
+    """An attribute with no instance in this page, in the page's representation."""
+    if tp.fmt == "temporalValues":
+        return {"type": kind, _VALUES_KEY.get(kind, "values"): []}
+    return []
+
+
 def _head(entity: Entity, tm: TermMap) -> dict[str, Any]:
     types = [tm.compact(t) for t in entity.types]
     return {"id": entity.id, "type": types[0] if len(types) == 1 else types}
