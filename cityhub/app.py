@@ -34,7 +34,7 @@ from cityhub.api import (
 )
 from cityhub.api.envelope import Envelope
 from cityhub.api.errors import shaped_error
-from cityhub.api.http import ORJSONResponse, problem_response
+from cityhub.api.http import ORJSONResponse
 from cityhub.api.openapi import build_openapi
 from cityhub.api.routing import GuardedRoute, route
 from cityhub.auth import policy
@@ -60,19 +60,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     path = request.url.path
     if exc.status_code == 404:
-        return problem_response(ResourceNotFound(f"no resource at {path}"))
+        return shaped_error(request, ResourceNotFound(f"no resource at {path}"))
     if exc.status_code == 405:
-        return problem_response(
-            MethodNotAllowed(f"{request.method} is not supported on {request.url.path}")
+        return shaped_error(
+            request, MethodNotAllowed(f"{request.method} is not supported on {request.url.path}")
         )
     error = InvalidRequest(str(exc.detail))
     error.status = exc.status_code
-    return problem_response(error)
+    return shaped_error(request, error)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(CityHubError("the server failed; the error has been logged"))
+    return shaped_error(request, CityHubError("the server failed; the error has been logged"))
 
 
 async def _notifier(hub: Hub) -> None:

@@ -1,4 +1,5 @@
-"""Every error path answers RFC 7807 problem+json (HTTP) or one line (CLI), never a traceback."""
+"""Every error path answers RFC 7807 problem details (HTTP; NGSI-LD's as application/json, as its
+API defines them) or one line (CLI), never a traceback."""
 
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ def _cases(big: bytes) -> list[tuple[str, str, dict[str, object], int, str]]:
         ),
         ("GET", e + "/urn:x:1", {"headers": {"Accept": "image/png"}}, 406, "NotAcceptable"),
         ("GET", "/ngsi-ld/v1/nowhere", {}, 404, "ResourceNotFound"),
+        ("GET", "/citizen/v1/nowhere", {}, 404, "ResourceNotFound"),
         ("PUT", e, {}, 405, "OperationNotSupported"),
         (
             "GET",
@@ -122,7 +124,11 @@ def test_http_error_paths_answer_problem_json(server: object) -> None:
         for method, url, kwargs, status, kind in _cases(big):
             r = http.request(method, url, **kwargs)  # type: ignore[arg-type]
             assert r.status_code == status, (method, url, r.text)
-            assert r.headers["content-type"].startswith("application/problem+json"), url
+            # NGSI-LD defines ProblemDetails as application/json; the other APIs problem+json
+            shape = (
+                "application/json" if url.startswith("/ngsi-ld/") else "application/problem+json"
+            )
+            assert r.headers["content-type"].startswith(shape), url
             body = r.json()
             assert set(body) == PROBLEM_KEYS and body["status"] == status
             assert body["type"].endswith(kind), (url, body)
@@ -147,7 +153,11 @@ def test_nul_characters_are_refused_in_each_apis_own_error_shape(server: object)
     with httpx.Client(base_url=base, timeout=20) as http:
         ngsi = http.get("/ngsi-ld/v1/entities", params={"q": "\x00"})
         assert ngsi.status_code == 400
-        assert ngsi.headers["content-type"].startswith("application/problem+json")
+        assert ngsi.headers["content-type"] == "application/json"
+        assert ngsi.json()["type"].endswith("BadRequestData")
+        own = http.get("/citizen/v1/requests", params={"q": "\x00"})
+        assert own.status_code == 400
+        assert own.headers["content-type"].startswith("application/problem+json")
         open311 = http.get("/open311/v2/requests.json", params={"end_date": "\x00"})
         assert open311.status_code == 400
         assert open311.json() == [{"code": 400, "description": "NUL characters are not allowed"}]

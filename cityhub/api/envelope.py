@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityhub.api.errors import shaped_error
-from cityhub.api.http import problem_response
 from cityhub.errors import BadRequestData
 
 PAGE_CSP = (
@@ -67,7 +66,7 @@ class Envelope:
             return
         if _empty_ngsi_ld_name(raw.decode("latin-1"), scope["method"]):
             error = BadRequestData(f"an id or attribute name in {scope['path']} is empty")
-            response = problem_response(error)
+            response = shaped_error(Request(scope), error)
             await response(scope, receive, send)
             return
         tenant = next((v for k, v in scope["headers"] if k == b"ngsild-tenant"), None)

@@ -1,13 +1,14 @@
 """One error renderer for every route: each API answers errors in its own shape (CKAN's
-envelope under /api/action, Open311's error list under /open311/v2, problem+json elsewhere),
-also for errors raised before a handler runs (authorization, body limits)."""
+envelope under /api/action, Open311's error list under /open311/v2, NGSI-LD's ProblemDetails as
+application/json under /ngsi-ld, problem+json elsewhere), also for errors raised before a
+handler runs (routing, authorization, body limits)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api.http import problem_response
+from cityhub.api.http import JSON, problem_response
 from cityhub.errors import CityHubError
 
 
@@ -21,4 +22,6 @@ def shaped_error(request: Request, exc: CityHubError) -> Response:
         from cityhub.api.open311 import open311_error
 
         return open311_error(path, exc)
+    if path.startswith("/ngsi-ld/"):
+        return problem_response(exc, JSON)
     return problem_response(exc)

@@ -49,10 +49,10 @@ class NgsiJsonResponse(ORJSONResponse):
     media_type = JSON
 
 
-def problem_response(error: CityHubError) -> Response:
-    return Response(
-        orjson.dumps(error.to_problem()), status_code=error.status, media_type=PROBLEM + UTF8
-    )
+def problem_response(error: CityHubError, media: str = PROBLEM + UTF8) -> Response:
+    """RFC 7807 problem details; NGSI-LD sends the same body as `application/json` (its API
+    defines ProblemDetails so), the other APIs as `application/problem+json`."""
+    return Response(orjson.dumps(error.to_problem()), status_code=error.status, media_type=media)
 
 
 def principal_of(request: Request) -> Principal:

@@ -54,6 +54,23 @@ _REFUSED = {
 }
 
 
+def ngsi_ld_problems(paths: dict[str, Any]) -> None:
+    """NGSI-LD's API defines its ProblemDetails as application/json: its operations say so
+    (answers are shared between operations, so each is replaced, never changed in place)."""
+    for path, operations in paths.items():
+        if not path.startswith("/ngsi-ld/"):
+            continue
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            responses = operation.get("responses", {})
+            for code, answer in list(responses.items()):
+                content = answer.get("content", {})
+                if "application/problem+json" in content:
+                    problem = content["application/problem+json"]
+                    responses[code] = {**answer, "content": {"application/json": problem}}
+
+
 def serving_route(routes: Sequence[GuardedRoute], method: str, path: str) -> GuardedRoute | None:
     """The route a request for this documented operation reaches (parameters filled in)."""
     concrete = re.sub(r"\{[^}]+\}", "x", path)

@@ -80,9 +80,10 @@ class SubscriptionService:
         now = now_iso()
         doc["createdAt"] = doc["modifiedAt"] = now
         owner = policy.owner_for(actor)
-        if context is not None and not isinstance(context, str):
+        if context is not None and not isinstance(context, str) and not self.csource:
             # a list or an inline @context is kept as one ImplicitlyCreated context, whose
-            # URL the subscription names (jsonldContext)
+            # URL the subscription names (jsonldContext: how its notifications' entities are
+            # compacted; registrations are notified as registered)
             local_id = self.store.contexts.put_context(
                 "", {"@context": context}, "ImplicitlyCreated", owner
             )
@@ -167,8 +168,9 @@ def render_subscription(
     if not record.doc.get(CSOURCE):  # registrations are notified as they change, no triggers
         doc.setdefault("notificationTrigger", sorted(DEFAULT_TRIGGERS))
     notification = dict(doc.get("notification", {}))
-    notification["timesSent"] = record.times_sent
-    notification["timesFailed"] = record.times_failed
+    for key, count in (("timesSent", record.times_sent), ("timesFailed", record.times_failed)):
+        if count:  # provided once a notification was tried
+            notification[key] = count
     for key, value in (
         ("lastNotification", record.last_notification),
         ("lastSuccess", record.last_success),
