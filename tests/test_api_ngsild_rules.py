@@ -285,3 +285,26 @@ def test_a_batch_delete_naming_an_entity_twice_deletes_it_once(client: httpx.Cli
     assert r.json()["success"] == [e]
     assert [x["entityId"] for x in r.json()["errors"]] == [e]
     assert client.get(f"/entities/{e}").status_code == 404
+
+
+def test_one_attribute_written_as_itself_or_as_a_fragment_naming_it(client: httpx.Client) -> None:
+    assert client.post("/entities", json=building(1, "a")).status_code == 201
+    entity = "/entities/urn:ngsi-ld:Building:1"
+    r = client.put(f"{entity}/attrs/height", json={"height": {"type": "Property", "value": 20}})
+    assert r.status_code == 204, r.text
+    assert client.get(entity).json()["height"] == {"type": "Property", "value": 20}
+    context = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"
+    r = client.patch(
+        f"{entity}/attrs/height",
+        json={"height": {"value": 30}, "@context": context},
+        headers={"Content-Type": "application/ld+json"},
+    )
+    assert r.status_code == 204, r.text
+    assert client.get(entity).json()["height"] == {"type": "Property", "value": 30}
+    # an attribute whose sub-property shares its name is still the attribute itself
+    r = client.put(
+        f"{entity}/attrs/name",
+        json={"type": "Property", "value": "b", "name": {"type": "Property", "value": "c"}},
+    )
+    assert r.status_code == 204, r.text
+    assert client.get(entity).json()["name"]["name"]["value"] == "c"

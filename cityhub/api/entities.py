@@ -12,7 +12,7 @@ from cityhub.api.params import flag, options_of, paging, render_options
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.broker.federation import Source
-from cityhub.broker.normalize import check_name, parse_entity
+from cityhub.broker.normalize import attribute_body, check_name, parse_entity
 from cityhub.broker.query import LOCATION, build_query, has_selector
 from cityhub.broker.render import feature_collection, render_entity, render_feature
 from cityhub.broker.service import UpdateResult
@@ -233,7 +233,7 @@ async def _attribute_write(
     actor = http.principal_of(request)
 
     async def local(_: Any) -> Response:
-        await hub.write(write, tenant, entity_id, attr, body, tm, actor)
+        await hub.write(write, tenant, entity_id, attr, attribute_body(attr, body), tm, actor)
         return http.no_content()
 
     name = tm.expand(attr)

@@ -76,6 +76,18 @@ def check_uri(value: Any, what: str) -> str:
     return str(value)
 
 
+def attribute_body(name: str, body: Any) -> Any:
+    """The attribute a PUT or PATCH of …/attrs/{name} carries: the body itself, or the member
+    `name` of a body that is an entity fragment naming only that attribute (clients send both).
+    Its `@context` has been applied by then and is no part of the attribute."""
+    if not isinstance(body, dict):
+        return body
+    body = {k: v for k, v in body.items() if k != "@context"}
+    if isinstance(body.get(name), dict) and len(body) == 1:
+        return body[name]
+    return body  # the attribute itself (maybe with a sub-attribute of its own name)
+
+
 def check_path_attribute(name: str) -> str:
     """An attribute name given in a request path: a name as in a body, and neither a JSON-LD
     keyword nor a member of the entity itself (its scope is changed with the entity's PATCH)."""
