@@ -168,7 +168,8 @@ def render_subscription(
     if not record.doc.get(CSOURCE):  # registrations are notified as they change, no triggers
         doc.setdefault("notificationTrigger", sorted(DEFAULT_TRIGGERS))
     notification = dict(doc.get("notification", {}))
-    for key, count in (("timesSent", record.times_sent), ("timesFailed", record.times_failed)):
+    tried = record.times_sent + record.times_failed  # the store counts deliveries and failures
+    for key, count in (("timesSent", tried), ("timesFailed", record.times_failed)):
         if count:  # provided once a notification was tried
             notification[key] = count
     for key, value in (
