@@ -205,5 +205,13 @@ def test_subscribers_to_registrations_hear_them_match_change_and_go(
         first = receiver.wait_for(4)[3]
         assert first["subscriptionId"] == late["id"] and first["triggerReason"] == "newlyMatching"
         assert [d["id"] for d in first["data"]] == [other["id"]]
+        # only the RegistrationInfo elements a subscriber selects are shown to it
+        mixed = registration(
+            information=[{"entities": [{"type": "Bus"}]}, {"entities": [{"type": "Vehicle"}]}]
+        )
+        assert client.post("/csourceRegistrations", json=mixed).status_code == 201
+        shown = receiver.wait_for(5)[4]
+        assert shown["subscriptionId"] == sub["id"]
+        assert shown["data"][0]["information"] == [{"entities": [{"type": "Vehicle"}]}]
     finally:
         receiver.close()

@@ -86,6 +86,8 @@ def history_row(entity_id: str, attr: str, inst: Instance) -> HistoryRow:
 
 def _lost(before: list[Instance], after: list[Instance] | None) -> list[Instance]:
     """The instances of `before` (one per datasetId) that `after` no longer has."""
+    if after and len(before) == 1 and before[0].get("datasetId") == after[0].get("datasetId"):
+        return []  # the common case, one instance kept: decided without building a set
     kept = {i.get("datasetId") for i in after or []}
     return [i for i in before if i.get("datasetId") not in kept]
 

@@ -2,7 +2,8 @@
 
 When a registration is created, changed or removed, every active /csourceSubscriptions entry
 whose entities (type, id, idPattern) and watchedAttributes it covers gets a notification with
-the registration as data and why: `newlyMatching`, `updated` or `noLongerMatching`. They go
+the registration — its RegistrationInfo elements the subscription selects — as data and why:
+`newlyMatching`, `updated` or `noLongerMatching`. They go
 through the same durable queue as entity notifications (same delivery, retries, statistics).
 """
 
@@ -111,9 +112,23 @@ def notify_new_subscription(store: Store, resolve: Resolve, tenant: str, sub_id:
     return _enqueue(store, tenant, items)
 
 
+def _relevant(record: SubscriptionRecord, doc: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """The registration as the subscription sees it: only the RegistrationInfo elements it
+    selects (5.11.7; all of them when none does, as for a registration no longer matching)."""
+    tm = resolve(doc.get("@context"))
+    information = doc.get("information") or []
+    kept = [
+        info
+        for info in information
+        if _watches(record, coverage({"information": [info]}, tm), resolve)
+    ]
+    return {**doc, "information": kept} if kept and len(kept) < len(information) else doc
+
+
 def _payload(
     record: SubscriptionRecord, doc: dict[str, Any], reason: str, resolve: Resolve
 ) -> bytes:
+    doc = _relevant(record, doc, resolve)
     tm = resolve(record.doc.get("@context"))
     hidden = {"@context", OWNER, "createdAt", "modifiedAt"}
     if not doc.get(OWNER) or doc.get(OWNER) != record.doc.get(OWNER):
