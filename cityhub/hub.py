@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cityhub.auth.keys import Authenticator
-from cityhub.broker.csource_notify import notify_new_subscription, notify_registration_change
+from cityhub.broker.csource_notify import notify_matching, notify_registration_change
 from cityhub.broker.federation import Federation
 from cityhub.broker.hooks import WriteHooks
 from cityhub.broker.notifier import Notifier
@@ -72,7 +72,7 @@ class Hub:
             settings.notify_destinations,
             settings.min_time_interval,
             csource=True,
-            on_create=self._csource_subscribed,
+            on_saved=self._csource_subscribed,
         )
         self.registrations = RegistrationService(
             store, self.contexts.resolve, self._registration_changed
@@ -185,8 +185,9 @@ class Hub:
             self.notifier.wake()
 
     def _csource_subscribed(self, tenant: str, sub_id: str) -> None:
-        """A new /csourceSubscriptions entry hears of the registrations it already selects."""
-        if notify_new_subscription(self.store, self.contexts.resolve, tenant, sub_id):
+        """A /csourceSubscriptions entry just made or changed hears of the registrations it
+        now selects."""
+        if notify_matching(self.store, self.contexts.resolve, tenant, sub_id):
             self.notifier.wake()
 
     def close(self) -> None:

@@ -110,6 +110,16 @@ def test_discovery_finds_the_sources_holding_a_type_or_an_attribute(client: http
     )
     assert [r["id"] for r in expanded.json()] == [vehicles["id"]]
     assert client.get("/csourceRegistrations").status_code == 400  # type or attrs needed
+    # a page links to its neighbours of the same query
+    page = client.get("/csourceRegistrations", params={"type": "Vehicle", "limit": 1, "offset": 1})
+    assert len(page.json()) == 1
+    base = "/ngsi-ld/v1/csourceRegistrations?type=Vehicle&limit=1"
+    assert f'<{base}&offset=0>;rel="prev";type="application/ld+json"' in page.headers["link"]
+    listed = client.get("/csourceRegistrations", params={"attrs": "speed,temperature", "limit": 1})
+    [following] = [link for link in listed.headers["link"].split(",") if 'rel="next"' in link]
+    assert following.startswith("</ngsi-ld/v1/csourceRegistrations?attrs=speed%2Ctemperature&")
+    again = client.get(following[1 : following.index(">")].removeprefix("/ngsi-ld/v1"))
+    assert [r["id"] for r in again.json()] != [r["id"] for r in listed.json()]
     assert (
         client.get("/csourceRegistrations", params={"type": "Vehicle", "q": "(x"}).status_code
         == 400
@@ -213,5 +223,11 @@ def test_subscribers_to_registrations_hear_them_match_change_and_go(
         shown = receiver.wait_for(5)[4]
         assert shown["subscriptionId"] == sub["id"]
         assert shown["data"][0]["information"] == [{"entities": [{"type": "Vehicle"}]}]
+        # a changed subscription hears, in one notification, of all it now selects
+        widened = {"entities": [{"type": "Vehicle"}, {"type": "Parking"}]}
+        assert client.patch(f"/csourceSubscriptions/{late['id']}", json=widened).status_code == 204
+        again = receiver.wait_for(6)[5]
+        assert again["subscriptionId"] == late["id"] and again["triggerReason"] == "newlyMatching"
+        assert sorted(d["id"] for d in again["data"]) == sorted([other["id"], mixed["id"]])
     finally:
         receiver.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
@@ -367,15 +368,26 @@ def results_response(
 
 
 def page_links(request: Request, limit: int, offset: int, everything: int) -> str:
-    """`</path?limit=L&offset=O>;rel="prev";type=…` and the same for the next page (6.3.12)."""
-    path = request.url.path
+    """`</path?…&limit=L&offset=O>;rel="prev";type=…` and the same for the next page (6.3.12);
+    the request's other parameters are kept, so the next page is the same query's next page."""
+    kept = [
+        quote(part, safe=_QUERY_SAFE)
+        for part in request.url.query.split("&")
+        if part and not part.startswith(("limit=", "offset="))
+    ]
+    base = request.url.path + "?" + "".join(part + "&" for part in kept)
     links = []
     if offset > 0 and limit > 0:
         before = max(0, offset - limit)
-        links.append(f'<{path}?limit={limit}&offset={before}>;rel="prev";type="{JSON_LD}"')
+        links.append(f'<{base}limit={limit}&offset={before}>;rel="prev";type="{JSON_LD}"')
     if limit > 0 and offset + limit < everything:
-        links.append(f'<{path}?limit={limit}&offset={offset + limit}>;rel="next";type="{JSON_LD}"')
+        links.append(f'<{base}limit={limit}&offset={offset + limit}>;rel="next";type="{JSON_LD}"')
     return ",".join(links)
+
+
+# what a query's parameter may keep as sent in a Link header's <URI> (a comma, `<`, `>`, `"`
+# or a space is percent-encoded: they would end the URI or the link for a naive reader)
+_QUERY_SAFE = "=;/:@!$'()*+?-._~%"
 
 
 def without_context(body: Any) -> Any:

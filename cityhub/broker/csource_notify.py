@@ -3,8 +3,8 @@
 When a registration is created, changed or removed, every active /csourceSubscriptions entry
 whose entities (type, id, idPattern) and watchedAttributes it covers gets a notification with
 the registration — its RegistrationInfo elements the subscription selects — as data and why:
-`newlyMatching`, `updated` or `noLongerMatching`. They go
-through the same durable queue as entity notifications (same delivery, retries, statistics).
+`newlyMatching`, `updated` or `noLongerMatching`. A subscription just created or changed
+gets one notification listing every registration it now selects. They go through the same durable queue as entity notifications (same delivery, retries, statistics).
 """
 
 from __future__ import annotations
@@ -85,31 +85,34 @@ def notify_registration_change(
         items.append(
             (
                 record.id,
-                record.doc["notification"]["endpoint"]["uri"],
-                _payload(record, shown, reason, resolve),
+                _uri(record),
+                _payload(record, [shown], reason, resolve),
                 now_us,
             )
         )
     return _enqueue(store, tenant, items)
 
 
-def notify_new_subscription(store: Store, resolve: Resolve, tenant: str, sub_id: str) -> int:
-    """A new subscription hears at once of the registrations it selects (newlyMatching)."""
+def notify_matching(store: Store, resolve: Resolve, tenant: str, sub_id: str) -> int:
+    """A subscription just created or changed hears at once, in one notification, of every
+    registration it now selects (newlyMatching; 5.11.7). Nothing when it selects none."""
     record = store.subscriptions.get_subscription(tenant, sub_id)
     now_us = time.time_ns() // 1000
     if record is None or not _active(record, now_us):
         return 0
-    items = [
-        (
-            record.id,
-            record.doc["notification"]["endpoint"]["uri"],
-            _payload(record, doc, "newlyMatching", resolve),
-            now_us,
-        )
+    matching = [
+        doc
         for doc in store.registrations.list(tenant)
         if _watches(record, _covered(doc, resolve), resolve)
     ]
-    return _enqueue(store, tenant, items)
+    if not matching:
+        return 0
+    body = _payload(record, matching, "newlyMatching", resolve)
+    return _enqueue(store, tenant, [(record.id, _uri(record), body, now_us)])
+
+
+def _uri(record: SubscriptionRecord) -> str:
+    return str(record.doc["notification"]["endpoint"]["uri"])
 
 
 def _relevant(record: SubscriptionRecord, doc: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
@@ -125,15 +128,21 @@ def _relevant(record: SubscriptionRecord, doc: dict[str, Any], resolve: Resolve)
     return {**doc, "information": kept} if kept and len(kept) < len(information) else doc
 
 
-def _payload(
-    record: SubscriptionRecord, doc: dict[str, Any], reason: str, resolve: Resolve
-) -> bytes:
+def _shown(record: SubscriptionRecord, doc: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """One registration as the subscriber may see it, in the subscription's terms."""
     doc = _relevant(record, doc, resolve)
-    tm = resolve(record.doc.get("@context"))
     hidden = {"@context", OWNER, "createdAt", "modifiedAt"}
     if not doc.get(OWNER) or doc.get(OWNER) != record.doc.get(OWNER):
         hidden.add("contextSourceInfo")  # the source's credentials: its own department only
-    data = renamed({k: v for k, v in doc.items() if k not in hidden}, tm.compact)
+    return renamed(
+        {k: v for k, v in doc.items() if k not in hidden},
+        resolve(record.doc.get("@context")).compact,
+    )
+
+
+def _payload(
+    record: SubscriptionRecord, docs: list[dict[str, Any]], reason: str, resolve: Resolve
+) -> bytes:
     endpoint = record.doc["notification"]["endpoint"]
     context = record.doc.get("@context") or CORE_CONTEXT_URL
     accept = endpoint.get("accept", "application/json")
@@ -142,7 +151,7 @@ def _payload(
         "type": "ContextSourceNotification",
         "subscriptionId": record.id,
         "notifiedAt": now_iso(),
-        "data": [data],
+        "data": [_shown(record, doc, resolve) for doc in docs],
         "triggerReason": reason,
     }
     if accept == "application/ld+json":

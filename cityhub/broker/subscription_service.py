@@ -39,10 +39,10 @@ class SubscriptionService:
         destinations: Destinations | None = None,
         min_interval: float = 1.0,
         csource: bool = False,
-        on_create: Callable[[str, str], Any] | None = None,
+        on_saved: Callable[[str, str], Any] | None = None,
     ) -> None:
         self.csource = csource  # subscriptions to registrations (/csourceSubscriptions)
-        self._on_create = on_create or (lambda tenant, sub_id: None)  # after each creation
+        self._on_saved = on_saved or (lambda tenant, sub_id: None)  # after a create or update
         self.destinations = destinations or Destinations("public", "CITYHUB_NOTIFY_HOSTS")
         self.min_interval = min_interval
         self.store = store
@@ -94,7 +94,7 @@ class SubscriptionService:
         self._check(tenant, doc)
         self.store.subscriptions.put_subscription(tenant, doc["id"], doc, to_us(now), create=True)
         self.matcher.invalidate()
-        self._on_create(tenant, str(doc["id"]))
+        self._on_saved(tenant, str(doc["id"]))
         return str(doc["id"])
 
     def get(self, tenant: str, sub_id: str) -> SubscriptionRecord:
@@ -131,6 +131,7 @@ class SubscriptionService:
         self._check(tenant, doc)
         self.store.subscriptions.put_subscription(tenant, sub_id, doc, to_us(now), create=False)
         self.matcher.invalidate()
+        self._on_saved(tenant, sub_id)
 
     def delete(self, tenant: str, sub_id: str, actor: Principal | None = None) -> None:
         policy.check_manage(actor, self.get(tenant, sub_id).doc.get(OWNER), "this subscription")
