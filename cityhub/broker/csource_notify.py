@@ -4,7 +4,8 @@ When a registration is created, changed or removed, every active /csourceSubscri
 whose entities (type, id, idPattern) and watchedAttributes it covers gets a notification with
 the registration — its RegistrationInfo elements the subscription selects — as data and why:
 `newlyMatching`, `updated` or `noLongerMatching`. A subscription just created or changed
-gets one notification listing every registration it now selects. They go through the same durable queue as entity notifications (same delivery, retries, statistics).
+gets one notification listing every registration it now selects. They go through the same
+durable queue as entity notifications (same delivery, retries, statistics).
 """
 
 from __future__ import annotations
