@@ -1,9 +1,10 @@
 """The HTTP side of distributed writes (NGSI-LD 4.3.6): an entity write split between this
 broker and the context sources registered for it, answered as one.
 
-When every part succeeds the client gets the operation's usual answer; when any part fails
-(here or at a source) it gets 207 with the parts that succeeded and one error per failed part,
-naming the registration for a source's failure. A source that is down or late is a failed
+When every part succeeds the client gets the operation's usual answer; when the write had
+one part and it failed, that part's error; otherwise, when any part fails (here or at a
+source), 207 with the parts that succeeded and one error per failed part, naming the
+registration for a source's failure. A source that is down or late is a failed
 part, never a stalled request (`CITYHUB_FEDERATION_TIMEOUT`).
 """
 
@@ -170,6 +171,10 @@ async def carry_out(
         errors = [e for e in errors if e["error"].get("status") != 404]
     if not errors and not partial:
         return answer if answer is not None else done()
+    if not succeeded and not partial and len(errors) == 1:
+        # the write's only part failed: its error is the answer (a source's 409 stays a 409)
+        problem = errors[0]["error"]
+        return http.NgsiJsonResponse(problem, status_code=int(problem.get("status", 500)))
     return http.NgsiJsonResponse(
         {"success": [entity_id] if succeeded and entity_id else [], "errors": errors},
         status_code=207,
@@ -206,9 +211,13 @@ def _failure(got: Answer) -> dict[str, Any] | None:
     return _problem(status, "the context source refused the write", f"HTTP {status}")
 
 
+_ERROR_NAMES = {404: "ResourceNotFound", 409: "AlreadyExists", 422: "OperationNotSupported"}
+
+
 def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
+    name = _ERROR_NAMES.get(status, "BadRequestData" if status < 500 else "InternalError")
     return {
-        "type": NGSI_LD_ERRORS + ("BadRequestData" if status < 500 else "InternalError"),
+        "type": NGSI_LD_ERRORS + name,
         "title": title,
         "status": status,
         "detail": detail,

@@ -74,6 +74,10 @@ def test_exclusive_and_redirect_registrations_move_writes(backend: str, tmp_path
         assert made.status_code == 201, made.text
         assert held(a.base, lot) is None and held(b.base, lot)["free"]["value"] == 12  # type: ignore[index]
         assert httpx.get(f"{entities}/{lot}").json()["free"]["value"] == 12  # read through A
+        # made again: the write's only part failed at B, and B's answer is the answer
+        again = httpx.post(entities, json={"id": lot, "type": "Parking", "free": prop(1)})
+        assert again.status_code == 409, again.text
+        assert again.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/AlreadyExists"
         assert httpx.delete(f"{entities}/{lot}").status_code == 204
         assert held(b.base, lot) is None
         # a copy made here before the registration goes with the deletion too
