@@ -28,7 +28,9 @@ class Dashboard:
         """While the server runs: on PostgreSQL, hear the other processes' commits too."""
         hub = self.hub
         if hub.store.dialect == "postgres" and self.relay is None:
-            self.relay = ChangeRelay(hub.store, hub.settings.database_url, self.live.on_commit)
+            self.relay = ChangeRelay(
+                hub.store, hub.settings.database_url, self.live.on_commit, self.live.listening
+            )
             hub.hooks.after_commit.append(self.relay.on_commit)
 
     @property

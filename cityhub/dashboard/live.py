@@ -42,6 +42,10 @@ class LiveFeed:
         self._lock = threading.Lock()
         self.closed = False
 
+    def listening(self, tenant: str) -> bool:
+        """Whether an open stream would show this tenant's changes."""
+        return tenant == self.tenant and bool(self._streams)
+
     def on_commit(self, tenant: str, changes: list[Change]) -> None:
         """Called by the broker after a commit (any thread)."""
         if tenant != self.tenant or not self._streams:

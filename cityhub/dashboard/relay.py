@@ -8,7 +8,8 @@ page's event stream shows every worker's writes within a fraction of a second.
 Publishing never slows a write: the after-commit hook only queues the note; one thread per
 process sends queued notes (several commits to one NOTIFY, each payload under PostgreSQL's 8 kB
 limit), and one thread listens. Both reconnect after a lost connection; a note lost meanwhile is
-caught by the page's periodic snapshot reload.
+caught by the page's periodic snapshot reload. A process with no page watching reads nothing
+back: the notes it hears cost it no query.
 """
 
 from __future__ import annotations
@@ -63,11 +64,16 @@ def payloads(pid: int, tenant: str, notes: list[dict[str, Any]]) -> list[str]:
 
 class ChangeRelay:
     def __init__(
-        self, store: Store, url: str, deliver: Callable[[str, list[Change]], None]
+        self,
+        store: Store,
+        url: str,
+        deliver: Callable[[str, list[Change]], None],
+        listening: Callable[[str], bool] = lambda tenant: True,
     ) -> None:
         self.store = store
         self.url = url
         self.deliver = deliver  # this process's feed (LiveFeed.on_commit)
+        self.listening = listening  # whether the feed has a stream for the tenant now
         self.pid = os.getpid()
         self._outbox: queue.Queue[tuple[str, list[dict[str, Any]]] | None] = queue.Queue(10_000)
         self._stop = threading.Event()
@@ -136,6 +142,8 @@ class ChangeRelay:
         if message.get("pid") == self.pid:
             return  # this process's own commit: its feed has it already
         tenant = str(message.get("tenant", ""))
+        if not self.listening(tenant):
+            return  # no page watches: nothing to read back
         notes = message.get("changes") or []
         alive = {
             n["id"]: found
