@@ -81,6 +81,16 @@ def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
     )
 
 
+def _many(cur: psycopg.Cursor[Any], sql: str, rows: list[Any]) -> None:
+    """executemany, but one row is one plain statement: psycopg sends several rows through a
+    pipeline, whose set-up and synchronisation cost more round trips than the row itself (the
+    single-attribute update, the common case, writes one row per table)."""
+    if len(rows) == 1:
+        cur.execute(sql, rows[0])
+    elif rows:
+        cur.executemany(sql, rows)
+
+
 class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
     _mark = "%s"
     _dialect = "postgres"
@@ -184,7 +194,8 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
                 self._old_geo[entity.id] = orjson.dumps(geoms)
             self._known[entity.id] = (pk, types)
         with self._conn.cursor() as cur:
-            cur.executemany(
+            _many(
+                cur,
                 "UPDATE entities SET types = %s, attr_index = %s, doc = %s, modified_at = %s "
                 "WHERE pk = %s",
                 rows,
@@ -219,7 +230,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
 
     def _execute_many(self, sql: str, rows: list[Any]) -> None:
         with self._conn.cursor() as cur:
-            cur.executemany(sql, rows)
+            _many(cur, sql, rows)
 
     def _json(self, doc: Any) -> Any:
         return Jsonb(doc)
