@@ -135,6 +135,11 @@ async def _settle(hub: Hub) -> None:
     sys.setswitchinterval(0.001)
 
 
+def mqtt_group_of(hub: Hub) -> str:
+    """The default shared-subscription group: one per deployment (see `Settings.mqtt_group`)."""
+    return "cityhub-" + hub.store.leases.deployment_id()[:16]
+
+
 async def _mqtt_bridge(hub: Hub) -> None:
     import os
     import socket
@@ -143,7 +148,8 @@ async def _mqtt_bridge(hub: Hub) -> None:
 
     settings = hub.settings
     client_id = settings.mqtt_client_id or f"cityhub-{socket.gethostname()}-{os.getpid()}"
-    hub.bridge = MqttBridge(hub.agent, settings.mqtt_url, client_id, settings.mqtt_group)
+    group = settings.mqtt_group or await hub.run(mqtt_group_of, hub)
+    hub.bridge = MqttBridge(hub.agent, settings.mqtt_url, client_id, group)
     await hub.bridge.run(hub.write)
 
 

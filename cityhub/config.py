@@ -14,7 +14,10 @@ class Settings:
     database_url: str = "sqlite:///cityhub.db"
     mqtt_url: str = ""
     mqtt_client_id: str = ""  # stable per process, so the broker keeps its session over restarts
-    mqtt_group: str = "cityhub"  # shared-subscription group: processes split the messages
+    # Shared-subscription group: the processes of one deployment split the device messages.
+    # Empty: named after the deployment's identity in the store, so another deployment on the
+    # same MQTT broker never takes this one's messages.
+    mqtt_group: str = ""
     # "deny" (default), "allow", or a comma-separated allow-list of host names.
     context_fetch: str = "deny"
     context_fetch_timeout: float = 5.0

@@ -43,7 +43,7 @@ class MqttBridge:
         agent: IngestAgent,
         url: str,
         client_id: str,
-        group: str = "cityhub",
+        group: str,
         batch_max: int = 500,
     ) -> None:
         parts = urlsplit(url)

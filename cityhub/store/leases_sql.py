@@ -1,4 +1,5 @@
-"""Leases on background jobs: among all processes on one store, one runs a job at a time."""
+"""Coordination among the processes on one store: leases on background jobs (one process runs a
+job at a time), and the deployment's identity they all share."""
 
 from __future__ import annotations
 
@@ -30,3 +31,9 @@ class LeaseRepository(Repository):
         self._run(
             f"DELETE FROM job_leases WHERE name = {m} AND holder = {m}", (name, holder), write=True
         )
+
+    def deployment_id(self) -> str:
+        """The random id made with the database (migration 0016): the same for every process
+        serving this store, different for every other deployment."""
+        rows = self._run("SELECT id FROM deployment")
+        return str(rows[0][0])
