@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DATABASE ?= sqlite:///cityhub.db
+# The demo's store: CITYHUB_DATABASE_URL when set, else sqlite:///cityhub.db (DATABASE=... overrides).
+DATABASE ?=
 
 .PHONY: demo test lint typecheck unit bench conformance conformance-check clean
 
@@ -22,7 +23,7 @@ MESSAGES := $(wildcard $(SHARED)/citizen/messages_with_support_counts.csv)
 CORPUS := $(wildcard $(SHARED)/sentiment/ChnSentiCorp_12k_train_dev.csv)
 
 demo: $(STAMP)
-	$(BIN)/cityhub demo --database $(DATABASE) --host $(HOST) --port $(PORT) \
+	$(BIN)/cityhub demo $(if $(DATABASE),--database $(DATABASE)) --host $(HOST) --port $(PORT) \
 		$(if $(MESSAGES),--messages $(MESSAGES)) $(if $(CORPUS),--sentiment-corpus $(CORPUS))
 
 lint: $(STAMP)

@@ -93,3 +93,17 @@ def test_tenant_private_command(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
     out = run("tenants", "private", "统计", "--database", db)
     assert out.returncode == 0 and "private" in out.stdout
+
+
+def test_demo_loads_into_the_store_the_environment_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "from-env.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CITYHUB_DATABASE_URL", f"sqlite:///{store}")
+    out = run("demo", "--no-serve", "--devices", "10")
+    assert out.returncode == 0, out.stderr
+    assert store.exists() and not (tmp_path / "cityhub.db").exists()
+    assert f"into sqlite:///{store}" in " ".join(out.stdout.split())
+    # Nothing is served, so nothing is said about where devices would publish.
+    assert "MQTT" not in out.stdout and "Not serving" in out.stdout

@@ -22,7 +22,7 @@ DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
 
 
 @click.command()
-@click.option("--database", default="sqlite:///cityhub.db", show_default=True, help=DB_HELP)
+@click.option("--database", help=DB_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--devices", default=300, show_default=True, help="Simulated devices to place.")
@@ -57,7 +57,7 @@ DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
 @click.option("--serve/--no-serve", "do_serve", default=True, help="Serve after loading.")
 @one_line_errors
 def demo(
-    database: str,
+    database: str | None,
     host: str,
     port: int,
     devices: int,
@@ -84,11 +84,11 @@ def demo(
     hub = Hub.open(settings)
     try:
         summary, secret = _load(hub, console, devices, boundaries, sentiment_corpus)
-        jobs = _jobs(hub, console, use_mqtt, mqtt_url, replay, replay_every)
+        jobs = _jobs(hub, console, use_mqtt, mqtt_url, replay, replay_every) if do_serve else []
     finally:
         hub.close()
     base = f"http://{host}:{port}"
-    console.print(f"Loaded {summary} into {database}")
+    console.print(f"Loaded {summary} into {settings.database_url}", soft_wrap=True)
     console.print(f"Write key (department 'demo', admin): [bold]{secret}[/bold]")
     console.print(f"Dashboard     {base}/#key={secret}")
     console.print(f"API index     {base}/api")
@@ -96,10 +96,12 @@ def demo(
     console.print(f"Open311       {base}/open311/v2/services.json")
     console.print(f"CKAN API      {base}/api/3/action/package_search")
     console.print(f"OpenAPI       {base}/openapi.json")
-    if do_serve:
-        if use_mqtt:
-            settings = replace(settings, mqtt_url=mqtt_url, mqtt_client_id=f"cityhub-demo-{port}")
-        serve_hub(settings, host, port, simulate=not use_mqtt, jobs=jobs)
+    if not do_serve:
+        console.print("Not serving (--no-serve): start it with 'cityhub serve'")
+        return
+    if use_mqtt:
+        settings = replace(settings, mqtt_url=mqtt_url, mqtt_client_id=f"cityhub-demo-{port}")
+    serve_hub(settings, host, port, simulate=not use_mqtt, jobs=jobs)
 
 
 def _load(
