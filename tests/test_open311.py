@@ -229,6 +229,29 @@ def test_unknown_request_and_bad_query_are_spec_errors(o311: httpx.Client) -> No
     assert o311.get("/requests.csv").status_code == 404
 
 
+def test_another_jurisdiction_is_refused_on_every_call(server: Server, o311: httpx.Client) -> None:
+    served = server.hub.requests.catalog.jurisdiction
+    assert served
+    calls = [
+        "/discovery.json",
+        "/services.json",
+        "/services/road.xml",
+        "/requests.json",
+        "/requests/1.json",
+        "/tokens/abc.json",
+    ]
+    for path in calls:
+        other = o311.get(path, params={"jurisdiction_id": "elsewhere.example"})
+        assert other.status_code == 404, path
+        if path.endswith(".json"):
+            assert "jurisdiction_id" in other.json()[0]["description"]
+        else:
+            assert ET.fromstring(other.content).findtext("error/code") == "404"
+    assert o311.get("/services.json", params={"jurisdiction_id": served}).status_code == 200
+    refused = post(o311, "json", service_code="road", jurisdiction_id="elsewhere.example", **FUTIAN)
+    assert refused.status_code == 404
+
+
 def test_wrong_api_key_is_403_once_keys_exist(server: Server, o311: httpx.Client) -> None:
     from cityhub.auth.keys import create_key
 

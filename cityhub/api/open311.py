@@ -60,13 +60,24 @@ def open311_error(name: str, exc: CityHubError) -> Response:
     return render(fmt, "errors", open311.errors(status, exc.detail), status)
 
 
+def check_jurisdiction(request: Request, given: str) -> None:
+    """A jurisdiction_id other than the one this city serves is refused (404), on every call:
+    answering another jurisdiction's question with this city's data would mislead."""
+    served = http.hub_of(request).requests.catalog.jurisdiction
+    if given and served and given != served:
+        raise ResourceNotFound(f"jurisdiction_id '{given}' is not served here")
+
+
 def open311_errors(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Run a handler with its format; render any error as the spec's error list."""
+    """Run a handler with its format (a GET's jurisdiction_id checked first); render any error
+    as the spec's error list."""
 
     @wraps(fn)
     async def wrapper(request: Request) -> Response:
         name = request.path_params.get("name", "")
         try:
+            if request.method == "GET":
+                check_jurisdiction(request, request.query_params.get("jurisdiction_id", ""))
             return await fn(request, name)
         except CityHubError as exc:
             if exc.status >= 500:
@@ -223,9 +234,7 @@ async def requests_create(request: Request, name: str) -> Response:
     if not one("service_code"):
         raise BadRequestData("service_code is required")
     catalog = hub.requests.catalog
-    jurisdiction = one("jurisdiction_id")
-    if jurisdiction and catalog.jurisdiction and jurisdiction != catalog.jurisdiction:
-        raise ResourceNotFound(f"jurisdiction_id '{jurisdiction}' is not served here")
+    check_jurisdiction(request, one("jurisdiction_id"))
     given = {
         key[len("attribute[") : -1]: values
         for key, values in form.items()
