@@ -34,7 +34,7 @@ from cityhub.api import (
 )
 from cityhub.api.envelope import Envelope
 from cityhub.api.errors import shaped_error
-from cityhub.api.http import ORJSONResponse
+from cityhub.api.http import NGSI_LD_VERSION, ORJSONResponse
 from cityhub.api.openapi import build_openapi
 from cityhub.api.routing import GuardedRoute, route
 from cityhub.auth import policy
@@ -180,6 +180,20 @@ def create_app(
             }
         return ORJSONResponse(body)
 
+    async def version(request: Request) -> Response:
+        """What this server is, as NGSI-LD brokers answer GET /version (clients such as FiLiP
+        ask it first)."""
+        from cityhub import __version__
+
+        return ORJSONResponse(
+            {
+                "cityhub version": __version__,
+                "ngsi-ld": NGSI_LD_VERSION,
+                "store": hub.store.dialect,
+                "broker": hub.settings.broker_name,
+            }
+        )
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         import asyncio
@@ -213,6 +227,7 @@ def create_app(
     routes = [
         route("/openapi.json", openapi, "GET", policy.CITY_READ),
         route("/health", health, "GET", policy.CITY_READ),
+        route("/version", version, "GET", policy.CITY_READ),
         *entities.routes,
         *batch.routes,
         *discovery.routes,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.conftest import Server
+
 
 def seed(client: httpx.Client) -> None:
     r = client.post(
@@ -149,3 +151,13 @@ def test_collection_paths_with_a_trailing_slash_list(client: httpx.Client) -> No
     listed = client.get("/types/")
     assert listed.status_code == 200 and "Building" in listed.text
     assert client.get("/attributes/").status_code == 200
+
+
+def test_version_answers_at_the_root_as_brokers_do(server: Server) -> None:
+    from cityhub import __version__
+
+    answer = httpx.get(server.base + "/version")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["cityhub version"] == __version__ and body["ngsi-ld"] == "1.8"
+    assert body["store"] == server.hub.store.dialect

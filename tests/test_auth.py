@@ -26,13 +26,23 @@ def test_writes_need_a_key_once_keys_exist(hub: Hub) -> None:
             hub.auth.forget()
             second = {**ENTITY, "id": "urn:ngsi-ld:Streetlight:2"}
             denied = http.post("/entities", json=second)
-            assert denied.status_code == 401 and denied.json()["type"].endswith("Unauthorized")
+            assert denied.status_code == 401
+            assert denied.headers["www-authenticate"].startswith("Bearer")
+            # NGSI-LD has no error type for it; clients map types to errors, so it is
+            # InvalidRequest with its own status and title.
+            problem = denied.json()
+            assert problem["type"] == "https://uri.etsi.org/ngsi-ld/errors/InvalidRequest"
+            assert problem["title"] == "Unauthorized" and problem["status"] == 401
+            own = httpx.get(server.base + "/iot/deadletters")  # cityhub's own API: its own type
+            assert own.status_code == 401 and own.json()["type"].endswith("/Unauthorized")
+            assert own.headers["www-authenticate"].startswith("Bearer")
             wrong = http.post("/entities", json=second, headers={"X-Api-Key": "chk_wrong"})
             assert wrong.status_code == 401
             public = http.post(
                 "/entities", json=second, headers={"Authorization": f"Bearer {reader}"}
             )
-            assert public.status_code == 403
+            assert public.status_code == 403 and "www-authenticate" not in public.headers
+            assert public.json()["type"].endswith("/InvalidRequest")
             ok = http.post("/entities", json=second, headers={"Authorization": f"Bearer {secret}"})
             assert ok.status_code == 201
             header_ok = http.delete(

@@ -50,10 +50,23 @@ class NgsiJsonResponse(ORJSONResponse):
     media_type = JSON
 
 
-def problem_response(error: CityHubError, media: str = PROBLEM + UTF8) -> Response:
+# How a client that was refused for want of a valid key should authenticate (RFC 6750).
+WWW_AUTHENTICATE = 'Bearer realm="cityhub"'
+
+
+def problem_response(
+    error: CityHubError, media: str = PROBLEM + UTF8, problem: dict[str, Any] | None = None
+) -> Response:
     """RFC 7807 problem details; NGSI-LD sends the same body as `application/json` (its API
-    defines ProblemDetails so), the other APIs as `application/problem+json`."""
-    return Response(orjson.dumps(error.to_problem()), status_code=error.status, media_type=media)
+    defines ProblemDetails so), the other APIs as `application/problem+json`. A 401 says how
+    to authenticate."""
+    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if error.status == 401 else None
+    return Response(
+        orjson.dumps(problem or error.to_problem()),
+        status_code=error.status,
+        media_type=media,
+        headers=headers,
+    )
 
 
 def principal_of(request: Request) -> Principal:
@@ -256,6 +269,7 @@ def accepted(request: Request, allowed: tuple[str, ...] = (JSON, JSON_LD)) -> st
 # The core context as answers name it: the published, versioned URL of the core this broker
 # resolves by default (cityhub.jsonld.resolver: v1.8 and later share one term set).
 ANSWER_CORE_CONTEXT = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
+NGSI_LD_VERSION = "1.8"  # the version of ETSI GS CIM 009 whose core context answers name
 
 
 def json_ld_response(

@@ -93,6 +93,12 @@ def dashboard_paths() -> dict[str, Any]:
         "/health": {
             "get": {**_op("Status, store, MQTT bridge counters", [], _OBJ), "tags": ["Service"]}
         },
+        "/version": {
+            "get": {
+                **_op("This server's version, the NGSI-LD version it follows, its store", [], _OBJ),
+                "tags": ["Service"],
+            }
+        },
         "/openapi.json": {"get": {**_op("This description", [], _OBJ), "tags": ["Service"]}},
         f"{base}/config": {"get": _tagged(_op("City name, time zone, types, bounds", [], _OBJ))},
         f"{base}/session": session,
