@@ -175,3 +175,29 @@ def no_leaked_threads() -> Iterator[None]:
             return
         time.sleep(0.1)
     raise AssertionError(f"threads left running after the suite: {leaked}")
+
+
+@pytest.fixture
+def mqtt_server(backend: str, tmp_path: Path) -> Iterator[Server]:
+    """A server whose MQTT bridge listens on the shared Mosquitto (its own session and group)."""
+    for url in _store_url(backend, tmp_path):
+        settings = Settings(
+            database_url=url,
+            mqtt_url="mqtt://127.0.0.1:1883",
+            mqtt_client_id=f"test-{uuid.uuid4().hex[:8]}",
+            mqtt_group=f"g{uuid.uuid4().hex[:8]}",
+        )
+        hub = Hub.open(settings)
+        server = Server(hub)
+        server.start()
+        try:
+            deadline = time.monotonic() + 10
+            while (hub.bridge is None or not hub.bridge.connected.is_set()) and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+            time.sleep(0.2)  # subscriptions acknowledged
+            yield server
+        finally:
+            server.stop()
+            hub.close()

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from cityhub.config import Settings
-from cityhub.hub import Hub
-from tests.conftest import Server, _store_url
+from tests.conftest import Server
 
 MQTT_URL = "mqtt://127.0.0.1:1883"
 
@@ -129,31 +124,6 @@ def test_autoprovisioned_device_and_provisioning_api(server: Server, tenant: str
     assert httpx.get(f"{server.base}/iot/devices/new-7", headers=headers).status_code == 404
     bad = httpx.post(f"{server.base}/iot/groups", headers=headers, json={"services": [{}]})
     assert bad.status_code == 400
-
-
-@pytest.fixture
-def mqtt_server(backend: str, tmp_path: Path) -> Iterator[Server]:
-    for url in _store_url(backend, tmp_path):
-        settings = Settings(
-            database_url=url,
-            mqtt_url=MQTT_URL,
-            mqtt_client_id=f"test-{uuid.uuid4().hex[:8]}",
-            mqtt_group=f"g{uuid.uuid4().hex[:8]}",
-        )
-        hub = Hub.open(settings)
-        server = Server(hub)
-        server.start()
-        try:
-            deadline = time.monotonic() + 10
-            while (hub.bridge is None or not hub.bridge.connected.is_set()) and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.05)
-            time.sleep(0.2)  # subscriptions acknowledged
-            yield server
-        finally:
-            server.stop()
-            hub.close()
 
 
 def publisher() -> mqtt.Client:

@@ -50,6 +50,34 @@ async def delete_group(request: Request) -> Response:
     return http.no_content()
 
 
+async def update_group(request: Request) -> Response:
+    """PUT /iot/services?apikey=…: the fields sent replace the group's."""
+    hub = http.hub_of(request)
+    apikey = request.query_params.get("apikey")
+    if not apikey:
+        raise BadRequestData("give the group's apikey")
+    changes = await http.read_body(request)
+    if not isinstance(changes, dict):
+        raise BadRequestData("the body must be an object of the fields to change")
+    actor = http.principal_of(request)
+    tenant = http.tenant_of(request)
+    await hub.write(hub.devices.update_group, tenant, apikey, changes, actor)
+    return http.no_content()
+
+
+async def update_device(request: Request) -> Response:
+    """PUT /iot/devices/{id}: the fields sent replace the device's."""
+    hub = http.hub_of(request)
+    changes = await http.read_body(request)
+    if not isinstance(changes, dict):
+        raise BadRequestData("the body must be an object of the fields to change")
+    device_id = request.path_params["device_id"]
+    actor = http.principal_of(request)
+    tenant = http.tenant_of(request)
+    await hub.write(hub.devices.update_device, tenant, device_id, changes, actor)
+    return http.no_content()
+
+
 async def create_devices(request: Request) -> Response:
     hub = http.hub_of(request)
     devices = [validate_device(d) for d in _items(await http.read_body(request), "devices")]
@@ -86,7 +114,10 @@ async def _ingest(request: Request, fmt: str) -> Response:
     apikey, device_id = request.query_params.get("k"), request.query_params.get("i")
     if not apikey or not device_id:
         raise BadRequestData("HTTP ingestion needs ?k=<apikey>&i=<device_id>")
-    payload = await http.read_bytes(request)
+    if request.method == "GET":  # UltraLight over GET: the measures in ?d=
+        payload = request.query_params.get("d", "").encode()
+    else:
+        payload = await http.read_bytes(request)
     message = Message(apikey, device_id, payload, fmt, None, f"http:{request.url.path}")
     outcome = await hub.write(hub.agent.ingest, [message])
     if outcome.dead:
@@ -131,11 +162,16 @@ routes = [
     route("/iot/groups", delete_group, "DELETE", policy.IOT_WRITE),
     route("/iot/services", create_groups, "POST", policy.IOT_WRITE),
     route("/iot/services", list_groups, "GET", policy.IOT_READ),
+    route("/iot/services", update_group, "PUT", policy.IOT_WRITE),
+    route("/iot/services", delete_group, "DELETE", policy.IOT_WRITE),
+    route("/iot/groups", update_group, "PUT", policy.IOT_WRITE),
     route("/iot/devices", create_devices, "POST", policy.IOT_WRITE),
     route("/iot/devices", list_devices, "GET", policy.IOT_READ),
     route("/iot/devices/{device_id}", get_device, "GET", policy.IOT_READ),
+    route("/iot/devices/{device_id}", update_device, "PUT", policy.IOT_WRITE),
     route("/iot/devices/{device_id}", delete_device, "DELETE", policy.IOT_WRITE),
     route("/iot/json", ingest_json, "POST", policy.DEVICE),
     route("/iot/d", ingest_ul, "POST", policy.DEVICE),
+    route("/iot/d", ingest_ul, "GET", policy.DEVICE),
     route("/iot/deadletters", dead_letters, "GET", policy.IOT_READ),
 ]

@@ -491,13 +491,18 @@ def _iot_paths() -> dict[str, Any]:
         "post": _op("Provision groups", [], _CREATED, {"type": "object"}, json_only, tag="IoT"),
         "get": _op("List groups", [], listing, tag="IoT"),
     }
+    by_apikey = [_query("apikey", "Group apikey")]
+    groups["put"] = _op(
+        "Change fields of a group (its apikey stays)",
+        by_apikey,
+        _NO_CONTENT,
+        {"type": "object"},
+        json_only,
+        tag="IoT",
+    )
+    groups["delete"] = _op("Delete a group", by_apikey, _NO_CONTENT, tag="IoT")
     return {
-        "/iot/groups": {
-            **groups,
-            "delete": _op(
-                "Delete a group", [_query("apikey", "Group apikey")], _NO_CONTENT, tag="IoT"
-            ),
-        },
+        "/iot/groups": groups,
         "/iot/services": groups,  # the IoT agents' older name for the same groups
         "/iot/devices": {
             "post": _op(
@@ -507,6 +512,14 @@ def _iot_paths() -> dict[str, Any]:
         },
         "/iot/devices/{deviceId}": {
             "get": _op("Retrieve a device", [device_id], listing, tag="IoT"),
+            "put": _op(
+                "Change fields of a device (its id stays)",
+                [device_id],
+                _NO_CONTENT,
+                {"type": "object"},
+                json_only,
+                tag="IoT",
+            ),
             "delete": _op("Delete a device", [device_id], _NO_CONTENT, tag="IoT"),
         },
         "/iot/json": {
@@ -515,6 +528,12 @@ def _iot_paths() -> dict[str, Any]:
             )
         },
         "/iot/d": {
+            "get": _op(
+                "Send UltraLight 2.0 measures in the query (d=t|21|h|60)",
+                [*keys, _query("d", "UltraLight 2.0 measures")],
+                stored,
+                tag="IoT",
+            ),
             "post": _op(
                 "Send UltraLight 2.0 measures",
                 keys,
@@ -522,7 +541,7 @@ def _iot_paths() -> dict[str, Any]:
                 {"type": "string"},
                 ("text/plain",),
                 tag="IoT",
-            )
+            ),
         },
         "/iot/deadletters": {"get": _op("Latest dead-lettered messages", [], listing, tag="IoT")},
     }

@@ -13,9 +13,16 @@ from cityhub.broker.changes import Change, history_row, to_us
 from cityhub.broker.normalize import parse_attributes
 from cityhub.broker.service import EntityService
 from cityhub.errors import BadRequestData, CityHubError
-from cityhub.ingest.convert import ConversionError, convert
+from cityhub.ingest.convert import ConversionError, add_metadata, convert
 from cityhub.ingest.devices import DeviceConfig, DeviceRegistry
-from cityhub.ingest.payloads import TIME_INSTANT, PayloadError, parse_json, parse_ul
+from cityhub.ingest.payloads import (
+    TIME_INSTANT,
+    PayloadError,
+    looks_like_json,
+    parse_json,
+    parse_single,
+    parse_ul,
+)
 from cityhub.jsonld import TermMap
 from cityhub.store.records import Entity, HistoryRow
 from cityhub.timeutil import is_datetime, normalise_datetime, now_iso
@@ -28,7 +35,7 @@ class Message:
     apikey: str
     device_id: str
     payload: bytes
-    fmt: str = "json"  # json | ul
+    fmt: str = "json"  # json | ul | auto (a legacy topic: as the payload is)
     object_id: str | None = None
     source: str = ""
 
@@ -62,10 +69,13 @@ class IngestAgent:
         self, message: Message, received_at: str, config: DeviceConfig | None = None
     ) -> list[Observation]:
         config = config or self.registry.resolve(message.apikey, message.device_id)
-        if message.fmt == "ul":
+        fmt = message.fmt
+        if message.object_id is not None:
+            groups = parse_single(message.payload, message.object_id, fmt)
+        elif fmt == "ul" or (fmt == "auto" and not looks_like_json(message.payload)):
             groups = parse_ul(message.payload)
         else:
-            groups = parse_json(message.payload, message.object_id)
+            groups = parse_json(message.payload)
         found = []
         for measures in groups:
             stamp = measures.pop(TIME_INSTANT, None)
@@ -86,6 +96,8 @@ class IngestAgent:
                 attr = convert(value, kind)
             except ConversionError as exc:
                 raise PayloadError(f"measure {object_id}={value!r} is not a {kind}: {exc}") from exc
+            if mapped is not None:
+                add_metadata(attr, mapped.metadata)
             attr["observedAt"] = obs.observed_at
             out[name] = attr
         return out
@@ -201,7 +213,10 @@ class IngestAgent:
 
     def _new_entity(self, config: DeviceConfig, now: str) -> Entity:
         static = {
-            a["name"]: convert(a.get("value"), a.get("type", "Property")) for a in config.static
+            a["name"]: add_metadata(
+                convert(a.get("value"), a.get("type", "Property")), a.get("metadata") or {}
+            )
+            for a in config.static
         }
         attrs = parse_attributes(static, self.core, now)
         for instances in attrs.values():

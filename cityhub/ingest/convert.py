@@ -58,3 +58,18 @@ def _convert(value: Any, kind: str) -> dict[str, Any]:
     if isinstance(value, float) and not math.isfinite(value):
         raise ConversionError("the number is not finite")
     return {"type": "Property", "value": value}
+
+
+def add_metadata(attr: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+    """An attribute with its provisioned metadata, as the IoT Agent for NGSI-LD writes it:
+    `unitCode` becomes the attribute's unitCode, any other item a sub-property (a
+    Relationship when its type says so)."""
+    for name, item in metadata.items():
+        value = item.get("value") if isinstance(item, dict) else item
+        if name == "unitCode":
+            attr["unitCode"] = str(value)
+        elif isinstance(item, dict) and str(item.get("type", "")).lower() == "relationship":
+            attr[name] = {"type": "Relationship", "object": str(value)}
+        else:
+            attr[name] = {"type": "Property", "value": value}
+    return attr

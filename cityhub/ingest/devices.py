@@ -21,6 +21,7 @@ _CACHE_SECONDS = 5.0
 class AttributeMap:
     name: str
     type: str
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False)  # e.g. unitCode
 
 
 OWNER = "_owner"  # the department that provisioned a group or device (kept in its document)
@@ -50,7 +51,23 @@ def _attribute_list(raw: Any, what: str) -> list[dict[str, Any]]:
             raise BadRequestData(f"{what}: the type of {attr['name']} must be text")
         if attr.get("object_id") is not None and not isinstance(attr["object_id"], str):
             raise BadRequestData(f"{what}: the object_id of {attr['name']} must be text")
+        _check_metadata(attr.get("metadata"), f"{what}: the metadata of {attr['name']}")
     return raw
+
+
+def _check_metadata(raw: Any, what: str) -> None:
+    """Metadata as the IoT agents provision it: {name: {type, value}}; each name becomes a
+    sub-attribute, so it must be one."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        raise BadRequestData(f"{what} must be an object")
+    for name, item in raw.items():
+        check_name(name, f"{what}: a name")
+        if name in ("type", "value", "object", "observedAt", "datasetId"):
+            raise BadRequestData(f"{what}: '{name}' is not a metadata name")
+        if not isinstance(item, dict) or "value" not in item:
+            raise BadRequestData(f"{what}: {name} must be an object with a value")
 
 
 def _static_values(raw: Any) -> None:
@@ -102,7 +119,7 @@ def config_for(tenant: str, device: dict[str, Any], group: dict[str, Any] | None
     attributes: dict[str, AttributeMap] = {}
     for attr in [*(group.get("attributes") or []), *(device.get("attributes") or [])]:
         attributes[attr.get("object_id") or attr["name"]] = AttributeMap(
-            attr["name"], attr.get("type", "Property")
+            attr["name"], attr.get("type", "Property"), attr.get("metadata") or {}
         )
     static = [*(group.get("static_attributes") or []), *(device.get("static_attributes") or [])]
     explicit = bool(device.get("explicitAttrs", group.get("explicitAttrs", False)))
@@ -161,6 +178,15 @@ class DeviceRegistry:
         if group_row is None:
             raise ResourceNotFound(f"no group with apikey '{apikey}' is provisioned")
         tenant, group = group_row
+        held = self.store.devices.get_device(tenant, device_id)
+        if held is not None:
+            # Provisioned without an apikey (as the IoT agents allow): it takes its group's.
+            # Provisioned under another apikey: refused, and never replaced by a stub.
+            if held.get("apikey"):
+                raise ResourceNotFound(
+                    f"device '{device_id}' is provisioned under another apikey than '{apikey}'"
+                )
+            return config_for(tenant, held, group)
         if group.get("autoprovision", True) is False:
             raise ResourceNotFound(f"device '{device_id}' is not provisioned for this apikey")
         device = {"device_id": device_id, "apikey": apikey, "autoprovisioned": True}
@@ -185,6 +211,23 @@ class DeviceRegistry:
             owner = policy.owner_for(actor)
             doc = {**group, OWNER: owner} if owner else group
             self.store.devices.put_group(tenant, group["apikey"], doc)
+        self.invalidate()
+
+    def update_group(
+        self, tenant: str, apikey: str, changes: dict[str, Any], actor: Principal | None
+    ) -> None:
+        """Change some fields of a group (the IoT agents' PUT /iot/services?apikey=…); its
+        apikey stays."""
+        held = self.store.devices.get_group(apikey)
+        if held is None or held[0] != tenant:
+            raise ResourceNotFound(f"no group with apikey '{apikey}'")
+        policy.check_manage(actor, held[1].get(OWNER), "this service group")
+        if changes.get("apikey", apikey) != apikey:
+            raise BadRequestData("a group's apikey cannot be changed: provision a new group")
+        changed = validate_group({**held[1], **changes})
+        owner = held[1].get(OWNER)
+        doc = {**changed, OWNER: owner} if owner else changed
+        self.store.devices.put_group(tenant, apikey, doc)
         self.invalidate()
 
     def groups(self, tenant: str, actor: Principal | None) -> list[dict[str, Any]]:
@@ -216,6 +259,27 @@ class DeviceRegistry:
             self.store.devices.put_device(
                 tenant, device["device_id"], device.get("apikey", ""), doc
             )
+        self.invalidate()
+
+    def update_device(
+        self, tenant: str, device_id: str, changes: dict[str, Any], actor: Principal | None
+    ) -> None:
+        """Change some fields of a device (PUT /iot/devices/{id}): its mapping, entity name,
+        static attributes or apikey; the device id stays."""
+        held = self.store.devices.get_device(tenant, device_id)
+        if held is None:
+            raise ResourceNotFound(f"device {device_id} is not provisioned")
+        policy.check_manage(actor, held.get(OWNER), "this device")
+        if changes.get("device_id", device_id) != device_id:
+            raise BadRequestData("a device's id cannot be changed: provision a new device")
+        changed = validate_device({**held, **changes})
+        group = self.store.devices.get_group(changed.get("apikey") or "")
+        if group is not None and group[0] != tenant:
+            raise AlreadyExists("this apikey belongs to a service group of another tenant")
+        changed.pop("autoprovisioned", None)  # provisioned by hand from now on
+        owner = held.get(OWNER)
+        doc = {**changed, OWNER: owner} if owner else changed
+        self.store.devices.put_device(tenant, device_id, changed.get("apikey") or "", doc)
         self.invalidate()
 
     def devices(self, tenant: str, actor: Principal | None) -> list[dict[str, Any]]:

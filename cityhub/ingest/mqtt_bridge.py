@@ -14,20 +14,31 @@ from urllib.parse import urlsplit
 from cityhub.ingest.agent import IngestAgent, Message
 
 log = logging.getLogger("cityhub.mqtt")
-TOPICS = ("/json/+/+/attrs", "/json/+/+/attrs/+", "/ul/+/+/attrs", "/+/+/attrs")
+# The IoT agents' measure topics: /json/<apikey>/<device>/attrs[/<object_id>], the same under
+# /ul/ for UltraLight 2.0, and the legacy /<apikey>/<device>/attrs[/<object_id>], on which the
+# JSON agent reads JSON and the UltraLight agent UltraLight (told apart by the payload).
+TOPICS = (
+    "/json/+/+/attrs",
+    "/json/+/+/attrs/+",
+    "/ul/+/+/attrs",
+    "/ul/+/+/attrs/+",
+    "/+/+/attrs",
+    "/+/+/attrs/+",
+)
 
 
 def parse_topic(topic: str) -> Message | None:
-    """IoT-agent topics: /json/<apikey>/<device>/attrs[/<object_id>], /ul/..., /<apikey>/..."""
+    """The message a measure topic names (apikey, device, format, single attribute), or None
+    for a topic that is none of the IoT agents'."""
     parts = topic.split("/")
     if len(parts) < 4 or parts[0] != "":
         return None
-    fmt = "json"
-    if parts[1] in ("json", "ul") and len(parts) >= 5:
+    fmt = "auto"  # legacy topics: JSON or UltraLight, as the payload is
+    if parts[1] in ("json", "ul") and len(parts) >= 5 and parts[4] == "attrs":
         fmt, parts = parts[1], ["", *parts[2:]]
     if len(parts) == 4 and parts[3] == "attrs":
         return Message(parts[1], parts[2], b"", fmt, None, topic)
-    if len(parts) == 5 and parts[3] == "attrs" and fmt == "json":
+    if len(parts) == 5 and parts[3] == "attrs" and parts[4]:
         return Message(parts[1], parts[2], b"", fmt, parts[4], topic)
     return None
 
