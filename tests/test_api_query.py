@@ -244,3 +244,47 @@ def test_post_query_with_several_selectors(city: httpx.Client) -> None:
         "AirQualityObserved:002",
         "AirQualityObserved:004",
     ]
+
+
+UNKNOWN_PARAMETERS = [
+    ("GET", "/entities", {"type": "AirQualityObserved", "geoQ": "near;maxDistance==10"}),
+    ("GET", "/entities/urn:ngsi-ld:AirQualityObserved:001", {"attributes": "pm25"}),
+    ("POST", "/entities", {"invalidParams": "invalidValue"}),
+    ("DELETE", "/entities", {"type": "Nothing", "limit": "5"}),
+    ("GET", "/temporal/entities", {"type": "AirQualityObserved", "since": "2026-01-01"}),
+    ("GET", "/types", {"detail": "true"}),
+    ("GET", "/subscriptions", {"pageSize": "5"}),
+    ("POST", "/entityOperations/delete", {"dryRun": "true"}),
+]
+
+
+@pytest.mark.parametrize("method,path,params", UNKNOWN_PARAMETERS)
+def test_a_parameter_the_operation_does_not_define_is_refused(
+    city: httpx.Client, method: str, path: str, params: dict[str, str]
+) -> None:
+    body = {"id": "urn:ngsi-ld:X:unknown-param", "type": "X"} if path == "/entities" else None
+    if path.endswith("/delete"):
+        body = ["urn:ngsi-ld:AirQualityObserved:001"]
+    answer = city.request(method, path, params=params, json=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/InvalidRequest"
+    unknown = next(k for k in params if k not in ("type",))
+    assert repr(unknown) in answer.json()["detail"]
+    # Nothing was done: the entity the batch delete named is still there.
+    assert city.get("/entities/urn:ngsi-ld:AirQualityObserved:001").status_code == 200
+
+
+def test_every_parameter_the_operation_defines_is_taken(city: httpx.Client) -> None:
+    spec = {"type": "AirQualityObserved", "local": "true", "lang": "zh", "count": "true"}
+    assert city.get("/entities", params=spec).status_code == 200
+    assert city.get("/types", params={"details": "true", "local": "true"}).status_code == 200
+    one = city.get("/entities/urn:ngsi-ld:AirQualityObserved:001", params={"pick": "id,pm25"})
+    assert one.status_code == 200 and set(one.json()) == {"id", "pm25"}
+
+
+def test_a_query_url_encoded_twice_is_an_error_not_an_empty_answer(city: httpx.Client) -> None:
+    twice = city.get(
+        "/entities", params={"type": "AirQualityObserved", "q": "pm25%3E%3D10"}
+    )  # the client escaped 'pm25>=10' before httpx escaped it again
+    assert twice.status_code == 400 and "encoded twice" in twice.json()["detail"]
+    assert len(city.get("/entities", params={"type": "AirQualityObserved", "q": "pm25>=10"}).json())

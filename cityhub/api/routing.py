@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cityhub.api import uri_params
 from cityhub.auth.keys import SESSION_COOKIE
 from cityhub.auth.policy import Rule, check_rule
 from cityhub.auth.principal import Principal
@@ -84,8 +85,11 @@ async def authorize(request: Request, rule: Rule) -> Principal:
 def route(path: str, handler: Handler, method: str, rule: Rule) -> GuardedRoute:
     if not isinstance(rule, Rule):
         raise TypeError(f"{method} {path} needs an authorization rule")
+    known = uri_params.allowed(method, path)
 
     async def guarded(request: Request) -> Response:
+        if known is not None and request.query_params:
+            uri_params.check_known(request.query_params.keys(), known)
         await authorize(request, rule)
         return await handler(request)
 

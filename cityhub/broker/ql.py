@@ -109,6 +109,8 @@ class _Parser:
         name = self.text[start : self.pos]
         if not name or any(c.isspace() for c in name):
             raise self.fail("expected an attribute name")
+        if "%" in name and ":" not in name:  # a term has no '%'; an IRI may escape with it
+            raise self.fail(f"'{name}' is no attribute name: is the query URL-encoded twice?")
         return name
 
     def parse_path(self) -> Path:
