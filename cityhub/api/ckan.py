@@ -14,7 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cityhub.api import http
+from cityhub.api import ckan_lists, http
 from cityhub.api.catalog_params import reader_of, row_query
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -101,11 +101,11 @@ async def package_show(request: Request, hub: Hub, params: dict[str, Any]) -> An
     if not isinstance(key, str) or not key:
         raise ValidationFailed("Missing value", "id")
     d = await hub.run(hub.catalog.dataset, key)
-    return await hub.run(hub.catalog.package, d, http.base_url(request))
+    return await hub.run(hub.catalog.package, d, http.base_url(request), True)
 
 
 async def package_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
-    packages = await hub.run(hub.catalog.packages, http.base_url(request))
+    packages = await hub.run(hub.catalog.packages, http.base_url(request), True)
     facet_fields = _list(params.get("facet.field"), "facet.field")
     try:
         found = search(
@@ -147,10 +147,9 @@ async def organization_list(request: Request, hub: Hub, params: dict[str, Any]) 
     chosen = orgs[offset : offset + limit]
     if not _bool(params, "all_fields", False):
         return [name for name, _, _ in chosen]
-    tz = hub.settings.timezone
     return [
         {
-            **org_dict(name, doc, created, tz),
+            **org_dict(name, doc, created, None),
             "package_count": sum(1 for d in datasets if d.org == name),
         }
         for name, doc, created in chosen
@@ -165,10 +164,10 @@ async def organization_show(request: Request, hub: Hub, params: dict[str, Any]) 
     if key not in orgs:
         raise ResourceNotFound(f"Organization not found: {key}")
     doc, created = orgs[key]
-    body = org_dict(key, doc, created, hub.settings.timezone)
+    body = org_dict(key, doc, created, None)
     packages = [
         p
-        for p in await hub.run(hub.catalog.packages, http.base_url(request))
+        for p in await hub.run(hub.catalog.packages, http.base_url(request), True)
         if p["owner_org"] == key
     ]
     body["package_count"] = len(packages)
@@ -185,7 +184,7 @@ async def resource_show(request: Request, hub: Hub, params: dict[str, Any]) -> A
     if key != d.resource_id:
         raise ResourceNotFound(f"Resource was not found: {key}")
     v = await hub.run(hub.catalog.version, d) if d.version else None
-    return resource_dict(d, v, http.base_url(request), hub.settings.timezone)
+    return resource_dict(d, v, http.base_url(request), None)
 
 
 async def datastore_search(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
@@ -219,6 +218,39 @@ async def datastore_search(request: Request, hub: Hub, params: dict[str, Any]) -
     return result
 
 
+async def datastore_info(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    """The resource's fields and row count (read, and audited, as a search of no rows)."""
+    key = params.get("id") or params.get("resource_id")
+    if not isinstance(key, str) or not key:
+        raise ValidationFailed("Missing value", "id")
+    page = await hub.run(hub.catalog.rows, reader_of(request), key, row_query({"limit": 0}))
+    fields = [f for f in field_dicts(page.fields) if f["id"] != "_id"]
+    return {
+        "meta": {"id": page.dataset.resource_id, "count": page.total, "aliases": []},
+        "fields": fields,
+    }
+
+
+async def datastore_search_sql(request: Request, hub: Hub, params: dict[str, Any]) -> Any:
+    """Not offered: SQL from a client cannot be held to the catalog's masking and audit."""
+    raise ValidationFailed(
+        "datastore_search_sql is not supported here (SQL from a client would bypass the "
+        "masking of personal data); use datastore_search with filters, q, fields and sort",
+        "sql",
+    )
+
+
+async def current_package_list_with_resources(
+    request: Request, hub: Hub, params: dict[str, Any]
+) -> Any:
+    """Datasets with their resources, most recently modified first (limit, offset)."""
+    packages = await hub.run(hub.catalog.packages, http.base_url(request), True)
+    packages.sort(key=lambda p: p["metadata_modified"], reverse=True)
+    offset = _int(params, "offset", 0)
+    limit = _int(params, "limit", len(packages) or 1, 0, 10**6)
+    return packages[offset : offset + limit]
+
+
 ACTIONS: dict[str, Action] = {
     "status_show": status_show,
     "package_list": package_list,
@@ -228,6 +260,10 @@ ACTIONS: dict[str, Action] = {
     "organization_show": organization_show,
     "resource_show": resource_show,
     "datastore_search": datastore_search,
+    "datastore_info": datastore_info,
+    "datastore_search_sql": datastore_search_sql,
+    "current_package_list_with_resources": current_package_list_with_resources,
+    **ckan_lists.ACTIONS,
 }
 
 

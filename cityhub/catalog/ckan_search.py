@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 FIELDS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
@@ -37,6 +38,10 @@ SORTS = {
     "score": lambda p: 0,
 }
 _TERM = re.compile(r'(-?)([A-Za-z_]+):(?:"([^"]*)"|(\S+))')
+# Solr ranges over the dictionaries' times, as harvesters ask for what changed:
+# metadata_modified:[2026-11-01T00:00:00Z TO *]
+_RANGE = re.compile(r"(-?)(metadata_modified|metadata_created):\[(\S+) TO (\S+)\]")
+Range = tuple[bool, str, datetime | None, datetime | None]
 
 
 class SearchQueryError(ValueError):
@@ -56,6 +61,35 @@ def _text_of(p: dict[str, Any]) -> str:
     parts += [t["name"] for t in p["tags"]] + [g["name"] for g in p["groups"]]
     parts += [p["organization"]["title"], p["owner_org"]]
     return " ".join(parts).lower()
+
+
+def _moment(text: str) -> datetime | None:
+    """A range end: '*' (open) or an ISO 8601 time (naive means UTC, as CKAN's are)."""
+    if text == "*":
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SearchQueryError(f"{text!r} is not a time (ISO 8601, or *)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _ranges(text: str) -> tuple[list[Range], str]:
+    """Time ranges (negated?, field, from, to) and the text left over."""
+    found = [
+        (m.group(1) == "-", m.group(2), _moment(m.group(3)), _moment(m.group(4)))
+        for m in _RANGE.finditer(text)
+    ]
+    return found, _RANGE.sub(" ", text)
+
+
+def _in_ranges(p: dict[str, Any], ranges: list[Range]) -> bool:
+    for negated, field, low, high in ranges:
+        at = _moment(str(p[field]))
+        inside = at is not None and (low is None or at >= low) and (high is None or at <= high)
+        if inside == negated:
+            return False
+    return True
 
 
 def _terms(text: str) -> tuple[list[tuple[bool, str, str]], list[str]]:
@@ -107,11 +141,16 @@ def search(
     facet_fields: list[str] | None = None,
     facet_limit: int = 50,
 ) -> SearchResult:
-    q_terms, q_words = _terms(q or "")
-    fq_terms, fq_words = _terms(fq or "")
+    q_ranges, q_rest = _ranges(q or "")
+    fq_ranges, fq_rest = _ranges(fq or "")
+    q_terms, q_words = _terms(q_rest)
+    fq_terms, fq_words = _terms(fq_rest)
     if fq_words:
         raise SearchQueryError(f"fq takes field:value terms, not {fq_words[0]!r}")
-    hits = [p for p in packages if _matches(p, q_terms + fq_terms, q_words)]
+    ranges = q_ranges + fq_ranges
+    hits = [
+        p for p in packages if _matches(p, q_terms + fq_terms, q_words) and _in_ranges(p, ranges)
+    ]
     for name, descending in reversed(_sort_key(sort)):
         hits.sort(key=SORTS[name], reverse=descending)
     facets: dict[str, dict[str, int]] = {}

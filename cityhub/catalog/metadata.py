@@ -33,6 +33,13 @@ LICENSES = {
     # 政务数据共享协议: shared under the platform's terms, not an open licence
     "gov-restricted": "",
 }
+LICENSE_TITLES = {
+    "cc-by-4.0": "Creative Commons Attribution 4.0",
+    "cc0-1.0": "Creative Commons CCZero 1.0",
+    "odc-by": "Open Data Commons Attribution License 1.0",
+    "odc-odbl": "Open Data Commons Open Database License 1.0",
+    "gov-restricted": "政务数据共享 (shared under the platform's terms, not an open licence)",
+}
 TEXT_FIELDS = ("title", "title_en", "description", "description_en", "share_conditions", "contact")
 LIST_FIELDS = ("themes", "keywords")
 GOVERNANCE = ("share_type", "open_type", "grade", "level")

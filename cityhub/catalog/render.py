@@ -3,12 +3,13 @@ used by the CKAN action API and /catalog/v1 alike)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from cityhub.catalog.classify import SHARE_TYPES
-from cityhub.catalog.metadata import LICENSES
+from cityhub.catalog.metadata import LICENSE_TITLES, LICENSES
 from cityhub.store.catalog_sql import DatasetRecord, VersionRecord
 from cityhub.timeutil import iso_local
 
@@ -22,11 +23,16 @@ MEDIA = {
 GOVERNANCE_EXTRAS = ("share_type", "share_type_text", "open_type", "grade", "level")
 
 
-def _time(us: int, tz: str) -> str:
+def _time(us: int, tz: str | None) -> str:
+    """The city's local time with its offset; with no zone (tz None), CKAN's own form: naive
+    UTC with microseconds, as CKAN clients and harvesters parse it."""
+    if tz is None:
+        moment = datetime.fromtimestamp(us / 1_000_000, UTC).replace(tzinfo=None)
+        return moment.isoformat(timespec="microseconds")
     return iso_local(us, tz)
 
 
-def org_dict(name: str, doc: dict[str, Any], created_us: int, tz: str) -> dict[str, Any]:
+def org_dict(name: str, doc: dict[str, Any], created_us: int, tz: str | None) -> dict[str, Any]:
     return {
         "id": name,
         "name": name,
@@ -43,8 +49,12 @@ def org_dict(name: str, doc: dict[str, Any], created_us: int, tz: str) -> dict[s
 
 
 def resource_dict(
-    d: DatasetRecord, v: VersionRecord | None, base_url: str, tz: str
+    d: DatasetRecord, v: VersionRecord | None, base_url: str, tz: str | None
 ) -> dict[str, Any]:
+    """The dataset's one resource: the current version as a CSV, masked for each reader as the
+    catalog masks it. `hash` and `size` stay empty because what `url` serves differs by reader
+    (and by format) — a digest of it would fail every client's check; the uploaded file's are
+    `source_hash` and `source_size`."""
     url = f"{base_url}/catalog/v1/datasets/{d.name}/download?format=csv"
     return {
         "id": d.resource_id,
@@ -58,8 +68,10 @@ def resource_dict(
         "datastore_active": v is not None,
         "state": "active",
         "position": 0,
-        "size": None if v is None else v.bytes,
-        "hash": "" if v is None else f"sha256:{v.sha256}",
+        "size": None,
+        "hash": "",
+        "source_size": None if v is None else v.bytes,
+        "source_hash": "" if v is None else f"sha256:{v.sha256}",
         "created": _time(d.created_us if v is None else v.created_us, tz),
         "last_modified": None if v is None else _time(v.created_us, tz),
         "source_format": None if v is None else v.format.upper(),
@@ -74,7 +86,7 @@ def package_dict(
     org: tuple[dict[str, Any], int] | None,
     v: VersionRecord | None,
     base_url: str,
-    tz: str,
+    tz: str | None,
 ) -> dict[str, Any]:
     doc = d.doc
     org_doc, org_created = org or ({}, d.created_us)
@@ -113,6 +125,7 @@ def package_dict(
         "groups": [{"name": t, "title": t, "display_name": t} for t in themes],
         "license_id": license_id,
         "license_url": LICENSES.get(license_id, ""),
+        "license_title": LICENSE_TITLES.get(license_id, license_id),
         "frequency": doc.get("frequency") or "",
         "temporal_start": temporal.get("start"),
         "temporal_end": temporal.get("end"),

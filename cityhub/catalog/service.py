@@ -172,17 +172,20 @@ class CatalogService:
         self.audit.record(reader, "classify", d.id, d.version, detail=_governance(d))
         return d
 
-    def package(self, d: DatasetRecord, base_url: str) -> dict[str, Any]:
-        """The CKAN dictionary of one dataset."""
+    def package(self, d: DatasetRecord, base_url: str, ckan: bool = False) -> dict[str, Any]:
+        """The CKAN dictionary of one dataset; times in the city's zone, or (`ckan`) in
+        CKAN's naive UTC."""
         orgs = {name: (doc, created) for name, doc, created in self.orgs()}
         current = self.version(d) if d.version else None
-        return package_dict(d, orgs.get(d.org), current, base_url, self.timezone)
+        tz = None if ckan else self.timezone
+        return package_dict(d, orgs.get(d.org), current, base_url, tz)
 
-    def packages(self, base_url: str) -> list[dict[str, Any]]:
+    def packages(self, base_url: str, ckan: bool = False) -> list[dict[str, Any]]:
         orgs = {name: (doc, created) for name, doc, created in self.orgs()}
         current = self.store.catalog.current_versions()
+        tz = None if ckan else self.timezone
         return [
-            package_dict(d, orgs.get(d.org), current.get(d.id), base_url, self.timezone)
+            package_dict(d, orgs.get(d.org), current.get(d.id), base_url, tz)
             for d in self.datasets()
         ]
 
