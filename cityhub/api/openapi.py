@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cityhub import __version__
-from cityhub.api.openapi_access import SCHEMES, add_access, ngsi_ld_problems
+from cityhub.api.openapi_access import SCHEMES, add_access, ngsi_ld_problems, operation_ids
 from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
 from cityhub.api.openapi_dashboard import dashboard_paths
@@ -84,13 +84,19 @@ def _schemas() -> dict[str, Any]:
     attribute = {
         "oneOf": [
             {"type": "object"},
-            {"type": "array"},
+            {"type": "array", "items": {"type": "object"}},  # several instances (datasetIds)
             {"type": "string"},
             {"type": "number"},
             {"type": "boolean"},
         ]
     }
     return {
+        "Object": {"type": "object", "additionalProperties": True},
+        "ContextDocument": {
+            "type": "object",
+            "required": ["@context"],
+            "properties": {"@context": {}},
+        },
         "ProblemDetails": {
             "type": "object",
             "required": ["type", "title"],
@@ -109,8 +115,14 @@ def _schemas() -> dict[str, Any]:
         "EntityInput": {
             "type": "object",
             "required": ["id", "type"],
-            "properties": {"id": {"type": "string", "format": "uri"}, "type": {"type": "string"}},
-            "additionalProperties": {"type": "object"},
+            "properties": {
+                "id": {"type": "string", "format": "uri"},
+                "type": {"oneOf": [{"type": "string"}, _IDS]},
+                # Only with application/ld+json; with application/json it goes in Link.
+                "@context": {},
+            },
+            # An attribute: normalized (an object), concise (a bare value) or several instances.
+            "additionalProperties": {},
         },
         "Fragment": {"type": "object", "additionalProperties": {"type": "object"}},
         "UpdateResult": {
@@ -250,7 +262,11 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
                 {
                     "200": {
                         "description": "OK",
-                        "content": {"application/json": {"schema": {"type": "array"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"type": "object"}}
+                            }
+                        },
                     }
                 },
                 tag="Contexts",
@@ -259,7 +275,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
                 "Host an @context",
                 [],
                 _CREATED,
-                {"type": "object", "required": ["@context"]},
+                _ref("ContextDocument"),
                 tag="Contexts",
             ),
         },
@@ -323,6 +339,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths.update(dashboard_paths())
     add_access(paths, routes)
     ngsi_ld_problems(paths)
+    operation_ids(paths)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -330,9 +347,16 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
             "version": __version__,
             "description": "NGSI-LD context broker (ETSI GS CIM 009) and city services.",
         },
+        "tags": _tags(paths),
         "paths": paths,
         "components": {"schemas": _schemas(), "securitySchemes": SCHEMES},
     }
+
+
+def _tags(paths: dict[str, Any]) -> list[dict[str, str]]:
+    """Every tag the operations use, declared once (generated clients group by them)."""
+    names = {tag for item in paths.values() for op in item.values() for tag in op.get("tags", [])}
+    return [{"name": name} for name in sorted(names)]
 
 
 _TEMPORAL_PARAMS = [

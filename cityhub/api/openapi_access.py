@@ -57,18 +57,59 @@ _REFUSED = {
 def ngsi_ld_problems(paths: dict[str, Any]) -> None:
     """NGSI-LD's API defines its ProblemDetails as application/json: its operations say so
     (answers are shared between operations, so each is replaced, never changed in place)."""
-    for path, operations in paths.items():
+    for path in paths:
         if not path.startswith("/ngsi-ld/"):
             continue
-        for method, operation in operations.items():
+        operations = paths[path] = dict(paths[path])  # path items may be shared too
+        for method, shared in list(operations.items()):
             if method not in METHODS:
                 continue
-            responses = operation.get("responses", {})
+            # Operations and answers may be shared between paths: change copies only.
+            operation = operations[method] = dict(shared)
+            responses = operation["responses"] = dict(operation.get("responses", {}))
             for code, answer in list(responses.items()):
                 content = answer.get("content", {})
                 if "application/problem+json" in content:
                     problem = content["application/problem+json"]
                     responses[code] = {**answer, "content": {"application/json": problem}}
+            operation["parameters"] = [*operation.get("parameters", []), LINK]
+            body = dict(operation.get("requestBody", {}).get("content", {}))
+            if "application/json" in body:
+                # Generated clients send the last media type whose schema a body matches:
+                # plain JSON (its @context in Link, or none) is the one clients mean.
+                body["application/json"] = body.pop("application/json")
+                operation["requestBody"] = {**operation["requestBody"], "content": body}
+
+
+LINK = {
+    "name": "Link",
+    "in": "header",
+    "required": False,
+    "description": "The @context of a JSON request: "
+    '<https://example.org/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"; '
+    'type="application/ld+json" (with application/ld+json it goes in the body instead).',
+    "schema": {"type": "string"},
+}
+
+
+def operation_ids(paths: dict[str, Any]) -> None:
+    """A unique operationId for every operation, from its summary (generated clients name
+    their functions after it): `Query entities` -> queryEntities."""
+    taken: set[str] = set()
+    for path in paths:
+        operations = paths[path] = dict(paths[path])  # path items may be shared too
+        for method, shared in list(operations.items()):
+            if method not in METHODS:
+                continue
+            operation = operations[method] = dict(shared)  # one path's operation, its own id
+            words = re.findall(r"[A-Za-z0-9]+", operation.get("summary", "").split("(")[0])[:6]
+            name = words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
+            if not words or name in taken:
+                name = method + "".join(
+                    w[:1].upper() + w[1:] for w in re.findall(r"[A-Za-z0-9]+", path)
+                )
+            taken.add(name)
+            operation["operationId"] = name
 
 
 def serving_route(routes: Sequence[GuardedRoute], method: str, path: str) -> GuardedRoute | None:

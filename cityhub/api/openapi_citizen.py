@@ -238,7 +238,7 @@ def _indicator_paths() -> dict[str, Any]:
                     ident,
                     _param("place"),
                     _param("horizon", schema={"type": "integer", "minimum": 1, "maximum": 60}),
-                    _param("level", schema={"type": "number", "enum": [0.8, 0.9, 0.95]}),
+                    _param("level", schema={"type": "string", "enum": ["0.8", "0.9", "0.95"]}),
                 ],
                 _OBJ,
             )

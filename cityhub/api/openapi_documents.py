@@ -22,7 +22,12 @@ def _document_paths(
     obj = {"type": "object"}
     return {
         f"{NGSI}/{collection}": {
-            "get": _op(f"List {noun}s", [*list_params, *paging], _ok({"type": "array"}), tag=tag),
+            "get": _op(
+                f"List {noun}s",
+                [*list_params, *paging],
+                _ok({"type": "array", "items": obj}),
+                tag=tag,
+            ),
             "post": _op(f"Create a {noun}", [], _CREATED, obj, tag=tag),
         },
         f"{NGSI}/{collection}/{{{id_name}}}": {

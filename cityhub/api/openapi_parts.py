@@ -13,8 +13,22 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+OBJECT = {"$ref": "#/components/schemas/Object"}
+
+
+def _shared(schema: dict[str, Any]) -> dict[str, Any]:
+    """A bare object (or array of them) as one named schema: several media types sharing an
+    inline schema make generated clients define one model per type, under one name."""
+    if schema == {"type": "object"}:
+        return OBJECT
+    if schema.get("type") == "array" and schema.get("items") == {"type": "object"}:
+        return {**schema, "items": OBJECT}
+    return schema
+
+
 def _content(schema: dict[str, Any], types: tuple[str, ...] = _JSON_TYPES) -> dict[str, Any]:
-    return {t: {"schema": schema} for t in types}
+    shared = _shared(schema) if len(types) > 1 else schema
+    return {t: {"schema": shared} for t in types}
 
 
 def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:

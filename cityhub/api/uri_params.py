@@ -82,9 +82,10 @@ _BY_ROUTE: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", _ENTITY + "/attrs/{attr}"): _ATTR_DELETE,
     ("POST", V1 + "/entityOperations/query"): _SHOW | _PAGE,
     ("GET", V1 + "/types"): _PAGE | {"details"},
-    ("GET", V1 + "/types/{type:path}"): frozenset(),
+    # `/types/` and `/attributes/` (an empty name) are the lists, as some clients ask for them.
+    ("GET", V1 + "/types/{type:path}"): _PAGE | {"details"},
     ("GET", V1 + "/attributes"): _PAGE | {"details"},
-    ("GET", V1 + "/attributes/{attr:path}"): frozenset(),
+    ("GET", V1 + "/attributes/{attr:path}"): _PAGE | {"details"},
     ("GET", V1 + "/jsonldContexts"): frozenset({"kind", "details"}),
     ("POST", V1 + "/jsonldContexts"): frozenset(),
     ("GET", V1 + "/jsonldContexts/{context_id:path}"): frozenset({"details"}),
