@@ -146,3 +146,24 @@ def test_one_dataset_exports_and_the_shapes_catch_a_broken_record(city: City) ->
     assert not conforms and "accessURL" in report and "title" in report
     missing = httpx.get(city.base + "/dataset/nope.jsonld", timeout=20)
     assert missing.status_code == 404
+
+
+def test_export_types_every_range_and_fills_the_recommended_properties(city: City) -> None:
+    g = Graph().parse(data=httpx.get(city.base + "/catalog.ttl", timeout=20).text, format="turtle")
+    assert validate(g)[0]
+    catalog = URIRef(city.base + "/catalog")
+    assert (catalog, DCAT.themeTaxonomy, None) in g
+    assert (catalog, DCTERMS.issued, None) in g and (catalog, DCTERMS.modified, None) in g
+    for dataset in g.subjects(RDF.type, DCAT.Dataset):
+        assert (dataset, DCAT.contactPoint, None) in g  # the department when no contact is given
+    availability = URIRef("http://data.europa.eu/r5r/availability")
+    for dist in g.subjects(RDF.type, DCAT.Distribution):
+        for prop in (DCTERMS.description, DCTERMS.license, availability):
+            assert (dist, prop, None) in g, (dist, prop)
+        licence = g.value(dist, DCTERMS.license)
+        assert (licence, RDF.type, DCTERMS.LicenseDocument) in g
+    # A licence left untyped (as the export once was) breaks the range rule.
+    for licence in set(g.objects(None, DCTERMS.license)):
+        g.remove((licence, RDF.type, None))
+    conforms, report = validate(g)
+    assert not conforms and "LicenseDocument" in report
