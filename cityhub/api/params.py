@@ -23,6 +23,8 @@ _OPTIONS = {
     "temporalValues",
     "aggregatedValues",
     "audit",
+    # `options=count`: how some clients (ngsildclient's temporal queries) ask for count=true
+    "count",
 }
 
 
@@ -89,7 +91,7 @@ def paging(params: Mapping[str, str], settings: Settings) -> tuple[int, int, boo
     count_raw = params.get("count", "false")
     if count_raw not in ("true", "false"):
         raise BadRequestData("count must be true or false")
-    count = count_raw == "true"
+    count = count_raw == "true" or "count" in options_of(params)
     if limit == 0 and not count:
         raise BadRequestData("limit=0 is only allowed together with count=true")
     return limit, offset, count
