@@ -33,7 +33,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# FiLiP (an interoperability test's client) cannot share the suite's environment: its
+# python-keycloak needs an aiofiles that ngsildclient refuses. It gets one of its own.
+FILIP_VENV = build/filip-venv
+$(FILIP_VENV)/.installed:
+	$(PY) -m venv $(FILIP_VENV)
+	$(FILIP_VENV)/bin/python -m pip install -q "filip==0.8.1"
+	touch $@
+
+unit: $(STAMP) $(FILIP_VENV)/.installed
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
