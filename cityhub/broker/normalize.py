@@ -203,6 +203,11 @@ def _infer_type(raw: dict[str, Any]) -> str:
     return ""
 
 
+_VALUE_MEMBERS = frozenset(ATTRIBUTE_TYPES.values())
+# A GeoJSON geometry that is not a valid one stays an error, never a plain JSON value.
+_GEOMETRIES = frozenset(GEOMETRY_TYPES) | {"Feature", "FeatureCollection"}
+
+
 def parse_instance(
     name: str, raw: Any, tm: TermMap, now: str, allow_null: bool = False
 ) -> Instance:
@@ -226,6 +231,15 @@ def parse_instance(
         if not kind:  # a JSON object value in concise form
             raw = {"type": "Property", "value": raw}
             kind = "Property"
+    elif (
+        kind not in ATTRIBUTE_TYPES
+        and kind not in _GEOMETRIES
+        and not (raw.keys() & _VALUE_MEMBERS)
+    ):
+        # A JSON object value in concise form that has a type of its own (a Smart Data Models
+        # address: {"type": "PostalAddress", ...}), as other brokers take it.
+        raw = {"type": "Property", "value": raw}
+        kind = "Property"
     if kind not in ATTRIBUTE_TYPES:
         raise BadRequestData(f"attribute '{name}' has an invalid type {kind!r}")
     key = ATTRIBUTE_TYPES[kind]

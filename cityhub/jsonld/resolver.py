@@ -1,8 +1,9 @@
 """Resolve a request's @context (URLs, inline objects, lists) to a compiled TermMap.
 
 Order of resolution for a URL: the shipped core contexts, hosted contexts (/jsonldContexts),
-contexts the operator preloaded or that were fetched before (the store's context table), and only
-then a remote fetch, if the operator allows that host (CITYHUB_CONTEXT_FETCH).
+contexts the operator preloaded or that were fetched before (the store's context table), the
+shipped Smart Data Models domain contexts, and only then a remote fetch, if the operator allows
+that host (CITYHUB_CONTEXT_FETCH).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cityhub.errors import (
     LdContextNotAvailable,
     ResourceNotFound,
 )
+from cityhub.jsonld import smart_data_models
 from cityhub.jsonld.termmap import CORE_CONTEXT_URL, TermMap
 from cityhub.outbound import OutboundRefused, fetch
 from cityhub.store.records import StoredContext
@@ -171,6 +173,9 @@ class ContextResolver:
         stored = self._repo.get_context(url)
         if stored is not None:
             return stored
+        domain = smart_data_models.domain_for(url)
+        if domain is not None:  # a copy ships with cityhub; an operator's preload wins above
+            return self._cached_document(f"sdm:{domain}", lambda: smart_data_models.load(domain))
         doc = self._fetch(url)
         self._repo.put_context(url, doc, "Cached")
         return doc
