@@ -135,6 +135,34 @@ async def _settle(hub: Hub) -> None:
     sys.setswitchinterval(0.001)
 
 
+async def _command_sender(hub: Hub) -> None:
+    """Sends the commands written to device entities and records each one's status (PENDING
+    once the MQTT broker has it, ERROR with the reason otherwise)."""
+    import asyncio
+
+    import orjson
+
+    from cityhub.ingest.agent import Message
+    from cityhub.ingest.commands import outgoing
+
+    hub.commands.attach(asyncio.get_running_loop())
+    while True:
+        for call in await hub.commands.take():
+            sent = hub.bridge is not None and hub.bridge.publish(*outgoing(call))
+            status: dict[str, str] = {f"{call.name}_status": "PENDING" if sent else "ERROR"}
+            if not sent:
+                reason = "no MQTT broker is configured" if hub.bridge is None else "not sent"
+                status[f"{call.name}_info"] = reason
+            note = Message(
+                call.apikey, call.device_id, orjson.dumps(status), "json", None, "command",
+                kind="status",
+            )  # fmt: skip
+            try:
+                await hub.write(hub.agent.ingest, [note])
+            except CityHubError:
+                log.exception("could not record the status of command %s", call.name)
+
+
 def mqtt_group_of(hub: Hub) -> str:
     """The default shared-subscription group: one per deployment (see `Settings.mqtt_group`)."""
     return "cityhub-" + hub.store.leases.deployment_id()[:16]
@@ -200,6 +228,7 @@ def create_app(
 
         jobs: list[BackgroundTask] = [
             _notifier,
+            _command_sender,
             _deadline_watch,
             _settle,
             _analyses_refresh,

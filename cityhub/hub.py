@@ -26,6 +26,7 @@ from cityhub.citizen.router import ClassifierRegistry
 from cityhub.citizen.service import RequestService
 from cityhub.config import Settings
 from cityhub.ingest.agent import IngestAgent
+from cityhub.ingest.commands import CommandOutbox, CommandRelay, make_target
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
@@ -87,6 +88,13 @@ class Hub:
         self.notifier.periodic = self.matcher.periodic
         self.devices = DeviceRegistry(store)
         self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
+        # Southbound commands: a committed write of a command attribute is queued here and
+        # sent by the server's command sender (cityhub.ingest.commands).
+        self.commands = CommandOutbox()
+        relay = CommandRelay(self._command_targets, self.contexts.core.expand, self.commands.put)
+        self.hooks.before_write.append(relay.prepare)
+        self.hooks.after_commit.append(relay.on_commit)
+        self.devices.on_change.append(relay.forget)
         self.auth = Authenticator(store)
         self.classifiers = ClassifierRegistry(store)
         self.sentiment = ClassifierRegistry(store, "sentiment")
@@ -104,6 +112,13 @@ class Hub:
         self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
         # Heavy analysis (evaluations, forecasts, hot issues): a bounded pool with deadlines.
         self.compute = ComputePool()
+
+    def _command_targets(self, tenant: str) -> dict[str, Any]:
+        expand = self.contexts.core.expand
+        return {
+            c.entity_id: make_target(c.apikey, c.device_id, c.commands, c.protocol, expand)
+            for c in self.devices.command_configs(tenant)
+        }
 
     @property
     def requests(self) -> RequestService:

@@ -82,7 +82,10 @@ async def create_devices(request: Request) -> Response:
     hub = http.hub_of(request)
     devices = [validate_device(d) for d in _items(await http.read_body(request), "devices")]
     actor = http.principal_of(request)
-    await hub.write(hub.devices.provision_devices, http.tenant_of(request), devices, actor)
+    tenant = http.tenant_of(request)
+    await hub.write(hub.devices.provision_devices, tenant, devices, actor)
+    # A device that takes commands has its entity now: commands are written to it.
+    await hub.write(hub.agent.provisioned, tenant, [d["device_id"] for d in devices])
     return Response(status_code=201)
 
 

@@ -13,6 +13,7 @@ from cityhub.broker.changes import Change, history_row, to_us
 from cityhub.broker.normalize import parse_attributes
 from cityhub.broker.service import EntityService
 from cityhub.errors import BadRequestData, CityHubError
+from cityhub.ingest.commands import command_attributes, results, status_measures
 from cityhub.ingest.convert import ConversionError, add_metadata, convert
 from cityhub.ingest.devices import DeviceConfig, DeviceRegistry
 from cityhub.ingest.payloads import (
@@ -38,6 +39,9 @@ class Message:
     fmt: str = "json"  # json | ul | auto (a legacy topic: as the payload is)
     object_id: str | None = None
     source: str = ""
+    # attrs: measures; cmdexe: a device's command results; status: a command's status as the
+    # command sender records it (cityhub.ingest.commands)
+    kind: str = "attrs"
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Observation:
     measures: dict[str, Any]
     observed_at: str
     explicit_time: bool
+    as_named: bool = False  # command status and results: attribute names as given, unmapped
 
 
 Item = tuple[Message, Observation, dict[str, Any]]
@@ -70,6 +75,13 @@ class IngestAgent:
     ) -> list[Observation]:
         config = config or self.registry.resolve(message.apikey, message.device_id)
         fmt = message.fmt
+        if message.kind != "attrs":
+            named = (
+                status_measures(results(message.payload, message.device_id))
+                if message.kind == "cmdexe"
+                else parse_json(message.payload)[0]
+            )
+            return [Observation(config, named, received_at, False, as_named=True)]
         if message.object_id is not None:
             groups = parse_single(message.payload, message.object_id, fmt)
         elif fmt == "ul" or (fmt == "auto" and not looks_like_json(message.payload)):
@@ -88,8 +100,8 @@ class IngestAgent:
     def fragment(self, obs: Observation) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for object_id, value in obs.measures.items():
-            mapped = obs.config.attributes.get(object_id)
-            if mapped is None and obs.config.explicit_attrs:
+            mapped = None if obs.as_named else obs.config.attributes.get(object_id)
+            if mapped is None and obs.config.explicit_attrs and not obs.as_named:
                 continue
             name, kind = (mapped.name, mapped.type) if mapped else (object_id, "Property")
             try:
@@ -211,6 +223,21 @@ class IngestAgent:
             tx.append_history(rows)
         return stored, dupes
 
+    def provisioned(self, tenant: str, device_ids: list[str]) -> int:
+        """Create the entities of newly provisioned devices that take commands (a command can
+        only be written to an entity that exists); returns how many were made."""
+        configs = [
+            c for c in self.registry.command_configs(tenant) if c.device_id in set(device_ids)
+        ]
+        if not configs:
+            return 0
+        now = now_iso()
+        with self.entities.write(tenant) as tx:
+            existing = tx.get_many([c.entity_id for c in configs])
+            made = [self._new_entity(c, now) for c in configs if c.entity_id not in existing]
+            tx.insert(made)
+        return len(made)
+
     def _new_entity(self, config: DeviceConfig, now: str) -> Entity:
         static = {
             a["name"]: add_metadata(
@@ -218,6 +245,7 @@ class IngestAgent:
             )
             for a in config.static
         }
+        static.update(command_attributes(config.commands))
         attrs = parse_attributes(static, self.core, now)
         for instances in attrs.values():
             for inst in instances:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.broker.normalize import check_name, check_uri
 from cityhub.errors import AlreadyExists, BadRequestData, ResourceNotFound
+from cityhub.ingest.commands import check_commands, command_names
 from cityhub.ingest.convert import ConversionError, convert
 from cityhub.store import Store
 
@@ -38,6 +40,8 @@ class DeviceConfig:
     static: list[dict[str, Any]] = field(default_factory=list)
     explicit_attrs: bool = False
     owner: str | None = None  # the department whose entities this device writes
+    commands: tuple[str, ...] = ()  # southbound commands (cityhub.ingest.commands)
+    protocol: str = ""  # e.g. PDI-IoTA-UltraLight: how commands are written
 
 
 def _attribute_list(raw: Any, what: str) -> list[dict[str, Any]]:
@@ -92,6 +96,7 @@ def validate_group(doc: Any) -> dict[str, Any]:
         raise BadRequestData("a group needs an entity_type")
     _attribute_list(doc.get("attributes"), "attributes")
     _static_values(doc.get("static_attributes"))
+    check_commands(doc.get("commands"))
     return {k: v for k, v in doc.items() if k != OWNER}
 
 
@@ -108,6 +113,7 @@ def validate_device(doc: Any) -> dict[str, Any]:
     _static_values(doc.get("static_attributes"))
     if doc.get("apikey") is not None and not isinstance(doc["apikey"], str):
         raise BadRequestData("a device's apikey must be text")
+    check_commands(doc.get("commands"))
     return {k: v for k, v in doc.items() if k != OWNER}
 
 
@@ -134,6 +140,8 @@ def config_for(tenant: str, device: dict[str, Any], group: dict[str, Any] | None
         static,
         explicit,
         owner if isinstance(owner, str) else None,
+        command_names(group, device),
+        str(device.get("protocol") or group.get("protocol") or ""),
     )
 
 
@@ -150,12 +158,31 @@ class DeviceRegistry:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.on_change: list[Callable[[], None]] = []  # told when provisioning changes
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], tuple[float, DeviceConfig]] = {}
 
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+        for listener in self.on_change:
+            listener()
+
+    def command_configs(self, tenant: str) -> list[DeviceConfig]:
+        """The tenant's provisioned devices that take commands (their own or their group's)."""
+        groups = {g.get("apikey", ""): g for g in self.store.devices.list_groups(tenant)}
+        if not any(g.get("commands") for g in groups.values()):
+            devices = [d for d in self.store.devices.list_devices(tenant) if d.get("commands")]
+        else:
+            devices = self.store.devices.list_devices(tenant)
+        found = []
+        for device in devices:
+            config = config_for(tenant, device, groups.get(device.get("apikey") or ""))
+            if not config.apikey and len(groups) == 1:  # provisioned without one: its group's
+                config = config_for(tenant, device, next(iter(groups.values())))
+            if config.commands and config.apikey:
+                found.append(config)
+        return found
 
     def resolve(self, apikey: str, device_id: str) -> DeviceConfig:
         key = (apikey, device_id)

@@ -24,6 +24,10 @@ TOPICS = (
     "/ul/+/+/attrs/+",
     "/+/+/attrs",
     "/+/+/attrs/+",
+    # a device's answers to commands (cityhub.ingest.commands)
+    "/+/+/cmdexe",
+    "/json/+/+/cmdexe",
+    "/ul/+/+/cmdexe",
 )
 
 
@@ -34,8 +38,10 @@ def parse_topic(topic: str) -> Message | None:
     if len(parts) < 4 or parts[0] != "":
         return None
     fmt = "auto"  # legacy topics: JSON or UltraLight, as the payload is
-    if parts[1] in ("json", "ul") and len(parts) >= 5 and parts[4] == "attrs":
+    if parts[1] in ("json", "ul") and len(parts) >= 5 and parts[4] in ("attrs", "cmdexe"):
         fmt, parts = parts[1], ["", *parts[2:]]
+    if len(parts) == 4 and parts[3] == "cmdexe":
+        return Message(parts[1], parts[2], b"", fmt, None, topic, kind="cmdexe")
     if len(parts) == 4 and parts[3] == "attrs":
         return Message(parts[1], parts[2], b"", fmt, None, topic)
     if len(parts) == 5 and parts[3] == "attrs" and parts[4]:
@@ -68,6 +74,17 @@ class MqttBridge:
         self.connected = asyncio.Event()
         self.stored = 0
         self.dead = 0
+        self._client: Any = None
+
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """Send a message (a command to a device) at QoS 1; False if the broker cannot have
+        it now (not connected, or the client refused it)."""
+        import paho.mqtt.client as mqtt
+
+        if self._client is None or not self.connected.is_set():
+            return False
+        info = self._client.publish(topic, payload, qos=1)
+        return bool(info.rc == mqtt.MQTT_ERR_SUCCESS)
 
     async def run(self, run_blocking: Callable[..., Awaitable[Any]]) -> None:
         import paho.mqtt.client as mqtt
@@ -98,6 +115,7 @@ class MqttBridge:
 
         client.on_connect = on_connect
         client.on_message = on_message
+        self._client = client
         client.connect_async(self.host, self.port, keepalive=30)
         client.loop_start()
         try:
