@@ -15,7 +15,7 @@ import pytest
 from cityhub.jsonld import smart_data_models
 from tests.conftest import Server
 
-EXAMPLES = Path(__file__).parent / "fixtures" / "smart_data_models"
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "smart_data_models"
 FILES = sorted(EXAMPLES.glob("*.jsonld"))
 
 
