@@ -12,6 +12,7 @@ from cityhub.api.openapi_citizen import citizen_paths
 from cityhub.api.openapi_dashboard import dashboard_paths
 from cityhub.api.openapi_documents import (
     csource_subscription_paths,
+    document_schemas,
     registration_paths,
     subscription_paths,
 )
@@ -349,7 +350,10 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
         },
         "tags": _tags(paths),
         "paths": paths,
-        "components": {"schemas": _schemas(), "securitySchemes": SCHEMES},
+        "components": {
+            "schemas": {**_schemas(), **document_schemas()},
+            "securitySchemes": SCHEMES,
+        },
     }
 
 

@@ -88,7 +88,8 @@ LINK = {
     "description": "The @context of a JSON request: "
     '<https://example.org/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"; '
     'type="application/ld+json" (with application/ld+json it goes in the body instead).',
-    "schema": {"type": "string"},
+    # An HTTP header value: printable ASCII (control characters never reach the application).
+    "schema": {"type": "string", "pattern": "^[ -~]*$"},
 }
 
 

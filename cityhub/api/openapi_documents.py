@@ -9,7 +9,12 @@ from cityhub.api.openapi_parts import _CREATED, _NO_CONTENT, NGSI, _ok, _op, _pa
 
 
 def _document_paths(
-    collection: str, noun: str, tag: str, id_name: str, list_params: list[dict[str, Any]]
+    collection: str,
+    noun: str,
+    tag: str,
+    id_name: str,
+    list_params: list[dict[str, Any]],
+    schema: str,
 ) -> dict[str, Any]:
     """Create/list at a collection, retrieve/update/delete by id: subscriptions and context
     source registrations have the same shape."""
@@ -19,7 +24,7 @@ def _document_paths(
         _query("offset", "Page start", {"type": "integer", "minimum": 0}),
         _query("count", "Count", {"type": "boolean"}),
     ]
-    obj = {"type": "object"}
+    obj = {"$ref": f"#/components/schemas/{schema}"}
     return {
         f"{NGSI}/{collection}": {
             "get": _op(
@@ -32,14 +37,16 @@ def _document_paths(
         },
         f"{NGSI}/{collection}/{{{id_name}}}": {
             "get": _op(f"Retrieve a {noun}", [ident], _ok(obj), tag=tag),
-            "patch": _op(f"Update a {noun}", [ident], _NO_CONTENT, obj, tag=tag),
+            "patch": _op(f"Update a {noun}", [ident], _NO_CONTENT, {"type": "object"}, tag=tag),
             "delete": _op(f"Delete a {noun}", [ident], _NO_CONTENT, tag=tag),
         },
     }
 
 
 def subscription_paths() -> dict[str, Any]:
-    return _document_paths("subscriptions", "subscription", "Subscriptions", "subscriptionId", [])
+    return _document_paths(
+        "subscriptions", "subscription", "Subscriptions", "subscriptionId", [], "Subscription"
+    )
 
 
 def registration_paths() -> dict[str, Any]:
@@ -56,6 +63,7 @@ def registration_paths() -> dict[str, Any]:
         "Context sources",
         "registrationId",
         discovery,
+        "CsourceRegistration",
     )
 
 
@@ -67,4 +75,80 @@ def csource_subscription_paths() -> dict[str, Any]:
         "Context sources",
         "subscriptionId",
         [],
+        "Subscription",
     )
+
+
+_URI = {"type": "string", "format": "uri"}
+_TEXTS = {"type": "array", "items": {"type": "string"}}
+_ENTITY_SELECTOR = {
+    "type": "object",
+    "properties": {"id": _URI, "idPattern": {"type": "string"}, "type": {"type": "string"}},
+}
+
+
+def document_schemas() -> dict[str, Any]:
+    """Subscriptions and context source registrations, as NGSI-LD defines their members (any
+    other member is kept: additional properties)."""
+    return {
+        "Subscription": {
+            "type": "object",
+            "required": ["type", "notification"],
+            "properties": {
+                "id": _URI,
+                "type": {"type": "string", "enum": ["Subscription"]},
+                "subscriptionName": {"type": "string"},
+                "description": {"type": "string"},
+                "entities": {"type": "array", "items": _ENTITY_SELECTOR},
+                "watchedAttributes": _TEXTS,
+                "notificationTrigger": _TEXTS,
+                "timeInterval": {"type": "number"},
+                "q": {"type": "string"},
+                "geoQ": {"type": "object"},
+                "isActive": {"type": "boolean"},
+                "expiresAt": {"type": "string", "format": "date-time"},
+                "throttling": {"type": "number"},
+                "status": {"type": "string"},
+                "notification": {
+                    "type": "object",
+                    "properties": {
+                        "attributes": _TEXTS,
+                        "format": {"type": "string"},
+                        "endpoint": {
+                            "type": "object",
+                            "properties": {"uri": _URI, "accept": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+            "additionalProperties": True,
+        },
+        "CsourceRegistration": {
+            "type": "object",
+            "required": ["type", "information", "endpoint"],
+            "properties": {
+                "id": _URI,
+                "type": {"type": "string", "enum": ["ContextSourceRegistration"]},
+                "information": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "entities": {"type": "array", "items": _ENTITY_SELECTOR},
+                            "propertyNames": _TEXTS,
+                            "relationshipNames": _TEXTS,
+                        },
+                    },
+                },
+                "endpoint": _URI,
+                "mode": {
+                    "type": "string",
+                    "enum": ["inclusive", "exclusive", "redirect", "auxiliary"],
+                },
+                "operations": _TEXTS,
+                "expiresAt": {"type": "string", "format": "date-time"},
+                "contextSourceInfo": {"type": "array", "items": {"type": "object"}},
+            },
+            "additionalProperties": True,
+        },
+    }

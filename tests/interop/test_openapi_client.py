@@ -95,7 +95,7 @@ def test_a_generated_client_creates_queries_and_subscribes(server: Server, gener
 
         subscribe = _module("api.subscriptions.create_a_subscription")
         listed = _module("api.subscriptions.list_subscriptions")
-        body = _module("models.object_").Object.from_dict(
+        body = _module("models.subscription").Subscription.from_dict(
             {
                 "type": "Subscription",
                 "entities": [{"type": "ParkingSpot"}],
@@ -106,3 +106,4 @@ def test_a_generated_client_creates_queries_and_subscribes(server: Server, gener
         assert answer.status_code == 201, answer.content
         subscriptions = listed.sync(client=client, ngsild_tenant=tenant)
         assert isinstance(subscriptions, list) and len(subscriptions) == 1
+        assert subscriptions[0].entities[0].type_ == "ParkingSpot"  # a typed model
