@@ -50,32 +50,30 @@ async def delete_group(request: Request) -> Response:
     return http.no_content()
 
 
-async def update_group(request: Request) -> Response:
-    """PUT /iot/services?apikey=…: the fields sent replace the group's."""
+async def _change(request: Request, change: Any, key: str) -> Response:
+    """A PUT of the IoT agents' API: the fields sent replace those of the group or device that
+    `key` names (its apikey or device id stays)."""
     hub = http.hub_of(request)
+    changes = await http.read_body(request)
+    if not isinstance(changes, dict):
+        raise BadRequestData("the body must be an object of the fields to change")
+    actor = http.principal_of(request)
+    await hub.write(change, http.tenant_of(request), key, changes, actor)
+    return http.no_content()
+
+
+async def update_group(request: Request) -> Response:
+    """PUT /iot/services?apikey=…"""
     apikey = request.query_params.get("apikey")
     if not apikey:
         raise BadRequestData("give the group's apikey")
-    changes = await http.read_body(request)
-    if not isinstance(changes, dict):
-        raise BadRequestData("the body must be an object of the fields to change")
-    actor = http.principal_of(request)
-    tenant = http.tenant_of(request)
-    await hub.write(hub.devices.update_group, tenant, apikey, changes, actor)
-    return http.no_content()
+    return await _change(request, http.hub_of(request).devices.update_group, apikey)
 
 
 async def update_device(request: Request) -> Response:
-    """PUT /iot/devices/{id}: the fields sent replace the device's."""
+    """PUT /iot/devices/{id}"""
     hub = http.hub_of(request)
-    changes = await http.read_body(request)
-    if not isinstance(changes, dict):
-        raise BadRequestData("the body must be an object of the fields to change")
-    device_id = request.path_params["device_id"]
-    actor = http.principal_of(request)
-    tenant = http.tenant_of(request)
-    await hub.write(hub.devices.update_device, tenant, device_id, changes, actor)
-    return http.no_content()
+    return await _change(request, hub.devices.update_device, request.path_params["device_id"])
 
 
 async def create_devices(request: Request) -> Response:
