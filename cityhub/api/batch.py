@@ -132,6 +132,8 @@ def query_from_body(body: dict[str, Any], tm: TermMap, exact_geo: bool) -> Entit
         common["attrs"] = ",".join(attrs) if isinstance(attrs, list) else attrs
     if body.get("q") is not None:
         common["q"] = body["q"]
+    if body.get("scopeQ") is not None:
+        common["scopeQ"] = body["scopeQ"]
     geo = body.get("geoQ")
     if geo is not None:
         if not isinstance(geo, dict):

@@ -178,6 +178,10 @@ def build_query(params: Mapping[str, Any], tm: TermMap, exact_geo: bool) -> Enti
         except QueryError:
             raise
         query.predicates.append(predicate)
+    if params.get("scopeQ"):
+        from cityhub.broker.scope import compile_scope_query
+
+        query.predicates.append(compile_scope_query(str(params["scopeQ"])))
     geo = parse_geo(
         params.get("georel"),
         params.get("geometry"),
