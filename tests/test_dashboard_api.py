@@ -3,6 +3,7 @@ parts that keep it moving (MQTT devices, replayed messages). Both stores."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -14,10 +15,11 @@ import pytest
 
 from cityhub.demo.city import load_demo_city
 from cityhub.demo.mqtt_devices import measures, provision_demo_devices
-from cityhub.demo.replay import file_one, read_replay_messages
+from cityhub.demo.replay import file_one, read_replay_messages, replayer, resume_at
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.ingest.agent import Message
+from cityhub.store.citizen_sql import RequestFilter
 from tests.conftest import Server
 from tests.event_stream import stream_events
 
@@ -170,6 +172,34 @@ def test_replayed_messages_become_located_requests(hub: Hub, shared_data: Path) 
     row = hub.store.requests.get_request(request_id)
     assert row is not None and row.district and row.service_code == "hotline"
     assert row.doc["title"] == messages[0][0]
+
+
+def test_a_restarted_replay_goes_on_after_the_last_message_it_filed(hub: Hub) -> None:
+    import asyncio
+
+    messages = [(f"路灯不亮 {n}", f"深南大道第 {n} 号路灯不亮", "") for n in range(6)]
+
+    def filed() -> list[str]:
+        rows = hub.store.requests.list_requests(RequestFilter(), 100)
+        return [r.doc["title"] for r in rows if r.service_code == "hotline"]
+
+    async def replay_until(enough: int) -> None:
+        """Run the replay until `enough` requests are filed, then stop it (as a demo stops)."""
+        task = asyncio.ensure_future(replayer(messages, interval=0.01)(hub))
+        for _ in range(3000):
+            if len(filed()) >= enough or task.done():
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    assert resume_at(hub, messages) == 0
+    asyncio.run(replay_until(2))  # a first run, stopped part-way
+    assert 2 <= len(filed()) < len(messages)
+    asyncio.run(replay_until(len(messages)))  # the demo started again: the rest, none twice
+    after = filed()
+    assert sorted(after) == sorted(m[0] for m in messages) and len(after) == len(set(after))
 
 
 def test_a_replay_file_without_text_columns_is_refused(tmp_path: Path) -> None:

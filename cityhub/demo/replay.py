@@ -19,6 +19,7 @@ from cityhub.hub import Hub
 
 log = logging.getLogger("cityhub.demo")
 REPLAY_SERVICE = "hotline"
+REPLAY_ACTOR = "replay"
 
 
 def read_replay_messages(path: Path, limit: int = 5000) -> list[tuple[str, str, str]]:
@@ -54,21 +55,40 @@ def file_one(hub: Hub, message: tuple[str, str, str], rng: random.Random) -> int
             lon=lon,
             reporter={"account_id": user} if user else {},
         ),
-        actor="replay",
+        actor=REPLAY_ACTOR,
     )
     return row.id
+
+
+def resume_at(hub: Hub, order: list[tuple[str, str, str]]) -> int:
+    """Where in `order` a replay goes on: after the message it last filed into this store (0
+    when it filed none, or when that message is not in `order`)."""
+    last = hub.store.requests.last_request_by("receive", REPLAY_ACTOR)
+    row = hub.store.requests.get_request(last) if last is not None else None
+    if row is None:
+        return 0
+    filed = (row.doc.get("title", ""), row.doc.get("description", ""))
+    for position, (title, text, _) in enumerate(order):
+        if (title, text or title) == filed:
+            return position + 1
+    return 0
 
 
 def replayer(
     messages: list[tuple[str, str, str]], interval: float = 15.0, seed: int = 12345
 ) -> Callable[[Hub], Coroutine[Any, Any, None]]:
-    """A background task for create_app: one message every `interval` seconds, in random order."""
+    """A background task for create_app: one message every `interval` seconds, in a random order
+    fixed by `seed`. A restarted demo goes on after the last message it filed instead of filing
+    the first ones again; once every message is filed it stops."""
 
     async def run(hub: Hub) -> None:
         rng = random.Random(seed)
         order = list(messages)
         rng.shuffle(order)
-        for message in order:
+        start = await hub.run(resume_at, hub, order)
+        if start:
+            log.info("replay resumes after %d of %d messages", start, len(order))
+        for message in order[start:]:
             await asyncio.sleep(interval)
             try:
                 await hub.write(file_one, hub, message, rng)

@@ -274,6 +274,16 @@ class RequestRepository(Repository):
         sql, params = where(flt, self._mark)
         return int(self._run(f"SELECT count(*) FROM service_requests{sql}", params)[0][0])
 
+    def last_request_by(self, action: str, actor: str) -> int | None:
+        """The request `actor` last did `action` to (e.g. the last one the demo's replay filed)."""
+        m = self._mark
+        rows = self._run(
+            f"SELECT request_id FROM request_events WHERE action = {m} AND actor = {m} "
+            "ORDER BY id DESC LIMIT 1",
+            (action, actor),
+        )
+        return int(rows[0][0]) if rows else None
+
     def request_events(self, request_id: int) -> list[RequestEvent]:
         rows = self._run(
             "SELECT request_id, at_us, action, from_status, to_status, actor, note "
