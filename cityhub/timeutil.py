@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -69,6 +69,11 @@ def is_datetime(text: object) -> bool:
 def now_us() -> int:
     """Current time as microseconds since the epoch (UTC)."""
     return int(datetime.now(UTC).timestamp() * 1_000_000)
+
+
+def city_today(zone: str) -> date:
+    """Today in the city's zone: a "day" is the city's day, whatever zone the server runs in."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def iso_local(at_us: int, zone: str) -> str:

@@ -48,6 +48,12 @@ def test_train_evaluate_predict_round_trip(shared_data: Path, tmp_path: Path) ->
     assert 0.6 < report["macro_f1"] <= 1.0
     shown = run("citizen", "evaluate", str(held), "--database", db)
     assert "precision" in shown.stdout and "劳动和社会保障" in shown.stdout
+    assert "warning" not in shown.stderr and "warning" not in report
+    # Scored on the very messages it was trained on: said, in both outputs.
+    remembered = run("citizen", "evaluate", str(train), "--database", db)
+    assert remembered.returncode == 0 and "trained on" in remembered.stderr
+    as_json = json.loads(run("citizen", "evaluate", str(train), "--json", "--database", db).stdout)
+    assert "trained on" in as_json["warning"]
     predicted = run("citizen", "predict", "老板拖欠工资不发", "-k", "2", "--database", db)
     assert predicted.returncode == 0, predicted.stderr
     assert predicted.stdout.startswith("hrss\t劳动和社会保障")

@@ -162,3 +162,17 @@ def test_voice_cli_trains_and_writes_the_brief(shared_data: Path, tmp_path: Path
     assert (out / "brief-2019-09-05.html").read_text(encoding="utf-8").count("<svg") == 1
     bad = run("voice", "brief", "--date", "Sept 5", "--database", db)
     assert bad.returncode == 1 and bad.stderr.startswith("error:")
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_brief_without_a_date_is_for_the_citys_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    """UTC+14 and UTC-12 are never on the same calendar day: each city's brief is dated by its
+    own day, not the server's."""
+    monkeypatch.setenv("CITYHUB_TIMEZONE", zone)
+    out = tmp_path / zone.replace("/", "_")
+    made = run("voice", "brief", "--out", str(out), "--database", f"sqlite:///{tmp_path}/b.db")
+    assert made.returncode == 0, made.stderr
+    today = dt.datetime.now(ZoneInfo(zone)).date().isoformat()
+    assert (out / f"brief-{today}.md").exists(), sorted(p.name for p in out.iterdir())

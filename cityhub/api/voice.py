@@ -13,7 +13,7 @@ from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData
-from cityhub.timeutil import parse_datetime
+from cityhub.timeutil import city_today, parse_datetime
 from cityhub.voice.brief import check_day
 from cityhub.voice.hotissues import public_issue
 
@@ -24,8 +24,7 @@ MAX_TEXT = 20_000  # characters of a message or a reply to evaluate
 def _day(request: Request) -> dt.date:
     value = request.query_params.get("date")
     if not value:
-        zone = ZoneInfo(http.hub_of(request).settings.timezone)
-        return dt.datetime.now(zone).date()
+        return city_today(http.hub_of(request).settings.timezone)
     try:
         return check_day(dt.date.fromisoformat(value))
     except ValueError as exc:

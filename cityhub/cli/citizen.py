@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -13,6 +13,9 @@ from rich.table import Table
 
 from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
+
+if TYPE_CHECKING:
+    from cityhub.hub import Hub
 
 
 def _corpus(
@@ -58,6 +61,14 @@ def print_report(console: Console, report: dict[str, Any], title: str) -> None:
 @click.group()
 def citizen() -> None:
     """Citizen requests: the department classifier, deadlines and department rates."""
+
+
+def trained_on(hub: Hub, version: int) -> str | None:
+    """The digest of the texts a stored classifier version was trained on, if it kept one."""
+    for number, _, report in hub.store.requests.model_versions("department"):
+        if number == version:
+            return str(report.get("texts_sha256") or "") or None
+    return None
 
 
 @citizen.command()
@@ -116,6 +127,7 @@ def evaluate(
 ) -> None:
     """Score the stored classifier on held-out LABELLED.csv (or cross-validate with --cv N)."""
     from cityhub.citizen.corpus import read_messages
+    from cityhub.citizen.router import texts_digest
     from cityhub.citizen.textclf import cross_validate, scores
 
     console = Console(stderr=not as_json)
@@ -128,6 +140,7 @@ def evaluate(
     else:
         with open_hub(database) as hub:
             loaded = hub.classifiers.current()
+            trained = trained_on(hub, loaded[0]) if loaded is not None else None
         if loaded is None:
             raise BadRequestData("no classifier has been trained: cityhub citizen train FILE.csv")
         version, model = loaded
@@ -136,6 +149,13 @@ def evaluate(
             raise BadRequestData(f"categories the classifier does not know: {', '.join(unknown)}")
         report = scores(labels, model.predict(texts), model.labels)
         title = f"classifier version {version} on {labelled.name}"
+        if trained == texts_digest(texts):
+            report["warning"] = (
+                f"{labelled.name} is the set the classifier was trained on: these scores say how "
+                "well it remembers, not how well it routes new messages (hold out a set, or --cv)"
+            )
+            if not as_json:
+                Console(stderr=True).print(f"[bold red]warning:[/] {report['warning']}")
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from cityhub.cli.common import DB_HELP, FILE, one_line_errors, open_hub
 from cityhub.errors import BadRequestData
+from cityhub.timeutil import city_today
 
 if TYPE_CHECKING:
     from cityhub.citizen.router import ClassifierRegistry
@@ -77,9 +78,9 @@ def sentiment(texts: tuple[str, ...], database: str | None) -> None:
             click.echo(f"{pol.label}\t{pol.positive:.3f}\t{text[:60]}")
 
 
-def _day(value: str | None) -> dt.date:
+def _day(value: str | None, zone: str) -> dt.date:
     if not value:
-        return dt.date.today()
+        return city_today(zone)  # the city's today, not the server's
     from cityhub.voice.brief import check_day
 
     try:
@@ -106,9 +107,9 @@ def brief(date: str | None, messages: tuple[Path, ...], out: Path, database: str
     from cityhub.voice.brief import build_brief, to_html, to_markdown, trend_svg
     from cityhub.voice.service import read_messages_file
 
-    day = _day(date)
     console = Console(stderr=True)
     with open_hub(database) as hub, console.status("reading messages") as status:
+        day = _day(date, hub.settings.timezone)
         extra = [m for p in messages for m in read_messages_file(p, hub.settings.timezone)]
         status.update(f"scoring and grouping {len(extra)} file messages and the requests")
         data = build_brief(hub.voice, day, extra)
