@@ -266,3 +266,17 @@ def test_cli_lists_computes_and_assesses(tmp_path: Path, backend: str) -> None:
     assert assessed.returncode == 0 and '"achieved"' in assessed.stdout
     unknown = run("indicators", "show", "nope", "--database", db)
     assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_a_quantity_never_negative_is_not_forecast_below_zero() -> None:
+    from cityhub.indicators.forecast import forecast_series
+    from cityhub.indicators.periods import parse_period
+
+    periods = [parse_period(f"2025-{m:02d}") for m in range(1, 13)]
+    spiky = [2.0, 0.0, 9.0, 1.0, 0.5, 12.0, 0.0, 3.0, 0.2, 14.0, 1.0, 0.0]  # PM2.5-like, near 0
+    ahead = forecast_series(spiky, periods, 6, methods=("naive",))
+    assert min(ahead.lower) >= 0.0 and min(ahead.mean) >= 0.0
+    assert any("cut at 0" in note for note in ahead.notes)
+    growth = [v - 6.0 for v in spiky]  # a growth rate may be negative: nothing is cut
+    free = forecast_series(growth, periods, 6, methods=("naive",))
+    assert min(free.lower) < 0.0 and not any("cut at 0" in note for note in free.notes)

@@ -286,13 +286,20 @@ def _forecast_series(
         warnings.simplefilter("ignore")
         mean, half = FITTERS[chosen](y, m, horizon, Z[level], exog)
     half = np.where(np.isfinite(half), np.abs(half), 0.0)
+    lower, upper = mean - half, mean + half
+    if (y >= 0).all():
+        # A quantity that has never been negative (a concentration, a count, a share) is not
+        # forecast below zero: the band and the mean are cut at 0.
+        if (lower < 0).any() or (mean < 0).any():
+            notes.append("the series has never been negative: the band is cut at 0")
+        mean, lower = np.maximum(mean, 0.0), np.maximum(lower, 0.0)
     return Forecast(
         chosen,
         level,
         [p.label for p in future],
         [_r(v) for v in mean],
-        [_r(v) for v in mean - half],
-        [_r(v) for v in mean + half],
+        [_r(v) for v in lower],
+        [_r(v) for v in upper],
         scores,
         notes,
     )
