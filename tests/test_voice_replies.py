@@ -57,6 +57,19 @@ def test_missing_parts_are_named() -> None:
     assert 0 < score.completeness < 100
 
 
+def test_a_short_hotline_number_is_a_contact_and_a_replaced_lamp_an_action() -> None:
+    lamp = "深南大道路灯不亮，晚上很危险，请尽快处理。"
+    reply = (
+        "福田区城市管理和综合执法局回复：该路段路灯已更换，现已恢复正常照明。"
+        "如有问题请拨打0755-12345反映。"
+    )
+    missing = {r["en"] for r in evaluate_reply(lamp, reply).reasons}
+    assert "gives no contact or channel to follow up" not in missing
+    assert "names no action taken or planned" not in missing
+    hotline = evaluate_reply(lamp, "路灯已维修完毕。如仍不亮，可致电 12345 热线。")
+    assert "gives no contact or channel to follow up" not in {r["en"] for r in hotline.reasons}
+
+
 def test_real_replies_spread_and_the_worst_are_empty(shared_data: Path) -> None:
     path = shared_data / "citizen" / "messages_with_official_replies.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8")))[:600]
