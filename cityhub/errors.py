@@ -33,7 +33,9 @@ class CityHubError(Exception):
         return problem
 
     def one_line(self) -> str:
-        return f"error: {self.title}: {self.detail}"
+        """The error as the CLI prints it: what went wrong, without the HTTP problem's title
+        ("Bad request data: …" means nothing at a terminal)."""
+        return f"error: {self.detail}" if self.detail else f"error: {self.title}"
 
 
 class InvalidRequest(CityHubError):
