@@ -87,8 +87,12 @@ def test_cli_adds_lists_classifies_and_verifies(tmp_path: Path) -> None:
     assert "手机 (mobile)" in added.stdout and "awaiting a steward" in added.stdout
     again = run("catalog", "add", str(data), "--name", "people", "--database", db)
     assert again.returncode == 0 and "people version 2" in again.stdout
+    long_name = "shenzhen-community-health-centres-daily-slots"
+    made = run("catalog", "add", str(data), "--name", long_name, "--org", "civil", "--database", db)
+    assert made.returncode == 0, made.stderr
     listed = run("catalog", "list", "--database", db)
     assert "居民联系表" in listed.stdout and "civil" in listed.stdout
+    assert long_name in listed.stdout  # on one line at 80 columns: it can be copied whole
     classified = run(
         "catalog", "classify", "people", "--share-type", "conditional", "--conditions",
         "仅用于救助核对", "--column", "姓名=person_name", "--database", db,

@@ -183,22 +183,40 @@ def list_datasets(database: str | None) -> None:
     with open_hub(database) as hub:
         found = hub.catalog.datasets()
         versions = hub.store.catalog.current_versions()
-    grid = Table(title=f"{len(found)} datasets")
-    for name in ("name", "title", "department", "version", "rows", "share", "grade"):
-        grid.add_column(name)
+    rows = []
     for d in found:
         v = versions.get(d.id)
         grade = d.grade + (f" L{d.level}" if d.level else "") + ("" if d.confirmed else " ?")
-        grid.add_row(
-            d.name,
-            str(d.doc.get("title", "")),
-            d.org,
-            str(d.version),
-            f"{v.rows:,}" if v else "-",
-            d.share_type,
-            grade,
+        rows.append(
+            (
+                d.name,
+                str(d.doc.get("title", "")),
+                d.org,
+                str(d.version),
+                f"{v.rows:,}" if v else "-",
+                d.share_type,
+                grade,
+            )
         )
-    Console().print(grid)
+    console = Console()
+    if console.width < 110:
+        # A narrow terminal: one dataset per two lines, the name alone on the first so it can
+        # be copied whole (a table would squeeze every column to nothing).
+        console.print(f"{len(found)} datasets", style="bold")
+        for name, title, org, version, count, share, grade in rows:
+            console.print(name, style="bold", soft_wrap=True, highlight=False)
+            console.print(
+                f"  {title} · {org} · v{version} · {count} rows · {share} · {grade}",
+                highlight=False,
+            )
+        return
+    grid = Table(title=f"{len(found)} datasets")
+    grid.add_column("name", no_wrap=True)
+    for column in ("title", "department", "version", "rows", "share", "grade"):
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*row)
+    console.print(grid)
 
 
 @catalog.command()
