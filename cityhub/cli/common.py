@@ -80,6 +80,8 @@ def serve_hub(
 
     import uvicorn
 
+    click.echo(f"Serving on http://{host}:{port} (press Ctrl-C to stop)", err=True)
+
     if workers > 1:
         from cityhub.store import open_store
 
