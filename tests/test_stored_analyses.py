@@ -136,3 +136,17 @@ def test_goal_chart_over_http_carries_the_stored_forecast(server: Server, tmp_pa
         api = http.get("/indicators/v1/indicators/gdp/forecast", params={"horizon": 3}).json()
         assert api == chart["forecast"]
         assert http.get("/dashboard/v1/goals/gdp").json()["forecast"] == chart["forecast"]
+
+
+def test_a_running_period_is_not_a_forecasts_input(hub: Hub, tmp_path: Path) -> None:
+    """This year's value holds a fraction of its observations: the forecast is made from the
+    complete years and forecasts this one."""
+    this_year = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year
+    hub.indicators.load_series("gdp", _gdp(tmp_path, range(2000, this_year + 1)))
+    hub.indicators.compute(["gdp"], dt.date(2000, 1, 1), dt.date(this_year + 1, 1, 1))
+    stored = [v.period for v in hub.indicators.values("gdp", "city")]
+    assert str(this_year) in stored  # the running year was computed ...
+    _, periods = hub.indicators.forecast_inputs("gdp", "city")
+    assert periods[-1].label == str(this_year - 1)  # ... but is not read as a full one
+    ahead = asyncio.run(hub.analyses.forecast("gdp", "city"))
+    assert ahead["points"][0]["period"] == str(this_year)

@@ -254,11 +254,16 @@ class IndicatorService:
         return forecast_series(values, periods, horizon, level)
 
     def forecast_inputs(self, ident: str, place: str) -> tuple[list[float], list[Period]]:
-        """The series a forecast is made from (the forecast itself runs elsewhere)."""
+        """The series a forecast is made from (the forecast itself runs elsewhere): complete
+        periods only — a running month or year holds a fraction of its observations and would
+        be read as a full one."""
         values = [v for v in self.values(ident, place) if v.value is not None]
         if not values:
             raise BadRequestData(f"{ident} has no values for '{place}': compute it first")
-        return [float(v.value or 0) for v in values], [parse_period(v.period) for v in values]
+        today = local_day(_now_us(), self.zone)
+        periods = [parse_period(v.period) for v in values]
+        done = [(v, p) for v, p in zip(values, periods, strict=True) if p.last < today]
+        return [float(v.value or 0) for v, _ in done], [p for _, p in done]
 
     # -- KPI entities ---------------------------------------------------------------------------
     def publish(
