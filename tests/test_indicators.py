@@ -244,7 +244,9 @@ def test_cli_lists_computes_and_assesses(tmp_path: Path, backend: str) -> None:
     listed = run("indicators", "list", "--json", "--database", db)
     assert listed.returncode == 0 and "pm25_annual_mean" in listed.stdout
     csv_path = tmp_path / "gdp.csv"
-    csv_path.write_text("年份,地区生产总值\n2015,100\n2016,108\n2017,117\n", encoding="utf-8")
+    csv_path.write_text(
+        "年份,地区生产总值\n2015,100\n2016,108\n2017,117\n2018,121\n2019,130\n", encoding="utf-8"
+    )
     loaded = run(
         "indicators",
         "load",
@@ -266,6 +268,10 @@ def test_cli_lists_computes_and_assesses(tmp_path: Path, backend: str) -> None:
     assert assessed.returncode == 0 and '"achieved"' in assessed.stdout
     unknown = run("indicators", "show", "nope", "--database", db)
     assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1
+    # Four growth rates: too short to backtest, and the output says so (no empty table).
+    short = run("indicators", "forecast", "gdp_growth", "--database", db)
+    assert short.returncode == 0, short.stderr
+    assert "too short to backtest" in short.stdout and "MASE" not in short.stdout
 
 
 def test_a_quantity_never_negative_is_not_forecast_below_zero() -> None:

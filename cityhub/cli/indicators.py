@@ -159,15 +159,23 @@ def forecast(
         _dump(result.as_dict())
         return
     console = Console()
-    scores = Table(title="rolling-origin backtest (lower is better)")
-    for column in ("method", "MASE", "sMAPE %", "origins"):
-        scores.add_column(column)
-    for method, s in sorted(result.backtest.items(), key=lambda kv: kv[1]["mase"]):
-        mark = " ←" if method == result.method else ""
-        scores.add_row(
-            method + mark, f"{s['mase']:.3f}", f"{s['smape']:.2f}", f"{s['origins']:.0f}"
+    if result.backtest:
+        scores = Table(title="rolling-origin backtest (lower is better)")
+        for column in ("method", "MASE", "sMAPE %", "origins"):
+            scores.add_column(column)
+        for method, s in sorted(result.backtest.items(), key=lambda kv: kv[1]["mase"]):
+            mark = " ←" if method == result.method else ""
+            scores.add_row(
+                method + mark, f"{s['mase']:.3f}", f"{s['smape']:.2f}", f"{s['origins']:.0f}"
+            )
+        console.print(scores)
+    else:  # no method could be scored: say so rather than print an empty table
+        console.print(
+            "The series is too short to backtest any method: the forecast is the naive one "
+            "(the last value carried forward), with its interval."
         )
-    console.print(scores)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
     table = Table(title=f"{indicator} {place}: {result.method}, {int(level * 100)}% interval")
     for column in ("period", "forecast", "lower", "upper"):
         table.add_column(column)
