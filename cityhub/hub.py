@@ -26,7 +26,7 @@ from cityhub.citizen.router import ClassifierRegistry
 from cityhub.citizen.service import RequestService
 from cityhub.config import Settings
 from cityhub.ingest.agent import IngestAgent
-from cityhub.ingest.commands import CommandOutbox, CommandRelay, make_target
+from cityhub.ingest.commands import CommandOutbox, CommandRelay, CommandTarget, make_target
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
@@ -91,7 +91,7 @@ class Hub:
         # Southbound commands: a committed write of a command attribute is queued here and
         # sent by the server's command sender (cityhub.ingest.commands).
         self.commands = CommandOutbox()
-        relay = CommandRelay(self._command_targets, self.contexts.core.expand, self.commands.put)
+        relay = CommandRelay(self._command_targets, self.commands.put)
         self.hooks.before_write.append(relay.prepare)
         self.hooks.after_commit.append(relay.on_commit)
         self.devices.on_change.append(relay.forget)
@@ -113,7 +113,7 @@ class Hub:
         # Heavy analysis (evaluations, forecasts, hot issues): a bounded pool with deadlines.
         self.compute = ComputePool()
 
-    def _command_targets(self, tenant: str) -> dict[str, Any]:
+    def _command_targets(self, tenant: str) -> dict[str, CommandTarget]:
         expand = self.contexts.core.expand
         return {
             c.entity_id: make_target(c.apikey, c.device_id, c.commands, c.protocol, expand)

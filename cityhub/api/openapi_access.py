@@ -10,7 +10,7 @@ no route serves cannot be published (`build_openapi` refuses it).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cityhub.api.routing import GuardedRoute
@@ -54,31 +54,38 @@ _REFUSED = {
 }
 
 
-def ngsi_ld_problems(paths: dict[str, Any]) -> None:
-    """NGSI-LD's API defines its ProblemDetails as application/json: its operations say so
-    (answers are shared between operations, so each is replaced, never changed in place)."""
+def _own_operations(paths: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(path, method, operation) for every operation under `prefix`, each made this path's own
+    copy first: path items, operations and answers are shared between paths when built, so
+    they are changed in copies, never in place."""
     for path in paths:
-        if not path.startswith("/ngsi-ld/"):
+        if not path.startswith(prefix):
             continue
-        operations = paths[path] = dict(paths[path])  # path items may be shared too
+        operations = paths[path] = dict(paths[path])
         for method, shared in list(operations.items()):
-            if method not in METHODS:
-                continue
-            # Operations and answers may be shared between paths: change copies only.
-            operation = operations[method] = dict(shared)
-            responses = operation["responses"] = dict(operation.get("responses", {}))
-            for code, answer in list(responses.items()):
-                content = answer.get("content", {})
-                if "application/problem+json" in content:
-                    problem = content["application/problem+json"]
-                    responses[code] = {**answer, "content": {"application/json": problem}}
-            operation["parameters"] = [*operation.get("parameters", []), LINK]
-            body = dict(operation.get("requestBody", {}).get("content", {}))
-            if "application/json" in body:
-                # Generated clients send the last media type whose schema a body matches:
-                # plain JSON (its @context in Link, or none) is the one clients mean.
-                body["application/json"] = body.pop("application/json")
-                operation["requestBody"] = {**operation["requestBody"], "content": body}
+            if method in METHODS:
+                operations[method] = dict(shared)
+                yield path, method, operations[method]
+
+
+def ngsi_ld_operations(paths: dict[str, Any]) -> None:
+    """NGSI-LD's operations as its API defines them: ProblemDetails as application/json, the
+    `Link` header for a JSON request's @context, and plain JSON as the body media type that
+    generated clients send."""
+    for _, _, operation in _own_operations(paths, "/ngsi-ld/"):
+        responses = operation["responses"] = dict(operation.get("responses", {}))
+        for code, answer in list(responses.items()):
+            content = answer.get("content", {})
+            if "application/problem+json" in content:
+                problem = content["application/problem+json"]
+                responses[code] = {**answer, "content": {"application/json": problem}}
+        operation["parameters"] = [*operation.get("parameters", []), LINK]
+        body = dict(operation.get("requestBody", {}).get("content", {}))
+        if "application/json" in body:
+            # Generated clients send the last media type whose schema a body matches:
+            # plain JSON (its @context in Link, or none) is the one clients mean.
+            body["application/json"] = body.pop("application/json")
+            operation["requestBody"] = {**operation["requestBody"], "content": body}
 
 
 LINK = {
@@ -97,20 +104,17 @@ def operation_ids(paths: dict[str, Any]) -> None:
     """A unique operationId for every operation, from its summary (generated clients name
     their functions after it): `Query entities` -> queryEntities."""
     taken: set[str] = set()
-    for path in paths:
-        operations = paths[path] = dict(paths[path])  # path items may be shared too
-        for method, shared in list(operations.items()):
-            if method not in METHODS:
-                continue
-            operation = operations[method] = dict(shared)  # one path's operation, its own id
-            words = re.findall(r"[A-Za-z0-9]+", operation.get("summary", "").split("(")[0])[:6]
-            name = words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
-            if not words or name in taken:
-                name = method + "".join(
-                    w[:1].upper() + w[1:] for w in re.findall(r"[A-Za-z0-9]+", path)
-                )
-            taken.add(name)
-            operation["operationId"] = name
+    for path, method, operation in _own_operations(paths):
+        words = re.findall(r"[A-Za-z0-9]+", operation.get("summary", "").split("(")[0])[:6]
+        name = _camel(words) if words else ""
+        if not name or name in taken:  # no summary, or one another operation has
+            name = _camel([method, *re.findall(r"[A-Za-z0-9]+", path)])
+        taken.add(name)
+        operation["operationId"] = name
+
+
+def _camel(words: list[str]) -> str:
+    return words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
 def serving_route(routes: Sequence[GuardedRoute], method: str, path: str) -> GuardedRoute | None:

@@ -226,9 +226,8 @@ class IngestAgent:
     def provisioned(self, tenant: str, device_ids: list[str]) -> int:
         """Create the entities of newly provisioned devices that take commands (a command can
         only be written to an entity that exists); returns how many were made."""
-        configs = [
-            c for c in self.registry.command_configs(tenant) if c.device_id in set(device_ids)
-        ]
+        wanted = set(device_ids)
+        configs = [c for c in self.registry.command_configs(tenant) if c.device_id in wanted]
         if not configs:
             return 0
         now = now_iso()

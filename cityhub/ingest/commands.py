@@ -144,7 +144,9 @@ class CommandOutbox:
 
 
 @dataclass(frozen=True)
-class _Target:
+class CommandTarget:
+    """A device entity that takes commands: where they go and how they are written."""
+
     apikey: str
     device_id: str
     commands: dict[str, str]  # expanded attribute name -> command name
@@ -157,19 +159,17 @@ class CommandRelay:
 
     def __init__(
         self,
-        targets: Callable[[str], dict[str, _Target]],
-        expand: Callable[[str], str],
+        targets: Callable[[str], dict[str, CommandTarget]],
         queue: Callable[[CommandCall], None],
     ) -> None:
         self._load = targets
-        self._expand = expand
         self._queue = queue
         self._lock = threading.Lock()
-        self._index: dict[str, tuple[float, dict[str, _Target]]] = {}
+        self._index: dict[str, tuple[float, dict[str, CommandTarget]]] = {}
 
     def prepare(self, tenant: str) -> None:
-        """Before a write (a before-write hook): the tenant's command targets, at most a few
-        seconds old, so the after-commit hook needs no store access."""
+        """Before a write (a before-write hook): the tenant's command targets, read again once
+        they are _INDEX_SECONDS old, so the after-commit hook needs no store access."""
         with self._lock:
             held = self._index.get(tenant)
         if held is not None and time.monotonic() - held[0] < _INDEX_SECONDS:
@@ -206,8 +206,8 @@ class CommandRelay:
 
 def make_target(
     apikey: str, device_id: str, names: tuple[str, ...], protocol: str, expand: Callable[[str], str]
-) -> _Target:
-    return _Target(
+) -> CommandTarget:
+    return CommandTarget(
         apikey,
         device_id,
         {expand(n): n for n in names},
