@@ -16,15 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# The shared data folder, when present, gives the demo real citizen messages to replay and a
-# corpus to train the sentiment model on; without it the demo runs on what ships in the package.
+# The shared data folder, when present, gives the demo real citizen messages to replay, a
+# corpus to train the sentiment model on and labelled messages to train department routing on;
+# without it the demo runs on what ships in the package.
 SHARED ?= ../shared/data
 MESSAGES := $(wildcard $(SHARED)/citizen/messages_with_support_counts.csv)
 CORPUS := $(wildcard $(SHARED)/sentiment/ChnSentiCorp_12k_train_dev.csv)
+ROUTING := $(wildcard $(SHARED)/citizen/messages_labelled.csv)
 
 demo: $(STAMP)
 	$(BIN)/cityhub demo $(if $(DATABASE),--database $(DATABASE)) --host $(HOST) --port $(PORT) \
-		$(if $(MESSAGES),--messages $(MESSAGES)) $(if $(CORPUS),--sentiment-corpus $(CORPUS))
+		$(if $(MESSAGES),--messages $(MESSAGES)) $(if $(CORPUS),--sentiment-corpus $(CORPUS)) \
+		$(if $(ROUTING),--routing-corpus $(ROUTING))
 
 lint: $(STAMP)
 	$(BIN)/ruff check cityhub tests bench

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cityhub.citizen.catalog import ServiceCatalog
 from cityhub.citizen.places import Gazetteer, Locator, check_coordinates
 from cityhub.errors import BadRequestData, ConfigurationError
 
@@ -114,3 +115,39 @@ def test_bad_city_files_are_configuration_errors(tmp_path: Path) -> None:
 def test_invalid_coordinates_are_refused(lat: str | None, lon: str) -> None:
     with pytest.raises(BadRequestData):
         check_coordinates(lat, lon)
+
+
+def _catalog(departments: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "departments": departments,
+        "services": [
+            {
+                "service_code": "hotline",
+                "service_name": "hotline",
+                "department": None,
+                "deadline_days": {"normal": 5},
+                "response_days": {"normal": 1},
+            }
+        ],
+    }
+
+
+def test_every_department_must_be_reachable_and_keywords_route_by_majority() -> None:
+    name = {"zh": "部门", "en": "Department"}
+    with pytest.raises(ConfigurationError, match="never receive"):
+        ServiceCatalog(_catalog([{"code": "idle", "name": name}]))
+    catalog = ServiceCatalog(
+        _catalog(
+            [
+                {"code": "streets", "name": name, "keywords": ["路灯", "井盖"]},
+                {"code": "parks", "name": name, "keywords": ["绿化带", "公园"]},
+            ]
+        )
+    )
+    assert catalog.department_by_keywords("路灯不亮，井盖也丢了") == ("streets", "路灯")
+    assert catalog.department_by_keywords("公园里的路灯") is None  # one each: the model decides
+    assert catalog.department_by_keywords("公园绿化带旁的路灯") == ("parks", "绿化带")
+    assert catalog.department_by_keywords("咨询社保") is None
+    shipped = ServiceCatalog.load()
+    assert shipped.department_by_keywords("路灯坏了") == ("urban-management", "路灯")
+    assert shipped.departments["urban-management"].categories

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from cityhub.cli import main
+from cityhub.config import Settings
+from cityhub.demo.replay import file_one, read_replay_messages
+from cityhub.hub import Hub
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -95,15 +99,30 @@ def test_tenant_private_command(tmp_path: Path) -> None:
     assert out.returncode == 0 and "private" in out.stdout
 
 
-def test_demo_loads_into_the_store_the_environment_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_demo_loads_into_the_store_the_environment_names_and_routes_replayed_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_data: Path
 ) -> None:
     store = tmp_path / "from-env.db"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CITYHUB_DATABASE_URL", f"sqlite:///{store}")
-    out = run("demo", "--no-serve", "--devices", "10")
+    labelled = shared_data / "citizen" / "messages_labelled.csv"
+    out = run("demo", "--no-serve", "--devices", "10", "--routing-corpus", str(labelled))
     assert out.returncode == 0, out.stderr
     assert store.exists() and not (tmp_path / "cityhub.db").exists()
     assert f"into sqlite:///{store}" in " ".join(out.stdout.split())
     # Nothing is served, so nothing is said about where devices would publish.
     assert "MQTT" not in out.stdout and "Not serving" in out.stdout
+    # The demo trained department routing: replayed hotline messages reach departments.
+    messages = read_replay_messages(shared_data / "citizen" / "messages_with_support_counts.csv")
+    hub = Hub.open(Settings(database_url=f"sqlite:///{store}"))
+    try:
+        assert hub.classifiers.current() is not None
+        rows = [
+            hub.store.requests.get_request(file_one(hub, m, random.Random(n)))
+            for n, m in enumerate(messages[:12])
+        ]
+    finally:
+        hub.close()
+    routed = [r for r in rows if r is not None and r.department]
+    assert len(routed) >= 8, [(r.doc["title"], r.category, r.confidence) for r in rows if r]
+    assert all(r.status == "dispatched" for r in routed)

@@ -115,6 +115,30 @@ def test_citizen_panel_lists_a_new_request_and_needs_a_key_once_keys_exist(
     assert bad.status_code == 400
 
 
+def test_hotline_messages_go_by_keyword_to_urban_management_or_wait_for_dispatch(
+    city: Server,
+) -> None:
+    assert city.hub.classifiers.current() is None  # no model: only keywords route here
+    before = httpx.get(city.base + "/dashboard/v1/citizen", timeout=30).json()["counts"]
+    lamp = f"小区门口的路灯坏了，晚上一片漆黑 {uuid.uuid4().hex[:6]}"
+    vague = f"想咨询一下办事的流程 {uuid.uuid4().hex[:6]}"
+    for text in (lamp, vague):
+        reply = httpx.post(
+            city.base + "/open311/v2/requests.json",
+            data={"service_code": "hotline", "description": text, **FUTIAN},
+        )
+        assert reply.status_code == 201, reply.text
+    body = httpx.get(city.base + "/dashboard/v1/citizen", timeout=30).json()
+    queued = {r["description"]: r for r in body["queue"]}
+    assert queued[lamp]["department"] == "urban-management"
+    assert queued[lamp]["department_name"]["zh"] == "城市管理和综合执法局"
+    assert queued[vague]["department"] is None
+    assert body["counts"]["awaiting_dispatch"] == before["awaiting_dispatch"] + 1
+    # what is overdue is listed once, under overdue, not again in the queue
+    assert not {r["id"] for r in body["queue"]} & {r["id"] for r in body["overdue"]}
+    assert all(r["deadline_state"] != "overdue" for r in body["queue"])
+
+
 def test_goals_panel_assesses_library_targets_and_explains_missing_forecasts(
     city: Server,
 ) -> None:

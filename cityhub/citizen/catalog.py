@@ -1,7 +1,8 @@
 """The city's request types (Open311 services), its departments and its routing rules.
 
 One JSON file says it all: departments (code, zh/en names, the classifier categories each one
-answers for), services (Open311 fields plus the owning department and deadlines in working days
+answers for and the keywords that send a message to it before any classifier is asked),
+services (Open311 fields plus the owning department and deadlines in working days
 per urgency) and the duplicate rules. Shenzhen's ships with the package; a city points
 CITYHUB_CITIZEN_SERVICES at its own.
 """
@@ -29,6 +30,7 @@ class Department:
     name_zh: str
     name_en: str
     categories: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,11 @@ class ServiceCatalog:
             self.changeset = str(doc.get("changeset", "1970-01-01T00:00:00Z"))
             self.departments = {
                 d["code"]: Department(
-                    d["code"], d["name"]["zh"], d["name"]["en"], tuple(d.get("categories", ()))
+                    d["code"],
+                    d["name"]["zh"],
+                    d["name"]["en"],
+                    tuple(d.get("categories", ())),
+                    tuple(str(k) for k in d.get("keywords", ()) if str(k).strip()),
                 )
                 for d in doc["departments"]
             }
@@ -87,6 +93,13 @@ class ServiceCatalog:
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"invalid service catalog: {exc!r}") from exc
         self.by_category = {c: d.code for d in self.departments.values() for c in d.categories}
+        owned = {s.department for s in self.services.values()}
+        for department in self.departments.values():
+            if not (department.categories or department.keywords or department.code in owned):
+                raise ConfigurationError(
+                    f"department {department.code} would never receive a request: give it "
+                    "classifier categories, keywords or a service"
+                )
         for service in self.services.values():
             if service.department and service.department not in self.departments:
                 raise ConfigurationError(
@@ -116,6 +129,22 @@ class ServiceCatalog:
 
     def department_for(self, category: str | None) -> str | None:
         return self.by_category.get(category) if category else None
+
+    def department_by_keywords(self, text: str) -> tuple[str, str] | None:
+        """The department whose keywords the text names most (and the first of them found);
+        None when none is named or two departments are named equally often (the classifier
+        decides then)."""
+        hits: list[tuple[int, str, str]] = []
+        for department in self.departments.values():
+            found = [k for k in department.keywords if k in text]
+            if found:
+                hits.append((len(found), department.code, found[0]))
+        if not hits:
+            return None
+        hits.sort(reverse=True)
+        if len(hits) > 1 and hits[0][0] == hits[1][0]:
+            return None
+        return hits[0][1], hits[0][2]
 
 
 class UnknownService(BadRequestData):

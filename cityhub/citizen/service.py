@@ -107,10 +107,14 @@ class RequestService:
         place = self.locator.locate(lat, lon, address or new.title)
         text = f"{new.title}。{new.title}。{description}" if new.title else description
         routing = self.classifiers.classify([text])[0]
-        department = service.department
+        department, why = service.department, "service owner"
+        named = self.catalog.department_by_keywords(text) if department is None else None
         confident = routing.confidence is not None and routing.confidence >= self.catalog.threshold
-        if department is None and confident:
+        if named is not None:
+            department, why = named[0], f"keyword {named[1]}"
+        elif department is None and confident:
             department = self.catalog.department_for(routing.category)
+            why = f"classifier {routing.confidence}"
         received = (new.requested_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         received_us = to_us(received)
         response_due = add_working_days(received, service.response_days[new.urgency], self.timezone)
@@ -161,7 +165,6 @@ class RequestService:
         events = [RequestEvent(0, received_us, "receive", None, "received", actor, "")]
         if department is not None:
             row.department, row.status = department, "dispatched"
-            why = "service owner" if service.department else f"classifier {routing.confidence}"
             events.append(
                 RequestEvent(0, received_us, "dispatch", "received", "dispatched", "router", why)
             )

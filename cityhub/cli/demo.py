@@ -54,6 +54,12 @@ DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
     type=click.Path(path_type=Path),
     help="Labelled reviews (label, text) to train the sentiment model on, if none is stored.",
 )
+@click.option(
+    "--routing-corpus",
+    type=click.Path(path_type=Path),
+    help="Labelled hotline messages (title, text, label) to train the department classifier on, "
+    "if none is stored; a category_taxonomy.csv beside it is used too.",
+)
 @click.option("--serve/--no-serve", "do_serve", default=True, help="Serve after loading.")
 @one_line_errors
 def demo(
@@ -66,6 +72,7 @@ def demo(
     messages: Path | None,
     replay_every: float,
     sentiment_corpus: Path | None,
+    routing_corpus: Path | None,
     do_serve: bool,
 ) -> None:
     """Load the demo city, print the dashboard link (with a key) and the API URLs, serve."""
@@ -83,7 +90,7 @@ def demo(
     use_mqtt = do_serve and broker_reachable(mqtt_url)
     hub = Hub.open(settings)
     try:
-        summary, secret = _load(hub, console, devices, boundaries, sentiment_corpus)
+        summary, secret = _load(hub, console, devices, boundaries, sentiment_corpus, routing_corpus)
         jobs = _jobs(hub, console, use_mqtt, mqtt_url, replay, replay_every) if do_serve else []
     finally:
         hub.close()
@@ -110,6 +117,7 @@ def _load(
     devices: int,
     boundaries: Path | None,
     sentiment_corpus: Path | None,
+    routing_corpus: Path | None = None,
 ) -> tuple[str, str]:
     from cityhub.auth.keys import create_key
     from cityhub.demo.catalog import publish_demo_datasets
@@ -123,6 +131,9 @@ def _load(
     from cityhub.demo.requests import file_demo_requests
 
     settings = hub.settings
+    if routing_corpus is not None and hub.classifiers.current() is None:
+        with console.status(f"Training the department classifier on {routing_corpus}…"):
+            train_router(hub, routing_corpus)
     with console.status("Loading the demo city…"):
         n_districts, n_devices = load_demo_city(
             hub.entities, hub.contexts.core, devices, settings.city, boundaries
@@ -149,6 +160,18 @@ def _load(
         f"{n_values} indicator values and {n_datasets} datasets"
     )
     return summary, secret
+
+
+def train_router(hub: Hub, labelled: Path) -> int:
+    """Train the department classifier on labelled messages (and the category taxonomy beside
+    them, when there is one) without cross-validation; returns the stored version."""
+    from cityhub.citizen.corpus import read_messages, read_taxonomy
+
+    texts, labels = read_messages(labelled, labelled=True)
+    taxonomy_file = labelled.with_name("category_taxonomy.csv")
+    taxonomy = list(read_taxonomy(taxonomy_file)) if taxonomy_file.is_file() else []
+    version, _ = hub.classifiers.train(texts, labels, taxonomy=taxonomy, folds=0)
+    return version
 
 
 def _jobs(

@@ -45,7 +45,9 @@ def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -
     now = dt.datetime.now(dt.UTC)
     now_us = to_us(now)
     statuses = list(OPEN_STATUSES)
-    open_filter = RequestFilter(statuses=statuses, order="deadline")
+    # The queue holds what is still within its deadline; what is past it is listed once,
+    # under overdue.
+    open_filter = RequestFilter(statuses=statuses, due_from_us=now_us, order="deadline")
     overdue_filter = RequestFilter(statuses=statuses, overdue_at_us=now_us, order="deadline")
     queue = [_queue_item(hub, r, now_us, reader) for r in requests.find(open_filter, QUEUE_SIZE)]
     overdue = [
@@ -72,6 +74,8 @@ def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -
             "overdue": hub.store.requests.count_requests(
                 RequestFilter(statuses=statuses, overdue_at_us=now_us)
             ),
+            # 待派单: waiting for the centre to dispatch (no department named it)
+            "awaiting_dispatch": hub.store.requests.count_requests(RequestFilter(unrouted=True)),
             "received_today": hub.store.requests.count_requests(
                 RequestFilter(start_us=to_us(end - dt.timedelta(days=1)))
             ),

@@ -14,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from cityhub.broker.batch import batch_upsert
 from cityhub.broker.service import EntityService
+from cityhub.demo.readings import device_reading
 from cityhub.errors import BadRequestData
 from cityhub.jsonld import TermMap
 
@@ -112,50 +113,6 @@ def random_point(geom: BaseGeometry, rng: random.Random) -> tuple[float, float]:
             return round(x, 6), round(y, 6)
     c = geom.representative_point()
     return c.x, c.y
-
-
-def device_reading(kind: str, rng: random.Random) -> dict[str, Any]:
-    """Fresh attribute values for a device kind (what the simulator sends every few seconds)."""
-    if kind == "AirQualityObserved":
-        pm25 = max(3.0, rng.gauss(28, 12))
-        return {
-            "pm25": {"type": "Property", "value": round(pm25, 1), "unitCode": "GQ"},
-            "pm10": {"type": "Property", "value": round(pm25 * 1.6, 1), "unitCode": "GQ"},
-            "no2": {
-                "type": "Property",
-                "value": round(max(2, rng.gauss(30, 10)), 1),
-                "unitCode": "GQ",
-            },
-            "temperature": {
-                "type": "Property",
-                "value": round(rng.gauss(24, 4), 1),
-                "unitCode": "CEL",
-            },
-            "relativeHumidity": {
-                "type": "Property",
-                "value": round(min(1, max(0.2, rng.gauss(0.75, 0.1))), 2),
-            },
-        }
-    if kind == "ParkingSpot":
-        return {
-            "status": {"type": "Property", "value": rng.choice(["free", "occupied", "occupied"])}
-        }
-    if kind == "WasteContainer":
-        return {"fillingLevel": {"type": "Property", "value": round(rng.random(), 2)}}
-    if kind == "TrafficFlowObserved":
-        return {
-            "intensity": {"type": "Property", "value": rng.randint(0, 2400)},
-            "averageVehicleSpeed": {
-                "type": "Property",
-                "value": round(rng.uniform(5, 80), 1),
-                "unitCode": "KMH",
-            },
-            "occupancy": {"type": "Property", "value": round(rng.random(), 2)},
-        }
-    return {
-        "powerState": {"type": "Property", "value": rng.choice(["on", "off"])},
-        "illuminanceLevel": {"type": "Property", "value": round(rng.random(), 2)},
-    }
 
 
 def device_entities(

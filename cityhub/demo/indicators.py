@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 
 from cityhub.broker.changes import next_instance_id
-from cityhub.demo.city import DEVICE_KINDS, device_reading
+from cityhub.demo.city import DEVICE_KINDS
+from cityhub.demo.readings import device_reading
 from cityhub.hub import Hub
 from cityhub.store.records import EntityFilter, HistoryRow
 
@@ -99,7 +100,7 @@ def backfill_history(hub: Hub, days: int = 400, seed: int = 2016) -> int:
         for back in range(days, 0, -1):
             day = today - dt.timedelta(days=back)
             moment = dt.datetime(day.year, day.month, day.day, 12, tzinfo=zone)
-            reading = device_reading(kind, rng)
+            reading = device_reading(kind, rng, at=moment)
             if kind == "AirQualityObserved":
                 base = pm25.get((day.month, day.day), 25.0) * bias * rng.uniform(0.9, 1.1)
                 reading["pm25"]["value"] = round(base, 1)

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from cityhub.demo.city import DEVICE_KINDS, device_reading
+from cityhub.demo.city import DEVICE_KINDS
+from cityhub.demo.readings import device_reading
 from cityhub.hub import Hub
 from cityhub.ingest.devices import validate_device, validate_group
 from cityhub.store.records import EntityFilter
@@ -60,9 +61,18 @@ def provision_demo_devices(hub: Hub, tenant: str = "") -> list[tuple[str, str, s
     return out
 
 
-def measures(kind: str, rng: random.Random) -> dict[str, Any]:
-    """A reading as a device sends it: plain values, no NGSI-LD wrapping."""
-    return {name: attr["value"] for name, attr in device_reading(kind, rng).items()}
+def measures(
+    kind: str,
+    rng: random.Random,
+    last: dict[str, Any] | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> dict[str, Any]:
+    """A reading as a device sends it: plain values, no NGSI-LD wrapping (the next one after
+    `last`, the device's previous measures)."""
+    return {
+        name: attr["value"]
+        for name, attr in device_reading(kind, rng, last, timezone=timezone).items()
+    }
 
 
 def mqtt_simulator(
@@ -81,12 +91,15 @@ def mqtt_simulator(
         client.connect_async(parts.hostname or "127.0.0.1", parts.port or 1883)
         client.loop_start()
         rng = random.Random(1)
+        sent: dict[str, dict[str, Any]] = {}  # each device's last measures, to go on from
         try:
             while True:
                 await asyncio.sleep(interval)
                 for kind, apikey, device_id in devices:
                     if rng.random() < share:
-                        payload = orjson.dumps(measures(kind, rng))
+                        reading = measures(kind, rng, sent.get(device_id), hub.settings.timezone)
+                        sent[device_id] = reading
+                        payload = orjson.dumps(reading)
                         client.publish(f"/json/{apikey}/{device_id}/attrs", payload, qos=1)
         finally:
             client.loop_stop()

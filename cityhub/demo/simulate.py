@@ -9,7 +9,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from cityhub.broker.batch import batch_update
-from cityhub.demo.city import DEVICE_KINDS, device_reading
+from cityhub.demo.city import DEVICE_KINDS
+from cityhub.demo.readings import device_reading
 from cityhub.hub import Hub
 from cityhub.store.records import EntityFilter
 
@@ -17,14 +18,21 @@ log = logging.getLogger("cityhub.demo")
 
 
 def simulate_once(hub: Hub, rng: random.Random, share: float = 0.2, tenant: str = "") -> int:
-    """Give a share of the devices new readings; returns how many changed."""
+    """Give a share of the devices their next readings (from the last ones, at the city's
+    hour); returns how many changed."""
     core = hub.contexts.core
     types = tuple(core.expand(k) for k in DEVICE_KINDS)
     updates = []
     for entity in hub.store.iter_entities(tenant, EntityFilter(any_types=types)):
         if rng.random() < share:
             kind = core.compact(entity.types[0])
-            updates.append({"id": entity.id, **device_reading(kind, rng)})
+            last = {
+                core.compact(name): instances[0].get("value")
+                for name, instances in entity.attrs.items()
+                if instances
+            }
+            reading = device_reading(kind, rng, last, timezone=hub.settings.timezone)
+            updates.append({"id": entity.id, **reading})
     if updates:
         batch_update(hub.entities, tenant, updates, lambda _: core, no_overwrite=False)
     return len(updates)

@@ -94,6 +94,7 @@ class RequestFilter:
     start_us: int | None = None
     end_us: int | None = None
     overdue_at_us: int | None = None  # open and past the deadline at this time
+    due_from_us: int | None = None  # deadline at or after this time (not yet overdue then)
     unrouted: bool = False  # waiting in the human dispatch queue (no department)
     order: Literal["newest", "deadline"] = "newest"  # or by deadline, soonest first
 
@@ -147,6 +148,9 @@ def where(flt: RequestFilter, mark: str) -> tuple[str, list[Any]]:
         within("status", list(OPEN_STATUSES))
         clauses.append(f"deadline_us < {mark}")
         params.append(flt.overdue_at_us)
+    if flt.due_from_us is not None:
+        clauses.append(f"deadline_us >= {mark}")
+        params.append(flt.due_from_us)
     if flt.unrouted:
         clauses.append("department IS NULL")
         within("status", ["received", "returned", "reopened"])

@@ -81,17 +81,21 @@ def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
     )
 
 
-def _many(cur: psycopg.Cursor[Any], sql: str, rows: list[Any]) -> None:
-    """executemany, but one row is one plain statement: psycopg sends several rows through a
-    pipeline, whose set-up and synchronisation cost more round trips than the row itself (the
-    single-attribute update, the common case, writes one row per table)."""
-    if len(rows) == 1:
-        cur.execute(sql, rows[0])
-    elif rows:
-        cur.executemany(sql, rows)
+_DEFER_MOST = 64  # rows of one statement queued as literals; more go as one executemany
 
 
 class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
+    """One write transaction in as few round trips as its reads allow.
+
+    A statement whose answer the caller does not need (an entity UPDATE, a history row, a
+    roll-up, a queued notification) is bound on the client and held; the next statement that
+    must answer (a read, a row count) carries everything held before it in the same message,
+    and COMMIT carries the rest. A one-entity PATCH is two round trips (BEGIN with its locking
+    read; the writes with COMMIT) where one prepared statement each made seven. On this
+    platform a round trip's system calls cost more than the server's parsing of the statement;
+    psycopg's pipeline mode, which would also save them, spins while it waits. An error in a
+    held statement surfaces at the message that carries it and rolls the transaction back."""
+
     _mark = "%s"
     _dialect = "postgres"
 
@@ -101,12 +105,46 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
         self._known: dict[str, tuple[int, str]] = {}
         self._old_geo: dict[str, bytes] = {}
         self.inserted = 0  # geometries as read, to skip unchanged
+        self._cur = psycopg.ClientCursor(conn)
+        self._held: list[str] = ["BEGIN"]
 
+    # -- the held statements --------------------------------------------------------------------
+    def _hold(self, sql: str, rows: list[Any]) -> None:
+        """Queue `sql` once per parameter row, bound here; many rows go at once instead."""
+        if len(rows) > _DEFER_MOST:
+            self._send()
+            with self._conn.cursor() as cur:
+                cur.executemany(sql, rows)
+            return
+        self._held.extend(self._cur.mogrify(sql, row) for row in rows)
+
+    def _send(self, sql: str = "", params: Any = None) -> psycopg.ClientCursor[Any]:
+        """Run what is held and then `sql` in one message; the cursor holds `sql`'s answer."""
+        statements = self._held
+        self._held = []
+        if sql:
+            statements.append(sql if params is None else self._cur.mogrify(sql, params))
+        if not statements:
+            return self._cur
+        self._cur.execute(";\n".join(statements))
+        while self._cur.nextset():  # the last statement's answer
+            pass
+        return self._cur
+
+    def commit(self) -> None:
+        self._send("COMMIT")
+
+    def rollback(self) -> None:
+        self._held = []
+        if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self._conn.execute("ROLLBACK")
+
+    # -- entities -------------------------------------------------------------------------------
     def get_many(self, ids: list[str]) -> dict[str, Entity]:
         found: dict[str, Entity] = {}
         if not ids:
             return found
-        rows = self._conn.execute(
+        rows = self._send(
             f"SELECT {_COLUMNS} FROM entities WHERE tenant = %s AND id = ANY(%s) "
             "ORDER BY pk FOR UPDATE",
             (self._tenant, ids),
@@ -124,9 +162,9 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
         self.inserted += len(entities)
         pks = [
             r[0]
-            for r in self._conn.execute(
+            for r in self._send(
                 "SELECT nextval('entities_pk_seq') FROM generate_series(1, %s)", (len(entities),)
-            )
+            ).fetchall()
         ]
         rows: list[tuple[Any, ...]] = []
         type_rows: list[tuple[Any, ...]] = []
@@ -148,36 +186,33 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
             type_rows.extend((self._tenant, t, pk) for t in entity.types)
             geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in entity.geometries())
             self._known[entity.id] = (pk, types)
-        with self._conn.cursor() as cur:
-            try:
-                cur.executemany(
-                    "INSERT INTO entities (pk, tenant, id, types, attr_index, doc, created_at, "
-                    "modified_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    rows,
-                )
-            except psycopg.errors.UniqueViolation as exc:
-                raise AlreadyExists("an entity with this id already exists") from exc
-            cur.executemany(
-                "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
-                "ON CONFLICT DO NOTHING",
-                type_rows,
+        try:  # sent now: a duplicate id is told apart from other failures here
+            self._hold(
+                "INSERT INTO entities (pk, tenant, id, types, attr_index, doc, created_at, "
+                "modified_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                rows,
             )
-            self._insert_geo(cur, geo_rows)
+            self._send()
+        except psycopg.errors.UniqueViolation as exc:
+            raise AlreadyExists("an entity with this id already exists") from exc
+        self._hold(
+            "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            type_rows,
+        )
+        self._hold_geo(geo_rows)
 
-    @staticmethod
-    def _insert_geo(cur: psycopg.Cursor[Any], geo_rows: list[tuple[Any, ...]]) -> None:
-        if geo_rows:
-            cur.executemany(
-                f"INSERT INTO entity_geo (entity_pk, attr, geom) VALUES (%s, %s, {_QUERY_GEOM})",
-                geo_rows,
-            )
+    def _hold_geo(self, geo_rows: list[tuple[Any, ...]]) -> None:
+        self._hold(
+            f"INSERT INTO entity_geo (entity_pk, attr, geom) VALUES (%s, %s, {_QUERY_GEOM})",
+            geo_rows,
+        )
 
     def update(self, entities: list[Entity]) -> None:
         if not entities:
             return
         rows: list[tuple[Any, ...]] = []
         geo_rows: list[tuple[Any, ...]] = []
-        retyped: list[tuple[int, list[str]]] = []
         pks: list[int] = []
         for entity in entities:
             pk, old_types = self._known[entity.id]
@@ -186,61 +221,58 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
                 (types, entity.attr_index(), Jsonb(entity.document()), entity.modified_at, pk)
             )
             if types != old_types:
-                retyped.append((pk, entity.types))
+                self._hold("DELETE FROM entity_types WHERE entity_pk = %s", [(pk,)])
+                self._hold(
+                    "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    [(self._tenant, t, pk) for t in entity.types],
+                )
             geoms = entity.geometries()
             if orjson.dumps(geoms) != self._old_geo.get(entity.id):
                 pks.append(pk)
                 geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in geoms)
                 self._old_geo[entity.id] = orjson.dumps(geoms)
             self._known[entity.id] = (pk, types)
-        with self._conn.cursor() as cur:
-            _many(
-                cur,
-                "UPDATE entities SET types = %s, attr_index = %s, doc = %s, modified_at = %s "
-                "WHERE pk = %s",
-                rows,
-            )
-            for pk, types_list in retyped:
-                cur.execute("DELETE FROM entity_types WHERE entity_pk = %s", (pk,))
-                cur.executemany(
-                    "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
-                    [(self._tenant, t, pk) for t in types_list],
-                )
-            if pks:
-                cur.execute("DELETE FROM entity_geo WHERE entity_pk = ANY(%s)", (pks,))
-                self._insert_geo(cur, geo_rows)
+        self._hold(
+            "UPDATE entities SET types = %s, attr_index = %s, doc = %s, modified_at = %s "
+            "WHERE pk = %s",
+            rows,
+        )
+        if pks:
+            self._hold("DELETE FROM entity_geo WHERE entity_pk = ANY(%s)", [(pks,)])
+            self._hold_geo(geo_rows)
 
     def delete(self, ids: list[str]) -> int:
-        cur = self._conn.execute(
+        cur = self._send(
             "DELETE FROM entities WHERE tenant = %s AND id = ANY(%s)", (self._tenant, ids)
         )
         for entity_id in ids:
             self._known.pop(entity_id, None)
         return cur.rowcount
 
+    # -- what the shared writer mixins call -------------------------------------------------------
     def _execute(self, sql: str, params: Any) -> int:
-        return self._conn.execute(sql, params).rowcount
+        return self._send(sql, params).rowcount
 
     def _fetch(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql, params).fetchall()
+        return self._send(sql, params).fetchall()
 
     def _lock_suffix(self) -> str:
         return " FOR UPDATE"
 
     def _execute_many(self, sql: str, rows: list[Any]) -> None:
-        with self._conn.cursor() as cur:
-            _many(cur, sql, rows)
+        self._hold(sql, rows)
 
     def _json(self, doc: Any) -> Any:
         return Jsonb(doc)
 
     def _insert_history(self, params: list[tuple[Any, ...]]) -> None:
-        """History is append-only: COPY streams the rows in one round trip, several times
-        cheaper than an INSERT per row once a batch has more than a few."""
+        """History is append-only: a large batch is streamed with COPY, several times cheaper
+        than an INSERT per row; a few rows are held like any other write."""
         if len(params) < 8:
-            self._execute_many(history_sql.insert_sql(self._mark), params)
+            self._hold(history_sql.insert_sql(self._mark), params)
             return
+        self._send()
         with self._conn.cursor() as cur, cur.copy(history_sql.copy_sql()) as copy:
             for row in params:
                 copy.write_row(row)
@@ -249,7 +281,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
         """Record (device, time) keys; returns those not seen before."""
         if not keys:
             return set()
-        rows = self._conn.execute(
+        rows = self._send(
             "INSERT INTO ingest_seen (tenant, device_id, ts_us) "
             "SELECT %s, d, t FROM unnest(%s::text[], %s::bigint[]) AS k(d, t) "
             "ON CONFLICT DO NOTHING RETURNING device_id, ts_us",
@@ -259,11 +291,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
 
     def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
         """(subscription id, endpoint, payload, due time) rows, committed with the change."""
-        if items:
-            with self._conn.cursor() as cur:
-                cur.executemany(
-                    subscription_sql.enqueue_sql("%s"), [(self._tenant, *item) for item in items]
-                )
+        self._hold(subscription_sql.enqueue_sql("%s"), [(self._tenant, *item) for item in items])
 
 
 class PostgresStore(HistoryReadsMixin, AggregatesMixin):
@@ -360,15 +388,19 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
     @contextmanager
     def write(self, tenant: str) -> Iterator[PostgresWriter]:
         with self._pool.connection() as conn:
-            with conn.transaction():
+            writer = PostgresWriter(conn, tenant)
+            try:
                 if tenant not in self._tenants:
-                    conn.execute(
+                    writer._execute_many(
                         "INSERT INTO tenants (name, private, created_at) VALUES (%s, FALSE, %s) "
                         "ON CONFLICT DO NOTHING",
-                        (tenant, now_iso()),
+                        [(tenant, now_iso())],
                     )
-                writer = PostgresWriter(conn, tenant)
                 yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
             self._tenants.add(tenant)
             self._rows_since_analyze += writer.inserted
             if self._rows_since_analyze >= _ANALYZE_EVERY:

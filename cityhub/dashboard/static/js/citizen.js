@@ -4,10 +4,18 @@ import { pick, t } from "./i18n.js";
 import { getJSON, session } from "./api.js";
 import { fill, h } from "./dom.js";
 
+// Time left or overdue: hours under two days, else days and hours ("8 天 3 小时").
 function hoursText(row) {
   if (row.hours_left == null) return t("citizen.done");
-  const hours = Math.abs(row.hours_left).toFixed(row.hours_left > -10 && row.hours_left < 10 ? 1 : 0);
-  return row.hours_left < 0 ? t("citizen.hoursOver", { h: hours }) : t("citizen.hoursLeft", { h: hours });
+  const left = Math.abs(row.hours_left);
+  let span;
+  if (left < 48) {
+    span = t("citizen.hours", { h: left.toFixed(left < 10 ? 1 : 0) });
+  } else {
+    const days = Math.floor(left / 24);
+    span = t("citizen.daysHours", { d: days, h: Math.floor(left - days * 24) });
+  }
+  return row.hours_left < 0 ? t("citizen.over", { span }) : t("citizen.left", { span });
 }
 
 const STATES = new Set(["ok", "warning", "overdue", "done"]);
@@ -91,6 +99,7 @@ export class CitizenPanel {
       h("div", { class: "stats" },
         stat("stat", "count-open", c.open, t("citizen.open")),
         stat("stat bad", "count-overdue", c.overdue, t("citizen.overdue")),
+        stat("stat warn", "count-unrouted", c.awaiting_dispatch, t("citizen.unrouted")),
         stat("stat", null, c.received_today, t("citizen.today")),
         stat("stat", null, c.messages, t("citizen.messages"))),
       h("h4", {}, t("citizen.queue")),
