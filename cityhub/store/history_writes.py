@@ -83,14 +83,16 @@ class HistoryWriterMixin:
         self._insert_history(
             [history_sql.history_params(self._tenant, r, self._json(r.instance)) for r in rows]
         )
+        self._upsert_rollups(rollups.fold(rows), rollups.fold_keys(rows))
+
+    def _upsert_rollups(self, parts: list[tuple[Any, ...]], keys: list[tuple[Any, ...]]) -> None:
+        """Add folded hours (`rollups.fold`, `rollups.fold_keys`) to the stored ones."""
         self._execute_many(
-            rollups.upsert_sql(self._mark, self._dialect),
-            [(self._tenant, *part) for part in rollups.fold(rows)],
+            rollups.upsert_sql(self._mark, self._dialect), [(self._tenant, *p) for p in parts]
         )
-        keys = rollups.fold_keys(rows)
         if keys:
             self._execute_many(
-                rollups.upsert_keys_sql(self._mark), [(self._tenant, *part) for part in keys]
+                rollups.upsert_keys_sql(self._mark), [(self._tenant, *k) for k in keys]
             )
 
     def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:

@@ -9,6 +9,9 @@ from cityhub.store.records import HistoryQuery, HistoryRow
 
 HOUR_US = 3_600_000_000
 KEY_MAX = 64  # longer value keys (free text, objects) are not counted per hour
+# A sum that stays NULL while neither side has a number (an hour of only text values), as a
+# rebuild from raw history leaves it.
+_SUM = "coalesce(attr_rollup.{c} + excluded.{c}, attr_rollup.{c}, excluded.{c})"
 ROLLUP_METHODS = {"totalCount", "sum", "avg", "min", "max", "stddev", "sumsq"}
 
 
@@ -71,10 +74,42 @@ def upsert_sql(mark: str, dialect: str) -> str:
         "INSERT INTO attr_rollup (tenant, entity_id, attr, hour_us, n, n_num, total, low, high, "
         f"sumsq) VALUES ({marks}) ON CONFLICT (tenant, entity_id, attr, hour_us) DO UPDATE SET "
         "n = attr_rollup.n + excluded.n, n_num = attr_rollup.n_num + excluded.n_num, "
-        "total = coalesce(attr_rollup.total, 0) + coalesce(excluded.total, 0), "
+        f"total = {_SUM.format(c='total')}, "
         f"low = {low}, high = {high}, "
-        "sumsq = coalesce(attr_rollup.sumsq, 0) + coalesce(excluded.sumsq, 0)"
+        f"sumsq = {_SUM.format(c='sumsq')}"
     )
+
+
+def upsert_arrays_sql() -> str:
+    """PostgreSQL: `upsert_sql` for many hours in one statement, the parts passed as one array
+    per column (tenant, then entities, attrs, hours, n, n_num, total, low, high, sumsq), sent
+    in binary (`%b`): quoting thousands of values as text costs more than the statement."""
+    return (
+        "INSERT INTO attr_rollup (tenant, entity_id, attr, hour_us, n, n_num, total, low, high, "
+        "sumsq) SELECT %s, * FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::bigint[], "
+        "%b::bigint[], %b::float8[], %b::float8[], %b::float8[], %b::float8[]) "
+        "ON CONFLICT (tenant, entity_id, attr, hour_us) DO UPDATE SET "
+        "n = attr_rollup.n + excluded.n, n_num = attr_rollup.n_num + excluded.n_num, "
+        f"total = {_SUM.format(c='total')}, "
+        "low = LEAST(attr_rollup.low, excluded.low), "
+        "high = GREATEST(attr_rollup.high, excluded.high), "
+        f"sumsq = {_SUM.format(c='sumsq')}"
+    )
+
+
+def upsert_keys_arrays_sql() -> str:
+    """PostgreSQL: `upsert_keys_sql` for many rows in one statement, one array per column."""
+    return (
+        "INSERT INTO attr_rollup_keys (tenant, entity_id, attr, hour_us, value_key, n) "
+        "SELECT %s, * FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::text[], "
+        "%b::bigint[]) ON CONFLICT (tenant, entity_id, attr, hour_us, value_key) "
+        "DO UPDATE SET n = attr_rollup_keys.n + excluded.n"
+    )
+
+
+def columns(parts: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows as one list per column (for `unnest`)."""
+    return [list(column) for column in zip(*parts, strict=True)]
 
 
 def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, ...]:
