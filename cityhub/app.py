@@ -114,6 +114,37 @@ async def _analyses_refresh(hub: Hub) -> None:
         await _leased(hub, "analyses-refresh", every, hub.analyses.refresh)
 
 
+async def _history_retention(hub: Hub, every: float = 3600.0) -> None:
+    """Hourly: delete raw history older than each type's kept days (CITYHUB_HISTORY_KEEP), one
+    bounded chunk per write so other writes never wait long behind it."""
+    import time
+
+    from cityhub.broker.retention import CHUNK, RetentionPolicy, prune_steps
+
+    policy = RetentionPolicy.parse(hub.settings.history_keep)
+    if not policy:
+        return
+    compact = hub.contexts.core.compact
+
+    async def run() -> None:
+        steps = await hub.run(
+            lambda: list(prune_steps(hub.store, policy, compact, time.time_ns() // 1000))
+        )
+        for step in steps:
+            while True:
+                n = await hub.write(
+                    hub.store.retention.prune_chunk,
+                    step.tenant,
+                    step.type_iri,
+                    step.before_us,
+                    CHUNK,
+                )
+                if n < CHUNK:
+                    break
+
+    await _leased(hub, "history-retention", every, run)
+
+
 async def _settle(hub: Hub) -> None:
     """Once at start: store the targets the indicator library carries (so reads never write),
     then move everything loaded so far out of the garbage collector's way. Without this every
@@ -232,6 +263,7 @@ def create_app(
             _deadline_watch,
             _settle,
             _analyses_refresh,
+            _history_retention,
             *(background or []),
         ]
         if hub.settings.mqtt_url:

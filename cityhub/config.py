@@ -53,6 +53,9 @@ class Settings:
     gazetteer: str = ""
     district_boundaries: str = ""
     street_boundaries: str = ""
+    # History retention (cityhub.broker.retention): days of raw temporal instances kept per
+    # entity type, e.g. "ParkingSpot=2,*=30"; empty keeps everything. Pruned hourly.
+    history_keep: str = ""
     # City indicators: a folder of the city's own definition files (added to the shipped ones).
     indicators_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
@@ -94,6 +97,7 @@ class Settings:
             district_boundaries=env.get("CITYHUB_DISTRICT_BOUNDARIES", base.district_boundaries),
             street_boundaries=env.get("CITYHUB_STREET_BOUNDARIES", base.street_boundaries),
             indicators_dir=env.get("CITYHUB_INDICATORS_DIR", base.indicators_dir),
+            history_keep=env.get("CITYHUB_HISTORY_KEEP", base.history_keep),
         )
 
     def path_or_none(self, value: str) -> Path | None:

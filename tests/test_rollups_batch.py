@@ -51,7 +51,7 @@ def test_batch_rollups_equal_a_rebuild_from_history(hub: Hub) -> None:
     assert len(written[0]) == 60 * 2 * 2  # two attributes, two hours per sensor
     assert written[1]
     mark = "%s" if hub.store.dialect == "postgres" else "?"
-    for sql in rollups.rebuild_sql(mark, False):  # recompute every sensor's hours from raw
+    for sql in rollups.rebuild_sql(mark, False, keep_pruned=False):  # every hour, from raw
         for i in range(60):
             hub.store._run(sql, ("", f"urn:ngsi-ld:Sensor:{i}"), write=True)
     rebuilt = stored(hub)

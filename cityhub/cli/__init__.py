@@ -15,6 +15,7 @@ from cityhub.cli.citizen import citizen
 from cityhub.cli.common import DB_HELP, _settings, one_line_errors, serve_hub
 from cityhub.cli.demo import demo
 from cityhub.cli.evaluate import evaluate
+from cityhub.cli.history import history
 from cityhub.cli.indicators import indicators, targets
 from cityhub.cli.keys import keys
 from cityhub.cli.voice import voice
@@ -133,3 +134,4 @@ main.add_command(evaluate)
 main.add_command(indicators)
 main.add_command(targets)
 main.add_command(keys)
+main.add_command(history)

@@ -14,12 +14,13 @@ from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.leases_sql import LeaseRepository
 from cityhub.store.registrations_sql import RegistrationRepository
+from cityhub.store.retention_sql import RetentionRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
 
 
 class AggregatesMixin:
     """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
-    `contexts`, `leases` and `registrations`."""
+    `contexts`, `leases`, `registrations` and `retention`."""
 
     dialect: str
     _mark: str
@@ -32,6 +33,7 @@ class AggregatesMixin:
     contexts: ContextRepository
     leases: LeaseRepository
     registrations: RegistrationRepository
+    retention: RetentionRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -55,3 +57,4 @@ class AggregatesMixin:
         self.contexts = ContextRepository(self._run, self._mark, self._json_in)
         self.leases = LeaseRepository(self)
         self.registrations = RegistrationRepository(self)
+        self.retention = RetentionRepository(self)

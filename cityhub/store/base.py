@@ -28,6 +28,7 @@ from cityhub.store.records import (
     TypeSummary,
 )
 from cityhub.store.registrations_sql import RegistrationRepository
+from cityhub.store.retention_sql import RetentionRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
 
 
@@ -91,6 +92,7 @@ class Store(Protocol):
     subscriptions: SubscriptionRepository  # subscriptions and the notification queue
     leases: LeaseRepository  # which process runs each background job
     registrations: RegistrationRepository  # context sources (federation)
+    retention: RetentionRepository  # pruning raw history older than a type's kept days
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle

@@ -95,9 +95,13 @@ class HistoryWriterMixin:
                 rollups.upsert_keys_sql(self._mark), [(self._tenant, *k) for k in keys]
             )
 
-    def _rebuild_rollups(self, entity_id: str, attr: str | None) -> None:
+    def _rebuild_rollups(self, entity_id: str, attr: str | None, keep_pruned: bool = True) -> None:
+        """Recompute the hours from raw rows; with `keep_pruned`, not the hours retention has
+        pruned (`rollups.rebuild_sql`)."""
         params = [self._tenant, entity_id] + ([attr] if attr else [])
-        for statement in rollups.rebuild_sql(self._mark, attr is not None):
+        if keep_pruned:
+            params += [self._tenant, entity_id]
+        for statement in rollups.rebuild_sql(self._mark, attr is not None, keep_pruned):
             self._execute(statement, params)
 
     def delete_history(
@@ -113,7 +117,8 @@ class HistoryWriterMixin:
         )
         removed = self._execute(sql, params)
         if removed:
-            self._rebuild_rollups(entity_id, attr)
+            # the whole temporal entity deleted: its pruned hours go too
+            self._rebuild_rollups(entity_id, attr, keep_pruned=attr is not None)
         return removed
 
     def drop_observations(self, rows: list[HistoryRow]) -> int:

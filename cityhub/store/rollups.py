@@ -112,13 +112,29 @@ def columns(parts: list[tuple[Any, ...]]) -> list[list[Any]]:
     return [list(column) for column in zip(*parts, strict=True)]
 
 
-def rebuild_sql(mark: str, with_attr: bool) -> tuple[str, ...]:
+# The moment before which an entity's raw rows may have been pruned (history retention):
+# the latest of its types' (table history_pruned); takes (tenant, entity).
+_PRUNED_FLOOR = (
+    "(SELECT coalesce(max(p.before_us), 0) FROM history_pruned p "
+    "JOIN entity_types t ON t.tenant = p.tenant AND t.type = p.type "
+    "JOIN entities e ON e.pk = t.entity_pk WHERE e.tenant = {m} AND e.id = {m})"
+)
+
+
+def rebuild_sql(mark: str, with_attr: bool, keep_pruned: bool = True) -> tuple[str, ...]:
     """Statements that recompute an entity's (or one attribute's) hours from raw history; each
-    takes (tenant, entity) or (tenant, entity, attr)."""
+    takes (tenant, entity) or (tenant, entity, attr), and with `keep_pruned` (tenant, entity)
+    again: the hours whose raw rows retention has deleted are then left as they are (their
+    roll-ups are all that is kept of them)."""
     where = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
-    delete = f"DELETE FROM attr_rollup WHERE {where}"
-    observed = f"{where} AND deleted_us IS NULL"  # a deletion is no observation
+    if keep_pruned:
+        where += f" AND hour_us >= {_PRUNED_FLOOR.format(m=mark)}"
     hour = f"((observed_us / {HOUR_US}) * {HOUR_US})"  # integer division in both dialects
+    raw = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
+    if keep_pruned:
+        raw += f" AND observed_us >= {_PRUNED_FLOOR.format(m=mark)}"
+    observed = f"{raw} AND deleted_us IS NULL"  # a deletion is no observation
+    delete = f"DELETE FROM attr_rollup WHERE {where}"
     insert = (
         "INSERT INTO attr_rollup (tenant, entity_id, attr, hour_us, n, n_num, total, low, high, "
         f"sumsq) SELECT tenant, entity_id, attr, {hour}, count(*), count(value_num), "
