@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
 # Raw history the demo keeps of its simulated devices' types (CITYHUB_HISTORY_KEEP overrides):
 # six hours (the simulator writes about 86 MB of raw history an hour on SQLite; pruned hourly,
-# the store levels off near 600 MB instead of growing 2 GB a day). Older hours are answered
+# the store levels off at about 700 MB instead of growing 2 GB a day). Older hours are answered
 # from the hourly roll-ups (about 3 MB a day). Other types keep everything.
 DEMO_HISTORY_KEEP = ",".join(
     f"{kind}=0.25"
