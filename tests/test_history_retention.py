@@ -117,7 +117,7 @@ def test_cli_prunes_and_says_how_much(hub: Hub) -> None:
 
 def test_the_demo_keeps_six_hours_of_its_simulated_types() -> None:
     from cityhub.cli.demo import DEMO_HISTORY_KEEP
-    from cityhub.demo.city import DEVICE_KINDS
+    from cityhub.demo.readings import DEVICE_KINDS
 
     policy = RetentionPolicy.parse(DEMO_HISTORY_KEEP)
     assert {k: policy.kept_days("", k) for k in DEVICE_KINDS} == dict.fromkeys(DEVICE_KINDS, 0.25)

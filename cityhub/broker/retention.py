@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from cityhub.errors import BadRequestData
 from cityhub.store import Store
+from cityhub.store.rollups import HOUR_US
 
-HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 CHUNK = 20_000  # raw rows deleted per write
 

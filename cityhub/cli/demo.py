@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cityhub.cli.common import DB_HELP, _settings, one_line_errors, serve_hub
+from cityhub.demo.readings import DEVICE_KINDS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,16 +24,7 @@ DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
 # six hours (the simulator writes about 86 MB of raw history an hour on SQLite; pruned hourly,
 # the store levels off at about 700 MB instead of growing 2 GB a day). Older hours are answered
 # from the hourly roll-ups (about 3 MB a day). Other types keep everything.
-DEMO_HISTORY_KEEP = ",".join(
-    f"{kind}=0.25"
-    for kind in (
-        "AirQualityObserved",
-        "ParkingSpot",
-        "WasteContainer",
-        "TrafficFlowObserved",
-        "Streetlight",
-    )
-)
+DEMO_HISTORY_KEEP = ",".join(f"{kind}=0.25" for kind in DEVICE_KINDS)
 
 
 @click.command()

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from cityhub.broker.batch import batch_upsert
 from cityhub.broker.service import EntityService
-from cityhub.demo.readings import device_reading
+from cityhub.demo.readings import DEVICE_KINDS, device_reading
 from cityhub.errors import BadRequestData
 from cityhub.jsonld import TermMap
 
@@ -32,13 +32,6 @@ SHENZHEN_EN = {
     "龙岗": "Longgang",
 }
 NAME_KEYS = ("qh", "name", "NAME", "district", "名称")
-DEVICE_KINDS = (
-    "AirQualityObserved",
-    "ParkingSpot",
-    "WasteContainer",
-    "TrafficFlowObserved",
-    "Streetlight",
-)
 
 
 def shipped_districts() -> dict[str, Any]:

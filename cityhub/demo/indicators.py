@@ -19,8 +19,7 @@ from typing import Any
 import orjson
 
 from cityhub.broker.changes import next_instance_id
-from cityhub.demo.city import DEVICE_KINDS
-from cityhub.demo.readings import device_reading
+from cityhub.demo.readings import DEVICE_KINDS, device_reading
 from cityhub.hub import Hub
 from cityhub.store.records import EntityFilter, HistoryRow
 

@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from cityhub.demo.city import DEVICE_KINDS
-from cityhub.demo.readings import device_reading
+from cityhub.demo.readings import DEVICE_KINDS, device_reading
 from cityhub.hub import Hub
 from cityhub.ingest.devices import validate_device, validate_group
 from cityhub.store.records import EntityFilter

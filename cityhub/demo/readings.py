@@ -15,8 +15,15 @@ import math
 import random
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
+# The kinds of device the demo simulates (and this model gives readings for).
+DEVICE_KINDS = (
+    "AirQualityObserved",
+    "ParkingSpot",
+    "WasteContainer",
+    "TrafficFlowObserved",
+    "Streetlight",
+)
 COLLECTION_HOURS = (6, 18)  # local hours of the waste collection rounds
 LIGHTS_ON, LIGHTS_OFF = 18.5, 6.5  # local hours: dusk and dawn, near enough for Shenzhen
 
@@ -39,6 +46,8 @@ def pm25_factor(hour: float) -> float:
 
 
 def _local_hour(at: dt.datetime | None, timezone: str) -> float:
+    from zoneinfo import ZoneInfo  # here: the CLI imports this module for DEVICE_KINDS
+
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone))
     return moment.hour + moment.minute / 60
 

@@ -9,8 +9,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from cityhub.broker.batch import batch_update
-from cityhub.demo.city import DEVICE_KINDS
-from cityhub.demo.readings import device_reading
+from cityhub.demo.readings import DEVICE_KINDS, device_reading
 from cityhub.hub import Hub
 from cityhub.store.records import EntityFilter
 

@@ -82,6 +82,9 @@ def _geo_clause(geo: GeoFilter) -> tuple[str, list[Any]]:
 
 
 _DEFER_MOST = 64  # rows of one statement queued as literals; more go as one executemany
+_TYPE_ROW = (
+    "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+)
 
 
 class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
@@ -195,11 +198,7 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
             self._send()
         except psycopg.errors.UniqueViolation as exc:
             raise AlreadyExists("an entity with this id already exists") from exc
-        self._hold(
-            "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            type_rows,
-        )
+        self._hold(_TYPE_ROW, type_rows)
         self._hold_geo(geo_rows)
 
     def _hold_geo(self, geo_rows: list[tuple[Any, ...]]) -> None:
@@ -222,16 +221,13 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
             )
             if types != old_types:
                 self._hold("DELETE FROM entity_types WHERE entity_pk = %s", [(pk,)])
-                self._hold(
-                    "INSERT INTO entity_types (tenant, type, entity_pk) VALUES (%s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
-                    [(self._tenant, t, pk) for t in entity.types],
-                )
+                self._hold(_TYPE_ROW, [(self._tenant, t, pk) for t in entity.types])
             geoms = entity.geometries()
-            if orjson.dumps(geoms) != self._old_geo.get(entity.id):
+            dumped = orjson.dumps(geoms)
+            if dumped != self._old_geo.get(entity.id):
                 pks.append(pk)
                 geo_rows.extend((pk, a, orjson.dumps(g).decode()) for a, g in geoms)
-                self._old_geo[entity.id] = orjson.dumps(geoms)
+                self._old_geo[entity.id] = dumped
             self._known[entity.id] = (pk, types)
         self._hold(
             "UPDATE entities SET types = %s, attr_index = %s, doc = %s, modified_at = %s "

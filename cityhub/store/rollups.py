@@ -126,13 +126,13 @@ def rebuild_sql(mark: str, with_attr: bool, keep_pruned: bool = True) -> tuple[s
     takes (tenant, entity) or (tenant, entity, attr), and with `keep_pruned` (tenant, entity)
     again: the hours whose raw rows retention has deleted are then left as they are (their
     roll-ups are all that is kept of them)."""
-    where = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
+    where = raw = f"tenant = {mark} AND entity_id = {mark}" + (
+        f" AND attr = {mark}" if with_attr else ""
+    )
     if keep_pruned:
-        where += f" AND hour_us >= {_PRUNED_FLOOR.format(m=mark)}"
+        floor = _PRUNED_FLOOR.format(m=mark)
+        where, raw = f"{where} AND hour_us >= {floor}", f"{raw} AND observed_us >= {floor}"
     hour = f"((observed_us / {HOUR_US}) * {HOUR_US})"  # integer division in both dialects
-    raw = f"tenant = {mark} AND entity_id = {mark}" + (f" AND attr = {mark}" if with_attr else "")
-    if keep_pruned:
-        raw += f" AND observed_us >= {_PRUNED_FLOOR.format(m=mark)}"
     observed = f"{raw} AND deleted_us IS NULL"  # a deletion is no observation
     delete = f"DELETE FROM attr_rollup WHERE {where}"
     insert = (
