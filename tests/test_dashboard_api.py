@@ -238,3 +238,27 @@ def test_a_replay_file_without_text_columns_is_refused(tmp_path: Path) -> None:
     bad.write_text("id,内容\n1,路灯不亮\n", encoding="utf-8")
     with pytest.raises(BadRequestData, match="title"):
         read_replay_messages(bad)
+
+
+def test_a_request_case_card_names_status_departments_and_events_in_words(city: Server) -> None:
+    text = f"路灯坏了，晚上很黑 {uuid.uuid4().hex[:6]}"
+    reply = httpx.post(
+        city.base + "/open311/v2/requests.json",
+        data={"service_code": "streetlight", "description": text, **FUTIAN},
+    )
+    assert reply.status_code == 201, reply.text
+    request_id = reply.json()[0]["service_request_id"]
+    card = httpx.get(city.base + f"/dashboard/v1/requests/{request_id}").json()
+    assert card["description"] == text and card["district"] == "福田区"
+    assert card["status"] == "dispatched" and card["status_text"]["zh"] == "已派单"
+    assert card["department_name"]["zh"] == "城市管理和综合执法局"
+    received, dispatched = card["events"]
+    assert received["action_text"]["zh"] == "受理" and received["actor"]["zh"] == "市民"
+    assert dispatched["action_text"]["en"] == "dispatched"
+    assert dispatched["actor"] == {"zh": "自动分拨", "en": "automatic routing"}
+    assert dispatched["note"]["zh"] == "按诉求类型的责任部门"  # the router's reason, in words
+    assert card["requested"].endswith("Z") and card["deadline"] > card["requested"]
+    missing = httpx.get(city.base + "/dashboard/v1/requests/999999999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert httpx.get(city.base + "/dashboard/v1/requests/x1").status_code == 404

@@ -86,6 +86,16 @@ def test_gdp_growth_and_open_sdg_progress_from_nbs_figures(hub: Hub, shared_data
     assert sdg.method == "open_sdg"
     assert sdg.numbers["ratio"] == pytest.approx(observed / required, abs=1e-3)
     assert sdg.status == "on_track"
+    # judged on figures nine years old: the standing says so (the 2017 final one needs no note)
+    assert sdg.numbers["staleSince"] == "2017" and sdg.numbers["staleDays"] > 8 * 365
+    assert "数据截至2017" in sdg.explanation["zh"] and "data as of 2017" in sdg.explanation["en"]
+    assert "staleSince" not in growth_2017.numbers
+    fresh = next(
+        a
+        for a in hub.indicators.assess(["gdp"], us("2018-06-30T12:00:00+08:00"))
+        if a.period == "2030"
+    )
+    assert "staleSince" not in fresh.numbers  # 2017's figure is current in mid-2018
     hub.indicators.set_target("gdp", "2030", 200000.0, base_period="2010")
     harder = next(a for a in hub.indicators.assess(["gdp"], now) if a.period == "2030")
     assert harder.status in ("at_risk", "off_track") and harder.numbers["ratio"] < 0.95

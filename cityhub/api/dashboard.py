@@ -25,8 +25,8 @@ from cityhub.auth.keys import SESSION_COOKIE
 from cityhub.dashboard import Dashboard
 from cityhub.dashboard.landing import landing_page
 from cityhub.dashboard.mapview import boundary_features, english_names
-from cityhub.dashboard.panels import citizen_summary, goals_summary, indicator_chart
-from cityhub.errors import BadRequestData
+from cityhub.dashboard.panels import citizen_summary, goals_summary, indicator_chart, request_card
+from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.hub import Hub
 
 PREFIX = "/dashboard/v1"
@@ -175,6 +175,17 @@ async def citizen(request: Request) -> Response:
     return http.ORJSONResponse(await hub.compute.run(citizen_summary, hub, int(raw), reader))
 
 
+async def request_case(request: Request) -> Response:
+    """One request as a case card (status and departments in words, the workflow timeline);
+    text masked for readers outside the centre and the handling department."""
+    hub = http.hub_of(request)
+    raw = request.path_params["request_id"]
+    if not raw.isdecimal() or len(raw) > 18:
+        raise ResourceNotFound(f"service request '{raw}' was not found")
+    reader = http.principal_of(request)
+    return http.ORJSONResponse(await hub.run(request_card, hub, int(raw), reader))
+
+
 async def goals(request: Request) -> Response:
     """Every target's standing, from the stored assessment (remade in the background)."""
     hub = http.hub_of(request)
@@ -254,6 +265,7 @@ routes = [
     route(PREFIX + "/entities", entities, "GET", policy.PUBLIC_READ),
     route(PREFIX + "/events", events, "GET", policy.PUBLIC_READ),
     route(PREFIX + "/citizen", citizen, "GET", policy.STAFF_READ),
+    route(PREFIX + "/requests/{request_id}", request_case, "GET", policy.STAFF_READ),
     route(PREFIX + "/goals", goals, "GET", policy.CITY_READ),
     route(PREFIX + "/goals/{ident}", goal_chart, "GET", policy.ANALYTICS),
     Mount("/static", StaticFiles(packages=[("cityhub.dashboard", "static")]), name="static"),

@@ -9,6 +9,41 @@ from cityhub.api.openapi_citizen import _op, _param
 _OBJ = {"type": "object"}
 _LIST = {"type": "array", "items": _OBJ}
 _TYPES = _param("type", schema={"type": "string", "pattern": "^[A-Za-z0-9_:,-]*$"})
+_DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
+_NAMES = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+}
+_CARD = {
+    "type": "object",
+    "required": ["id", "status", "status_text", "events"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string"},
+        "status_text": _NAMES,
+        "department_name": _NAMES,
+        "service_name": {"type": "string"},
+        "requested": {"type": "string", "format": "date-time", "nullable": True},
+        "deadline": {"type": "string", "format": "date-time", "nullable": True},
+        "reply": {"type": "string", "nullable": True},
+        "satisfaction": {"type": "integer", "nullable": True},
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "action": {"type": "string"},
+                    "action_text": _NAMES,
+                    "status_text": _NAMES,
+                    "actor": _NAMES,
+                    "note": _NAMES,
+                },
+            },
+        },
+    },
+}
 _PROBLEM = {
     "description": "An RFC 7807 problem",
     "content": {"application/problem+json": {"schema": _OBJ}},
@@ -115,6 +150,16 @@ def dashboard_paths() -> dict[str, Any]:
                     "the city has keys)",
                     [_param("days", schema={"type": "integer", "minimum": 1, "maximum": 366})],
                     _OBJ,
+                )
+            )
+        },
+        f"{base}/requests/{{request_id}}": {
+            "get": _tagged(
+                _op(
+                    "One service request as a case card: status, department and workflow events "
+                    "in words (zh/en), times in UTC for the page to show in the city's zone",
+                    [_param("request_id", "path", schema=_DIGITS)],
+                    _CARD,
                 )
             )
         },

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cityhub.auth.principal import Principal
+from cityhub.catalog.mask import mask_text
+from cityhub.citizen.entity import us_to_iso
 from cityhub.citizen.service import to_us
-from cityhub.citizen.views import request_view
+from cityhub.citizen.views import request_view, sees_contacts
 from cityhub.citizen.workflow import STATUS_NAMES
 from cityhub.errors import CityHubError
 from cityhub.store.citizen_sql import OPEN_STATUSES, RequestFilter
@@ -36,6 +38,91 @@ def _queue_item(hub: Hub, row: Any, now_us: int, reader: Principal | None) -> di
         {"zh": department.name_zh, "en": department.name_en} if department else row.department
     )
     return item
+
+
+# What each workflow event did, in words.
+ACTION_NAMES = {
+    "receive": ("受理", "received"),
+    "dispatch": ("派单", "dispatched"),
+    "accept": ("签收", "accepted"),
+    "return": ("退单", "returned"),
+    "resolve": ("办结", "resolved"),
+    "close": ("归档", "closed"),
+    "reopen": ("重办", "reopened"),
+    "merge": ("合并", "merged"),
+    "follow_up": ("回访", "followed up"),
+    "escalate": ("升级督办", "escalated"),
+}
+ACTOR_NAMES = {
+    "router": ("自动分拨", "automatic routing"),
+    "deadline": ("期限督办", "deadline watch"),
+    "operator": ("话务员", "operator"),
+    "citizen": ("市民", "citizen"),
+}
+
+
+def _note(actor: str, note: str) -> dict[str, str]:
+    """An event's note in both languages: the router's reasons are known phrases."""
+    if actor == "router":
+        if note == "service owner":
+            return {"zh": "按诉求类型的责任部门", "en": "the service's own department"}
+        if note.startswith("keyword "):
+            word = note.removeprefix("keyword ")
+            return {"zh": f"关键词「{word}」", "en": f"keyword “{word}”"}
+        if note.startswith("classifier "):
+            score = note.removeprefix("classifier ")
+            return {"zh": f"模型分类（置信度 {score}）", "en": f"classifier (confidence {score})"}
+    return {"zh": note, "en": note}
+
+
+def _both(pair: tuple[str, str]) -> dict[str, str]:
+    return {"zh": pair[0], "en": pair[1]}
+
+
+def _department_name(hub: Hub, code: str | None) -> dict[str, str] | None:
+    if not code:
+        return None
+    department = hub.requests.catalog.departments.get(code)
+    if department is None:
+        return _both(ACTOR_NAMES[code]) if code in ACTOR_NAMES else {"zh": code, "en": code}
+    return {"zh": department.name_zh, "en": department.name_en}
+
+
+def request_card(hub: Hub, request_id: int, reader: Principal | None) -> dict[str, Any]:
+    """One request as an operator reads it: status and department in words, times for the
+    page to show in the city's zone, the reply, the satisfaction and the timeline of workflow
+    events. Text is masked, as in the queue, for readers outside the centre and the handling
+    department."""
+    requests = hub.requests
+    row = requests.get(request_id)
+    view = request_view(row, requests.catalog, reader)
+    own = sees_contacts(row, requests.catalog, reader)
+    service = requests.catalog.services.get(row.service_code)
+    events = [
+        {
+            "at": us_to_iso(e.at_us),
+            "action": e.action,
+            "action_text": _both(ACTION_NAMES.get(e.action, (e.action, e.action))),
+            "status_text": _both(STATUS_NAMES.get(e.to_status, (e.to_status, e.to_status))),
+            "actor": _department_name(hub, e.actor),
+            "note": _note(e.actor, e.note if own else mask_text(e.note)),
+        }
+        for e in hub.store.requests.request_events(request_id)
+    ]
+    keep = (
+        "id", "status", "department", "district", "street", "title", "description",
+        "address", "requested", "deadline", "responded", "resolved", "hours_left",
+        "deadline_state", "escalation", "satisfaction", "merged_into",
+    )  # fmt: skip
+    card = {k: view.get(k) for k in keep}
+    card.update(
+        status_text=_both(STATUS_NAMES[row.status]),
+        department_name=_department_name(hub, row.department),
+        service_name=service.name if service else row.service_code,
+        reply=view.get("status_notes"),
+        events=events,
+    )
+    return card
 
 
 def citizen_summary(hub: Hub, days: int = 30, reader: Principal | None = None) -> dict[str, Any]:
@@ -105,6 +192,7 @@ def goals_summary(hub: Hub, judged: list[dict[str, Any]]) -> list[dict[str, Any]
             unit=summary["unit"],
             theme=summary["theme"],
             direction=summary["direction"],
+            decimals=summary["decimals"],
             latest={"period": value.period, "value": value.value} if value else None,
         )
         out.append(item)

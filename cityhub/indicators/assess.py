@@ -114,7 +114,8 @@ def project_running(
     assert t.value is not None
     observed = [v for v in finer if v.value is not None]
     if len(observed) < 4:
-        return no_data(d, t, kind, "projection", "fewer than 4 finer-grained values")
+        why = ("月度等细分数据少于 4 个", "fewer than 4 finer-grained values")
+        return no_data(d, t, kind, "projection", why)
     subs = [parse_period(v.period) for v in observed]
     remaining = [
         p
@@ -180,7 +181,9 @@ def open_sdg(
     if t.base_period:
         series = [s for s in series if s[0] >= int(t.base_period[:4])]
     if len(series) < 2:
-        return no_data(d, t, kind, "open_sdg", "needs a base year and a later year")
+        return no_data(
+            d, t, kind, "open_sdg", ("需要基期及其后的年度值", "needs a base year and a later year")
+        )
     (y0_year, y0), (yi_year, yi) = series[0], series[-1]
     assert y0 is not None and yi is not None
     numbers: dict[str, Any] = {"baseYear": y0_year, "base": y0, "latestYear": yi_year, "latest": yi}
@@ -197,7 +200,13 @@ def open_sdg(
             _sdg_text(t, "target already met", "目标已提前达成"),
         )
     if y0 <= 0 or yi <= 0 or t.value <= 0 or yi_year <= y0_year or target_year <= y0_year:
-        return no_data(d, t, kind, "open_sdg", "CAGR needs positive values and years apart")
+        return no_data(
+            d,
+            t,
+            kind,
+            "open_sdg",
+            ("年均增速需要正值且年份不同", "CAGR needs positive values and years apart"),
+        )
     observed = (yi / y0) ** (1 / (yi_year - y0_year)) - 1
     required = (t.value / y0) ** (1 / (target_year - y0_year)) - 1
     ratio = observed / required if required else math.inf
@@ -241,7 +250,7 @@ def assess_elapsed(
         and parse_period(v.period).last <= period.last
     ]
     if not inside:
-        return no_data(d, t, "elapsed", "elapsed", "no value inside the period")
+        return no_data(d, t, "elapsed", "elapsed", ("期内尚无数值", "no value inside the period"))
     latest = inside[-1]
     assert latest.value is not None
     as_of = min(parse_period(latest.period).last, today)
@@ -272,7 +281,8 @@ def assess_elapsed(
     )
 
 
-def no_data(d: Definition, t: Target, kind: str, method: str, why: str) -> Assessment:
+def no_data(d: Definition, t: Target, kind: str, method: str, why: tuple[str, str]) -> Assessment:
+    """Not enough data to judge; `why` in Chinese and English."""
     return Assessment(
         d.id,
         t.place,
@@ -281,6 +291,35 @@ def no_data(d: Definition, t: Target, kind: str, method: str, why: str) -> Asses
         kind,
         "no_data",
         method,
-        {"reason": why},
-        {"zh": f"数据不足：{why}", "en": f"not enough data: {why}"},
+        {"reason": why[1]},
+        {"zh": f"数据不足：{why[0]}", "en": f"not enough data: {why[1]}"},
     )
+
+
+# How long after its period ends an indicator's latest value is still current: a yearly
+# statistic for year Y is published during Y+1, so it is stale once Y+2 has begun.
+STALE_AFTER_DAYS = {"year": 400, "quarter": 200, "month": 100, "week": 30, "day": 14}
+
+
+def with_staleness(
+    result: Assessment, values: list[IndicatorValue], grain: str, today: date
+) -> Assessment:
+    """Flag a judgement made on data older than its publication lag allows: the standing is
+    kept (it is what the data says), the explanation and `numbers.staleSince` say how old."""
+    observed = [v for v in values if v.value is not None]
+    if not observed or result.status == "no_data":
+        return result
+    latest = parse_period(observed[-1].period)
+    age = (today - latest.last).days
+    if age <= STALE_AFTER_DAYS.get(grain, 400):
+        return result
+    years = age / 365.25
+    zh_age = f"{years:.0f} 年" if years >= 1.5 else f"{age} 天"
+    en_age = f"{years:.0f} years" if years >= 1.5 else f"{age} days"
+    result.numbers = {**result.numbers, "staleSince": latest.label, "staleDays": age}
+    said = result.explanation
+    result.explanation = {
+        "zh": f"{said.get('zh', '')}；注意：数据截至{latest.label}，已 {zh_age}未更新",
+        "en": f"{said.get('en', '')}; note: data as of {latest.label}, not updated for {en_age}",
+    }
+    return result

@@ -67,6 +67,8 @@ class Definition:
             "periodicity": self.periodicity,
             "places": list(self.places),
             "kind": self.kind,
+            "decimals": self.decimals,
+            "limit": self.limit,
         }
 
     def document(self) -> dict[str, Any]:

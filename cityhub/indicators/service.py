@@ -209,15 +209,25 @@ class IndicatorService:
         return out
 
     def _assess_one(self, d: Definition, t: Target, today: date, now_us: int) -> a.Assessment:
+        values = self.store.indicators.indicator_values(d.id, t.place)
+        judged = self._judge(d, t, values, today, now_us)
+        if judged.method == "final":  # the period is over: its own value decides, however old
+            return judged
+        return a.with_staleness(judged, values, d.periodicity, today)
+
+    def _judge(
+        self, d: Definition, t: Target, values: list[IndicatorValue], today: date, now_us: int
+    ) -> a.Assessment:
         kind = a.target_kind(t, d)
         period = parse_period(t.period)
-        values = self.store.indicators.indicator_values(d.id, t.place)
         if kind == "elapsed":
             return a.assess_elapsed(d, t, period, values, today)
         own = next((v for v in values if v.period == t.period and v.value is not None), None)
         if today > period.last:
             if own is None:
-                return a.no_data(d, t, kind, "final", f"no value for {t.period}")
+                return a.no_data(
+                    d, t, kind, "final", (f"尚无{t.period}的数值", f"no value for {t.period}")
+                )
             return a.assess_final(d, t, kind, own)
         if today >= period.first:
             finer = self._finer_values(d, t, period, now_us)

@@ -5,8 +5,10 @@ $CITYHUB_ARTIFACTS (default build/artifacts) with the page load time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect
 
 from cityhub.demo.catalog import publish_demo_datasets
 from cityhub.demo.city import load_demo_city
+from cityhub.demo.indicators import demo_file
 from tests.browser import launch
 from tests.conftest import Server
 
@@ -181,4 +184,105 @@ def test_language_switch_and_panels(watched: Watched, backend: str) -> None:
     _shot(watched, "english", backend)
     page.click("#lang-button")
     assert page.inner_text("[data-tab=citizen]") == "市民诉求"
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str) -> None:
+    page = watched.page
+    now = dt.datetime.now(dt.UTC)
+    # history for the chart, ten minutes apart, one of them in the worst band
+    for back, value in ((20, 12.0), (10, 48.5), (0, 130.2)):
+        at = (now - dt.timedelta(minutes=back)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        reply = httpx.patch(
+            watched.base + f"/ngsi-ld/v1/entities/{SENSOR}/attrs",
+            json={"pm25": {"type": "Property", "value": value, "unitCode": "GQ", "observedAt": at}},
+        )
+        assert reply.status_code == 204, reply.text
+    _open(watched)
+    air = page.locator("#legend .legend-type[data-type=AirQualityObserved]")
+    expect(air).to_contain_text("PM2.5")
+    expect(air.locator(".legend-row")).to_have_count(4)
+    assert "> 115 µg/m³" in air.inner_text()
+    # a link pasted into the open tab opens the panel without a reload
+    page.evaluate(f"location.hash = '#entity={SENSOR}'")
+    cell = page.locator("#detail:not([hidden]) tr[data-attr=pm25] td").nth(1)
+    expect(cell).to_contain_text("µg/m³", timeout=5_000)
+    chart = page.locator("#detail-chart svg")
+    expect(chart).to_have_count(1, timeout=5_000)
+    line = chart.locator("polyline.line")
+    for _ in range(50):  # the history arrives after the panel opens
+        if len((line.get_attribute("points") or "").split()) >= 3:
+            break
+        page.wait_for_timeout(100)
+    ticks = chart.locator("text.xtick").all_text_contents()
+    assert len(ticks) >= 2 and all(":" in t or "月" in t for t in ticks), ticks
+    assert "PM2.5 (µg/m³)" in (chart.locator("text.unit").text_content() or "")
+    box = chart.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.16, box["y"] + box["height"] / 2)
+    expect(chart.locator("text.readout")).to_contain_text("µg/m³")
+    history = httpx.get(
+        watched.base + f"/ngsi-ld/v1/temporal/entities/{SENSOR}",
+        params={"attrs": "pm25", "lastN": "60", "options": "temporalValues"},
+    ).json()["pm25"]["values"]
+    first = min(history, key=lambda pair: dt.datetime.fromisoformat(pair[1]))
+    assert float(chart.get_attribute("data-selected") or "nan") == first[0]  # the leftmost
+    _shot(watched, "detail", backend)
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_a_request_opens_as_a_case_card(watched: Watched, backend: str) -> None:
+    page = watched.page
+    reply = httpx.post(
+        watched.base + "/open311/v2/requests.json",
+        data={
+            "service_code": "streetlight",
+            "description": "深南大道路灯不亮",
+            "lat": "22.5431",
+            "long": "114.0579",
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    request_id = reply.json()[0]["service_request_id"]
+    card = httpx.get(watched.base + f"/dashboard/v1/requests/{request_id}").json()
+    _open(watched, f"/#entity=urn:ngsi-ld:Open311ServiceRequest:{request_id}")
+    shown = page.locator("#detail-card:not([hidden])")
+    expect(shown.locator("#card-timeline li").first).to_be_visible(timeout=5_000)
+    text = shown.inner_text()
+    assert card["status_text"]["zh"] in text
+    assert card["department_name"]["zh"] in text
+    assert "受理" in text and "深南大道路灯不亮" in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", text), text  # no raw ISO times
+    assert "月" in shown.locator("#card-timeline li").first.inner_text()  # local date, in words
+    assert page.locator("#detail .entity-view").is_hidden()
+    _shot(watched, "request-card", backend)
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_goal_charts_draw_time_elapsed_and_warn_of_old_data(
+    watched: Watched, city: Server, backend: str
+) -> None:
+    indicators = city.hub.indicators
+    for ident in ("budget_revenue_cumulative", "budget_revenue_plan"):
+        indicators.load_series(ident, demo_file("demo_fiscal_monthly.csv"))
+    indicators.load_series("gdp", demo_file("shenzhen_gdp_annual_2001_2017_nbs.csv"))
+    indicators.compute(
+        ["budget_revenue_execution", "gdp"], dt.date(2001, 1, 1), dt.date.today(), publish=False
+    )
+    page = watched.page
+    _open(watched)
+    page.click("[data-tab=goals]")
+    budget = page.locator(".goal[data-key='budget_revenue_execution|city']")
+    expect(budget).to_be_visible(timeout=15_000)
+    budget.locator(".head").click()
+    expect(budget.locator("svg polyline.reference")).to_have_count(1, timeout=10_000)
+    expect(budget.locator(".chart-key")).to_contain_text("序时进度")
+    assert budget.locator("svg polygon.band").count() == 0  # a cumulative rate is not extrapolated
+    gdp = page.locator(".goal[data-key='gdp|city']")
+    expect(gdp.locator(".badge.stale")).to_contain_text("2017")
+    expect(gdp).to_contain_text("亿元")
+    assert not re.search(r"[A-Za-z]{4,}", page.locator("#panel-goals").inner_text()), (
+        "English words in the Chinese goals panel"
+    )
+    _shot(watched, "goals", backend)
     assert watched.errors == [] and watched.outside == []

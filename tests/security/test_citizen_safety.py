@@ -61,8 +61,9 @@ def test_public_paths_show_citizens_text_masked(city: City) -> None:
         for raw in RAW:
             assert raw not in body, (path, raw)
     with city.client("tr_staff") as other:  # a department it is not dispatched to
-        body = other.get(f"/citizen/v1/requests/{request_id}").text
-        assert not any(raw in body for raw in RAW) and "lilei@example.cn" not in body
+        for path in (f"/citizen/v1/requests/{request_id}", f"/dashboard/v1/requests/{request_id}"):
+            body = other.get(path).text
+            assert not any(raw in body for raw in RAW) and "lilei@example.cn" not in body, path
 
 
 def test_contacts_only_for_the_centre_and_the_handling_department(city: City) -> None:
@@ -73,11 +74,16 @@ def test_contacts_only_for_the_centre_and_the_handling_department(city: City) ->
         assert citizen.get(f"/citizen/v1/requests/{request_id}").status_code == 403
         assert citizen.get("/citizen/v1/requests").status_code == 403
         assert citizen.get("/dashboard/v1/citizen").status_code == 403
+        assert citizen.get(f"/dashboard/v1/requests/{request_id}").status_code == 403
+    assert httpx.get(f"{city.base}/dashboard/v1/requests/{request_id}").status_code == 401
     for who, sees in (("hot_staff", True), ("env_staff", True), ("tr_staff", False)):
         with city.client(who) as reader:
             detail = reader.get(f"/citizen/v1/requests/{request_id}").json()
             assert (detail["reporter"].get("email") == "lilei@example.cn") is sees, who
             assert ("13912345678" in detail["description"]) is sees, who
+            card = reader.get(f"/dashboard/v1/requests/{request_id}").json()
+            assert ("13912345678" in card["description"]) is sees, who
+            assert "email" not in card and "reporter" not in card  # a card carries no contacts
 
 
 def test_departments_act_only_on_their_own_requests(city: City) -> None:

@@ -43,13 +43,50 @@ export async function setKey(key) {
   return loadSession();
 }
 
-// Times are stored in UTC and shown in the city's time zone.
-export function formatTime(iso, withDate = true) {
+// Times are stored in UTC and shown in the city's time zone. Dates name the month ("2 Dec",
+// "12月2日") so day and month never swap between the languages.
+function zone() { return (session.config && session.config.timezone) || "Asia/Shanghai"; }
+function locale() { return lang() === "zh" ? "zh-CN" : "en-GB"; }
+
+export function formatTime(iso, withDate = true, withSeconds = true) {
   if (!iso) return "";
-  const zone = (session.config && session.config.timezone) || "Asia/Shanghai";
-  const options = { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
-  if (withDate) Object.assign(options, { month: "2-digit", day: "2-digit" });
-  return new Intl.DateTimeFormat(lang() === "zh" ? "zh-CN" : "en-GB", options).format(new Date(iso));
+  const options = { timeZone: zone(), hour: "2-digit", minute: "2-digit", hour12: false };
+  if (withSeconds) options.second = "2-digit";
+  if (withDate) Object.assign(options, { month: "short", day: "numeric" });
+  return new Intl.DateTimeFormat(locale(), options).format(new Date(iso));
+}
+
+// A date in the city's zone, with the year when asked.
+export function formatDate(iso, withYear = false) {
+  if (!iso) return "";
+  const options = { timeZone: zone(), month: "short", day: "numeric" };
+  if (withYear) options.year = "numeric";
+  return new Intl.DateTimeFormat(locale(), options).format(new Date(iso));
+}
+
+// How far the city's clock is ahead of UTC at `ms` (for ticks at round local times).
+export function zoneOffset(ms = Date.now()) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone(), hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(new Date(ms));
+  const get = (type) => Number(parts.find((p) => p.type === type).value);
+  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return local - Math.floor(ms / 1000) * 1000;
+}
+
+// A time-axis tick: the time of day under a day's step (with the date at midnight and on the
+// first tick), the date from a day's step up.
+export function formatTick(ms, step, index) {
+  const iso = new Date(ms).toISOString();
+  if (step >= 86_400_000) return formatDate(iso);
+  if (step < 60_000) return formatTime(iso, index <= 0, true); // the two ends of a short span
+  const local = new Date(ms + zoneOffset(ms));
+  const midnight = local.getUTCHours() === 0 && local.getUTCMinutes() === 0;
+  if (index === 0 || midnight || index < 0) {
+    return index < 0 ? formatTime(iso, true, false) : midnight ? formatDate(iso) : formatTime(iso, true, false);
+  }
+  return formatTime(iso, false, false);
 }
 
 export function formatNumber(value) {

@@ -5,7 +5,7 @@ import { getJSON, session } from "./api.js";
 import { fill, h } from "./dom.js";
 
 // Time left or overdue: hours under two days, else days and hours ("8 天 3 小时").
-function hoursText(row) {
+export function hoursText(row) {
   if (row.hours_left == null) return t("citizen.done");
   const left = Math.abs(row.hours_left);
   let span;

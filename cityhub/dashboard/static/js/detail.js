@@ -1,13 +1,15 @@
 // The detail panel of one entity: its current values (live), where it is, and a chart of the
 // recent history of one numeric attribute from the NGSI-LD temporal API.
 import { attrLabel, t, typeLabel } from "./i18n.js";
-import { formatNumber, formatTime, getJSON } from "./api.js";
+import { formatNumber, formatTick, formatTime, getJSON, zoneOffset } from "./api.js";
 import { lineChart } from "./chart.js";
 import { fill, h } from "./dom.js";
+import { shown, unitOf } from "./units.js";
+import { RequestCard } from "./request.js";
+import { SCALES } from "./map.js";
 
 const HISTORY = 60;
 const SKIP = new Set(["location", "refDistrict", "service_request_id", "requested_datetime", "updated_datetime"]);
-const UNITS = { GQ: "µg/m³", CEL: "°C", KMH: "km/h", KMK: "km²" };
 
 function scalar(attr) {
   if (!attr || typeof attr !== "object") return undefined;
@@ -29,6 +31,7 @@ export class DetailPanel {
     root.querySelector("#detail-close").addEventListener("click", () => this.hide());
     this.select = root.querySelector("#detail-attr");
     this.select.addEventListener("change", () => this.loadHistory(this.select.value));
+    this.card = new RequestCard(root.querySelector("#detail-card"));
   }
 
   hide() { this.root.hidden = true; this.id = null; if (location.hash.startsWith("#entity=")) history.replaceState(null, "", location.pathname); }
@@ -42,6 +45,10 @@ export class DetailPanel {
     this.series = [];
     this.root.querySelector("#detail-title").textContent = `${typeLabel(item ? item.type : "")} ${id.split(":").slice(-1)[0]}`;
     this.renderPlace(item);
+    const isRequest = (item && item.type === "Open311ServiceRequest") || id.includes(":Open311ServiceRequest:");
+    this.root.querySelector(".entity-view").hidden = isRequest;
+    this.card.root.hidden = !isRequest;
+    if (isRequest) { await this.card.show(id.split(":").slice(-1)[0]); return; }
     let entity;
     try {
       entity = await getJSON(`/ngsi-ld/v1/entities/${encodeURIComponent(id)}`);
@@ -57,13 +64,17 @@ export class DetailPanel {
       const value = scalar(Array.isArray(attr) ? attr[0] : attr);
       if (value === undefined || value === null) continue;
       this.values[name] = value;
-      if (attr.unitCode) this.units[name] = UNITS[attr.unitCode] || attr.unitCode;
+      const first = Array.isArray(attr) ? attr[0] : attr;
+      if (first && first.unitCode) this.units[name] = first.unitCode;
     }
     this.renderValues();
     const numeric = Object.keys(this.values).filter((k) => typeof this.values[k] === "number");
     fill(this.select, numeric.map((k) => h("option", { value: k }, attrLabel(k))));
     this.select.parentElement.hidden = numeric.length === 0;
-    if (numeric.length) await this.loadHistory(numeric.includes(this.attr) ? this.attr : numeric[0]);
+    // The attribute the map colours by comes first (the store may return attributes in any order).
+    const main = SCALES[entity.type] && SCALES[entity.type].attr;
+    const first = numeric.includes(this.attr) ? this.attr : numeric.includes(main) ? main : numeric[0];
+    if (numeric.length) await this.loadHistory(first);
     else fill(this.root.querySelector("#detail-chart"), h("p", { class: "muted small" }, t("detail.nohistory")));
   }
 
@@ -76,16 +87,18 @@ export class DetailPanel {
 
   renderValues(flash = new Set()) {
     const rows = Object.entries(this.values).map(([name, value]) => {
-      const shown = typeof value === "number" ? formatNumber(value) : String(value);
-      const unit = this.units[name] ? ` ${this.units[name]}` : "";
-      return h("tr", { dataset: { attr: name }, class: flash.has(name) ? "flash" : null },
-        h("td", {}, attrLabel(name)), h("td", {}, shown + unit));
+      const code = this.units[name];
+      const text = typeof value === "number" ? formatNumber(shown(value, code)) : String(value);
+      const unit = unitOf(code).label;
+      return h("tr", { dataset: { attr: name, unit: code || "" }, class: flash.has(name) ? "flash" : null },
+        h("td", {}, attrLabel(name)), h("td", {}, unit ? `${text} ${unit}` : text));
     });
     fill(this.root.querySelector("#detail-values"), rows);
   }
 
   async loadHistory(attr) {
     this.attr = attr;
+    this.loaded = null;
     this.select.value = attr;
     const id = this.id;
     const url = `/ngsi-ld/v1/temporal/entities/${encodeURIComponent(id)}?attrs=${encodeURIComponent(attr)}&lastN=${HISTORY}&options=temporalValues`;
@@ -94,19 +107,33 @@ export class DetailPanel {
     if (this.id !== id || this.attr !== attr) return;
     const values = (body[attr] && body[attr].values) || [];
     this.series = values.filter((p) => typeof p[0] === "number").map((p) => ({ x: Date.parse(p[1]), y: p[0] }));
+    this.loaded = attr;
     this.drawChart();
   }
 
   drawChart() {
     const target = this.root.querySelector("#detail-chart");
-    fill(target, this.series.length
-      ? lineChart({ points: this.series, xLabel: (x) => formatTime(new Date(x).toISOString(), false) })
-      : h("p", { class: "muted small" }, t("detail.nohistory")));
+    if (!this.series.length) { fill(target, h("p", { class: "muted small" }, t("detail.nohistory"))); return; }
+    const code = this.units[this.attr];
+    const unit = unitOf(code).label;
+    const points = this.series.map((p) => ({ x: p.x, y: shown(p.y, code) }));
+    const ys = points.map((p) => p.y);
+    fill(target, lineChart({
+      points,
+      time: true,
+      offset: zoneOffset(points[0].x),
+      xLabel: formatTick,
+      yUnit: `${attrLabel(this.attr)}${unit ? ` (${unit})` : ""}`,
+      floor: Math.min(...ys) >= 0 ? 0 : null,
+      ceil: unit === "%" ? 100 : null,
+      valueText: (v) => `${formatNumber(v)}${unit ? ` ${unit}` : ""}`,
+    }));
   }
 
   // A live change for the entity on show: new values flash, the chart grows.
   live(item) {
     if (item.id !== this.id) return;
+    if (!this.card.root.hidden) { this.card.soon(); return; }
     const changed = new Set();
     for (const [name, value] of Object.entries(item.values || {})) {
       if (SKIP.has(name)) continue;
@@ -117,12 +144,16 @@ export class DetailPanel {
     this.renderPlace(this.item);
     this.renderValues(changed);
     const value = item.values && item.values[this.attr];
-    if (typeof value === "number") {
+    if (typeof value === "number" && this.loaded === this.attr) { // after the history, not before
       this.series.push({ x: Date.parse(item.modifiedAt) || Date.now(), y: value });
       if (this.series.length > HISTORY) this.series.shift();
       this.drawChart();
     }
   }
 
-  relabel() { if (this.id) { this.renderValues(); this.renderPlace(this.item); this.drawChart(); } }
+  relabel() {
+    if (!this.id) return;
+    if (!this.card.root.hidden) { this.card.render(); return; }
+    this.renderValues(); this.renderPlace(this.item); this.drawChart();
+  }
 }

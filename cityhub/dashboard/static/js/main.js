@@ -1,9 +1,9 @@
 // Starts the dashboard: configuration, map layers, the entity snapshot, the live event stream,
 // the side panels, the key dialog and the language switch.
-import { apply, lang, onLangChange, setLang, t, typeLabel } from "./i18n.js";
+import { apply, attrLabel, lang, onLangChange, setLang, t, typeLabel } from "./i18n.js";
 import { formatTime, getJSON, loadSession, session, setKey } from "./api.js";
 import { fill, h } from "./dom.js";
-import { CityMap, typeColour } from "./map.js";
+import { CityMap, SCALES, legendRows, typeColour } from "./map.js";
 import { DetailPanel } from "./detail.js";
 import { CitizenPanel } from "./citizen.js";
 import { GoalsPanel } from "./goals.js";
@@ -32,6 +32,19 @@ function renderFilters(map) {
   fill(select, h("option", { value: "" }, t("filter.all")),
     map.districtOptions().map((d) => h("option", { value: d.id }, d.label)));
   select.value = chosen;
+}
+
+// One block per type on show: its name (and the attribute that colours it) and its colours.
+function renderLegend(map) {
+  const types = map.typeCounts().map(([type]) => type).filter((type) => map.enabled.has(type));
+  fill($("#legend"), types.length ? h("b", {}, t("legend.title")) : null, types.map((type) => {
+    const scale = SCALES[type];
+    const head = scale && scale.attr ? `${typeLabel(type)} · ${attrLabel(scale.attr)}` : typeLabel(type);
+    return h("div", { class: "legend-type", dataset: { type } },
+      h("div", { class: "small" }, head),
+      legendRows(type, t).map(([colour, words]) =>
+        h("span", { class: "legend-row small" }, h("span", { class: "swatch", style: { background: colour } }), words)));
+  }));
 }
 
 function tick(items) {
@@ -82,7 +95,7 @@ async function main() {
     map.setAll(snapshot.items);
     document.body.dataset.entities = String(snapshot.items.length);
   }
-  map.onChange(() => renderFilters(map));
+  map.onChange(() => { renderFilters(map); renderLegend(map); });
   await loadSnapshot();
 
   $("#type-filters").addEventListener("click", (event) => {
@@ -132,6 +145,7 @@ async function main() {
     labelLang();
     map.relabel();
     renderFilters(map);
+    renderLegend(map);
     detail.relabel();
     setLive($("#live-dot").dataset.state);
     for (const name of loaded) panels[name].render();
@@ -163,8 +177,16 @@ async function main() {
   clock();
   setInterval(clock, 1000);
 
-  const wanted = /^#entity=(.+)$/.exec(location.hash);
-  if (wanted) openEntity(decodeURIComponent(wanted[1]));
+  // A link to one entity (#entity=…) opens its panel, on load and when pasted into an open tab.
+  const fromHash = () => {
+    const wanted = /^#entity=(.+)$/.exec(location.hash);
+    if (wanted) {
+      const id = decodeURIComponent(wanted[1]);
+      if (id !== detail.id) { map.focus(id); detail.show(id, map.item(id)); }
+    }
+  };
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
   document.body.dataset.ready = "true";
 }
 

@@ -22,24 +22,56 @@ const HIDDEN_AT_START = new Set(["BusStop"]);
 
 export function typeColour(type) { return BASE[type] || "#5c6b7a"; }
 
-// Colour by state where the state matters to an operator.
+// Colour by state where the state matters to an operator. Each type's scale is declared once
+// here and drawn both on the points and in the legend, so the two cannot disagree.
+// steps: the value of `attr` (times `factor` for display) up to each bound takes that colour.
+// cases: the first case whose test holds.
+export const SCALES = {
+  AirQualityObserved: {
+    attr: "pm25", unit: "µg/m³",
+    steps: [[35, "#2f9e44"], [75, "#f2c200"], [115, "#f76707"], [Infinity, "#c92a2a"]],
+  },
+  WasteContainer: {
+    attr: "fillingLevel", unit: "%", factor: 100,
+    steps: [[50, "#8d5524"], [80, "#f08c00"], [Infinity, "#c92a2a"]],
+  },
+  TrafficFlowObserved: {
+    attr: "averageVehicleSpeed", unit: "km/h",
+    steps: [[20, "#c92a2a"], [40, "#f08c00"], [Infinity, "#7048e8"]],
+  },
+  ParkingSpot: { cases: [[(v) => v.status === "free", "#1c7ed6", "legend.free"], [() => true, "#868e96", "legend.occupied"]] },
+  Streetlight: { cases: [[(v) => v.powerState === "on", "#e8a400", "legend.on"], [() => true, "#495057", "legend.off"]] },
+  Open311ServiceRequest: {
+    cases: [
+      [(v) => v.status === "closed", "#868e96", "legend.closed"],
+      [(v) => Boolean(v.overdue), "#c92a2a", "legend.overdue"],
+      [() => true, "#e8590c", "legend.open"],
+    ],
+  },
+};
+
 function colour(item) {
+  const scale = SCALES[item.type];
   const v = item.values || {};
-  switch (item.type) {
-    case "AirQualityObserved": {
-      const pm = v.pm25;
-      if (typeof pm !== "number") return BASE.AirQualityObserved;
-      return pm <= 35 ? "#2f9e44" : pm <= 75 ? "#f2c200" : pm <= 115 ? "#f76707" : "#c92a2a";
-    }
-    case "ParkingSpot": return v.status === "free" ? "#1c7ed6" : "#868e96";
-    case "WasteContainer": return v.fillingLevel > 0.8 ? "#c92a2a" : v.fillingLevel > 0.5 ? "#f08c00" : "#8d5524";
-    case "TrafficFlowObserved": return v.averageVehicleSpeed < 20 ? "#c92a2a" : v.averageVehicleSpeed < 40 ? "#f08c00" : "#7048e8";
-    case "Streetlight": return v.powerState === "on" ? "#e8a400" : "#495057";
-    case "Open311ServiceRequest":
-      if (v.status === "closed") return "#868e96";
-      return v.overdue ? "#c92a2a" : "#e8590c";
-    default: return typeColour(item.type);
-  }
+  if (!scale) return typeColour(item.type);
+  if (scale.cases) return scale.cases.find(([test]) => test(v))[1];
+  const value = v[scale.attr];
+  if (typeof value !== "number") return typeColour(item.type);
+  const at = value * (scale.factor || 1);
+  return scale.steps.find(([bound]) => at <= bound)[1];
+}
+
+// The legend's rows for one type: [colour, words].
+export function legendRows(type, t) {
+  const scale = SCALES[type];
+  if (!scale) return [[typeColour(type), ""]];
+  if (scale.cases) return scale.cases.map(([, fill, key]) => [fill, t(key)]);
+  let previous = null;
+  return scale.steps.map(([bound, fill]) => {
+    const text = bound === Infinity ? `> ${previous}` : previous == null ? `≤ ${bound}` : `${previous}–${bound}`;
+    previous = bound;
+    return [fill, `${text} ${scale.unit}`];
+  });
 }
 
 function radius(item) { return item.type === "BusStop" ? 2.5 : item.type === "Open311ServiceRequest" ? 6 : 5; }
