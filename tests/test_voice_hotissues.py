@@ -98,3 +98,19 @@ def test_repeats_by_one_reporter_weigh_less_than_many_reporters() -> None:
     spam = hot_issues(one, as_of=now)[0].heat
     crowd = hot_issues(many, as_of=now)[0].heat
     assert crowd > spam
+
+
+@pytest.mark.parametrize(
+    "text,not_a_place,place",
+    [
+        ("建议增加社区医疗服务点", "增加社区", None),
+        ("希望加强路口交通管理", "加强路", None),
+        ("要求整治福华路占道经营", "整治福华路", "福华路"),
+    ],
+)
+def test_a_complaints_verb_is_not_read_as_a_place(
+    text: str, not_a_place: str, place: str | None
+) -> None:
+    found = extract_places(text)
+    assert not_a_place not in found, found
+    assert place is None or place in found, found

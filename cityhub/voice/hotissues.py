@@ -41,6 +41,20 @@ _STOP = set(
     "反映投诉举报建议希望咨询问让使由因如果距离旁边附某个且此尝试导致以上下"
 )
 _LEADING = re.compile(r"^(?:位于|地处|坐落|座落|家住|市民|小区的)+")
+# A complaint's verb before a place word is not part of a name: 增加社区 asks for more community
+# (services), 加强路 is no road; the name, if any, follows the last such verb. Verbs that are
+# also common road names (建设路, 新建路) are not listed.
+_VERB = re.compile(
+    r"增加|增设|加强|加装|设置|改善|解决|安装|整治|开通|提高|完善|规范|清理|取消|恢复|希望|"
+    r"要求|申请|办理|没有|缺少|缺乏|需要|建议|打造|扩建|改造|维修|整改"
+)
+
+
+def _after_verbs(name: str) -> str:
+    ends = [m.end() for m in _VERB.finditer(name)]
+    return name[ends[-1] :] if ends else name
+
+
 _GENERIC = frozenset({"城", "路", "线", "项目", "小区", "学校", "医院", "市场", "公园", "站"})
 
 
@@ -106,7 +120,7 @@ def extract_places(text: str, known: Iterable[str] = ()) -> list[str]:
             if _ENDS_PLACE.search(scrubbed[max(0, start - 3) : start]):
                 break  # another place ends here: 春华镇|金鼎村
             start -= 1
-        name = _LEADING.sub("", scrubbed[start : match.end()])
+        name = _after_verbs(_LEADING.sub("", scrubbed[start : match.end()]))
         if len(name) - len(match.group(0)) >= 2 and name not in _GENERIC:
             found.append(name)
     found.extend(name for name in known if name and name in text)

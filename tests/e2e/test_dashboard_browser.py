@@ -168,7 +168,7 @@ def test_language_switch_and_panels(watched: Watched, backend: str) -> None:
     page.click("#lang-button")
     assert page.inner_text("[data-tab=citizen]") == "Citizens"
     assert page.get_attribute("html", "lang") == "en"
-    labels = page.locator(".district-label").all_inner_texts()
+    labels = page.locator(".district-label").all_text_contents()
     assert "Futian District" in labels and "Dapeng District" in labels
     page.click("[data-tab=catalog]")
     cards = page.locator(".dataset")
@@ -285,4 +285,53 @@ def test_goal_charts_draw_time_elapsed_and_warn_of_old_data(
         "English words in the Chinese goals panel"
     )
     _shot(watched, "goals", backend)
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_english_mode_names_districts_in_english_and_labels_do_not_overlap(
+    watched: Watched, backend: str
+) -> None:
+    reply = httpx.post(
+        watched.base + "/open311/v2/requests.json",
+        data={
+            "service_code": "streetlight",
+            "description": "路灯闪烁",
+            "lat": "22.5431",
+            "long": "114.0579",
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    request_id = reply.json()[0]["service_request_id"]
+    _open(watched)
+    page = watched.page
+    page.click("#lang-button")
+    page.click("[data-tab=citizen]")
+    row = page.locator(f"#queue li[data-request='{request_id}']")
+    expect(row).to_contain_text("Futian District", timeout=10_000)
+    assert "福田区" not in row.inner_text()
+    options = page.locator("#district-filter option").all_inner_texts()
+    assert "Futian District" in options and not any("区" in o for o in options)
+    boxes = []
+    for label in page.locator(".district-label").all():
+        if label.evaluate("el => getComputedStyle(el).visibility") == "visible":
+            box = label.bounding_box()
+            assert box is not None
+            boxes.append((label.inner_text(), box))
+    assert len(boxes) >= 5, boxes
+    for i, (name_a, a) in enumerate(boxes):
+        for name_b, b in boxes[i + 1 :]:
+            apart = (
+                a["x"] + a["width"] <= b["x"]
+                or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"]
+                or b["y"] + b["height"] <= a["y"]
+            )
+            assert apart, (name_a, name_b)
+    page.evaluate(f"location.hash = '#entity=urn:ngsi-ld:Open311ServiceRequest:{request_id}'")
+    card = page.locator("#detail-card:not([hidden])")
+    expect(card).to_contain_text("Futian District", timeout=5_000)
+    expect(card).to_contain_text("dispatched")
+    assert not re.search(r"\d{2}/\d{2}", card.inner_text())  # months by name, never 02/12
+    _shot(watched, "english-lists", backend)
+    page.click("#lang-button")
     assert watched.errors == [] and watched.outside == []

@@ -1,6 +1,6 @@
 // The citizen panel: counts, the open queue by deadline (coloured by time left), overdue
 // requests, hot issues and sentiment by district. Refreshed when requests change.
-import { pick, t } from "./i18n.js";
+import { pick, placeName, t } from "./i18n.js";
 import { getJSON, session } from "./api.js";
 import { fill, h } from "./dom.js";
 
@@ -22,7 +22,7 @@ const STATES = new Set(["ok", "warning", "overdue", "done"]);
 
 function requestRow(row) {
   const text = row.title || row.description || row.service_code;
-  const place = [row.district, pick(row.department_name)].filter(Boolean).join(" · ");
+  const place = [placeName(row.district), pick(row.department_name)].filter(Boolean).join(" · ");
   const state = STATES.has(row.deadline_state) ? row.deadline_state : "ok";
   return h("li", { dataset: { request: row.id, state } },
     h("span", { class: `deadline ${state}` }),
@@ -38,12 +38,12 @@ function sentimentBars(table) {
   const swatch = (kind, colour) => [h("span", { style: { color: colour } }, "■"), " ", t("sent." + kind), " "];
   return [
     h("div", { class: "bars" }, rows.map(([place, c]) => [
-      h("span", { class: "small" }, place),
+      h("span", { class: "small" }, placeName(place)),
       h("span", { class: "bar", title: ["negative", "neutral", "positive"].map((k) => `${t("sent." + k)} ${c[k]}`).join(" / ") },
         h("span", { class: "negative", style: { width: width(c.negative, c.total) } }),
         h("span", { class: "neutral", style: { width: width(c.neutral, c.total) } }),
         h("span", { class: "positive", style: { width: width(c.positive, c.total) } })),
-      h("span", { class: "small" }, `${(100 * c.negative_share).toFixed(0)}%`),
+      h("span", { class: "small share" }, t("sent.share", { p: (100 * c.negative_share).toFixed(0), n: c.total })),
     ])),
     h("p", { class: "small muted" }, swatch("negative", "#e5484d"), swatch("neutral", "#b8c2cc"), swatch("positive", "#30a46c")),
   ];

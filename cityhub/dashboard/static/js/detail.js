@@ -1,6 +1,6 @@
 // The detail panel of one entity: its current values (live), where it is, and a chart of the
 // recent history of one numeric attribute from the NGSI-LD temporal API.
-import { attrLabel, t, typeLabel } from "./i18n.js";
+import { attrLabel, placeName, t, typeLabel } from "./i18n.js";
 import { formatNumber, formatTick, formatTime, getJSON, zoneOffset } from "./api.js";
 import { lineChart } from "./chart.js";
 import { fill, h } from "./dom.js";
@@ -79,7 +79,7 @@ export class DetailPanel {
   }
 
   renderPlace(item) {
-    const place = item ? [item.district, item.street].filter(Boolean).join(" · ") : "";
+    const place = item ? [placeName(item.district), item.street].filter(Boolean).join(" · ") : "";
     this.root.querySelector("#detail-place").textContent = place ? `${t("detail.district")}: ${place}` : "";
     const when = item && item.modifiedAt;
     this.root.querySelector("#detail-updated").textContent = when ? `${t("detail.updated")} ${formatTime(when)}` : "";

@@ -18,6 +18,7 @@ const WORDS = {
     "citizen.left": "剩余 {span}", "citizen.over": "超期 {span}", "citizen.unrouted": "待派单",
     "citizen.done": "已办结", "citizen.heat": "热度", "citizen.msgs": "{n} 条",
     "sent.negative": "负面", "sent.neutral": "中性", "sent.positive": "正面",
+    "sent.share": "负面 {p}% · {n} 条",
     "goals.title": "指标与目标", "goals.target": "目标", "goals.latest": "最新",
     "goals.forecast": "预测（{level}% 区间）", "goals.none": "尚未设定目标",
     "goals.elapsed": "不低于序时进度", "goals.elapsedLine": "序时进度", "goals.stale": "数据截至 {p}",
@@ -60,6 +61,7 @@ const WORDS = {
     "citizen.unrouted": "Awaiting dispatch",
     "citizen.done": "done", "citizen.heat": "heat", "citizen.msgs": "{n} msgs",
     "sent.negative": "negative", "sent.neutral": "neutral", "sent.positive": "positive",
+    "sent.share": "{p}% negative · {n}",
     "goals.title": "Indicators and targets", "goals.target": "target", "goals.latest": "latest",
     "goals.forecast": "forecast ({level}% band)", "goals.none": "no targets set",
     "goals.elapsed": "keep up with time elapsed", "goals.elapsedLine": "time elapsed (序时进度)",
@@ -106,6 +108,18 @@ const ATTRS = {
 };
 
 let current = localStorage.getItem("cityhub.lang") || "zh";
+const placeNames = new Map(); // a district's Chinese name -> its English name
+
+// The districts' English names, from the boundary layer.
+export function setPlaceNames(features) {
+  for (const f of features) if (f.properties.name && f.properties.name_en) placeNames.set(f.properties.name, f.properties.name_en);
+}
+
+// A district (or a "district · street" text) in the page's language; other names stay as written.
+export function placeName(name) {
+  if (!name || current === "zh") return name || "";
+  return String(name).split(" · ").map((part) => placeNames.get(part) || part).join(" · ");
+}
 const listeners = [];
 
 export function lang() { return current; }

@@ -1,6 +1,6 @@
 // Starts the dashboard: configuration, map layers, the entity snapshot, the live event stream,
 // the side panels, the key dialog and the language switch.
-import { apply, attrLabel, lang, onLangChange, setLang, t, typeLabel } from "./i18n.js";
+import { apply, attrLabel, lang, onLangChange, setLang, setPlaceNames, t, typeLabel } from "./i18n.js";
 import { formatTime, getJSON, loadSession, session, setKey } from "./api.js";
 import { fill, h } from "./dom.js";
 import { CityMap, SCALES, legendRows, typeColour } from "./map.js";
@@ -86,6 +86,7 @@ async function main() {
   }
 
   const [districts, streets] = await Promise.all([getJSON("/dashboard/v1/districts"), getJSON("/dashboard/v1/streets")]);
+  setPlaceNames(districts.features);
   map.drawDistricts(districts);
   map.drawStreets(streets);
   document.body.dataset.districts = String(districts.features.length);

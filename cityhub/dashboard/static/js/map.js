@@ -107,6 +107,8 @@ export class CityMap {
           const label = L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
             .setLatLng([at[1], at[0]]);
           label.feature = feature;
+          const box = layer.getBounds();
+          label.area = (box.getEast() - box.getWest()) * (box.getNorth() - box.getSouth());
           this.labels.push(label.addTo(this.map));
           show(label, this.districtLabel(feature));
         }
@@ -114,6 +116,22 @@ export class CityMap {
       },
     }).addTo(this.map);
     this.districtLayer.bringToBack();
+    this.map.on("zoomend moveend", () => this.declutter());
+    this.declutter();
+  }
+
+  // Labels that would overlap (long English names, small districts at a low zoom) are hidden,
+  // the larger district's label kept; zooming in brings them back.
+  declutter() {
+    const kept = [];
+    for (const label of [...(this.labels || [])].sort((a, b) => b.area - a.area)) {
+      const el = label.getElement();
+      if (!el) continue;
+      el.style.visibility = "";
+      const r = el.getBoundingClientRect();
+      const hit = kept.some((k) => r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top);
+      if (hit) el.style.visibility = "hidden"; else kept.push(r);
+    }
   }
 
   drawStreets(collection) {
@@ -132,6 +150,7 @@ export class CityMap {
 
   relabel() {
     for (const label of this.labels || []) show(label, this.districtLabel(label.feature));
+    this.declutter();
   }
 
   setAll(items) {

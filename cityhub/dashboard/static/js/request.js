@@ -1,7 +1,7 @@
 // A service request as a case card: what was reported, where, the handling department, status
 // and time left in words, the reply and the reporter's satisfaction, and the timeline of
 // workflow events, all in the city's time zone and the page's language.
-import { pick, t } from "./i18n.js";
+import { pick, placeName, t } from "./i18n.js";
 import { formatTime, getJSON } from "./api.js";
 import { fill, h } from "./dom.js";
 import { hoursText } from "./citizen.js";
@@ -44,7 +44,7 @@ export class RequestCard {
     if (!d) return;
     const state = STATES.has(d.deadline_state) ? d.deadline_state : "ok";
     const row = (key, value) => (value == null || value === "" ? null : h("tr", {}, h("td", {}, t(key)), h("td", {}, value)));
-    const place = [d.district, d.street, d.address].filter(Boolean).join(" · ");
+    const place = [placeName(d.district), d.street, d.address].filter(Boolean).join(" · ");
     const satisfaction = d.satisfaction == null ? null : t("card.satisfaction", { n: d.satisfaction });
     const escalation = d.escalation ? t("card.escalated", { n: d.escalation }) : null;
     fill(this.root,
