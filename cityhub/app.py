@@ -32,6 +32,7 @@ from cityhub.api import (
     temporal,
     voice,
 )
+from cityhub.api.access_log import AccessLog
 from cityhub.api.envelope import Envelope
 from cityhub.api.errors import shaped_error
 from cityhub.api.http import NGSI_LD_VERSION, ORJSONResponse
@@ -314,7 +315,10 @@ def create_app(
             Exception: _unexpected,
         },
         lifespan=lifespan,
-        middleware=[Middleware(Envelope)],
+        middleware=[
+            *([Middleware(AccessLog)] if hub.settings.access_log else []),
+            Middleware(Envelope),
+        ],
     )
     app.state.hub = hub
     app.state.dashboard = board

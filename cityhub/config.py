@@ -56,6 +56,9 @@ class Settings:
     # History retention (cityhub.broker.retention): days of raw temporal instances kept per
     # entity type, e.g. "ParkingSpot=2,*=30"; empty keeps everything. Pruned hourly.
     history_keep: str = ""
+    # One line per HTTP request on standard error (cityhub.api.access_log); servers started
+    # from the command line have it on unless CITYHUB_ACCESS_LOG=0.
+    access_log: bool = False
     # City indicators: a folder of the city's own definition files (added to the shipped ones).
     indicators_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
@@ -98,6 +101,7 @@ class Settings:
             street_boundaries=env.get("CITYHUB_STREET_BOUNDARIES", base.street_boundaries),
             indicators_dir=env.get("CITYHUB_INDICATORS_DIR", base.indicators_dir),
             history_keep=env.get("CITYHUB_HISTORY_KEEP", base.history_keep),
+            access_log=env.get("CITYHUB_ACCESS_LOG", "1") not in ("0", "false", "no", "off"),
         )
 
     def path_or_none(self, value: str) -> Path | None:

@@ -47,15 +47,28 @@ def main() -> None:
     show_default=True,
     help="Worker processes (PostgreSQL; SQLite serialises writes in one process).",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="One line per request on standard error (default: on, or CITYHUB_ACCESS_LOG).",
+)
 @one_line_errors
 def serve(
-    database: str | None, mqtt_url: str | None, host: str, port: int, simulate: bool, workers: int
+    database: str | None,
+    mqtt_url: str | None,
+    host: str,
+    port: int,
+    simulate: bool,
+    workers: int,
+    access_log: bool | None,
 ) -> None:
     """Serve the API (/ngsi-ld/v1, /iot, /openapi.json) and the landing page."""
     import socket
     from dataclasses import replace
 
     settings = _settings(database)
+    if access_log is not None:
+        settings = replace(settings, access_log=access_log)
     if mqtt_url:
         settings = replace(settings, mqtt_url=mqtt_url)
     if settings.mqtt_url and not settings.mqtt_client_id:

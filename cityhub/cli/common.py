@@ -88,6 +88,7 @@ def serve_hub(
         open_store(settings.database_url).close()  # migrate once, before the workers start
         os.environ["CITYHUB_DATABASE_URL"] = settings.database_url
         os.environ["CITYHUB_MQTT_URL"] = settings.mqtt_url  # each worker gets its own client id
+        os.environ["CITYHUB_ACCESS_LOG"] = "1" if settings.access_log else "0"
         uvicorn.run(
             "cityhub.app:app_from_env",
             factory=True,

@@ -19,6 +19,7 @@ def start_cityhub(
     workers: int = 1,
     env: dict[str, str] | None = None,
     ready: Callable[[dict[str, Any]], bool] = lambda h: True,
+    stderr: Any = None,
 ) -> subprocess.Popen[bytes]:
     """Start the server and wait until /health answers and `ready(health)` holds."""
     args = [
@@ -35,7 +36,11 @@ def start_cityhub(
     ]
     if mqtt_url:
         args += ["--mqtt", mqtt_url]
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+    # the access log is left out unless a test asks for it (it would fill the captured output)
+    env = {"CITYHUB_ACCESS_LOG": "0", **(env or {})}
+    proc = subprocess.Popen(
+        args, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=stderr
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
