@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -253,6 +257,15 @@ def test_cli_lists_computes_and_assesses(tmp_path: Path, backend: str) -> None:
     db = f"sqlite:///{tmp_path / 'city.db'}"
     listed = run("indicators", "list", "--json", "--database", db)
     assert listed.returncode == 0 and "pm25_annual_mean" in listed.stdout
+    # at 80 columns every id is printed whole on its own line (to be copied)
+    ids = {d["id"] for d in json.loads(listed.stdout)}
+    narrow = subprocess.run(
+        [sys.executable, "-m", "cityhub.cli", "indicators", "list", "--database", db],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert narrow.returncode == 0, narrow.stderr
+    assert ids <= {line.strip() for line in narrow.stdout.splitlines()}
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
     csv_path = tmp_path / "gdp.csv"
     csv_path.write_text(
         "年份,地区生产总值\n2015,100\n2016,108\n2017,117\n2018,121\n2019,130\n", encoding="utf-8"

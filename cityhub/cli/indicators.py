@@ -39,15 +39,24 @@ def list_indicators(theme: str | None, as_json: bool, database: str | None) -> N
     if as_json:
         _dump([d.summary() for d in defs])
         return
+    console = Console()
+    if console.width < 110:  # a narrow terminal: one line per id, so each stays whole to copy
+        console.print(f"{len(defs)} indicators", style="bold")
+        for d in defs:
+            console.print(d.id, style="bold", soft_wrap=True, highlight=False)
+            names = f"{d.name.get('zh', '')} · {d.name.get('en', '')}"
+            console.print(f"  {names} · {d.unit} · {d.periodicity}", highlight=False)
+        return
     table = Table(title=f"{len(defs)} indicators")
-    for column in ("id", "名称", "name", "unit", "period", "kind", "standard"):
+    table.add_column("id", no_wrap=True)
+    for column in ("名称", "name", "unit", "period", "kind", "standard"):
         table.add_column(column)
     for d in defs:
         refs = "; ".join(f"{s.get('scheme', '')} {s.get('ref', '')}".strip() for s in d.standard)
         table.add_row(
             d.id, d.name.get("zh", ""), d.name.get("en", ""), d.unit, d.periodicity, d.kind, refs
         )
-    Console().print(table)
+    console.print(table)
 
 
 @indicators.command("show")
@@ -239,7 +248,8 @@ def assess(indicator: tuple[str, ...], as_json: bool, lang: str, database: str |
         _dump([r.as_dict() for r in results])
         return
     table = Table(title="target assessment")
-    for column in ("indicator", "place", "period", "target", "status", "method", "why"):
+    table.add_column("indicator", no_wrap=True)
+    for column in ("place", "period", "target", "status", "method", "why"):
         table.add_column(column)
     for r in results:
         d = r.as_dict()
