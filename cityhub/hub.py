@@ -58,7 +58,9 @@ class Hub:
         self.entities = EntityService(
             store, frozenset(self.contexts.core.expand(t) for t in PLATFORM_TYPES), self.hooks
         )
-        self.temporal = TemporalService(self.entities, settings.temporal_instances)
+        self.temporal = TemporalService(
+            self.entities, settings.temporal_instances, settings.timezone
+        )
         self.subscriptions = SubscriptionService(
             store,
             self.matcher,

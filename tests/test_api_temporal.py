@@ -277,3 +277,43 @@ def test_a_deleted_attribute_keeps_its_deletion_in_history(history: httpx.Client
     deleted = history.get(f"{T}/{E}", params={"timeproperty": "deletedAt"}).json()
     assert deleted["near"][0]["object"] == "urn:ngsi-ld:null"
     assert deleted["label"][0]["languageMap"] == {"@none": "urn:ngsi-ld:null"}
+
+
+def test_day_periods_without_time_at_are_the_citys_days(client: httpx.Client) -> None:
+    """06:00 in Shenzhen is 22:00 UTC the day before: by the city's day it counts with the
+    evening after it, not with the morning before."""
+    ident = "urn:ngsi-ld:AirQualityObserved:local-days"
+    readings = [
+        ("2026-11-01T09:00:00+08:00", 10.0),
+        ("2026-11-02T06:00:00+08:00", 20.0),  # 2026-11-01T22:00Z
+        ("2026-11-02T21:00:00+08:00", 30.0),
+    ]
+    at, value = readings[0]
+    made = client.post(
+        "/entities",
+        json={"id": ident, "type": "AirQualityObserved",
+              "pm25": {"type": "Property", "value": value, "observedAt": at}},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    for at, value in readings[1:]:
+        r = client.patch(
+            f"/entities/{ident}/attrs",
+            json={"pm25": {"type": "Property", "value": value, "observedAt": at}},
+        )
+        assert r.status_code == 204
+    asked = {"options": "aggregatedValues", "aggrMethods": "sum", "aggrPeriodDuration": "P1D"}
+    daily = client.get(f"{T}/{ident}", params=asked).json()["pm25"]["sum"]
+    assert daily == [
+        [10.0, "2026-10-31T16:00:00Z", "2026-11-01T16:00:00Z"],
+        [50.0, "2026-11-01T16:00:00Z", "2026-11-02T16:00:00Z"],
+    ]
+    # the same days asked for explicitly, with the city's offset in timeAt
+    local = client.get(
+        f"{T}/{ident}",
+        params={**asked, "timerel": "after", "timeAt": "2026-11-01T00:00:00+08:00"},
+    ).json()["pm25"]["sum"]
+    assert local == daily
+    utc = client.get(
+        f"{T}/{ident}", params={**asked, "timerel": "after", "timeAt": "2026-11-01T00:00:00Z"}
+    ).json()["pm25"]["sum"]
+    assert [row[0] for row in utc] == [30.0, 30.0]  # UTC days, when that is what is asked

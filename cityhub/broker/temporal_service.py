@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cityhub.auth.principal import Principal
 from cityhub.broker import temporal
@@ -30,11 +32,24 @@ class TemporalResult:
     emptied: list[str] = field(default_factory=list)  # attributes the page's range left empty
 
 
+_DAY_US = 86_400_000_000
+
+
+def city_midnight(us: int, zone: ZoneInfo) -> int:
+    """The start of the city's day holding the moment `us` (UTC microseconds)."""
+    local = datetime.fromtimestamp(us / 1_000_000, UTC).astimezone(zone)
+    midnight = datetime.combine(local.date(), time(), zone)
+    return int(midnight.timestamp()) * 1_000_000
+
+
 class TemporalService:
-    def __init__(self, entities: EntityService, instance_limit: int = 1000) -> None:
+    def __init__(
+        self, entities: EntityService, instance_limit: int = 1000, timezone: str = "UTC"
+    ) -> None:
         self.entities = entities
         self.store = entities.store
         self.instance_limit = instance_limit  # per entity and attribute in one answer
+        self.zone = ZoneInfo(timezone)  # whole-day periods without timeAt start at its midnight
 
     def _read(
         self,
@@ -46,8 +61,11 @@ class TemporalService:
         ids = [e.id for e in found]
         hq = temporal.history_query(ids, attrs, tp)
         if tp.fmt == "aggregatedValues":
-            # periods start at timeAt, or at the earliest instance asked for
+            # periods start at timeAt, or at the earliest instance asked for; whole days
+            # then start at the city's midnight before it, so a P1D period is the city's day
             start = tp.start_us if tp.start_us is not None else self._earliest(tenant, hq)
+            if tp.start_us is None and tp.period_us and tp.period_us % _DAY_US == 0 and start:
+                start = city_midnight(start, self.zone)
             period = tp.period_us or ((tp.end_us - start) if tp.end_us else _WHOLE)
             buckets = (
                 self.store.aggregate_history(tenant, hq, start, period, tp.methods) if ids else []
