@@ -84,3 +84,27 @@ def test_its_report(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     check_page(tmp_path / "its.html", "Newey-West", "-3.000", "假设")
+
+
+def test_report_charts_name_their_axes_and_keep_labels_apart() -> None:
+    import itertools
+    import re
+
+    from cityhub.charts import line_chart, round_ticks
+
+    months = [f"{2020 + m // 12}-{m % 12 + 1:02d}" for m in range(60)]  # 60 monthly periods
+    svg = line_chart(
+        months,
+        {"actual 实际": [float(m) for m in range(60)]},
+        "t",
+        marker=30,
+        x_title="period 时期",
+        y_title="requests 件",
+    )
+    shown = re.findall(r'<text x="([\d.]+)" y="244" font-size="10" text-anchor="middle">', svg)
+    xs = [float(x) for x in shown]
+    assert len(xs) >= 4  # some labels are shown ...
+    assert min(b - a for a, b in itertools.pairwise(xs)) >= 7 * 6  # ... never touching
+    assert ">period 时期<" in svg and ">requests 件<" in svg
+    assert round_ticks(0.0, 59.0) == [0.0, 20.0, 40.0, 60.0]
+    assert round_ticks(3.2, 3.9) == [3.2, 3.4, 3.6, 3.8, 4.0]

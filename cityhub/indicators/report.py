@@ -154,6 +154,8 @@ def its_report(
         },
         f"{name}: interrupted time series",
         marker=result.pre_periods,
+        x_title="period 时期 (dashed: the interruption 干预时点)",
+        y_title=name,
     )
     rows = [
         [p, f"{v:.4f}", f"{f:.4f}", f"{c:.4f}"]
@@ -180,6 +182,8 @@ def did_report(result: DidResult, name: str) -> str:
         },
         f"{name}: event study",
         marker=next((i for i, (e, _) in enumerate(events) if e == 0), None),
+        x_title="years since adoption 实施后年数",
+        y_title=f"effect on {name} 效应",
     )
     rows = [
         [g, t, f"{v:.4f}", f"{result.att_se.get((g, t), float('nan')):.4f}"]
@@ -203,6 +207,8 @@ def synth_report(result: SynthResult, name: str) -> str:
         marker=next(
             (i for i, p in enumerate(result.periods) if p >= result.treatment_period), None
         ),
+        x_title="period 时期 (dashed: the treatment 政策实施)",
+        y_title=name,
     )
     rows = [
         [p, f"{a:.4f}", f"{s:.4f}", f"{a - s:.4f}"]

@@ -103,6 +103,8 @@ def trend_svg(days: Sequence[str], trend: dict[str, list[float | None]]) -> str:
         "negative share by district",
         y_range=(0.0, 1.0),
         y_format=lambda v: f"{v:.0%}",
+        x_title="date 日期",
+        y_title="negative share 负面占比",
     )
 
 
