@@ -36,19 +36,55 @@ ACTION = re.compile(
     r"已(经)?(责令|安排|督促|组织|完成|处理|整改|修复|清理|拆除|查处|核实|调查|协调|约谈|立案|"
     r"开展|落实|派|要求|对|更换|维修|修好|修理|恢复|疏通|清运|安装|加装|调整|补)|"
     r"将(于|会|加强|加大|尽快|进一步|继续|组织|安排)|经(调查|核实|查|了解|现场)|"
-    r"责令|整改|查处|下一步|立即|尽快|着手|列入|纳入|(更换|维修|修复)(了|完毕|完成)|恢复正常"
+    r"责令|整改|查处|下一步|立即|尽快|着手|列入|纳入|(更换|维修|修复)(了|完毕|完成)|恢复正常|"
+    # forwarded to someone to handle: 已转F9市调查处理, 已交有关部门调查核处, 交办…调查
+    r"(转|转交|转至|交由|交办|移交|反馈至|交)[^。]{0,14}(调查|核查|核处|处理|办理|办复|答复|核实)|"
+    r"(组织|召开|召集|主持)[^。]{0,40}(会议|协调会|座谈会|专题会|听证会)|"
+    r"(进行|开展|展开)了?[^。，]{0,4}(管理|调查|协商|检查|整治|改造|核查|维修|清理|修复|研究|巡查|"
+    r"监察|勘查|查看|检定|协调|排查)|"
+    r"正在(申报|协调|办理|审批|整改|设计|洽谈|联系|核查|推进|修复|组织|监督|跟进)|"
+    r"据查|经(核查|检查|排查|勘察|查看|实地|我们|多方)|(现场|实地)(查看|调查|检查|勘查|查勘|核查|检定)|"
+    r"已(建立|建成|启动|开通|设置|撤除|增加|增设|派出|批准|作出|下达|成立|采取|申报|上报|联系|签订|"
+    r"签约|退费|核发|颁发|将|向)|接下来|下阶段|今后(将|我们将)"
 )
 UNIT = re.compile(
     r"[\u4e00-\u9fff]{1,10}(局|委|办|厅|中心|街道|社区|政府|公司|所|队|支队|大队|站|院|部门|管委会|办事处)"
 )
+# "已转F9市调查处理": the government of the place named handles it.
+FORWARDED_TO_PLACE = re.compile(r"转(交|至|给)?([A-Z]\d{0,2}|[\u4e00-\u9fff]{2,4})(市|区|县|镇|乡)")
 CONTACT = re.compile(
     r"(电话|热线|联系|咨询)[^。]{0,12}?[\d-]{5,}|\d{3,4}-\d{5,8}|1[3-9]\d{9}|"
     r"(拨打|致电|来电)[^。]{0,6}?\d{5,}|"
-    r"(地址|网址|公众号|官网|窗口|大厅)"
+    r"(地址|网址|网站|门户网|公众号|官网|窗口|大厅|链接|点击)|https?://|"
+    r"(前往|到|至)[^。，]{0,20}(办公室|服务中心|车辆管理所|派出所|政府|窗口|大厅)"
 )
+# A date or time frame; "目前", "近日", "尽快" say when nothing will happen and do not count.
 DATE = re.compile(
-    r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{1,2}月(底|中旬|上旬|下旬)|年底|近日|日前|目前"
+    r"\d{4}年|\d{1,2}月\d{1,2}[日号]|\d{1,2}月(底|中旬|上旬|下旬|份|初)|(?<!\d)(19|20)\d{2}-(0?[1-9]|1[0-2])(?!\d)|"
+    r"(今|去|明|本)年|年底|年内|本周|下周|本月|下月|\d+个?(工作)?日内|农历|正月"
 )
+# A date that signs a reply off: at the end, or where a second reply follows in the same text.
+SIGN_OFF = re.compile(
+    r"(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|二〇[一二三四五六七八九〇]{2}年[^。，]{1,6}日)"
+    r"(?=\s*(网友|网民|尊敬|亲爱|您好|你好|[“\"]|$))"
+)
+# A unit that names nobody ("我局", "相关部门", "有关单位") or is a place ("位于…街道").
+_UNNAMED = re.compile(r"(我|本|该|贵|此|相关|有关|职能|其他|上级|主管|业务)$")
+_PLACE_MARK = re.compile(r"[A-Z]\d{0,2}|[省市县区镇乡村]|街道")
+_CUT = re.compile(r"[，。、；：！？\s的与及向到在由对将已经请把从于]")  # not 和: 住房和建设局
+
+
+def _named_unit(text: str, suffix: str) -> bool:
+    """A unit match that names a body: the words in front of the name are cut off; what is
+    left must carry a place (K市, A7县, 黄花镇) or a name of its own besides the unit word."""
+    if "位于" in text or "地处" in text:
+        return False
+    name = _CUT.split(text[: len(text) - len(suffix)])[-1]
+    if not name or _UNNAMED.search(name):
+        return False
+    return bool(_PLACE_MARK.search(name)) or len(name) >= 4
+
+
 STOPWORDS = frozenset(
     [
         "我们",
@@ -146,16 +182,33 @@ def relevance(message: str, substance: str) -> tuple[float, list[dict[str, str]]
     return score, reasons
 
 
+# What a complete reply holds, each with the reason given when it is missing.
+PARTS = {
+    "action": ("未说明已采取或将采取的措施", "names no action taken or planned"),
+    "unit": ("未指明责任单位", "names no responsible unit"),
+    "contact": ("未提供联系方式或办理渠道", "gives no contact or channel to follow up"),
+    "date": ("未给出时间或期限", "gives no date or time frame"),
+}
+
+
+def parts_present(substance: str) -> dict[str, bool]:
+    """Which parts of a complete reply the text holds (measured against hand labels in
+    tests/fixtures/reply_checks_labelled.csv)."""
+    return {
+        "action": bool(ACTION.search(substance)),
+        "unit": any(_named_unit(m.group(0), m.group(1)) for m in UNIT.finditer(substance))
+        or bool(FORWARDED_TO_PLACE.search(substance)),
+        "contact": bool(CONTACT.search(substance)),
+        "date": bool(DATE.search(SIGN_OFF.sub("", substance))),
+    }
+
+
 def completeness(message: str, substance: str) -> tuple[float, list[dict[str, str]]]:
-    checks = [
-        (ACTION, "未说明已采取或将采取的措施", "names no action taken or planned"),
-        (UNIT, "未指明责任单位", "names no responsible unit"),
-        (CONTACT, "未提供联系方式或办理渠道", "gives no contact or channel to follow up"),
-        (DATE, "未给出时间或期限", "gives no date or time frame"),
-    ]
-    reasons = [_why(zh, en) for pattern, zh, en in checks if not pattern.search(substance)]
+    present = parts_present(substance)
+    checks: list[Any] = list(PARTS)
+    reasons = [_why(*PARTS[name]) for name in PARTS if not present[name]]
     if QUESTION.search(message):
-        checks.append((ANSWER, "", ""))
+        checks.append("answer")
         answered = ANSWER.search(substance) or (WHEN.search(message) and DATE.search(substance))
         if not answered:
             reasons.insert(0, _why("未直接回答所提问题", "does not answer the question asked"))
