@@ -18,6 +18,7 @@ from cityhub.cli.evaluate import evaluate
 from cityhub.cli.history import history
 from cityhub.cli.indicators import indicators, targets
 from cityhub.cli.keys import keys
+from cityhub.cli.survey import survey
 from cityhub.cli.voice import voice
 
 
@@ -148,3 +149,4 @@ main.add_command(indicators)
 main.add_command(targets)
 main.add_command(keys)
 main.add_command(history)
+main.add_command(survey)

@@ -281,6 +281,9 @@ def test_goal_charts_draw_time_elapsed_and_warn_of_old_data(
     gdp = page.locator(".goal[data-key='gdp|city']")
     expect(gdp.locator(".badge.stale")).to_contain_text("2017")
     expect(gdp).to_contain_text("亿元")
+    empty = page.locator(".goal[data-key='pm10_annual_mean|city']")  # nothing computed
+    empty.locator(".head").click()
+    expect(empty.locator(".no-forecast")).to_contain_text("暂无预测", timeout=10_000)
     assert not re.search(r"[A-Za-z]{4,}", page.locator("#panel-goals").inner_text()), (
         "English words in the Chinese goals panel"
     )

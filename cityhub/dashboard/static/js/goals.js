@@ -115,7 +115,10 @@ export class GoalsPanel {
     if (reference.length) notes.push(h("span", { class: "key-reference" }, `┅ ${t("goals.elapsedLine")}`));
     if (target) notes.push(h("span", { class: "key-target" }, `┅ ${t("goals.target")} ${amount(target.value, ind)}`));
     if (forecast.length) notes.push(`${t("goals.forecast", { level: Math.round(data.forecast.level * 100) })} · ${data.forecast.method}`);
-    else if (!elapsed && data.forecastNote) notes.push(data.forecastNote);
+    else if (!elapsed && data.forecastNote) {
+      // the server's reason is English; the Chinese page says it in Chinese and keeps it as a tooltip
+      notes.push(h("span", { class: "no-forecast", title: data.forecastNote }, t("goals.noForecast", { why: data.forecastNote })));
+    }
     return [chart, h("p", { class: "small muted chart-key" }, notes.map((n, i) => [i ? " · " : "", n]))];
   }
 }

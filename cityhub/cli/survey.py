@@ -1,0 +1,183 @@
+"""`cityhub survey estimate`: design-based estimates from any CSV of responses."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cityhub.cli.common import one_line_errors
+from cityhub.errors import BadRequestData
+
+
+@click.group()
+def survey() -> None:
+    """Survey commands: weighted estimates with design-based standard errors."""
+
+
+def _margins_file(spec: str, option: str) -> tuple[str, dict[str, float]]:
+    column, _, path = spec.partition("=")
+    if not column or not path:
+        raise BadRequestData(f"{option} takes COLUMN=MARGINS.csv, not {spec!r}")
+    totals: dict[str, float] = {}
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"level", "total"} <= set(reader.fieldnames):
+            raise BadRequestData(f"{path}: a margins file has the columns level,total")
+        for line, row in enumerate(reader, start=2):
+            try:
+                total = float(row["total"])
+            except ValueError:
+                raise BadRequestData(
+                    f"{path}, row {line}: total {row['total']!r} is not a number"
+                ) from None
+            if total <= 0:
+                raise BadRequestData(f"{path}, row {line}: a population total must be positive")
+            totals[row["level"].strip()] = total
+    if not totals:
+        raise BadRequestData(f"{path}: no levels")
+    return column, totals
+
+
+def _read(path: Path) -> tuple[list[str], dict[str, list[str]]]:
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return list(frame.columns), {c: frame[c].tolist() for c in frame.columns}
+
+
+@survey.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--weight", required=True, help="Column of design (sampling) weights.")
+@click.option("--strata", help="Column naming each response's stratum.")
+@click.option("--cluster", help="Column naming each response's primary sampling unit (PSU).")
+@click.option(
+    "--fpc",
+    help="Column of population sizes: of the stratum (of its PSUs when there are clusters), "
+    "or of the whole population when there are no strata.",
+)
+@click.option(
+    "--rake",
+    multiple=True,
+    metavar="COL=MARGINS.csv",
+    help="Rake the weights to a margin (level,total).",
+)
+@click.option(
+    "--poststratify", metavar="COL=MARGINS.csv", help="Post-stratify the weights to a margin."
+)
+@click.option(
+    "--mean", "means", multiple=True, metavar="VAR", help="Weighted mean of a numeric column."
+)
+@click.option(
+    "--total", "totals", multiple=True, metavar="VAR", help="Weighted total of a numeric column."
+)
+@click.option(
+    "--proportion", "proportions", multiple=True, metavar="VAR", help="Share of each answer."
+)
+@click.option("--by", help="Column of domains (district, age group): one estimate each.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@one_line_errors
+def estimate(
+    data: Path,
+    weight: str,
+    strata: str | None,
+    cluster: str | None,
+    fpc: str | None,
+    rake: tuple[str, ...],
+    poststratify: str | None,
+    means: tuple[str, ...],
+    totals: tuple[str, ...],
+    proportions: tuple[str, ...],
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """Design-based means, totals and proportions of DATA.csv with linearised standard errors,
+    95% t intervals (degrees of freedom: PSUs minus strata) and design effects, as R's survey
+    package computes them. Empty cells are missing and leave that response out of that
+    estimate only."""
+    from cityhub.survey.calibrate import margin
+    from cityhub.survey.calibrate import poststratify as post
+    from cityhub.survey.calibrate import rake as rake_weights
+    from cityhub.survey.design import make_design
+    from cityhub.survey.estimate import Estimate, numbers
+    from cityhub.survey.estimate import estimate as run
+
+    if not (means or totals or proportions):
+        raise BadRequestData("ask for at least one --mean, --total or --proportion")
+    columns, table = _read(data)
+
+    def column(name: str | None, option: str) -> list[str] | None:
+        if name is None:
+            return None
+        if name not in table:
+            raise BadRequestData(
+                f"{option} {name!r}: no such column (columns: {', '.join(columns)})"
+            )
+        return table[name]
+
+    weights = numbers(column(weight, "--weight") or [], weight)
+    if any(w != w for w in weights):
+        raise BadRequestData(f"column {weight!r}: every response needs a weight")
+    population = numbers(column(fpc, "--fpc") or [], fpc) if fpc else None
+    design = make_design(
+        weights, column(strata, "--strata"), column(cluster, "--cluster"), population
+    )
+    specs = [("--rake", s) for s in rake] + (
+        [("--poststratify", poststratify)] if poststratify else []
+    )
+    margins = []
+    for option, spec in specs:
+        name, levels = _margins_file(spec, option)
+        margins.append(margin(name, column(name, option) or [], levels))
+    rounds = 0
+    if len(margins) == 1:
+        design = design.with_weights(post(design.weights, margins[0]))
+    elif margins:
+        raked, rounds = rake_weights(design.weights, margins)
+        design = design.with_weights(raked)
+    domains = column(by, "--by")
+    found: list[Estimate] = []
+    for statistic, names in (("mean", means), ("total", totals), ("proportion", proportions)):
+        for name in names:
+            raw = column(name, f"--{statistic}") or []
+            if statistic == "proportion":
+                found += run(
+                    design, name, weights, statistic, domains, margins, [v.strip() for v in raw]
+                )
+            else:
+                found += run(design, name, numbers(raw, name), statistic, domains, margins)
+    if as_json:
+        import orjson
+
+        body: dict[str, Any] = {"estimates": [e.as_dict() for e in found]}
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    _table(found, design, rounds, margins)
+
+
+def _table(found: list[Any], design: Any, rounds: int, margins: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(
+        title=f"{design.size:,} responses, {design.psu_stratum.shape[0]:,} PSUs in "
+        f"{design.psu_count.shape[0]} strata (df {design.degrees_of_freedom})"
+    )
+    for name in ("variable", "statistic", "by", "estimate", "SE", "95% CI", "deff", "n"):
+        grid.add_column(
+            name, justify="left" if name in ("variable", "statistic", "by") else "right"
+        )
+    for e in found:
+        what = f"{e.variable}={e.level}" if e.level is not None else e.variable
+        deff = "" if e.deff is None else f"{e.deff:.2f}"
+        grid.add_row(
+            what, e.statistic, e.by or "", f"{e.estimate:.6g}", f"{e.se:.4g}",
+            f"{e.ci_low:.6g} – {e.ci_high:.6g}", deff, f"{e.n:,}",
+        )  # fmt: skip
+    console = Console()
+    console.print(grid)
+    if margins:
+        how = f"raked in {rounds} rounds" if rounds else "post-stratified"
+        console.print(f"weights {how} to {', '.join(m.name for m in margins)}", highlight=False)
