@@ -252,11 +252,22 @@ def test_cli_rakes_estimates_by_domain_and_refuses_bad_input(tmp_path: Path) -> 
     assert {r["statistic"] for r in found} == {"mean", "total", "proportion"}
     counted = next(r for r in found if r["statistic"] == "mean" and r["by"] == "福田区")
     assert 1 <= counted["estimate"] <= 5 and counted["se"] > 0
+    index = run(
+        "survey", "estimate", str(data), "--weight", "w", "--mean", "likert",
+        "--index", "likert=1-5", "--json",
+    )  # fmt: skip
+    mean, scaled = json.loads(index.stdout)["estimates"]
+    assert scaled["statistic"] == "index"
+    assert scaled["estimate"] == pytest.approx((mean["estimate"] - 1) / 4 * 100, rel=1e-12)
+    assert scaled["se"] == pytest.approx(mean["se"] * 25, rel=1e-12)
+    assert scaled["deff"] == pytest.approx(mean["deff"], rel=1e-12)
     table = run("survey", "estimate", str(data), "--weight", "w", "--mean", "likert")
     assert table.returncode == 0 and "likert" in table.stdout and "deff" in table.stdout
     for args, words in (
         (["--weight", "nope", "--mean", "likert"], "no such column"),
         (["--weight", "w"], "at least one"),
+        (["--weight", "w", "--index", "likert=1-3"], "outside the scale"),
+        (["--weight", "w", "--index", "likert=5-1"], "LOW below HIGH"),
         (["--weight", "district", "--mean", "likert"], "is not a number"),
         (["--weight", "w", "--strata", "id", "--mean", "likert"], "single PSU"),
         (["--weight", "w", "--rake", f"sex={tmp_path / 'districts.csv'}", "--mean", "likert"],

@@ -41,6 +41,20 @@ def _margins_file(spec: str, option: str) -> tuple[str, dict[str, float]]:
     return column, totals
 
 
+def _scale(spec: str) -> tuple[str, float, float]:
+    name, _, bounds = spec.partition("=")
+    low, _, high = bounds.partition("-")
+    try:
+        lo, hi = float(low), float(high)
+    except ValueError:
+        raise BadRequestData(
+            f"--index takes VAR=LOW-HIGH, e.g. satisfaction=1-5, not {spec!r}"
+        ) from None
+    if not name or hi <= lo:
+        raise BadRequestData(f"--index takes VAR=LOW-HIGH with LOW below HIGH, not {spec!r}")
+    return name, lo, hi
+
+
 def _read(path: Path) -> tuple[list[str], dict[str, list[str]]]:
     import pandas as pd
 
@@ -76,6 +90,13 @@ def _read(path: Path) -> tuple[list[str], dict[str, list[str]]]:
 @click.option(
     "--proportion", "proportions", multiple=True, metavar="VAR", help="Share of each answer."
 )
+@click.option(
+    "--index",
+    "indices",
+    multiple=True,
+    metavar="VAR=LOW-HIGH",
+    help="A 0-100 index of a rating scale (e.g. satisfaction=1-5: 1 is 0, 5 is 100).",
+)
 @click.option("--by", help="Column of domains (district, age group): one estimate each.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @one_line_errors
@@ -92,6 +113,7 @@ def estimate(
     proportions: tuple[str, ...],
     by: str | None,
     as_json: bool,
+    indices: tuple[str, ...] = (),
 ) -> None:
     """Design-based means, totals and proportions of DATA.csv with linearised standard errors,
     95% t intervals (degrees of freedom: PSUs minus strata) and design effects, as R's survey
@@ -103,9 +125,10 @@ def estimate(
     from cityhub.survey.design import make_design
     from cityhub.survey.estimate import Estimate, numbers
     from cityhub.survey.estimate import estimate as run
+    from cityhub.survey.scale import rescale
 
-    if not (means or totals or proportions):
-        raise BadRequestData("ask for at least one --mean, --total or --proportion")
+    if not (means or totals or proportions or indices):
+        raise BadRequestData("ask for at least one --mean, --total, --proportion or --index")
     columns, table = _read(data)
 
     def column(name: str | None, option: str) -> list[str] | None:
@@ -148,6 +171,15 @@ def estimate(
                 )
             else:
                 found += run(design, name, numbers(raw, name), statistic, domains, margins)
+    for spec in indices:
+        name, low, high = _scale(spec)
+        values = numbers(column(name, "--index") or [], name)
+        outside = values[(values < low) | (values > high)]
+        if outside.size:
+            raise BadRequestData(f"--index {name}: {outside[0]:g} is outside the scale {spec}")
+        found += [
+            rescale(e, low, high) for e in run(design, name, values, "mean", domains, margins)
+        ]
     if as_json:
         import orjson
 
