@@ -261,6 +261,15 @@ def test_cli_rakes_estimates_by_domain_and_refuses_bad_input(tmp_path: Path) -> 
     assert scaled["estimate"] == pytest.approx((mean["estimate"] - 1) / 4 * 100, rel=1e-12)
     assert scaled["se"] == pytest.approx(mean["se"] * 25, rel=1e-12)
     assert scaled["deff"] == pytest.approx(mean["deff"], rel=1e-12)
+    crossed = run(
+        "survey", "estimate", str(data), "--weight", "w", "--crosstab", "district,answer", "--json"
+    )  # fmt: skip
+    tab = json.loads(crossed.stdout)["crosstabs"][0]
+    assert tab["rows"] == ["南山区", "福田区"] and tab["columns"] == ["不满意", "满意"]
+    assert sum(map(sum, tab["shares"])) == pytest.approx(1.0)
+    assert 0 <= tab["rao_scott"]["p_value"] <= 1
+    printed = run("survey", "estimate", str(data), "--weight", "w", "--crosstab", "district,answer")
+    assert "Rao-Scott F" in printed.stdout
     table = run("survey", "estimate", str(data), "--weight", "w", "--mean", "likert")
     assert table.returncode == 0 and "likert" in table.stdout and "deff" in table.stdout
     for args, words in (
@@ -277,3 +286,63 @@ def test_cli_rakes_estimates_by_domain_and_refuses_bad_input(tmp_path: Path) -> 
         assert bad.returncode == 1, (args, bad.stdout)
         assert bad.stderr.startswith("error:") and words in bad.stderr, (args, bad.stderr)
         assert bad.stderr.strip().count("\n") == 0
+
+
+def _rao_scott(shares: Any, cov: Any, r: int, c: int, n: int) -> tuple[float, float]:
+    """R's svychisq (statistic "F") written out with dense matrices, on a covariance of the
+    cell shares from samplics."""
+    k = r * c
+    rows, cols = np.divmod(np.arange(k), c)
+    x1 = np.column_stack(
+        [np.ones(k)] + [rows == i for i in range(1, r)] + [cols == j for j in range(1, c)]
+    ).astype(float)
+    x12 = np.column_stack(
+        [(rows == i) & (cols == j) for i in range(1, r) for j in range(1, c)]
+    ).astype(float)
+    q, _ = np.linalg.qr(x1)
+    cmat = x12 - q @ (q.T @ x12)
+    inverse = np.diag(1 / shares)
+    denom = cmat.T @ (inverse / n) @ cmat
+    numr = cmat.T @ inverse @ cov @ inverse @ cmat
+    delta = np.linalg.solve(denom, numr)
+    return float(np.trace(delta)), float(np.trace(delta) ** 2 / np.trace(delta @ delta))
+
+
+def test_crosstab_shares_and_rao_scott_test(sample: dict[str, Any]) -> None:
+    from cityhub.survey.crosstab import crosstab
+
+    w, h, c = sample["w"], sample["stratum"], sample["psu"]
+    design = make_design(w, list(h), list(c))
+    rows, cols = list(sample["district"]), list(sample["answer"])
+    mine = crosstab(design, rows, cols)
+    cells = np.array([f"{a}|{b}" for a, b in zip(rows, cols, strict=True)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = TaylorEstimator(PopParam.prop)
+        fit.estimate(y=cells, samp_weight=w, stratum=h, psu=c)
+    keys = [f"{a}|{b}" for a in mine.rows for b in mine.columns]
+    shares = np.array([fit.point_est[key] for key in keys])
+    cov = np.array([[fit.covariance[a][b] for b in keys] for a in keys])
+    assert np.allclose(mine.shares.ravel(), shares, atol=POINT)
+    assert np.allclose(mine.se.ravel(), np.sqrt(np.diag(cov)), rtol=SE)
+    table = shares.reshape(len(mine.rows), len(mine.columns))
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    assert mine.pearson == pytest.approx(mine.n * np.sum((table - expected) ** 2 / expected))
+    trace, df_num = _rao_scott(shares, cov, len(mine.rows), len(mine.columns), mine.n)
+    assert mine.f == pytest.approx(mine.pearson / trace, rel=SE)
+    assert mine.df_num == pytest.approx(df_num, rel=SE)
+    assert mine.df_den == pytest.approx(df_num * design.degrees_of_freedom, rel=SE)
+    assert 0 <= mine.p_value <= 1
+
+
+def test_under_simple_random_sampling_rao_scott_is_pearson(sample: dict[str, Any]) -> None:
+    """Δ is the identity (up to n / (n - 1)) for an equal-weight simple random sample, so the
+    correction leaves Pearson's X² on (r - 1)(c - 1) degrees of freedom."""
+    from cityhub.survey.crosstab import crosstab
+
+    n = sample["n"]
+    design = make_design(np.full(n, 10.0))
+    mine = crosstab(design, list(sample["district"]), list(sample["answer"]))
+    cells = (len(mine.rows) - 1) * (len(mine.columns) - 1)
+    assert mine.df_num == pytest.approx(cells, rel=0.05)
+    assert mine.f * cells == pytest.approx(mine.pearson, rel=0.05)

@@ -97,6 +97,13 @@ def _read(path: Path) -> tuple[list[str], dict[str, list[str]]]:
     metavar="VAR=LOW-HIGH",
     help="A 0-100 index of a rating scale (e.g. satisfaction=1-5: 1 is 0, 5 is 100).",
 )
+@click.option(
+    "--crosstab",
+    "crosstabs",
+    multiple=True,
+    metavar="ROW,COL",
+    help="Weighted shares of two answers and Rao-Scott's test of their independence.",
+)
 @click.option("--by", help="Column of domains (district, age group): one estimate each.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @one_line_errors
@@ -114,6 +121,7 @@ def estimate(
     by: str | None,
     as_json: bool,
     indices: tuple[str, ...] = (),
+    crosstabs: tuple[str, ...] = (),
 ) -> None:
     """Design-based means, totals and proportions of DATA.csv with linearised standard errors,
     95% t intervals (degrees of freedom: PSUs minus strata) and design effects, as R's survey
@@ -122,13 +130,16 @@ def estimate(
     from cityhub.survey.calibrate import margin
     from cityhub.survey.calibrate import poststratify as post
     from cityhub.survey.calibrate import rake as rake_weights
+    from cityhub.survey.crosstab import crosstab
     from cityhub.survey.design import make_design
     from cityhub.survey.estimate import Estimate, numbers
     from cityhub.survey.estimate import estimate as run
     from cityhub.survey.scale import rescale
 
-    if not (means or totals or proportions or indices):
-        raise BadRequestData("ask for at least one --mean, --total, --proportion or --index")
+    if not (means or totals or proportions or indices or crosstabs):
+        raise BadRequestData(
+            "ask for at least one --mean, --total, --proportion, --index or --crosstab"
+        )
     columns, table = _read(data)
 
     def column(name: str | None, option: str) -> list[str] | None:
@@ -180,13 +191,25 @@ def estimate(
         found += [
             rescale(e, low, high) for e in run(design, name, values, "mean", domains, margins)
         ]
+    tables = []
+    for spec in crosstabs:
+        row, _, col = spec.partition(",")
+        if not row or not col:
+            raise BadRequestData(f"--crosstab takes ROW,COL, not {spec!r}")
+        row_values = [v.strip() for v in column(row, "--crosstab") or []]
+        col_values = [v.strip() for v in column(col, "--crosstab") or []]
+        tables.append((row, col, crosstab(design, row_values, col_values, margins)))
     if as_json:
         import orjson
 
         body: dict[str, Any] = {"estimates": [e.as_dict() for e in found]}
+        if tables:
+            body["crosstabs"] = [{"row": r, "column": c, **t.as_dict()} for r, c, t in tables]
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
         return
     _table(found, design, rounds, margins)
+    for row, col, tab in tables:
+        _crosstab_table(row, col, tab)
 
 
 def _table(found: list[Any], design: Any, rounds: int, margins: list[Any]) -> None:
@@ -213,3 +236,23 @@ def _table(found: list[Any], design: Any, rounds: int, margins: list[Any]) -> No
     if margins:
         how = f"raked in {rounds} rounds" if rounds else "post-stratified"
         console.print(f"weights {how} to {', '.join(m.name for m in margins)}", highlight=False)
+
+
+def _crosstab_table(row: str, col: str, t: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=f"{row} × {col}: weighted shares (SE), {t.n:,} responses")
+    grid.add_column(row)
+    for name in t.columns:
+        grid.add_column(name, justify="right")
+    for i, name in enumerate(t.rows):
+        cells = [f"{t.shares[i, j]:.1%} ({t.se[i, j]:.1%})" for j in range(len(t.columns))]
+        grid.add_row(name, *cells)
+    console = Console()
+    console.print(grid)
+    console.print(
+        f"Rao-Scott F = {t.f:.4g} on {t.df_num:.2f} and {t.df_den:.1f} df, p = {t.p_value:.4g} "
+        f"(Pearson X² = {t.pearson:.4g} before the design correction)",
+        highlight=False,
+    )
