@@ -256,3 +256,74 @@ def _crosstab_table(row: str, col: str, t: Any) -> None:
         f"(Pearson X² = {t.pearson:.4g} before the design correction)",
         highlight=False,
     )
+
+
+@survey.command("form")
+@click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the questions as JSON.")
+@one_line_errors
+def show_form(form: Path, as_json: bool) -> None:
+    """Read an XLSForm (survey, choices and settings sheets) and list its questions, their
+    types, choices and logic; a form with an error is refused with the row or question."""
+    from cityhub.survey.form import read_form
+
+    parsed = read_form(form)
+    if as_json:
+        import orjson
+
+        body = {
+            "form_id": parsed.form_id, "version": parsed.version, "title": parsed.title,
+            "questions": [
+                {"name": q.name, "type": q.kind, "label": q.labels, "choices": list(q.choices),
+                 "required": q.required is not None, "relevant": q.relevant is not None,
+                 "constraint": q.constraint is not None}
+                for q in parsed.questions
+            ],
+            "warnings": list(parsed.warnings),
+        }  # fmt: skip
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"{parsed.title} ({parsed.form_id}, version {parsed.version or '-'})")
+    for q in parsed.questions:
+        logic = [w for w, n in (("required", q.required), ("skip logic", q.relevant),
+                                ("constraint", q.constraint)) if n is not None]  # fmt: skip
+        label = q.labels.get(parsed.language) or next(iter(q.labels.values()), "")
+        extra = f" [{', '.join(q.choices)}]" if q.choices else ""
+        click.echo(f"  {q.name}  {q.kind}{extra}  {label}  {' · '.join(logic)}".rstrip())
+    for warning in parsed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@survey.command("check")
+@click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", default="zh", show_default=True, help="Language of the form's messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@one_line_errors
+def check(form: Path, responses: Path, lang: str, as_json: bool) -> None:
+    """Check a CSV of responses (one column per question) against the form's skip logic,
+    required questions, types, choices and constraints, as the server checks a submission.
+    Exits 1 when any response has a problem."""
+    import sys
+
+    from cityhub.survey.form import check_response, read_form
+
+    parsed = read_form(form)
+    _, table = _read(responses)
+    names = list(table)
+    rows = len(next(iter(table.values()), []))
+    found: list[dict[str, Any]] = []
+    for i in range(rows):
+        answers = {name: table[name][i] for name in names if table[name][i].strip()}
+        found += [{"row": i + 2, **p.as_dict()} for p in check_response(parsed, answers, lang)]
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps({"responses": rows, "problems": found}).decode())
+    else:
+        for problem in found:
+            click.echo(f"row {problem['row']}: {problem['question']} {problem['message']}")
+        bad = len({problem["row"] for problem in found})
+        click.echo(f"{rows} responses, {bad} with problems", err=True)
+    if found:
+        sys.exit(1)
