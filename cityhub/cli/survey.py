@@ -327,3 +327,60 @@ def check(form: Path, responses: Path, lang: str, as_json: bool) -> None:
         click.echo(f"{rows} responses, {bad} with problems", err=True)
     if found:
         sys.exit(1)
+
+
+@survey.command("sample")
+@click.argument("frame", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--strata", required=True, help="Column of the frame naming each unit's stratum.")
+@click.option("--size", required=True, type=click.IntRange(1), help="Responses to draw in all.")
+@click.option(
+    "--neyman",
+    metavar="COL",
+    help="Allocate by N_h times the standard deviation of this numeric column in each stratum "
+    "(Neyman); default: proportional to N_h.",
+)
+@click.option(
+    "--seed", required=True, type=int, help="Seed of the draw (the same seed, the same sample)."
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV to write."
+)
+@one_line_errors
+def sample(frame: Path, strata: str, size: int, neyman: str | None, seed: int, out: Path) -> None:
+    """Draw a stratified simple random sample from FRAME.csv (a register of people or
+    addresses) and write it with `_weight` (N_h / n_h) and `_population` (N_h) columns, ready
+    for `survey estimate --weight _weight --strata … --fpc _population`."""
+    from collections import Counter
+
+    from cityhub.survey.estimate import numbers
+    from cityhub.survey.sampling import allocate, draw, stratum_sd
+
+    columns, table = _read(frame)
+    for name in (strata, neyman):
+        if name is not None and name not in table:
+            raise BadRequestData(f"no column {name!r} (columns: {', '.join(columns)})")
+    labels = [v.strip() for v in table[strata]]
+    if any(not v for v in labels):
+        raise BadRequestData(f"row {labels.index('') + 2}: column {strata!r} is empty")
+    counts = Counter(labels)
+    names = sorted(counts)
+    spread = None
+    if neyman:
+        values = numbers(table[neyman], neyman)
+        spread = [
+            stratum_sd([v for v, h in zip(values, labels, strict=True) if h == name])
+            for name in names
+        ]
+    sizes = dict(zip(names, allocate([counts[h] for h in names], size, spread), strict=True))
+    rows = draw(labels, sizes, seed)
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*columns, "_weight", "_population"])
+        for i in rows:
+            h = labels[i]
+            writer.writerow(
+                [table[c][i] for c in columns] + [f"{counts[h] / sizes[h]:.10g}", counts[h]]
+            )
+    for h in names:
+        click.echo(f"{h}\t{counts[h]:,} in the frame\t{sizes[h]:,} drawn")
+    click.echo(f"{len(rows):,} drawn from {sum(counts.values()):,} into {out}", err=True)
