@@ -268,6 +268,22 @@ def test_cli_rakes_estimates_by_domain_and_refuses_bad_input(tmp_path: Path) -> 
     assert tab["rows"] == ["南山区", "福田区"] and tab["columns"] == ["不满意", "满意"]
     assert sum(map(sum, tab["shares"])) == pytest.approx(1.0)
     assert 0 <= tab["rao_scott"]["p_value"] <= 1
+    # disclosure control: an estimate or a cell from fewer responses than --min-cell is withheld
+    small = run(
+        "survey", "estimate", str(data), "--weight", "w", "--mean", "likert", "--by", "district",
+        "--crosstab", "district,answer", "--min-cell", "200", "--json",
+    )  # fmt: skip
+    body = json.loads(small.stdout)
+    assert all(
+        r["suppressed"] and r["estimate"] is None and r["se"] is None for r in body["estimates"]
+    )
+    assert all(v is None for row in body["crosstabs"][0]["shares"] for v in row)
+    assert sum(map(sum, body["crosstabs"][0]["counts"])) == 300
+    kept = run(
+        "survey", "estimate", str(data), "--weight", "w", "--mean", "likert", "--min-cell", "100",
+        "--json",
+    )  # fmt: skip
+    assert json.loads(kept.stdout)["estimates"][0]["suppressed"] is False
     printed = run("survey", "estimate", str(data), "--weight", "w", "--crosstab", "district,answer")
     assert "Rao-Scott F" in printed.stdout
     table = run("survey", "estimate", str(data), "--weight", "w", "--mean", "likert")

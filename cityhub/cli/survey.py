@@ -105,6 +105,12 @@ def _read(path: Path) -> tuple[list[str], dict[str, list[str]]]:
     help="Weighted shares of two answers and Rao-Scott's test of their independence.",
 )
 @click.option("--by", help="Column of domains (district, age group): one estimate each.")
+@click.option(
+    "--min-cell",
+    default=0,
+    type=click.IntRange(0),
+    help="Withhold any estimate made from fewer responses than this (disclosure control).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @one_line_errors
 def estimate(
@@ -122,6 +128,7 @@ def estimate(
     as_json: bool,
     indices: tuple[str, ...] = (),
     crosstabs: tuple[str, ...] = (),
+    min_cell: int = 0,
 ) -> None:
     """Design-based means, totals and proportions of DATA.csv with linearised standard errors,
     95% t intervals (degrees of freedom: PSUs minus strata) and design effects, as R's survey
@@ -191,6 +198,7 @@ def estimate(
         found += [
             rescale(e, low, high) for e in run(design, name, values, "mean", domains, margins)
         ]
+    found = [e.suppress_below(min_cell) for e in found]
     tables = []
     for spec in crosstabs:
         row, _, col = spec.partition(",")
@@ -198,7 +206,8 @@ def estimate(
             raise BadRequestData(f"--crosstab takes ROW,COL, not {spec!r}")
         row_values = [v.strip() for v in column(row, "--crosstab") or []]
         col_values = [v.strip() for v in column(col, "--crosstab") or []]
-        tables.append((row, col, crosstab(design, row_values, col_values, margins)))
+        table_ = crosstab(design, row_values, col_values, margins)
+        tables.append((row, col, table_.suppress_below(min_cell)))
     if as_json:
         import orjson
 
@@ -227,6 +236,9 @@ def _table(found: list[Any], design: Any, rounds: int, margins: list[Any]) -> No
     for e in found:
         what = f"{e.variable}={e.level}" if e.level is not None else e.variable
         deff = "" if e.deff is None else f"{e.deff:.2f}"
+        if e.suppressed:
+            grid.add_row(what, e.statistic, e.by or "", "(fewer than --min-cell)", "", "", "", "")
+            continue
         grid.add_row(
             what, e.statistic, e.by or "", f"{e.estimate:.6g}", f"{e.se:.4g}",
             f"{e.ci_low:.6g} – {e.ci_high:.6g}", deff, f"{e.n:,}",
@@ -247,7 +259,10 @@ def _crosstab_table(row: str, col: str, t: Any) -> None:
     for name in t.columns:
         grid.add_column(name, justify="right")
     for i, name in enumerate(t.rows):
-        cells = [f"{t.shares[i, j]:.1%} ({t.se[i, j]:.1%})" for j in range(len(t.columns))]
+        cells = [
+            "–" if t.shares[i, j] != t.shares[i, j] else f"{t.shares[i, j]:.1%} ({t.se[i, j]:.1%})"
+            for j in range(len(t.columns))
+        ]
         grid.add_row(name, *cells)
     console = Console()
     console.print(grid)

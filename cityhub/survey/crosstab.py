@@ -7,7 +7,7 @@ trace(Δ)² / trace(Δ²) and that times the design's degrees of freedom."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,30 @@ class CrossTab:
     shares: Floats  # r × c weighted shares of the responses that answered both
     se: Floats  # r × c linearised standard errors of the shares
     n: int
+    counts: np.ndarray  # r × c responses in each cell
     pearson: float  # X² on the sample size, from the weighted shares
     f: float  # Rao–Scott F = X² / trace(Δ)
     df_num: float  # trace(Δ)² / trace(Δ²)
     df_den: float  # df_num × the design's degrees of freedom
     p_value: float
 
+    def suppress_below(self, minimum: int) -> CrossTab:
+        """Shares of cells made from fewer than `minimum` responses withheld (the test of
+        independence is kept: it is about the whole table)."""
+        small = self.counts < minimum
+        if not small.any():
+            return self
+        return replace(
+            self, shares=np.where(small, np.nan, self.shares), se=np.where(small, np.nan, self.se)
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "rows": list(self.rows),
             "columns": list(self.columns),
-            "shares": self.shares.tolist(),
-            "se": self.se.tolist(),
+            "shares": _nulls(self.shares),
+            "se": _nulls(self.se),
+            "counts": self.counts.tolist(),
             "n": self.n,
             "pearson": self.pearson,
             "rao_scott": {
@@ -45,6 +57,10 @@ class CrossTab:
                 "p_value": self.p_value,
             },
         }
+
+
+def _nulls(table: Floats) -> list[list[float | None]]:
+    return [[None if v != v else float(v) for v in row] for row in table]
 
 
 def _covariance(design: Design, scores: Floats) -> Floats:
@@ -125,5 +141,6 @@ def crosstab(
     f = pearson / trace
     return CrossTab(
         rows, columns, table, np.sqrt(np.clip(np.diag(cov), 0, None)).reshape(r, c), n,
+        np.bincount(cell[where], minlength=k).reshape(r, c),
         pearson, f, df_num, df_den, float(fdtrc(df_num, df_den, f)),
     )  # fmt: skip

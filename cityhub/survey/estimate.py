@@ -10,7 +10,7 @@ the calibration margins (`calibrate.residuals`)."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,17 @@ class Estimate:
     ci_high: float
     deff: float | None
     n: int  # responses that count (in the domain, variable not empty)
+    suppressed: bool = False  # fewer responses than the publication threshold: no figures
+
+    def suppress_below(self, minimum: int) -> Estimate:
+        """The estimate with its figures withheld when fewer than `minimum` responses make it
+        (disclosure control: a cell of two or three people can identify them)."""
+        if self.n >= minimum:
+            return self
+        nan = math.nan
+        return replace(
+            self, estimate=nan, se=nan, ci_low=nan, ci_high=nan, deff=None, suppressed=True
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
