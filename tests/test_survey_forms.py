@@ -191,3 +191,41 @@ def test_cli_lists_a_form_and_checks_responses(form_file: Path, tmp_path: Path) 
     good = tmp_path / "good.csv"
     good.write_text("\n".join([header, rows[0]]) + "\n", encoding="utf-8")
     assert run("survey", "check", str(form_file), str(good)).returncode == 0
+
+
+@pytest.mark.parametrize("suffix", ["sav", "dta"])
+def test_exports_carry_the_forms_labels_and_mask_free_text(
+    form_file: Path, tmp_path: Path, suffix: str
+) -> None:
+    import pyreadstat
+
+    responses = tmp_path / "responses.csv"
+    rows = [
+        {**GOOD, "satisfaction": "1", "why": "排队太久，我的电话13912345678",
+         "services": "clinic bus", "phone": "13912345678"},
+        {**GOOD, "district": "nanshan", "services": ""},
+    ]  # fmt: skip
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join(str(r.get(h, "")) for h in header) for r in rows]
+    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / f"survey.{suffix}"
+    done = run("survey", "export", str(form_file), str(responses), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    reader = pyreadstat.read_sav if suffix == "sav" else pyreadstat.read_dta
+    frame, meta = reader(str(out))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["district"] == "所在区" and labels["services_clinic"] == "使用过的服务: 社康中心"
+    assert meta.variable_value_labels["district"] == {1.0: "福田区", 2.0: "南山区"}
+    assert meta.variable_value_labels["satisfaction"][5.0] == "5"  # a scale keeps its numbers
+    assert list(frame["district"]) == [1, 2] and list(frame["satisfaction"]) == [1, 4]
+    assert frame["services_clinic"].iloc[0] == 1 and frame["services_bus"].iloc[0] == 1
+    assert frame["services_clinic"].isna().iloc[1]  # unanswered is missing, not "no"
+    text = " ".join(str(v) for v in frame["why"]) + " ".join(str(v) for v in frame["phone"])
+    assert "13912345678" not in text  # free text masked on the way out
+    assert "thanks" not in frame.columns  # a note is no variable
+    english = tmp_path / f"english.{suffix}"
+    run("survey", "export", str(form_file), str(responses), "--out", str(english), "--lang", "en")
+    _, meta = reader(str(english))
+    assert dict(zip(meta.column_names, meta.column_labels, strict=True))["district"] == "District"
+    bad = run("survey", "export", str(form_file), str(responses), "--out", str(tmp_path / "x.pdf"))
+    assert bad.returncode == 1 and ".sav, .dta" in bad.stderr

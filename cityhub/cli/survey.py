@@ -399,3 +399,25 @@ def sample(frame: Path, strata: str, size: int, neyman: str | None, seed: int, o
     for h in names:
         click.echo(f"{h}\t{counts[h]:,} in the frame\t{sizes[h]:,} drawn")
     click.echo(f"{len(rows):,} drawn from {sum(counts.values()):,} into {out}", err=True)
+
+
+@survey.command("export")
+@click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: .sav (SPSS), .dta (Stata), .xlsx or .csv.")  # fmt: skip
+@click.option("--lang", default="zh", show_default=True, help="Language of the labels.")
+@click.option("--keep-text", is_flag=True, help="Keep free-text answers unmasked (your own data).")
+@one_line_errors
+def export(form: Path, responses: Path, out: Path, lang: str, keep_text: bool) -> None:
+    """Write RESPONSES.csv for analysts with the form's question labels and value labels:
+    single choices as labelled codes, multiple choices as 0/1 columns; free text masked."""
+    from cityhub.survey.export import write
+    from cityhub.survey.form import read_form
+
+    parsed = read_form(form)
+    _, table = _read(responses)
+    count = len(next(iter(table.values()), []))
+    rows = [{name: table[name][i] for name in table} for i in range(count)]
+    kind = write(parsed, rows, out, lang, keep_text)
+    click.echo(f"{count:,} responses written to {out} ({kind})", err=True)
