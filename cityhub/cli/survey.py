@@ -421,3 +421,70 @@ def export(form: Path, responses: Path, out: Path, lang: str, keep_text: bool) -
     rows = [{name: table[name][i] for name in table} for i in range(count)]
     kind = write(parsed, rows, out, lang, keep_text)
     click.echo(f"{count:,} responses written to {out} ({kind})", err=True)
+
+
+@survey.command("budget")
+@click.argument("projects", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("budgets", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("ballots", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@one_line_errors
+def budget(projects: Path, budgets: Path, ballots: Path, as_json: bool) -> None:
+    """Count a participatory budget: PROJECTS.csv (id,title,district,cost), BUDGETS.csv
+    (district,budget) and BALLOTS.csv (voter,projects with the approved ids separated by
+    spaces). Projects are funded in order of approvals while they fit in their district's
+    budget; invalid and duplicate ballots are set aside and counted."""
+    from cityhub.survey.budgeting import Project, count
+
+    def number(text: str, where: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise BadRequestData(f"{where}: {text!r} is not a number") from None
+        if value < 0:
+            raise BadRequestData(f"{where}: {text!r} is negative")
+        return value
+
+    def rows(path: Path, needed: set[str]) -> list[dict[str, str]]:
+        _, table = _read(path)
+        if not needed <= set(table):
+            raise BadRequestData(f"{path.name}: needs the columns {', '.join(sorted(needed))}")
+        size = len(next(iter(table.values()), []))
+        return [{k: table[k][i].strip() for k in table} for i in range(size)]
+
+    listed = [
+        Project(r["id"], r["title"], r["district"], number(r["cost"], f"{projects.name} row {i}"))
+        for i, r in enumerate(rows(projects, {"id", "title", "district", "cost"}), start=2)
+    ]
+    money = {
+        r["district"]: number(r["budget"], f"{budgets.name} row {i}")
+        for i, r in enumerate(rows(budgets, {"district", "budget"}), start=2)
+    }
+    votes = [(r["voter"], r["projects"].split()) for r in rows(ballots, {"voter", "projects"})]
+    result = count(listed, money, votes)
+    if as_json:
+        import orjson
+
+        body = {
+            "valid": result.valid,
+            "invalid": result.invalid,
+            "districts": [
+                {"district": d.district, "budget": d.budget, "spent": d.spent, "left": d.left,
+                 "funded": [{"id": p.id, "title": p.title, "cost": p.cost, "approvals": v}
+                            for p, v in d.chosen],
+                 "passed_over": [{"id": p.id, "cost": p.cost, "approvals": v}
+                                 for p, v in d.passed_over]}
+                for d in result.districts.values()
+            ],
+        }  # fmt: skip
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"{result.valid:,} valid ballots; set aside: {sum(result.invalid.values()):,}")
+    for reason, n in sorted(result.invalid.items()):
+        click.echo(f"  {n:,} × {reason}")
+    for d in result.districts.values():
+        click.echo(f"{d.district}: {d.spent:,.0f} of {d.budget:,.0f} funded, {d.left:,.0f} left")
+        for p, v in d.chosen:
+            click.echo(f"  ✓ {p.id} {p.title}  {p.cost:,.0f}  {v:,} approvals")
+        for p, v in d.passed_over:
+            click.echo(f"  – {p.id} {p.title}  {p.cost:,.0f}  {v:,} approvals (does not fit)")
