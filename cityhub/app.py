@@ -29,6 +29,7 @@ from cityhub.api import (
     open311,
     registrations,
     subscriptions,
+    survey,
     temporal,
     voice,
 )
@@ -303,6 +304,7 @@ def create_app(
         *evaluate.routes,
         *indicators.routes,
         *catalog.routes,
+        *survey.routes,
         *ckan.routes,
         *dashboard.routes,
     ]

@@ -31,6 +31,7 @@ from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
 from cityhub.store import Store, open_store
 from cityhub.store.writer import Groupable, GroupCommitWriter
+from cityhub.survey.service import SurveyService
 from cityhub.workers import ComputePool
 
 if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
@@ -102,6 +103,7 @@ class Hub:
         self.sentiment = ClassifierRegistry(store, "sentiment")
         self.catalog = CatalogService(store, settings.timezone)
         self.access = AccessDesk(self.catalog)
+        self.surveys = SurveyService(store)
         self._requests: RequestService | None = None
         self._indicators: IndicatorService | None = None
         self._analyses: StoredAnalyses | None = None

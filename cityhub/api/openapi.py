@@ -28,6 +28,7 @@ from cityhub.api.openapi_parts import (
     _query,
     _ref,
 )
+from cityhub.api.openapi_survey import survey_paths
 from cityhub.api.routing import GuardedRoute
 
 _ENTITY_ID = _path("entityId", "Entity id (a URI)")
@@ -337,6 +338,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths.update(_iot_paths())
     paths.update(citizen_paths())
     paths.update(catalog_paths())
+    paths.update(survey_paths())
     paths.update(dashboard_paths())
     add_access(paths, routes)
     ngsi_ld_operations(paths)

@@ -78,6 +78,9 @@ STAFF_WRITE = Rule(
 STEWARD_WRITE = Rule(Need.STEWARD, why="the owning department's steward, or an admin")
 STEWARD_READ = Rule(Need.STEWARD, why="stewards (their department's records), admins")
 ADMIN_ONLY = Rule(Need.ADMIN, why="admins")
+SURVEY_SUBMIT = Rule(
+    Need.ANYONE, why="anyone, to an open survey; the answers are checked against the form"
+)
 ANALYTICS = Rule(Need.KEY, why="any valid key; size limits, a bounded pool and a deadline")
 DEVICE = Rule(Need.ANYONE, "", "iot", why="a provisioned device's apikey (in the URL)")
 

@@ -16,11 +16,12 @@ from cityhub.store.leases_sql import LeaseRepository
 from cityhub.store.registrations_sql import RegistrationRepository
 from cityhub.store.retention_sql import RetentionRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
+from cityhub.store.survey_sql import SurveyRepository
 
 
 class AggregatesMixin:
     """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
-    `contexts`, `leases`, `registrations` and `retention`."""
+    `contexts`, `leases`, `registrations`, `retention` and `surveys`."""
 
     dialect: str
     _mark: str
@@ -34,6 +35,7 @@ class AggregatesMixin:
     leases: LeaseRepository
     registrations: RegistrationRepository
     retention: RetentionRepository
+    surveys: SurveyRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -58,3 +60,4 @@ class AggregatesMixin:
         self.leases = LeaseRepository(self)
         self.registrations = RegistrationRepository(self)
         self.retention = RetentionRepository(self)
+        self.surveys = SurveyRepository(self)

@@ -30,6 +30,7 @@ from cityhub.store.records import (
 from cityhub.store.registrations_sql import RegistrationRepository
 from cityhub.store.retention_sql import RetentionRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
+from cityhub.store.survey_sql import SurveyRepository
 
 
 class RequestWriter(Protocol):
@@ -93,6 +94,7 @@ class Store(Protocol):
     leases: LeaseRepository  # which process runs each background job
     registrations: RegistrationRepository  # context sources (federation)
     retention: RetentionRepository  # pruning raw history older than a type's kept days
+    surveys: SurveyRepository  # survey forms (versions) and their responses
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle

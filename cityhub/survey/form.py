@@ -39,6 +39,7 @@ class Question:
     constraint: ex.Node | None = None
     constraint_message: dict[str, str] = field(default_factory=dict)
     group_relevant: tuple[ex.Node, ...] = ()  # the relevance of the groups around it
+    logic: dict[str, str] = field(default_factory=dict)  # the expressions as written
 
 
 @dataclass(frozen=True)
@@ -113,27 +114,45 @@ def _walk(children: list[dict[str, Any]], around: tuple[ex.Node, ...], out: list
                 constraint=_expression(bind.get("constraint"), name, "constraint"),
                 constraint_message=_texts(bind.get("jr:constraintMsg")),
                 group_relevant=around,
+                logic={
+                    k: str(bind[k]) for k in ("required", "relevant", "constraint") if bind.get(k)
+                },
             )
         )
 
 
-def read_form(path: Path) -> Form:
-    """A form from an XLSForm workbook; every problem is a BadRequestData naming the row or
-    the question (pyxform's own messages carry the sheet row)."""
+MAX_FORM_BYTES = 5 * 1024 * 1024  # an XLSForm workbook; forms are a few kilobytes
+
+
+def parse_xlsform(data: bytes, filename: str) -> dict[str, Any]:
+    """pyxform's JSON of a workbook (its bytes), or BadRequestData with pyxform's message,
+    which names the sheet row."""
+    import io
+
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
 
+    if len(data) > MAX_FORM_BYTES:
+        raise BadRequestData(f"{filename}: a form may be at most {MAX_FORM_BYTES // 1024} KiB")
     warnings: list[str] = []
-    try:
-        doc = parse_file_to_json(str(path), warnings=warnings)
+    try:  # no path: pyxform reads the bytes and tells the format from them
+        doc: dict[str, Any] = parse_file_to_json(
+            None, warnings=warnings, file_object=io.BytesIO(data)
+        )
     except PyXFormError as exc:
-        raise BadRequestData(f"{path.name}: {' '.join(str(exc).split())}") from None
-    except (ValueError, KeyError, OSError) as exc:
-        raise BadRequestData(f"{path.name}: not a readable XLSForm ({exc})") from None
+        raise BadRequestData(f"{filename}: {' '.join(str(exc).split())}") from None
+    except Exception as exc:
+        raise BadRequestData(f"{filename}: not a readable XLSForm ({type(exc).__name__})") from None
+    doc["_warnings"] = warnings
+    return doc
+
+
+def form_from_doc(doc: Mapping[str, Any], fallback: str = "form") -> Form:
+    """A form from pyxform's JSON (as read from a workbook or as stored)."""
     questions: list[Question] = []
-    _walk(doc.get("children", []), (), questions)
+    _walk(list(doc.get("children", [])), (), questions)
     if not questions:
-        raise BadRequestData(f"{path.name}: the survey sheet has no questions")
+        raise BadRequestData(f"{fallback}: the survey sheet has no questions")
     names = {q.name for q in questions}
     for q in questions:
         for node in (q.required, q.relevant, q.constraint, *q.group_relevant):
@@ -143,13 +162,23 @@ def read_form(path: Path) -> Form:
                     f"question {q.name!r} refers to no question {sorted(unknown)[0]!r}"
                 )
     return Form(
-        form_id=str(doc.get("id_string") or doc.get("name") or path.stem),
+        form_id=str(doc.get("id_string") or doc.get("name") or fallback),
         version=str(doc.get("version") or ""),
-        title=str(doc.get("title") or path.stem),
+        title=str(doc.get("title") or fallback),
         language=str(doc.get("default_language") or "zh").replace("default", "zh"),
         questions=tuple(questions),
-        warnings=tuple(warnings),
+        warnings=tuple(str(w) for w in doc.get("_warnings", [])),
     )
+
+
+def read_form(path: Path) -> Form:
+    """A form from an XLSForm workbook file; every problem is a BadRequestData naming the row
+    or the question."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadRequestData(f"{path.name}: {exc.strerror}") from None
+    return form_from_doc(parse_xlsform(data, path.name), path.stem)
 
 
 def _type_problem(q: Question, value: str) -> str | None:

@@ -1,0 +1,191 @@
+"""OpenAPI for /survey/v1: forms (XLSForm workbooks) and their responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_OBJ: dict[str, Any] = {"type": "object"}
+_TEXTS = {"type": "object", "additionalProperties": {"type": "string"}}
+_QUESTION = {
+    "type": "object",
+    "required": ["name", "type", "label", "choices"],
+    "properties": {
+        "name": {"type": "string"},
+        "type": {
+            "type": "string",
+            "enum": [
+                "text",
+                "integer",
+                "decimal",
+                "select_one",
+                "select_multiple",
+                "date",
+                "geopoint",
+                "note",
+            ],
+        },
+        "label": _TEXTS,
+        "choices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "label": _TEXTS},
+            },
+        },
+        "required": {"type": "string"},
+        "relevant": {"type": "string", "description": "skip logic (XLSForm expression)"},
+        "constraint": {"type": "string"},
+        "constraint_message": _TEXTS,
+    },
+}
+_FORM = {
+    "type": "object",
+    "required": ["form_id", "version", "title", "questions"],
+    "properties": {
+        "form_id": {"type": "string"},
+        "version": {"type": "string"},
+        "title": {"type": "string"},
+        "language": {"type": "string"},
+        "department": {"type": "string", "nullable": True},
+        "questions": {"type": "array", "items": _QUESTION},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_PROBLEM = {
+    "description": "An RFC 7807 problem; a refused response lists `errors`: [{question, message}]",
+    "content": {"application/problem+json": {"schema": _OBJ}},
+}
+_FORM_ID = {
+    "name": "form_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def survey_paths() -> dict[str, Any]:
+    base = "/survey/v1"
+    tags = ["Surveys"]
+    return {
+        f"{base}/forms": {
+            "post": {
+                "summary": "Publish a form (a new version) from its XLSForm workbook",
+                "tags": tags,
+                "parameters": [
+                    {
+                        "name": "filename",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": 200},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+                "responses": {"201": _json(_FORM, "Published"), "default": _PROBLEM},
+            },
+            "get": {
+                "summary": "Every form with its latest version and how many responses it has",
+                "tags": tags,
+                "parameters": [],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "form_id": {"type": "string"},
+                                    "version": {"type": "string"},
+                                    "title": {"type": "string"},
+                                    "versions": {"type": "integer"},
+                                    "responses": {"type": "integer"},
+                                },
+                            },
+                        }
+                    ),
+                    "default": _PROBLEM,
+                },
+            },
+        },
+        f"{base}/forms/{{form_id}}": {
+            "get": {
+                "summary": "A form's questions, choices and logic (latest version or ?version=)",
+                "tags": tags,
+                "parameters": [
+                    _FORM_ID,
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "schema": {"type": "string", "minLength": 1},
+                    },
+                ],
+                "responses": {"200": _json(_FORM), "default": _PROBLEM},
+            }
+        },
+        f"{base}/forms/{{form_id}}/responses": {
+            "post": {
+                "summary": "Submit a response; it is checked against the form and stored whole "
+                "or refused whole",
+                "tags": tags,
+                "parameters": [
+                    _FORM_ID,
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["zh", "en"]},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["answers"],
+                                "properties": {
+                                    "answers": {"type": "object"},
+                                    "version": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "version": {"type": "string"},
+                            },
+                        },
+                        "Stored",
+                    ),
+                    "default": _PROBLEM,
+                },
+            },
+            "get": {
+                "summary": "Responses in order (free text masked outside the form's department)",
+                "tags": tags,
+                "parameters": [
+                    _FORM_ID,
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                ],
+                "responses": {"200": _json(_OBJ), "default": _PROBLEM},
+            },
+        },
+    }

@@ -1,0 +1,92 @@
+"""Surveys at /survey/v1: forms published as XLSForm workbooks (a department's staff), read
+by anyone (the collection page and apps render them), and responses submitted by anyone to an
+open survey, each checked against its form's logic on the server before it is stored; the
+collecting department reads the responses, other departments with free text masked."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cityhub.api import http
+from cityhub.api.routing import route
+from cityhub.auth import policy
+from cityhub.errors import BadRequestData
+from cityhub.survey.form import MAX_FORM_BYTES
+from cityhub.survey.service import describe
+
+PREFIX = "/survey/v1"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_LANGS = ("zh", "en")
+
+
+def _form_id(request: Request) -> str:
+    ident = request.path_params["form_id"]
+    if not ident or len(ident) > 200:
+        raise BadRequestData("a form id is 1 to 200 characters")
+    return str(ident)
+
+
+async def publish(request: Request) -> Response:
+    """The body is the XLSForm workbook (.xlsx); a new version of its form is stored."""
+    hub = http.hub_of(request)
+    if http.media_type(request) not in (XLSX, "application/octet-stream"):
+        raise BadRequestData(f"send the XLSForm workbook as {XLSX}")
+    data = await http.read_bytes(request, MAX_FORM_BYTES)
+    name = request.query_params.get("filename", "form.xlsx")[:200]
+    department = http.principal_of(request).department or ""
+    stored, form = await hub.write(hub.surveys.publish, data, name, department)
+    return http.ORJSONResponse(describe(form, stored), status_code=201)
+
+
+async def list_forms(request: Request) -> Response:
+    hub = http.hub_of(request)
+    rows = await hub.run(hub.store.surveys.forms)
+    return http.ORJSONResponse(
+        [
+            {"form_id": f, "version": v, "title": t, "versions": n, "responses": r}
+            for f, v, t, n, r in rows
+        ]
+    )
+
+
+async def show_form(request: Request) -> Response:
+    hub = http.hub_of(request)
+    version = request.query_params.get("version")
+    stored, form = await hub.run(hub.surveys.form, _form_id(request), version)
+    return http.ORJSONResponse(describe(form, stored))
+
+
+async def submit(request: Request) -> Response:
+    """{"answers": {...}, "version"?: "..."} → 201 with the response's id, or 400 listing
+    every answer refused (`errors`: [{question, message}])."""
+    hub = http.hub_of(request)
+    body = await http.json_object(request)
+    lang = request.query_params.get("lang", "zh")
+    if lang not in _LANGS:
+        raise BadRequestData("lang must be zh or en")
+    stored, answers = await hub.run(hub.surveys.check, _form_id(request), body, lang)
+    ident = await hub.write(hub.surveys.store_response, stored, answers)
+    return http.ORJSONResponse({"id": ident, "version": stored.version}, status_code=201)
+
+
+async def responses(request: Request) -> Response:
+    hub = http.hub_of(request)
+    raw_after = request.query_params.get("after", "0")
+    raw_limit = request.query_params.get("limit", "1000")
+    if not raw_after.isdecimal() or not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= 1000:
+        raise BadRequestData("after must be a response id and limit 1 to 1000")
+    reader = http.principal_of(request)
+    page = await hub.run(
+        hub.surveys.responses, _form_id(request), reader, int(raw_after), int(raw_limit)
+    )
+    return http.ORJSONResponse(page)
+
+
+routes = [
+    route(PREFIX + "/forms", publish, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/forms", list_forms, "GET", policy.CITY_READ),
+    route(PREFIX + "/forms/{form_id}", show_form, "GET", policy.CITY_READ),
+    route(PREFIX + "/forms/{form_id}/responses", submit, "POST", policy.SURVEY_SUBMIT),
+    route(PREFIX + "/forms/{form_id}/responses", responses, "GET", policy.STAFF_READ),
+]
