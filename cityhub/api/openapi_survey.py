@@ -71,6 +71,20 @@ def survey_paths() -> dict[str, Any]:
     base = "/survey/v1"
     tags = ["Surveys"]
     return {
+        "/survey/{form_id}": {
+            "get": {
+                "summary": "A form's collection page (HTML, zh/en, mobile first)",
+                "tags": ["Pages"],
+                "parameters": [_FORM_ID],
+                "responses": {
+                    "200": {
+                        "description": "An HTML page",
+                        "content": {"text/html": {"schema": {}}},
+                    },
+                    "default": _PROBLEM,
+                },
+            }
+        },
         f"{base}/forms": {
             "post": {
                 "summary": "Publish a form (a new version) from its XLSForm workbook",

@@ -5,9 +5,12 @@ collecting department reads the responses, other departments with free text mask
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
+from importlib import resources
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from cityhub import __version__
 from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
@@ -25,6 +28,17 @@ def _form_id(request: Request) -> str:
     if not ident or len(ident) > 200:
         raise BadRequestData("a form id is 1 to 200 characters")
     return str(ident)
+
+
+_PAGE = resources.files("cityhub.dashboard").joinpath("static", "survey.html")
+
+
+async def page(request: Request) -> Response:
+    """The collection page of a form (mobile first, zh/en): it reads the form from the API,
+    applies its logic as answers change and submits to it."""
+    _form_id(request)
+    html = _PAGE.read_text(encoding="utf-8").replace("{{version}}", __version__)
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
 
 async def publish(request: Request) -> Response:
@@ -84,6 +98,7 @@ async def responses(request: Request) -> Response:
 
 
 routes = [
+    route("/survey/{form_id}", page, "GET", policy.CITY_READ),
     route(PREFIX + "/forms", publish, "POST", policy.STAFF_WRITE),
     route(PREFIX + "/forms", list_forms, "GET", policy.CITY_READ),
     route(PREFIX + "/forms/{form_id}", show_form, "GET", policy.CITY_READ),
