@@ -40,7 +40,8 @@ key); devices send to <code>/iot/json</code>, <code>/iot/d</code> or over MQTT</
 <a href="/api/3/action/package_search">CKAN API</a>; DCAT-AP
 <a href="/catalog.ttl">Turtle</a>, <a href="/catalog.jsonld">JSON-LD</a></li>
 <li><a href="/survey/v1/forms">/survey/v1/forms</a> — 问卷调查 survey forms; responses at
-<code>/survey/v1/forms/{{id}}/responses</code></li>
+<code>/survey/v1/forms/{{id}}/responses</code>; each form's page at
+<code>/survey/{{form_id}}</code></li>
 <li><a href="/indicators/v1/indicators">/indicators/v1/indicators</a> — 城市指标 indicators;
 <a href="/indicators/v1/latest">latest values</a>, <a href="/indicators/v1/assessments">targets
 assessed</a> 目标评估</li>
