@@ -187,6 +187,21 @@ def test_language_switch_and_panels(watched: Watched, backend: str) -> None:
     assert watched.errors == [] and watched.outside == []
 
 
+def _file_streetlight(base: str, text: str) -> str:
+    """A streetlight request in Futian over Open311; its id."""
+    reply = httpx.post(
+        base + "/open311/v2/requests.json",
+        data={
+            "service_code": "streetlight",
+            "description": text,
+            "lat": "22.5431",
+            "long": "114.0579",
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()[0]["service_request_id"])
+
+
 def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str) -> None:
     page = watched.page
     now = dt.datetime.now(dt.UTC)
@@ -233,17 +248,7 @@ def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str
 
 def test_a_request_opens_as_a_case_card(watched: Watched, backend: str) -> None:
     page = watched.page
-    reply = httpx.post(
-        watched.base + "/open311/v2/requests.json",
-        data={
-            "service_code": "streetlight",
-            "description": "深南大道路灯不亮",
-            "lat": "22.5431",
-            "long": "114.0579",
-        },
-    )
-    assert reply.status_code == 201, reply.text
-    request_id = reply.json()[0]["service_request_id"]
+    request_id = _file_streetlight(watched.base, "深南大道路灯不亮")
     card = httpx.get(watched.base + f"/dashboard/v1/requests/{request_id}").json()
     _open(watched, f"/#entity=urn:ngsi-ld:Open311ServiceRequest:{request_id}")
     shown = page.locator("#detail-card:not([hidden])")
@@ -294,17 +299,7 @@ def test_goal_charts_draw_time_elapsed_and_warn_of_old_data(
 def test_english_mode_names_districts_in_english_and_labels_do_not_overlap(
     watched: Watched, backend: str
 ) -> None:
-    reply = httpx.post(
-        watched.base + "/open311/v2/requests.json",
-        data={
-            "service_code": "streetlight",
-            "description": "路灯闪烁",
-            "lat": "22.5431",
-            "long": "114.0579",
-        },
-    )
-    assert reply.status_code == 201, reply.text
-    request_id = reply.json()[0]["service_request_id"]
+    request_id = _file_streetlight(watched.base, "路灯闪烁")
     _open(watched)
     page = watched.page
     page.click("#lang-button")
