@@ -94,6 +94,8 @@ def test_expressions(text: str, answers: dict[str, str], current: str, expected:
         ("${a} > 1 2", "unexpected"),
         ("${a} ; 1", "cannot read"),
         ("", "empty"),
+        ("(" * 500 + "1" + ")" * 500, "nests more than"),  # no recursion error, no 500
+        ("-" * 500 + "1", "nests more than"),
     ],
 )
 def test_bad_expressions_are_refused(text: str, words: str) -> None:

@@ -29,6 +29,7 @@ _BINARY = {
     "+": 5, "-": 5, "*": 6, "div": 6, "mod": 6,
 }  # fmt: skip
 MAX_LENGTH = 2000  # characters in one expression
+MAX_DEPTH = 40  # nested parentheses, calls and unary minus
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class _Parser:
             raise BadRequestData(f"an expression is longer than {MAX_LENGTH} characters")
         self.tokens = _tokens(text)
         self.at = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -78,6 +80,15 @@ class _Parser:
             left = Node("binary", op, (left, self.expression(_BINARY[op])))
 
     def unary(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise BadRequestData(f"the expression nests more than {MAX_DEPTH} levels deep")
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Node:
         token = self.peek()
         if token is not None and token[1] == "-":
             self.take()
