@@ -362,3 +362,47 @@ def test_under_simple_random_sampling_rao_scott_is_pearson(sample: dict[str, Any
     cells = (len(mine.rows) - 1) * (len(mine.columns) - 1)
     assert mine.df_num == pytest.approx(cells, rel=0.05)
     assert mine.f * cells == pytest.approx(mine.pearson, rel=0.05)
+
+
+def test_a_survey_index_becomes_an_indicator_a_goal_can_target(tmp_path: Path) -> None:
+    """survey → indicator → goal: the weighted index for the city and each district is
+    written as a series, loaded into the shipped indicator, and judged against a target."""
+    rng = np.random.default_rng(21)
+    rows = [
+        [rng.choice(["福田区", "南山区"]), 100 + rng.integers(0, 50), rng.integers(1, 6)]
+        for _ in range(400)
+    ]
+    data = tmp_path / "responses.csv"
+    _write(data, ["district", "w", "satisfaction"], rows)
+    series = tmp_path / "index.csv"
+    done = run(
+        "survey", "estimate", str(data), "--weight", "w", "--index", "satisfaction=1-5",
+        "--by", "district", "--series", str(series), "--period", "2025", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    by = {r["by"]: r["estimate"] for r in json.loads(done.stdout)["estimates"]}
+    with series.open(encoding="utf-8") as handle:
+        written = {r["place"]: float(r["estimate"]) for r in csv.DictReader(handle)}
+    assert set(written) == {"city", "福田区", "南山区"}
+    assert min(by.values()) <= written["city"] <= max(by.values())
+    db = f"sqlite:///{tmp_path / 'city.db'}"
+    ident = "public_satisfaction_index"
+    assert run("indicators", "load", ident, str(series), "--database", db).returncode == 0
+    computed = run("indicators", "compute", ident, "--since", "2025-01-01", "--until", "2025-12-31",
+                   "--database", db)  # fmt: skip
+    assert computed.returncode == 0, computed.stderr
+    shown = run("indicators", "show", ident, "--place", "福田区", "--json", "--database", db)
+    values = json.loads(shown.stdout)["values"]
+    assert values[0]["value"] == pytest.approx(by["福田区"], abs=1e-3)  # stored rounded
+    target = f"{by['福田区'] - 1:.1f}"
+    assert run("targets", "set", ident, "2025", target, "--place", "福田区",
+               "--database", db).returncode == 0  # fmt: skip
+    judged = json.loads(run("targets", "assess", ident, "--json", "--database", db).stdout)
+    assert [(j["place"], j["status"]) for j in judged if j["place"] == "福田区"] in (
+        [("福田区", "on_track")],
+        [("福田区", "at_risk")],
+        [("福田区", "achieved")],
+    )
+    bad = run("survey", "estimate", str(data), "--weight", "w", "--mean", "satisfaction",
+              "--series", str(series))  # fmt: skip
+    assert bad.returncode == 1 and "--period" in bad.stderr

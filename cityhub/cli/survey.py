@@ -111,6 +111,13 @@ def _read(path: Path) -> tuple[list[str], dict[str, list[str]]]:
     type=click.IntRange(0),
     help="Withhold any estimate made from fewer responses than this (disclosure control).",
 )
+@click.option(
+    "--series",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the estimate for the city and each --by domain as an indicator series "
+    "(place,period,estimate,se,ci_low,ci_high,n) for `cityhub indicators load`.",
+)
+@click.option("--period", help="The period the series' values are for (2026, 2026-Q2).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @one_line_errors
 def estimate(
@@ -129,6 +136,8 @@ def estimate(
     indices: tuple[str, ...] = (),
     crosstabs: tuple[str, ...] = (),
     min_cell: int = 0,
+    series: Path | None = None,
+    period: str | None = None,
 ) -> None:
     """Design-based means, totals and proportions of DATA.csv with linearised standard errors,
     95% t intervals (degrees of freedom: PSUs minus strata) and design effects, as R's survey
@@ -178,27 +187,36 @@ def estimate(
     elif margins:
         raked, rounds = rake_weights(design.weights, margins)
         design = design.with_weights(raked)
-    domains = column(by, "--by")
-    found: list[Estimate] = []
-    for statistic, names in (("mean", means), ("total", totals), ("proportion", proportions)):
-        for name in names:
-            raw = column(name, f"--{statistic}") or []
-            if statistic == "proportion":
-                found += run(
-                    design, name, weights, statistic, domains, margins, [v.strip() for v in raw]
-                )
-            else:
-                found += run(design, name, numbers(raw, name), statistic, domains, margins)
-    for spec in indices:
-        name, low, high = _scale(spec)
-        values = numbers(column(name, "--index") or [], name)
-        outside = values[(values < low) | (values > high)]
-        if outside.size:
-            raise BadRequestData(f"--index {name}: {outside[0]:g} is outside the scale {spec}")
-        found += [
-            rescale(e, low, high) for e in run(design, name, values, "mean", domains, margins)
-        ]
-    found = [e.suppress_below(min_cell) for e in found]
+
+    def estimates(domains: list[str] | None) -> list[Estimate]:
+        out: list[Estimate] = []
+        for statistic, names in (("mean", means), ("total", totals), ("proportion", proportions)):
+            for name in names:
+                raw = column(name, f"--{statistic}") or []
+                if statistic == "proportion":
+                    answers = [v.strip() for v in raw]
+                    out += run(design, name, weights, statistic, domains, margins, answers)
+                else:
+                    out += run(design, name, numbers(raw, name), statistic, domains, margins)
+        for spec in indices:
+            name, low, high = _scale(spec)
+            values = numbers(column(name, "--index") or [], name)
+            outside = values[(values < low) | (values > high)]
+            if outside.size:
+                raise BadRequestData(f"--index {name}: {outside[0]:g} is outside the scale {spec}")
+            out += [
+                rescale(e, low, high) for e in run(design, name, values, "mean", domains, margins)
+            ]
+        return [e.suppress_below(min_cell) for e in out]
+
+    found = estimates(column(by, "--by"))
+    if series is not None:
+        if len(means) + len(totals) + len(indices) != 1 or proportions:
+            raise BadRequestData("--series writes one --mean, --total or --index at a time")
+        if not period:
+            raise BadRequestData("--series needs the --period its values are for")
+        city = estimates(None) if by else []
+        _write_series(series, period, city + found)
     tables = []
     for spec in crosstabs:
         row, _, col = spec.partition(",")
@@ -488,3 +506,20 @@ def budget(projects: Path, budgets: Path, ballots: Path, as_json: bool) -> None:
             click.echo(f"  ✓ {p.id} {p.title}  {p.cost:,.0f}  {v:,} approvals")
         for p, v in d.passed_over:
             click.echo(f"  – {p.id} {p.title}  {p.cost:,.0f}  {v:,} approvals (does not fit)")
+
+
+def _write_series(path: Path, period: str, found: list[Any]) -> None:
+    """The estimates as an indicator series: the whole population is the place "city"."""
+    from cityhub.indicators.periods import parse_period
+
+    parse_period(period)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["place", "period", "estimate", "se", "ci_low", "ci_high", "n"])
+        for e in found:
+            if e.suppressed:
+                continue  # withheld figures are not published as an indicator either
+            writer.writerow(
+                [e.by or "city", period, f"{e.estimate:.10g}", f"{e.se:.10g}",
+                 f"{e.ci_low:.10g}", f"{e.ci_high:.10g}", e.n]
+            )  # fmt: skip
