@@ -49,7 +49,8 @@ async def publish(request: Request) -> Response:
     data = await http.read_bytes(request, MAX_FORM_BYTES)
     name = request.query_params.get("filename", "form.xlsx")[:200]
     department = http.principal_of(request).department or ""
-    stored, form = await hub.write(hub.surveys.publish, data, name, department)
+    prepared = await hub.run(hub.surveys.prepare, data, name, department)
+    stored, form = await hub.write(hub.surveys.save, *prepared)
     return http.ORJSONResponse(describe(form, stored), status_code=201)
 
 

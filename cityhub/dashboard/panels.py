@@ -33,10 +33,7 @@ def _queue_item(hub: Hub, row: Any, now_us: int, reader: Principal | None) -> di
     )  # fmt: skip
     item = {k: view[k] for k in keep}
     item["status_text"] = dict(zip(("zh", "en"), STATUS_NAMES[row.status], strict=True))
-    department = hub.requests.catalog.departments.get(row.department or "")
-    item["department_name"] = (
-        {"zh": department.name_zh, "en": department.name_en} if department else row.department
-    )
+    item["department_name"] = _department_name(hub, row.department)
     return item
 
 

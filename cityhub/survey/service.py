@@ -51,15 +51,19 @@ class SurveyService:
         self.store = store
         self._forms: dict[tuple[str, str], Form] = {}  # parsed versions (they never change)
 
-    def publish(self, data: bytes, filename: str, department: str) -> tuple[StoredForm, Form]:
-        """Store a new version of a form from its XLSForm workbook."""
+    def prepare(self, data: bytes, filename: str, department: str) -> tuple[StoredForm, Form]:
+        """A new version of a form read from its XLSForm workbook, ready to `save` (reading it
+        is CPU work, done before the write path)."""
         doc = parse_xlsform(data, filename)
         form = form_from_doc(doc, filename)
         if not form.version:
             raise BadRequestData(
                 f"{filename}: give the form a version (the settings sheet's version column)"
             )
-        stored = StoredForm(form.form_id, form.version, form.title, doc, department, _now_us())
+        return StoredForm(form.form_id, form.version, form.title, doc, department, _now_us()), form
+
+    def save(self, stored: StoredForm, form: Form) -> tuple[StoredForm, Form]:
+        """Store a prepared version (on the write path); the same version twice is refused."""
         self.store.surveys.add_form(stored)
         self._forms[(form.form_id, form.version)] = form
         return stored, form

@@ -136,15 +136,10 @@ def test_a_value_changed_through_ngsi_ld_shows_within_5_s(watched: Watched, back
     assert watched.errors == [] and watched.outside == []
 
 
-def test_an_open311_request_appears_in_the_queue(watched: Watched, backend: str) -> None:
-    _open(watched)
-    page = watched.page
-    page.click("[data-tab=citizen]")
-    page.wait_for_selector("#queue", timeout=10_000)
-    page.wait_for_selector("#live-dot[data-state=live]", timeout=5_000)
-    text = f"路灯不亮已经三天 {uuid.uuid4().hex[:6]}"
+def _file_streetlight(base: str, text: str) -> str:
+    """A streetlight request in Futian over Open311; its id."""
     reply = httpx.post(
-        watched.base + "/open311/v2/requests.json",
+        base + "/open311/v2/requests.json",
         data={
             "service_code": "streetlight",
             "description": text,
@@ -153,7 +148,17 @@ def test_an_open311_request_appears_in_the_queue(watched: Watched, backend: str)
         },
     )
     assert reply.status_code == 201, reply.text
-    request_id = reply.json()[0]["service_request_id"]
+    return str(reply.json()[0]["service_request_id"])
+
+
+def test_an_open311_request_appears_in_the_queue(watched: Watched, backend: str) -> None:
+    _open(watched)
+    page = watched.page
+    page.click("[data-tab=citizen]")
+    page.wait_for_selector("#queue", timeout=10_000)
+    page.wait_for_selector("#live-dot[data-state=live]", timeout=5_000)
+    text = f"路灯不亮已经三天 {uuid.uuid4().hex[:6]}"
+    request_id = _file_streetlight(watched.base, text)
     row = page.locator(f"#queue li[data-request='{request_id}']")
     expect(row).to_contain_text(text, timeout=LIVE_WITHIN_MS)
     expect(row).to_contain_text("福田区")
@@ -185,21 +190,6 @@ def test_language_switch_and_panels(watched: Watched, backend: str) -> None:
     page.click("#lang-button")
     assert page.inner_text("[data-tab=citizen]") == "市民诉求"
     assert watched.errors == [] and watched.outside == []
-
-
-def _file_streetlight(base: str, text: str) -> str:
-    """A streetlight request in Futian over Open311; its id."""
-    reply = httpx.post(
-        base + "/open311/v2/requests.json",
-        data={
-            "service_code": "streetlight",
-            "description": text,
-            "lat": "22.5431",
-            "long": "114.0579",
-        },
-    )
-    assert reply.status_code == 201, reply.text
-    return str(reply.json()[0]["service_request_id"])
 
 
 def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str) -> None:
