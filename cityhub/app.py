@@ -27,6 +27,7 @@ from cityhub.api import (
     indicators,
     iot,
     open311,
+    participation,
     registrations,
     subscriptions,
     survey,
@@ -305,6 +306,7 @@ def create_app(
         *indicators.routes,
         *catalog.routes,
         *survey.routes,
+        *participation.routes,
         *ckan.routes,
         *dashboard.routes,
     ]

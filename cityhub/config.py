@@ -61,6 +61,9 @@ class Settings:
     access_log: bool = False
     # City indicators: a folder of the city's own definition files (added to the shipped ones).
     indicators_dir: str = ""
+    # Proposals: supports that oblige the city to answer, and the working days it has then.
+    proposal_threshold: int = 100
+    proposal_answer_days: int = 15
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -101,6 +104,10 @@ class Settings:
             street_boundaries=env.get("CITYHUB_STREET_BOUNDARIES", base.street_boundaries),
             indicators_dir=env.get("CITYHUB_INDICATORS_DIR", base.indicators_dir),
             history_keep=env.get("CITYHUB_HISTORY_KEEP", base.history_keep),
+            proposal_threshold=int(env.get("CITYHUB_PROPOSAL_THRESHOLD", base.proposal_threshold)),
+            proposal_answer_days=int(
+                env.get("CITYHUB_PROPOSAL_ANSWER_DAYS", base.proposal_answer_days)
+            ),
             access_log=env.get("CITYHUB_ACCESS_LOG", "1") not in ("0", "false", "no", "off"),
         )
 

@@ -37,6 +37,7 @@ from cityhub.workers import ComputePool
 if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
     from cityhub.indicators.results import StoredAnalyses
     from cityhub.indicators.service import IndicatorService
+    from cityhub.participation.proposals import ProposalService
     from cityhub.voice.service import VoiceService
 
 T = TypeVar("T")
@@ -105,6 +106,7 @@ class Hub:
         self.access = AccessDesk(self.catalog)
         self.surveys = SurveyService(store)
         self._requests: RequestService | None = None
+        self._proposals: ProposalService | None = None
         self._indicators: IndicatorService | None = None
         self._analyses: StoredAnalyses | None = None
         # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
@@ -143,6 +145,23 @@ class Hub:
                 s.timezone,
             )
         return self._requests
+
+    @property
+    def proposals(self) -> ProposalService:
+        """Citizens' proposals, routed and located with the hotline's catalog and gazetteer."""
+        if self._proposals is None:
+            from cityhub.participation.proposals import ProposalService, Rules
+
+            s = self.settings
+            self._proposals = ProposalService(
+                self.store,
+                self.requests.catalog,
+                self.requests.locator,
+                self.classifiers,
+                s.timezone,
+                Rules(s.proposal_threshold, s.proposal_answer_days),
+            )
+        return self._proposals
 
     @property
     def indicators(self) -> IndicatorService:

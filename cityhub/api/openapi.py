@@ -16,6 +16,7 @@ from cityhub.api.openapi_documents import (
     registration_paths,
     subscription_paths,
 )
+from cityhub.api.openapi_participation import participation_paths
 from cityhub.api.openapi_parts import (
     _CREATED,
     _JSON_TYPES,
@@ -339,6 +340,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths.update(citizen_paths())
     paths.update(catalog_paths())
     paths.update(survey_paths())
+    paths.update(participation_paths())
     paths.update(dashboard_paths())
     add_access(paths, routes)
     ngsi_ld_operations(paths)

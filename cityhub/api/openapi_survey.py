@@ -63,6 +63,75 @@ _FORM_ID = {
 }
 
 
+_UNIT = {
+    "type": "object",
+    "properties": {
+        "unit": {"type": "string", "description": "the frame row (the catalog's _id)"},
+        "stratum": {"type": "string"},
+        "reminders": {"type": "integer"},
+    },
+}
+_SAMPLE_REQUEST = {
+    "type": "object",
+    "required": ["frame", "strata", "size", "seed"],
+    "properties": {
+        "frame": {"type": "string", "description": "catalog dataset of the units"},
+        "strata": {"type": "string", "description": "its column naming each unit's stratum"},
+        "size": {"type": "integer", "minimum": 1, "maximum": 100000},
+        "seed": {"type": "integer", "minimum": 0},
+        "neyman": {"type": "string", "description": "numeric column for Neyman allocation"},
+    },
+}
+_SAMPLE = {
+    "type": "object",
+    "properties": {
+        "form_id": {"type": "string"},
+        "frame": {"type": "string"},
+        "size": {"type": "integer"},
+        "seed": {"type": "integer"},
+        "invitations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "unit": {"type": "string"},
+                    "stratum": {"type": "string"},
+                    "token": {"type": "string"},
+                    "link": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_PROGRESS = {
+    "type": "object",
+    "required": ["form_id", "mode", "responses", "flagged"],
+    "properties": {
+        "form_id": {"type": "string"},
+        "mode": {"type": "string", "enum": ["open", "sample"]},
+        "responses": {"type": "integer"},
+        "flagged": {"type": "integer", "description": "duplicate, too fast or bot"},
+        "invited": {"type": "integer"},
+        "rate": {"type": "number", "nullable": True},
+        "frame": {"type": "string"},
+        "strata_column": {"type": "string"},
+        "strata": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "stratum": {"type": "string"},
+                    "invited": {"type": "integer"},
+                    "responded": {"type": "integer"},
+                    "reminded": {"type": "integer"},
+                    "rate": {"type": "number", "nullable": True},
+                },
+            },
+        },
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -168,6 +237,15 @@ def survey_paths() -> dict[str, Any]:
                                 "properties": {
                                     "answers": {"type": "object"},
                                     "version": {"type": "string"},
+                                    "token": {
+                                        "type": "string",
+                                        "description": "the invitation (a survey with a "
+                                        "sample takes responses by invitation only)",
+                                    },
+                                    "elapsed_s": {
+                                        "type": "number",
+                                        "description": "seconds spent filling the form",
+                                    },
                                 },
                             }
                         }
@@ -201,5 +279,46 @@ def survey_paths() -> dict[str, Any]:
                 ],
                 "responses": {"200": _json(_OBJ), "default": _PROBLEM},
             },
+        },
+        f"{base}/forms/{{form_id}}/sample": {
+            "post": {
+                "summary": "Draw a stratified random sample of a catalog dataset and issue "
+                "single-use invitations (the tokens are in this answer only)",
+                "tags": tags,
+                "parameters": [_FORM_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _SAMPLE_REQUEST}},
+                },
+                "responses": {"201": _json(_SAMPLE, "Drawn"), "default": _PROBLEM},
+            }
+        },
+        f"{base}/forms/{{form_id}}/progress": {
+            "get": {
+                "summary": "Responses so far; with a sample, response rates by stratum",
+                "tags": tags,
+                "parameters": [_FORM_ID],
+                "responses": {"200": _json(_PROGRESS), "default": _PROBLEM},
+            }
+        },
+        f"{base}/forms/{{form_id}}/reminders": {
+            "post": {
+                "summary": "The invitees due a reminder (unanswered, not reminded lately); "
+                "each is counted as reminded",
+                "tags": tags,
+                "parameters": [_FORM_ID],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "form_id": {"type": "string"},
+                                "remind": {"type": "array", "items": _UNIT},
+                            },
+                        }
+                    ),
+                    "default": _PROBLEM,
+                },
+            }
         },
     }

@@ -16,6 +16,7 @@ from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData
 from cityhub.survey.form import MAX_FORM_BYTES
+from cityhub.survey.invitations import SampleRequest
 from cityhub.survey.service import describe
 
 PREFIX = "/survey/v1"
@@ -80,9 +81,44 @@ async def submit(request: Request) -> Response:
     lang = request.query_params.get("lang", "zh")
     if lang not in _LANGS:
         raise BadRequestData("lang must be zh or en")
-    stored, answers = await hub.run(hub.surveys.check, _form_id(request), body, lang)
-    ident = await hub.write(hub.surveys.store_response, stored, answers)
-    return http.ORJSONResponse({"id": ident, "version": stored.version}, status_code=201)
+    client = f"{request.client.host if request.client else ''} {request.headers.get('user-agent')}"
+    received = await hub.run(hub.surveys.receive, _form_id(request), body, lang, client)
+    ident = await hub.write(hub.surveys.store_response, received)
+    return http.ORJSONResponse({"id": ident, "version": received.version}, status_code=201)
+
+
+async def draw_sample(request: Request) -> Response:
+    """Draw a stratified sample of a catalog dataset for a form of the caller's department:
+    the form then takes responses by invitation only. The tokens are in this answer only."""
+    hub = http.hub_of(request)
+    body = await http.json_object(request)
+    wanted = SampleRequest.from_body(_form_id(request), body)
+    reader = http.principal_of(request)
+    sample, invited, handed = await hub.run(hub.surveys.prepare_sample, hub.catalog, reader, wanted)
+    await hub.write(hub.surveys.save_sample, sample, invited)
+    link = f"/survey/{sample.form_id}?token="
+    return http.ORJSONResponse(
+        {
+            "form_id": sample.form_id,
+            "frame": sample.frame,
+            "size": sample.size,
+            "seed": sample.seed,
+            "invitations": [{**h, "link": link + h["token"]} for h in handed],
+        },
+        status_code=201,
+    )
+
+
+async def progress(request: Request) -> Response:
+    hub = http.hub_of(request)
+    return http.ORJSONResponse(await hub.run(hub.surveys.progress, _form_id(request)))
+
+
+async def remind(request: Request) -> Response:
+    """The invitees due a reminder (not answered, not reminded in the last days)."""
+    hub = http.hub_of(request)
+    due = await hub.write(hub.surveys.remind, _form_id(request), http.principal_of(request))
+    return http.ORJSONResponse({"form_id": _form_id(request), "remind": due})
 
 
 async def responses(request: Request) -> Response:
@@ -105,4 +141,7 @@ routes = [
     route(PREFIX + "/forms/{form_id}", show_form, "GET", policy.CITY_READ),
     route(PREFIX + "/forms/{form_id}/responses", submit, "POST", policy.SURVEY_SUBMIT),
     route(PREFIX + "/forms/{form_id}/responses", responses, "GET", policy.STAFF_READ),
+    route(PREFIX + "/forms/{form_id}/sample", draw_sample, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/forms/{form_id}/progress", progress, "GET", policy.CITY_READ),
+    route(PREFIX + "/forms/{form_id}/reminders", remind, "POST", policy.STAFF_WRITE),
 ]

@@ -81,6 +81,9 @@ ADMIN_ONLY = Rule(Need.ADMIN, why="admins")
 SURVEY_SUBMIT = Rule(
     Need.ANYONE, why="anyone, to an open survey; the answers are checked against the form"
 )
+PARTICIPATE = Rule(
+    Need.KEY, why="any valid key (a citizen's too): one support per key; authors never shown"
+)
 ANALYTICS = Rule(Need.KEY, why="any valid key; size limits, a bounded pool and a deadline")
 DEVICE = Rule(Need.ANYONE, "", "iot", why="a provisioned device's apikey (in the URL)")
 

@@ -41,7 +41,10 @@ key); devices send to <code>/iot/json</code>, <code>/iot/d</code> or over MQTT</
 <a href="/catalog.ttl">Turtle</a>, <a href="/catalog.jsonld">JSON-LD</a></li>
 <li><a href="/survey/v1/forms">/survey/v1/forms</a> — 问卷调查 survey forms; responses at
 <code>/survey/v1/forms/{{id}}/responses</code>; each form's page at
-<code>/survey/{{form_id}}</code></li>
+<code>/survey/{{form_id}}</code>; a sample's response rates at
+<code>/survey/v1/forms/{{id}}/progress</code></li>
+<li><a href="/participation/v1/proposals">/participation/v1/proposals</a> — 市民建议 proposals
+citizens make, support and discuss, answered by the responsible department</li>
 <li><a href="/indicators/v1/indicators">/indicators/v1/indicators</a> — 城市指标 indicators;
 <a href="/indicators/v1/latest">latest values</a>, <a href="/indicators/v1/assessments">targets
 assessed</a> 目标评估</li>

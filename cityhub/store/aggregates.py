@@ -13,6 +13,7 @@ from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.leases_sql import LeaseRepository
+from cityhub.store.participation_sql import ParticipationRepository
 from cityhub.store.registrations_sql import RegistrationRepository
 from cityhub.store.retention_sql import RetentionRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
@@ -21,7 +22,7 @@ from cityhub.store.survey_sql import SurveyRepository
 
 class AggregatesMixin:
     """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
-    `contexts`, `leases`, `registrations`, `retention` and `surveys`."""
+    `contexts`, `leases`, `registrations`, `retention`, `surveys` and `participation`."""
 
     dialect: str
     _mark: str
@@ -36,6 +37,7 @@ class AggregatesMixin:
     registrations: RegistrationRepository
     retention: RetentionRepository
     surveys: SurveyRepository
+    participation: ParticipationRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -61,3 +63,4 @@ class AggregatesMixin:
         self.registrations = RegistrationRepository(self)
         self.retention = RetentionRepository(self)
         self.surveys = SurveyRepository(self)
+        self.participation = ParticipationRepository(self)

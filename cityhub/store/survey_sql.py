@@ -10,6 +10,49 @@ from cityhub.store.repository import Repository
 
 
 @dataclass(frozen=True)
+class NewResponse:
+    form_id: str
+    version: str
+    answers: dict[str, str]
+    at_us: int
+    stratum: str | None = None  # a sampled unit's stratum and design weight
+    weight: float | None = None
+    flags: tuple[str, ...] = ()  # duplicate, too_fast, bot (kept, left out of results)
+    fingerprint: str = ""
+    token_hash: str | None = None  # the invitation it answers
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    id: int
+    version: str
+    answers: dict[str, str]
+    submitted_us: int
+    stratum: str | None
+    weight: float | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sample:
+    form_id: str
+    frame: str  # the catalog dataset the units were drawn from
+    strata: str  # its column naming each unit's stratum
+    seed: int
+    size: int
+    created_us: int
+
+
+@dataclass(frozen=True)
+class Invitation:
+    token_hash: str
+    unit: str  # the frame row (the catalog's _id)
+    stratum: str
+    weight: float  # N_h / n_h
+    population: int  # N_h
+
+
+@dataclass(frozen=True)
 class StoredForm:
     form_id: str
     version: str
@@ -76,24 +119,141 @@ class SurveyRepository(Repository):
         )
         return [(str(r[0]), str(r[1]), str(r[2]), int(r[4]), int(r[5])) for r in rows]
 
-    def add_response(self, form_id: str, version: str, answers: dict[str, str], at_us: int) -> int:
+    def add_response(self, response: NewResponse) -> int:
+        """Store a checked response; one made with an invitation uses it up in the same
+        transaction (a token already used is refused and nothing is stored)."""
         m = self._mark
-        (row,) = self._run(
-            "INSERT INTO survey_responses (form_id, version, answers, submitted_us) "
-            f"VALUES ({m}, {m}, {m}, {m}) RETURNING id",
-            (form_id, version, self._json_in(answers), at_us),
-            write=True,
-        )
-        return int(row[0])
+        with self._transaction() as conn:
+            (row,) = conn.execute(
+                "INSERT INTO survey_responses (form_id, version, answers, submitted_us, stratum, "
+                f"weight, flags, fingerprint) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
+                "RETURNING id",
+                (
+                    response.form_id, response.version, self._json_in(response.answers),
+                    response.at_us, response.stratum, response.weight,
+                    ",".join(response.flags), response.fingerprint,
+                ),
+            ).fetchall()  # fmt: skip
+            ident = int(row[0])
+            if response.token_hash is not None:
+                used = conn.execute(
+                    f"UPDATE survey_invitations SET response_id = {m} WHERE token_hash = {m} "
+                    f"AND form_id = {m} AND response_id IS NULL RETURNING 1",
+                    (ident, response.token_hash, response.form_id),
+                ).fetchall()
+                if not used:
+                    raise AlreadyExists("this invitation has already been answered")
+        return ident
 
-    def responses(
-        self, form_id: str, after: int = 0, limit: int = 1000
-    ) -> list[tuple[int, str, dict[str, str], int]]:
-        """(id, version, answers, submitted_us) in submission order, after the id `after`."""
+    def seen_fingerprint(self, form_id: str, fingerprint: str, since_us: int) -> bool:
+        """Has a response with this fingerprint come in since `since_us`?"""
         m = self._mark
         rows = self._run(
-            "SELECT id, version, answers, submitted_us FROM survey_responses "
+            f"SELECT 1 FROM survey_responses WHERE form_id = {m} AND fingerprint = {m} "
+            f"AND submitted_us >= {m} LIMIT 1",
+            (form_id, fingerprint, since_us),
+        )
+        return bool(rows)
+
+    # -- samples and invitations ------------------------------------------------------------
+    def add_sample(self, sample: Sample, invitations: list[Invitation]) -> None:
+        m = self._mark
+        with self._transaction() as conn:
+            if conn.execute(
+                f"SELECT 1 FROM survey_samples WHERE form_id = {m}", (sample.form_id,)
+            ).fetchall():
+                raise AlreadyExists(f"form {sample.form_id!r} already has its sample")
+            conn.execute(
+                "INSERT INTO survey_samples (form_id, frame, strata, seed, size, created_us) "
+                f"VALUES ({m}, {m}, {m}, {m}, {m}, {m})",
+                (sample.form_id, sample.frame, sample.strata, sample.seed, sample.size,
+                 sample.created_us),
+            )  # fmt: skip
+            cur = conn.cursor()
+            cur.executemany(
+                "INSERT INTO survey_invitations (token_hash, form_id, unit, stratum, weight, "
+                f"population) VALUES ({m}, {m}, {m}, {m}, {m}, {m})",
+                [
+                    (i.token_hash, sample.form_id, i.unit, i.stratum, i.weight, i.population)
+                    for i in invitations
+                ],
+            )
+
+    def sample(self, form_id: str) -> Sample | None:
+        m = self._mark
+        rows = self._run(
+            "SELECT form_id, frame, strata, seed, size, created_us FROM survey_samples "
+            f"WHERE form_id = {m}",
+            (form_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return Sample(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]))
+
+    def invitation(self, token_hash: str) -> tuple[Invitation, str, bool] | None:
+        """(the invitation, its form, whether it has been answered)."""
+        m = self._mark
+        rows = self._run(
+            "SELECT token_hash, unit, stratum, weight, population, form_id, response_id "
+            f"FROM survey_invitations WHERE token_hash = {m}",
+            (token_hash,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        found = Invitation(str(r[0]), str(r[1]), str(r[2]), float(r[3]), int(r[4]))
+        return found, str(r[5]), r[6] is not None
+
+    def progress(self, form_id: str) -> list[tuple[str, int, int, int]]:
+        """(stratum, invited, responded, reminded) of a sample, by stratum."""
+        m = self._mark
+        rows = self._run(
+            "SELECT stratum, count(*), count(response_id), "
+            "sum(CASE WHEN reminders > 0 THEN 1 ELSE 0 END) FROM survey_invitations "
+            f"WHERE form_id = {m} GROUP BY stratum ORDER BY stratum",
+            (form_id,),
+        )
+        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0)) for r in rows]
+
+    def open_counts(self, form_id: str) -> tuple[int, int]:
+        """(responses, flagged responses) of a form."""
+        m = self._mark
+        (row,) = self._run(
+            "SELECT count(*), sum(CASE WHEN flags <> '' THEN 1 ELSE 0 END) "
+            f"FROM survey_responses WHERE form_id = {m}",
+            (form_id,),
+        )
+        return int(row[0]), int(row[1] or 0)
+
+    def remind(self, form_id: str, now_us: int, quiet_us: int) -> list[tuple[str, str, int]]:
+        """Invitations still unanswered and not reminded in the last `quiet_us`: each is
+        counted as reminded now; (unit, stratum, reminders so far) for the mailer."""
+        m = self._mark
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "UPDATE survey_invitations SET reminders = reminders + 1, "
+                f"reminded_us = {m} WHERE form_id = {m} AND response_id IS NULL "
+                f"AND (reminded_us IS NULL OR reminded_us < {m}) "
+                "RETURNING unit, stratum, reminders",
+                (now_us, form_id, now_us - quiet_us),
+            ).fetchall()
+        return sorted((str(r[0]), str(r[1]), int(r[2])) for r in rows)
+
+    def responses(self, form_id: str, after: int = 0, limit: int = 1000) -> list[StoredResponse]:
+        """Responses in submission order, after the id `after`."""
+        m = self._mark
+        rows = self._run(
+            "SELECT id, version, answers, submitted_us, stratum, weight, flags "
+            "FROM survey_responses "
             f"WHERE form_id = {m} AND id > {m} ORDER BY id LIMIT {m}",
             (form_id, after, limit),
         )
-        return [(int(r[0]), str(r[1]), self._json_out(r[2]), int(r[3])) for r in rows]
+        return [
+            StoredResponse(
+                int(r[0]), str(r[1]), self._json_out(r[2]), int(r[3]),
+                None if r[4] is None else str(r[4]), None if r[5] is None else float(r[5]),
+                tuple(f for f in str(r[6]).split(",") if f),
+            )
+            for r in rows
+        ]  # fmt: skip

@@ -4,19 +4,31 @@ constraints) and refused whole, naming every question at fault, or stored whole.
 
 from __future__ import annotations
 
+import hashlib
 import time
+from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from cityhub.auth import policy
 from cityhub.auth.principal import Principal
 from cityhub.catalog.mask import mask_text
-from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.catalog.service import CatalogService
+from cityhub.errors import AlreadyExists, BadRequestData, Forbidden, ResourceNotFound
 from cityhub.store import Store
-from cityhub.store.survey_sql import StoredForm
+from cityhub.store.survey_sql import Invitation, NewResponse, Sample, StoredForm
+from cityhub.survey import invitations
 from cityhub.survey.form import Form, check_response, form_from_doc, parse_xlsform
 
 MAX_ANSWER = 10_000  # characters in one answer
 MAX_ANSWERS = 1_000  # answers in one response
+# Open collection keeps every response but flags the doubtful ones, which results leave out:
+# the same answers from the same client within a day (duplicate), a form filled faster than a
+# second per answer (too_fast), a filled-in honeypot field the page hides from people (bot).
+DUPLICATE_WINDOW_US = 86_400 * 1_000_000
+MIN_SECONDS_PER_ANSWER = 1.0
+HONEYPOT = "website"
 
 
 def _now_us() -> int:
@@ -109,9 +121,101 @@ class SurveyService:
             )
         return stored, answers
 
-    def store_response(self, stored: StoredForm, answers: dict[str, str]) -> int:
-        """Store a checked response (on the write path)."""
-        return self.store.surveys.add_response(stored.form_id, stored.version, answers, _now_us())
+    def receive(self, form_id: str, body: Any, lang: str, client: str) -> NewResponse:
+        """A checked response ready to store: with its invitation's design in sample mode
+        (where a valid, unused token is required), with its flags in open mode."""
+        stored, answers = self.check(form_id, body, lang)
+        at = _now_us()
+        base = NewResponse(stored.form_id, stored.version, answers, at)
+        if self.store.surveys.sample(stored.form_id) is not None:
+            invitation = self._invitation(stored.form_id, body.get("token"))
+            return replace(
+                base,
+                stratum=invitation.stratum,
+                weight=invitation.weight,
+                token_hash=invitation.token_hash,
+            )
+        flags = []
+        if str(body.get(HONEYPOT) or "").strip():
+            flags.append("bot")
+        elapsed = body.get("elapsed_s")
+        timed = isinstance(elapsed, int | float) and not isinstance(elapsed, bool)
+        if timed and elapsed < MIN_SECONDS_PER_ANSWER * len(answers):
+            flags.append("too_fast")
+        fingerprint = hashlib.sha256(
+            orjson.dumps([client, stored.form_id, answers], option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()[:32]
+        if self.store.surveys.seen_fingerprint(
+            stored.form_id, fingerprint, at - DUPLICATE_WINDOW_US
+        ):
+            flags.append("duplicate")
+        return replace(base, flags=tuple(flags), fingerprint=fingerprint)
+
+    def _invitation(self, form_id: str, token: Any) -> Invitation:
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise Forbidden("this survey takes responses by invitation: send its token")
+        found = self.store.surveys.invitation(invitations.token_hash(token))
+        if found is None or found[1] != form_id:
+            raise Forbidden("this invitation token is not valid for this survey")
+        invitation, _, answered = found
+        if answered:
+            raise AlreadyExists("this invitation has already been answered")
+        return invitation
+
+    def store_response(self, response: NewResponse) -> int:
+        """Store a received response (on the write path)."""
+        return self.store.surveys.add_response(response)
+
+    # -- sample mode --------------------------------------------------------------------------
+    def prepare_sample(
+        self, catalog: CatalogService, reader: Principal, request: invitations.SampleRequest
+    ) -> tuple[Sample, list[Invitation], list[dict[str, Any]]]:
+        """Draw a sample of the frame for a form of the reader's department (a read)."""
+        stored, _ = self.form(request.form_id)
+        policy.check_manage(reader, stored.department, f"form {request.form_id!r}")
+        if self.store.surveys.sample(request.form_id) is not None:
+            raise AlreadyExists(f"form {request.form_id!r} already has its sample")
+        return invitations.prepare(catalog, reader, request)
+
+    def save_sample(self, sample: Sample, invited: list[Invitation]) -> None:
+        self.store.surveys.add_sample(sample, invited)
+
+    def progress(self, form_id: str) -> dict[str, Any]:
+        """Responses so far: by stratum against the invitations in sample mode."""
+        stored, _ = self.form(form_id)
+        sample = self.store.surveys.sample(stored.form_id)
+        total, flagged = self.store.surveys.open_counts(stored.form_id)
+        out: dict[str, Any] = {
+            "form_id": stored.form_id,
+            "mode": "sample" if sample else "open",
+            "responses": total,
+            "flagged": flagged,
+        }
+        if sample is not None:
+            strata = [
+                {"stratum": h, "invited": n, "responded": r, "reminded": rem,
+                 "rate": round(r / n, 4) if n else None}
+                for h, n, r, rem in self.store.surveys.progress(stored.form_id)
+            ]  # fmt: skip
+            invited = sum(int(s["invited"] or 0) for s in strata)
+            out.update(
+                frame=sample.frame,
+                strata_column=sample.strata,
+                invited=invited,
+                rate=round(total / invited, 4) if invited else None,
+                strata=strata,
+            )
+        return out
+
+    def remind(self, form_id: str, reader: Principal | None, now_us: int | None = None) -> Any:
+        """The unanswered invitations due a reminder (each counted as reminded now)."""
+        stored, _ = self.form(form_id)
+        policy.check_manage(reader, stored.department, f"form {form_id!r}")
+        if self.store.surveys.sample(stored.form_id) is None:
+            raise BadRequestData(f"form {form_id!r} has no sample: open surveys have no invitees")
+        quiet = int(invitations.REMIND_QUIET_DAYS * 86_400 * 1_000_000)
+        due = self.store.surveys.remind(stored.form_id, now_us or _now_us(), quiet)
+        return [{"unit": u, "stratum": h, "reminders": n} for u, h, n in due]
 
     def responses(
         self, form_id: str, reader: Principal | None, after: int = 0, limit: int = 1000
@@ -127,13 +231,16 @@ class SurveyService:
             "masked": not own,
             "responses": [
                 {
-                    "id": rid,
-                    "version": version,
-                    "submitted_us": at,
-                    "answers": answers
+                    "id": r.id,
+                    "version": r.version,
+                    "submitted_us": r.submitted_us,
+                    "stratum": r.stratum,
+                    "weight": r.weight,
+                    "flags": list(r.flags),
+                    "answers": r.answers
                     if own
-                    else {k: (mask_text(v) if k in text else v) for k, v in answers.items()},
+                    else {k: (mask_text(v) if k in text else v) for k, v in r.answers.items()},
                 }
-                for rid, version, answers, at in rows
+                for r in rows
             ],
         }

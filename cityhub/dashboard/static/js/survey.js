@@ -19,6 +19,8 @@ const pick = (texts, fallback) => (texts && (texts[lang] || texts.zh || Object.v
 const $ = (s) => document.querySelector(s);
 
 const formId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+const token = new URLSearchParams(location.search).get("token"); // a sample's invitation
+const started = Date.now();
 let form = null;
 let answers = {};
 const compiled = new Map(); // question -> {relevant, constraint, required}
@@ -115,7 +117,10 @@ async function submit(event) {
   const status = $("#status");
   const reply = await fetch(`/survey/v1/forms/${encodeURIComponent(form.form_id)}/responses?lang=${lang}`, {
     method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ answers, version: form.version }),
+    body: JSON.stringify({
+      answers, version: form.version, elapsed_s: (Date.now() - started) / 1000,
+      website: $("#website").value, ...(token ? { token } : {}),
+    }),
   });
   const body = await reply.json().catch(() => ({}));
   if (reply.status === 201) {

@@ -1,0 +1,1 @@
+"""Participation: proposals citizens make, support and discuss, answered by the city."""
