@@ -11,8 +11,10 @@ from pathlib import Path
 import httpx
 
 from cityhub.store.catalog_sql import AuditFilter
-from tests.catalog_city import City, city  # noqa: F401  (the fixture)
+from tests.catalog_city import City, city
 from tests.test_survey_forms import GOOD, QUESTIONS, workbook
+
+__all__ = ["city"]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM = "/survey/v1/forms/sz_satisfaction_2026"
