@@ -103,3 +103,83 @@ def test_a_sample_takes_responses_by_single_use_invitation(city: City, tmp_path:
     assert httpx.post(remind, headers=city.headers("civil_staff")).json()["remind"] == []
     progress = httpx.get(city.base + FORM + "/progress").json()
     assert sum(s["reminded"] for s in progress["strata"]) == 9
+
+
+def test_results_are_weighted_withheld_below_the_cell_and_published(
+    city: City, tmp_path: Path
+) -> None:
+    """Runs after the sample test: its invitations are answered, then the results read."""
+    hub = city.server.hub
+    _publish(city, tmp_path)
+    sample = hub.store.surveys.sample("sz_satisfaction_2026")
+    assert sample is not None
+    # more answered invitations: tokens are handed out once (in the sample test), so this test
+    # adds invitations of its own to the store and answers them over HTTP
+    from cityhub.survey.invitations import token_hash
+
+    ratings = {"南头街道": ["5", "4", "4"], "粤海街道": ["2", "3"]}
+    for stratum, values in ratings.items():
+        for i, value in enumerate(values):
+            token = f"test-{stratum}-{i}"
+            _add_invitation(hub, token_hash(token), stratum)
+            answers = {**GOOD, "satisfaction": value}
+            if value == "2":
+                answers["why"] = "办事排队太久"
+            made = httpx.post(
+                city.base + FORM + "/responses", json={"answers": answers, "token": token}
+            )
+            assert made.status_code == 201, made.text
+    rows = hub.store.surveys.responses("sz_satisfaction_2026", 0, 1000)
+    sampled = [r for r in rows if r.stratum]
+    progress = {p.stratum for p in hub.store.surveys.progress("sz_satisfaction_2026")}
+    # by hand: each stratum's respondents stand for its 20 residents
+    means = {
+        h: sum(float(r.answers["satisfaction"]) for r in sampled if r.stratum == h)
+        / sum(1 for r in sampled if r.stratum == h)
+        for h in progress
+    }
+    expected = (sum(20 * m for m in means.values()) / 40 - 1) * 25
+    url = city.base + FORM + "/results"
+    params = {"block": "satisfaction", "scale": "1,5", "by": "stratum"}
+    withheld = httpx.get(url, params=params)
+    assert withheld.status_code == 200, withheld.text
+    withheld = withheld.json()["estimates"]
+    assert all(e["suppressed"] and e["estimate"] is None for e in withheld)
+    assert httpx.get(url, params={**params, "min_cell": "2"}).status_code == 400
+    own = httpx.get(url, params={**params, "min_cell": "2"}, headers=city.headers("civil_staff"))
+    overall = next(e for e in own.json()["estimates"] if e["variable"] == "index" and not e["by"])
+    assert abs(overall["estimate"] - expected) < 1e-9 and overall["n"] == len(sampled)
+    assert overall["ci_low"] < expected < overall["ci_high"]
+
+    body = {"block": ["satisfaction"], "scale": [1, 5], "by": "stratum", "min_cell": 2,
+            "indicator": "public_satisfaction_index", "period": "2026"}  # fmt: skip
+    assert httpx.post(url, json=body, headers=city.headers("civil_staff")).status_code == 403
+    done = httpx.post(url, json=body, headers=city.headers("civil_steward"), timeout=60)
+    assert done.status_code == 201, done.text
+    assert done.json()["dataset"] == "survey-sz_satisfaction_2026"
+    table = httpx.get(city.base + "/catalog/v1/datasets/survey-sz_satisfaction_2026/rows")
+    assert table.status_code == 200, table.text
+    records = table.json()["records"]
+    assert {r["domain"] for r in records} == {"全市", "南头街道", "粤海街道"}
+    assert "办事排队" not in table.text  # aggregates only, never an answer
+    city_row = next(r for r in records if r["variable"] == "index" and r["domain"] == "全市")
+    assert abs(float(city_row["estimate"]) - expected) < 1e-4
+    values = httpx.get(
+        city.base + "/indicators/v1/indicators/public_satisfaction_index/values",
+        params={"place": "city"},
+    ).json()
+    assert any(abs(v["value"] - expected) < 1e-3 and v["period"] == "2026" for v in values), values
+
+
+def _add_invitation(hub: object, digest: str, stratum: str) -> None:
+    from cityhub.store.survey_sql import Invitation
+
+    store = hub.store  # type: ignore[attr-defined]
+    m = store.surveys._mark
+    invitation = Invitation(digest, f"extra-{digest[:6]}", stratum, 4.0, 20)
+    store.surveys._run(
+        "INSERT INTO survey_invitations (token_hash, form_id, unit, stratum, weight, population) "
+        f"VALUES ({m}, {m}, {m}, {m}, {m}, {m})",
+        (invitation.token_hash, "sz_satisfaction_2026", invitation.unit, stratum, 4.0, 20),
+        write=True,
+    )

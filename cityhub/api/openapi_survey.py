@@ -132,6 +132,42 @@ _PROGRESS = {
 }
 
 
+_ESTIMATE = {
+    "type": "object",
+    "properties": {
+        "variable": {"type": "string"},
+        "statistic": {"type": "string"},
+        "by": {"type": "string", "nullable": True},
+        "estimate": {"type": "number", "nullable": True},
+        "se": {"type": "number", "nullable": True},
+        "ci_low": {"type": "number", "nullable": True},
+        "ci_high": {"type": "number", "nullable": True},
+        "deff": {"type": "number", "nullable": True},
+        "n": {"type": "integer"},
+        "suppressed": {"type": "boolean"},
+    },
+}
+_RESULTS = {
+    "type": "object",
+    "properties": {
+        "form_id": {"type": "string"},
+        "estimates": {"type": "array", "items": _ESTIMATE},
+    },
+}
+_RESULT_REQUEST = {
+    "type": "object",
+    "required": ["block"],
+    "properties": {
+        "block": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "scale": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        "by": {"type": "string"},
+        "min_cell": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "period": {"type": "string"},
+        "indicator": {"type": "string"},
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -320,5 +356,65 @@ def survey_paths() -> dict[str, Any]:
                     "default": _PROBLEM,
                 },
             }
+        },
+        f"{base}/forms/{{form_id}}/results": {
+            "get": {
+                "summary": "A Likert block's 0–100 index and each question's, overall and by "
+                "domain, design-weighted with 95% intervals; small cells withheld",
+                "tags": tags,
+                "parameters": [
+                    _FORM_ID,
+                    {
+                        "name": "block",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "questions, comma-separated",
+                    },
+                    {
+                        "name": "scale",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "low,high (default 1,5)",
+                    },
+                    {
+                        "name": "by",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "'stratum' or a select_one question",
+                    },
+                    {
+                        "name": "min_cell",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                ],
+                "responses": {"200": _json(_RESULTS), "default": _PROBLEM},
+            },
+            "post": {
+                "summary": "Publish the results: a catalog dataset of the estimates (open "
+                "data) and, with indicator and period, the index as that indicator's series",
+                "tags": tags,
+                "parameters": [_FORM_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _RESULT_REQUEST}},
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "dataset": {"type": "string"},
+                                "version": {"type": "integer"},
+                                "rows": {"type": "integer"},
+                                "indicator": {"type": "object"},
+                            },
+                        },
+                        "Published",
+                    ),
+                    "default": _PROBLEM,
+                },
+            },
         },
     }

@@ -6,6 +6,7 @@ collecting department reads the responses, other departments with free text mask
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -15,8 +16,12 @@ from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.errors import BadRequestData
-from cityhub.survey.form import MAX_FORM_BYTES
+from cityhub.limits import whole_number
+from cityhub.survey import publish as publishing
+from cityhub.survey.form import MAX_FORM_BYTES, Form
 from cityhub.survey.invitations import SampleRequest
+from cityhub.survey.results import MIN_CELL, ResultRequest
+from cityhub.survey.results import compute as compute_results
 from cityhub.survey.service import describe
 
 PREFIX = "/survey/v1"
@@ -134,6 +139,55 @@ async def responses(request: Request) -> Response:
     return http.ORJSONResponse(page)
 
 
+def _result_request(body: Any, form: Form, own: bool) -> ResultRequest:
+    wanted = ResultRequest.from_body(body, form)
+    if wanted.min_cell < MIN_CELL and not own:
+        raise BadRequestData(f"min_cell below {MIN_CELL} is for the form's department only")
+    return wanted
+
+
+async def results(request: Request) -> Response:
+    """?block=q1,q2&scale=1,5&by=stratum|QUESTION&min_cell=N: the block's 0–100 index and each
+    question's, for everyone and by domain, with 95% intervals; small cells withheld."""
+    hub = http.hub_of(request)
+    q = request.query_params
+    body: dict[str, Any] = {"block": [b for b in q.get("block", "").split(",") if b]}
+    if "scale" in q:
+        parts = q["scale"].split(",")
+        try:
+            body["scale"] = [float(v) for v in parts]
+        except ValueError:
+            raise BadRequestData("scale is low,high, e.g. 1,5") from None
+    if "by" in q:
+        body["by"] = q["by"]
+    if "min_cell" in q:
+        body["min_cell"] = whole_number(q["min_cell"], "min_cell", 1, 1000)
+    stored, form, found, strata = await hub.run(hub.surveys.material, _form_id(request))
+    own = policy.may_manage(http.principal_of(request), stored.department)
+    wanted = _result_request(body, form, own)
+    estimates = await hub.compute.run(compute_results, form, found, strata, wanted)
+    return http.ORJSONResponse(
+        {"form_id": stored.form_id, "estimates": [e.as_dict() for e in estimates]}
+    )
+
+
+async def publish_results(request: Request) -> Response:
+    """The form's steward publishes the results: a catalog dataset of the estimates (open
+    data) and, with `indicator` and `period`, the index as that indicator's series."""
+    hub = http.hub_of(request)
+    body = await http.json_object(request)
+    reader = http.principal_of(request)
+    stored, form, found, strata = await hub.run(hub.surveys.material, _form_id(request))
+    policy.check_manage(reader, stored.department, f"form {stored.form_id!r}")
+    wanted = _result_request(body, form, True)
+    estimates = await hub.compute.run(compute_results, form, found, strata, wanted)
+    done = await hub.run(
+        publishing.publish, hub, reader, stored.form_id, stored.title, stored.department, estimates,
+        wanted.period, wanted.indicator,
+    )  # fmt: skip
+    return http.ORJSONResponse(done, status_code=201)
+
+
 routes = [
     route("/survey/{form_id}", page, "GET", policy.CITY_READ),
     route(PREFIX + "/forms", publish, "POST", policy.STAFF_WRITE),
@@ -144,4 +198,6 @@ routes = [
     route(PREFIX + "/forms/{form_id}/sample", draw_sample, "POST", policy.STAFF_WRITE),
     route(PREFIX + "/forms/{form_id}/progress", progress, "GET", policy.CITY_READ),
     route(PREFIX + "/forms/{form_id}/reminders", remind, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/forms/{form_id}/results", results, "GET", policy.CITY_READ),
+    route(PREFIX + "/forms/{form_id}/results", publish_results, "POST", policy.STEWARD_WRITE),
 ]

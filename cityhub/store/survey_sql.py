@@ -44,6 +44,15 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class StratumProgress:
+    stratum: str
+    invited: int
+    responded: int
+    reminded: int
+    population: int  # N_h, the stratum's units in the frame
+
+
+@dataclass(frozen=True)
 class Invitation:
     token_hash: str
     unit: str  # the frame row (the catalog's _id)
@@ -205,16 +214,19 @@ class SurveyRepository(Repository):
         found = Invitation(str(r[0]), str(r[1]), str(r[2]), float(r[3]), int(r[4]))
         return found, str(r[5]), r[6] is not None
 
-    def progress(self, form_id: str) -> list[tuple[str, int, int, int]]:
-        """(stratum, invited, responded, reminded) of a sample, by stratum."""
+    def progress(self, form_id: str) -> list[StratumProgress]:
+        """A sample's invitations by stratum."""
         m = self._mark
         rows = self._run(
             "SELECT stratum, count(*), count(response_id), "
-            "sum(CASE WHEN reminders > 0 THEN 1 ELSE 0 END) FROM survey_invitations "
-            f"WHERE form_id = {m} GROUP BY stratum ORDER BY stratum",
+            "sum(CASE WHEN reminders > 0 THEN 1 ELSE 0 END), max(population) "
+            f"FROM survey_invitations WHERE form_id = {m} GROUP BY stratum ORDER BY stratum",
             (form_id,),
         )
-        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0)) for r in rows]
+        return [
+            StratumProgress(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0), int(r[4]))
+            for r in rows
+        ]
 
     def open_counts(self, form_id: str) -> tuple[int, int]:
         """(responses, flagged responses) of a form."""

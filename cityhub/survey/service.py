@@ -17,7 +17,14 @@ from cityhub.catalog.mask import mask_text
 from cityhub.catalog.service import CatalogService
 from cityhub.errors import AlreadyExists, BadRequestData, Forbidden, ResourceNotFound
 from cityhub.store import Store
-from cityhub.store.survey_sql import Invitation, NewResponse, Sample, StoredForm
+from cityhub.store.survey_sql import (
+    Invitation,
+    NewResponse,
+    Sample,
+    StoredForm,
+    StoredResponse,
+    StratumProgress,
+)
 from cityhub.survey import invitations
 from cityhub.survey.form import Form, check_response, form_from_doc, parse_xlsform
 
@@ -29,6 +36,7 @@ MAX_ANSWERS = 1_000  # answers in one response
 DUPLICATE_WINDOW_US = 86_400 * 1_000_000
 MIN_SECONDS_PER_ANSWER = 1.0
 HONEYPOT = "website"
+MAX_RESULT_RESPONSES = 2_000_000
 
 
 def _now_us() -> int:
@@ -193,9 +201,10 @@ class SurveyService:
         }
         if sample is not None:
             strata = [
-                {"stratum": h, "invited": n, "responded": r, "reminded": rem,
-                 "rate": round(r / n, 4) if n else None}
-                for h, n, r, rem in self.store.surveys.progress(stored.form_id)
+                {"stratum": p.stratum, "invited": p.invited, "responded": p.responded,
+                 "reminded": p.reminded,
+                 "rate": round(p.responded / p.invited, 4) if p.invited else None}
+                for p in self.store.surveys.progress(stored.form_id)
             ]  # fmt: skip
             invited = sum(int(s["invited"] or 0) for s in strata)
             out.update(
@@ -216,6 +225,26 @@ class SurveyService:
         quiet = int(invitations.REMIND_QUIET_DAYS * 86_400 * 1_000_000)
         due = self.store.surveys.remind(stored.form_id, now_us or _now_us(), quiet)
         return [{"unit": u, "stratum": h, "reminders": n} for u, h, n in due]
+
+    def material(
+        self, form_id: str
+    ) -> tuple[StoredForm, Form, list[StoredResponse], list[StratumProgress]]:
+        """What results are computed from: the form, its responses, its sample's strata."""
+        stored, form = self.form(form_id)
+        found: list[StoredResponse] = []
+        while len(found) <= MAX_RESULT_RESPONSES:
+            page = self.store.surveys.responses(
+                stored.form_id, found[-1].id if found else 0, 50_000
+            )
+            if not page:
+                break
+            found += page
+        if len(found) > MAX_RESULT_RESPONSES:
+            raise BadRequestData(
+                f"results are computed over at most {MAX_RESULT_RESPONSES:,} responses: "
+                "export them and use cityhub survey estimate"
+            )
+        return stored, form, found, self.store.surveys.progress(stored.form_id)
 
     def responses(
         self, form_id: str, reader: Principal | None, after: int = 0, limit: int = 1000

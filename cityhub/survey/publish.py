@@ -1,0 +1,106 @@
+"""Publishing a survey's results: a catalog dataset of the estimates (aggregates only, with
+small cells withheld; never a response or a free-text answer), open to all once the form's
+data steward publishes it, and the index as an indicator series per place that Goals can
+target (survey → indicator → goal)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cityhub.auth.principal import Principal
+from cityhub.errors import BadRequestData
+from cityhub.survey.estimate import Estimate
+
+if TYPE_CHECKING:
+    from cityhub.hub import Hub
+
+COLUMNS = ["variable", "statistic", "domain", "estimate", "se", "ci_low", "ci_high", "deff",
+           "respondents", "suppressed"]  # fmt: skip
+
+
+def dataset_name(form_id: str) -> str:
+    return ("survey-" + re.sub(r"[^a-z0-9_-]+", "-", form_id.lower())).strip("-")[:100]
+
+
+def _figure(value: float | None) -> str:
+    return "" if value is None or math.isnan(value) else f"{value:.6g}"
+
+
+def write_csv(path: Path, estimates: list[Estimate]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for e in estimates:
+            writer.writerow(
+                [e.variable, e.statistic, e.by or "全市", _figure(e.estimate), _figure(e.se),
+                 _figure(e.ci_low), _figure(e.ci_high), _figure(e.deff),
+                 "" if e.suppressed else e.n, "true" if e.suppressed else "false"]
+            )  # fmt: skip
+    return path
+
+
+def publish(
+    hub: Hub,
+    reader: Principal,
+    form_id: str,
+    title: str,
+    department: str,
+    estimates: list[Estimate],
+    period: str | None,
+    indicator: str | None,
+) -> dict[str, Any]:
+    """Write the results dataset (a new version each time) and the indicator series."""
+    name = dataset_name(form_id)
+    if hub.store.catalog.find_dataset(name) is None:
+        hub.catalog.create(
+            reader,
+            {
+                "name": name,
+                "org": department,
+                "title": f"{title}（结果）",
+                "title_en": f"{form_id} (results)",
+                "description": "加权估计（设计权重、无回答调整），含95%置信区间；"
+                "少于最小单元人数的格子不公布数值。",
+                "themes": ["政务"],
+                "keywords": ["问卷调查", "满意度"],
+                "frequency": "irregular",
+                "license": "cc-by-4.0",
+            },
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        version = hub.catalog.add_file(
+            reader, name, write_csv(Path(tmp) / f"{name}.csv", estimates)
+        )
+    hub.catalog.classify(
+        reader, name, {"share_type": "unconditional", "open_type": "open", "level": 1}
+    )
+    out: dict[str, Any] = {"dataset": name, "version": version.version, "rows": len(estimates)}
+    if indicator and period:
+        out["indicator"] = _series(hub, indicator, period, estimates)
+    return out
+
+
+def _series(hub: Hub, ident: str, period: str, estimates: list[Estimate]) -> dict[str, Any]:
+    from cityhub.indicators.periods import parse_period
+
+    definition = hub.indicators.definition(ident)
+    if definition.kind != "series":
+        raise BadRequestData(f"{ident} is computed from platform data, not a published series")
+    span = parse_period(period)
+    at_us = span.bounds_us(hub.settings.timezone)[0]
+    points = [
+        (e.by or "city", at_us, e.estimate)
+        for e in estimates
+        if e.variable == "index" and not e.suppressed
+    ]
+    if not points:
+        raise BadRequestData("no index estimate has enough respondents to publish")
+    series = str(definition.compute.get("series", definition.id))
+    hub.store.indicators.put_series(series, points, replace=False)
+    written = hub.indicators.compute([ident], span.first, span.last)
+    return {"id": ident, "period": period, "places": len(points), "values": sum(written.values())}
