@@ -11,6 +11,7 @@ from cityhub.demo.city import load_demo_city
 from cityhub.demo.simulate import simulate_once
 from cityhub.hub import Hub
 from cityhub.store.records import EntityFilter
+from cityhub.timeutil import now_us
 
 DISTRICT = "https://uri.etsi.org/ngsi-ld/default-context/District"
 
@@ -89,3 +90,34 @@ def test_demo_publishes_its_catalogue_once(hub: Hub) -> None:
     assert {c["id"]: c["kinds"] for c in version.columns}["身份证号"] == ["id_card"]
     stops = hub.catalog.rows(ANONYMOUS, "bus-stops", RowQuery(limit=1))
     assert stops.total > 1000 and stops.access.via == "open"
+
+
+def test_demo_runs_its_survey_and_proposal_board_once(hub: Hub) -> None:
+    from cityhub.catalog.datastore import RowQuery
+    from cityhub.catalog.policy import Reader
+    from cityhub.demo.survey import FORM_ID, load_demo_proposals, run_demo_survey
+    from cityhub.store.participation_sql import ProposalFilter
+
+    stored = run_demo_survey(hub)
+    assert run_demo_survey(hub) == 0  # a second run adds nothing
+    progress = hub.surveys.progress(FORM_ID)
+    assert progress["mode"] == "sample" and progress["invited"] == 800
+    assert progress["responses"] == stored and 0.3 < progress["rate"] < 0.5
+    rates = [s["rate"] for s in progress["strata"]]
+    assert len(rates) == 10 and max(rates) - min(rates) > 0.1  # non-response differs
+    # the register stays restricted and masked; the results are open aggregates
+    anyone = Reader("anonymous", "", "anonymous")
+    register = hub.catalog.dataset("resident-register")
+    assert register.share_type == "conditional"
+    results = hub.catalog.rows(anyone, "survey-sz_public_services_2026", RowQuery(limit=500))
+    assert results.access.via == "open"
+    city = next(r for r in results.records if r["variable"] == "index" and r["domain"] == "全市")
+    values = {v.place: v.value for v in hub.indicators.values("public_satisfaction_index")}
+    assert abs(values["city"] - float(city["estimate"])) < 1e-3 and 40 < values["city"] < 80
+    withheld = [r for r in results.records if r["suppressed"] is True]
+    assert withheld and all(r["estimate"] is None for r in withheld)
+    assert load_demo_proposals(hub) == 12 and load_demo_proposals(hub) == 0
+    board = hub.proposals.find(ProposalFilter(), 50)
+    assert {p.status for p in board} == {"open", "accepted", "in_study", "rejected"}
+    overdue = hub.proposals.find(ProposalFilter(overdue_at_us=now_us()), 50)
+    assert overdue and all(p.answered_us is None for p in overdue)

@@ -141,6 +141,7 @@ def _load(
         load_demo_series,
     )
     from cityhub.demo.requests import file_demo_requests
+    from cityhub.demo.survey import load_demo_proposals, run_demo_survey
 
     settings = hub.settings
     if routing_corpus is not None and hub.classifiers.current() is None:
@@ -165,11 +166,15 @@ def _load(
         n_values = sum(compute_demo_indicators(hub).values())
     with console.status("Publishing the demo catalogue…"):
         publish_demo_datasets(hub)
+    with console.status("Running the demo survey and the proposal board…"):
+        n_responses = run_demo_survey(hub)
+        load_demo_proposals(hub)
         n_datasets = len(hub.catalog.datasets())
     _, secret = create_key(hub.store, "demo", "admin")
     summary = (
         f"{n_districts} districts, {n_devices} devices, {n_requests} citizen requests, "
-        f"{n_values} indicator values and {n_datasets} datasets"
+        f"{n_values} indicator values, {n_datasets} datasets and "
+        f"{n_responses or 'the'} survey responses"
     )
     return summary, secret
 

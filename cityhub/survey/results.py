@@ -87,6 +87,20 @@ def _domains(form: Form, responses: list[StoredResponse], by: str | None) -> lis
     return [label(r.answers.get(by, "")) if r.answers.get(by) else "" for r in responses]
 
 
+def _collapsed(labels: list[str], answered: dict[str, int]) -> list[str]:
+    """Strata with a single respondent cannot give a variance: for the variance they are
+    collapsed with the smallest stratum that can (the usual collapsed-strata estimator,
+    slightly conservative); their weights stay their own."""
+    lonely = {h for h, n in answered.items() if n == 1}
+    if not lonely:
+        return labels
+    able = [h for h, n in answered.items() if n >= 2]
+    if not able:
+        raise BadRequestData("every stratum has a single respondent: no variance can be given")
+    into = min(able, key=lambda h: (answered[h], h))
+    return [into if h in lonely else h for h in labels]
+
+
 def compute(
     form: Form,
     responses: list[StoredResponse],
@@ -107,8 +121,14 @@ def compute(
         design_strata = [r.stratum or "" for r in counted]
         answered = {h: sum(1 for d in design_strata if d == h) for h in sizes}
         # each stratum's respondents stand for its N_h units: N_h / r_h each
-        population = np.array([float(sizes[h].population) for h in design_strata])
-        weights = population / np.array([float(answered[h]) for h in design_strata])
+        weights = np.array([sizes[h].population / answered[h] for h in design_strata])
+        present = [h for h, n in answered.items() if n]
+        into = dict(zip(present, _collapsed(present, answered), strict=True))
+        merged: dict[str, float] = {}
+        for h in present:
+            merged[into[h]] = merged.get(into[h], 0.0) + sizes[h].population
+        design_strata = [into[h] for h in design_strata]
+        population = np.array([merged[h] for h in design_strata])
     design = make_design(weights, design_strata, None, population)
     ratings = np.full((len(counted), len(request.block)), np.nan)
     for i, r in enumerate(counted):
