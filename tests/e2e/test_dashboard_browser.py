@@ -323,3 +323,39 @@ def test_english_mode_names_districts_in_english_and_labels_do_not_overlap(
     _shot(watched, "english-lists", backend)
     page.click("#lang-button")
     assert watched.errors == [] and watched.outside == []
+
+
+def test_participation_panel_shows_response_results_and_proposals(
+    watched: Watched, city: Server, backend: str
+) -> None:
+    from cityhub.demo.survey import FORM_ID, load_demo_proposals, run_demo_survey
+
+    run_demo_survey(city.hub)
+    load_demo_proposals(city.hub)
+    progress = city.hub.surveys.progress(FORM_ID)
+    _open(watched)
+    page = watched.page
+    page.click("[data-tab=participation]")
+    panel = page.locator("#panel-participation")
+    expect(panel).to_have_attribute("data-ready", "true", timeout=15_000)
+    survey = panel.locator(f"section.survey[data-form='{FORM_ID}']")
+    expect(survey).to_contain_text(f"已回收 {progress['responses']} / 800")
+    assert survey.locator(".bars.progress .bar").count() == 10
+    # the index by district with intervals; 盐田区's one answer is withheld
+    assert survey.locator(".bars.results .track .ci").count() >= 8
+    expect(survey.locator(".bars.results")).to_contain_text("样本不足，不公布")
+    proposals = panel.locator("li.proposal")
+    assert proposals.count() == 8
+    expect(proposals.first).to_contain_text("增加夜间公交线路")
+    expect(proposals.first).to_contain_text("已采纳")
+    expect(panel.locator("li.proposal[data-status=open]").first).to_be_visible()
+    expect(panel).to_contain_text("已超过答复期限")
+    # shade the map by the index: districts take the bands' colours and the legend says so
+    survey.locator("button[data-shade]").click()
+    expect(page.locator("#legend [data-type=shading]")).to_contain_text("满意度指数")
+    fills = {page.locator("path.district").nth(i).get_attribute("fill") for i in range(10)}
+    assert len(fills - {"#ffffff"}) >= 3, fills
+    _shot(watched, "participation", backend)
+    page.click("#lang-button")
+    expect(panel).to_contain_text("Proposals (by support)")
+    assert watched.errors == [] and watched.outside == []

@@ -8,6 +8,7 @@ import { DetailPanel } from "./detail.js";
 import { CitizenPanel } from "./citizen.js";
 import { GoalsPanel } from "./goals.js";
 import { CatalogPanel } from "./catalog.js";
+import { ParticipationPanel } from "./participation.js";
 
 const RESYNC_EVERY = 60_000; // the snapshot is reloaded this often (other processes' writes)
 const $ = (selector) => document.querySelector(selector);
@@ -37,7 +38,11 @@ function renderFilters(map) {
 // One block per type on show: its name (and the attribute that colours it) and its colours.
 function renderLegend(map) {
   const types = map.typeCounts().map(([type]) => type).filter((type) => map.enabled.has(type));
-  fill($("#legend"), types.length ? h("b", {}, t("legend.title")) : null, types.map((type) => {
+  const shading = map.shading ? h("div", { class: "legend-type", dataset: { type: "shading" } },
+    h("div", { class: "small" }, map.shading.title),
+    map.shading.bands.map(([, colour, words]) =>
+      h("span", { class: "legend-row small" }, h("span", { class: "swatch", style: { background: colour } }), words))) : null;
+  fill($("#legend"), types.length || shading ? h("b", {}, t("legend.title")) : null, shading, types.map((type) => {
     const scale = SCALES[type];
     const head = scale && scale.attr ? `${typeLabel(type)} · ${attrLabel(scale.attr)}` : typeLabel(type);
     return h("div", { class: "legend-type", dataset: { type } },
@@ -79,6 +84,7 @@ async function main() {
   const citizen = new CitizenPanel($("#panel-citizen"), (id) => { map.focus(id); openEntity(id); });
   const goals = new GoalsPanel($("#panel-goals"));
   const catalog = new CatalogPanel($("#panel-catalog"));
+  const participation = new ParticipationPanel($("#panel-participation"), map);
 
   function openEntity(id) {
     history.replaceState(null, "", `#entity=${encodeURIComponent(id)}`);
@@ -125,7 +131,7 @@ async function main() {
   setInterval(loadSnapshot, RESYNC_EVERY);
 
   // Tabs.
-  const panels = { citizen, goals, catalog };
+  const panels = { citizen, goals, catalog, participation };
   const loaded = new Set();
   function showTab(name) {
     for (const button of document.querySelectorAll("[data-tab]")) button.setAttribute("aria-selected", String(button.dataset.tab === name));

@@ -13,6 +13,9 @@ function show(overlay, node) {
   overlay.update();
 }
 
+// The bands a district shading uses (0–100 values): [below, colour, words].
+export const SHADE_BANDS = [[50, "#f2b8b5", "< 50"], [60, "#f9dcb4", "50–60"], [70, "#fff3bf", "60–70"],
+  [80, "#c9ebd2", "70–80"], [Infinity, "#8fd1a4", "≥ 80"]];
 const BASE = {
   AirQualityObserved: "#2f9e44", ParkingSpot: "#1c7ed6", WasteContainer: "#8d5524",
   TrafficFlowObserved: "#7048e8", Streetlight: "#e8a400", Open311ServiceRequest: "#e03131",
@@ -244,6 +247,19 @@ export class CityMap {
       });
     }
     this.refilter();
+  }
+
+  // Districts filled by a value (e.g. a survey's index by district); null clears it.
+  shadeDistricts(values, title) {
+    this.shading = values ? { title, bands: SHADE_BANDS } : null;
+    if (this.districtLayer) {
+      this.districtLayer.eachLayer((layer) => {
+        const value = values ? values[layer.feature.properties.name] : undefined;
+        const band = value === undefined ? null : SHADE_BANDS.find(([upTo]) => value < upTo);
+        layer.setStyle({ fillColor: band ? band[1] : "#ffffff", fillOpacity: band ? 0.7 : 0.55 });
+      });
+    }
+    this.changed();
   }
 
   focus(id) {
