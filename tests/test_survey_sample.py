@@ -157,6 +157,9 @@ def test_results_are_weighted_withheld_below_the_cell_and_published(
     done = httpx.post(url, json=body, headers=city.headers("civil_steward"), timeout=60)
     assert done.status_code == 201, done.text
     assert done.json()["dataset"] == "survey-sz_satisfaction_2026"
+    # survey → indicator → goal: the library's 2026 target (65) is judged on the new value
+    standing = next(x for x in done.json()["indicator"]["standings"] if x["place"] == "city")
+    assert standing["status"] == ("achieved" if expected >= 65 else "off_track"), standing
     table = httpx.get(city.base + "/catalog/v1/datasets/survey-sz_satisfaction_2026/rows")
     assert table.status_code == 200, table.text
     records = table.json()["records"]

@@ -81,6 +81,9 @@ def target_kind(target: Target, definition: Definition) -> str:
     return "max" if definition.direction == "lower" else "min"
 
 
+MIN_FINER = 4  # finer-grained values a running period's projection needs
+
+
 def assess_final(d: Definition, t: Target, kind: str, value: IndicatorValue) -> Assessment:
     assert value.value is not None and t.value is not None
     ok = meets(value.value, t.value, kind)
@@ -113,7 +116,7 @@ def project_running(
     """Fold observed sub-periods and forecast ones into a projected value for the period."""
     assert t.value is not None
     observed = [v for v in finer if v.value is not None]
-    if len(observed) < 4:
+    if len(observed) < MIN_FINER:
         why = ("月度等细分数据少于 4 个", "fewer than 4 finer-grained values")
         return no_data(d, t, kind, "projection", why)
     subs = [parse_period(v.period) for v in observed]

@@ -231,6 +231,10 @@ class IndicatorService:
             return a.assess_final(d, t, kind, own)
         if today >= period.first:
             finer = self._finer_values(d, t, period, now_us)
+            if own is not None and len(finer) < a.MIN_FINER:
+                # too little finer to project from (a yearly survey, say): the period's own
+                # value, published while it runs, is the one it will have
+                return a.assess_final(d, t, kind, own)
             combine = "sum" if d.compute.get("aggregate") in ("sum", "count") else "mean"
             if d.compute.get("measure") in ("count", "overdue_open"):
                 combine = "sum"

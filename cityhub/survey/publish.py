@@ -103,4 +103,11 @@ def _series(hub: Hub, ident: str, period: str, estimates: list[Estimate]) -> dic
     series = str(definition.compute.get("series", definition.id))
     hub.store.indicators.put_series(series, points, replace=False)
     written = hub.indicators.compute([ident], span.first, span.last)
-    return {"id": ident, "period": period, "places": len(points), "values": sum(written.values())}
+    judged = hub.indicators.assess([ident], publish=True)  # the goal's standing follows
+    return {
+        "id": ident,
+        "period": period,
+        "places": len(points),
+        "values": sum(written.values()),
+        "standings": [{"place": x.place, "status": x.status} for x in judged],
+    }
