@@ -29,6 +29,7 @@ from cityhub.ingest.agent import IngestAgent
 from cityhub.ingest.commands import CommandOutbox, CommandRelay, CommandTarget, make_target
 from cityhub.ingest.devices import DeviceRegistry
 from cityhub.jsonld.resolver import ContextResolver
+from cityhub.participation.budgets import BudgetService
 from cityhub.store import Store, open_store
 from cityhub.store.writer import Groupable, GroupCommitWriter
 from cityhub.survey.service import SurveyService
@@ -105,6 +106,7 @@ class Hub:
         self.catalog = CatalogService(store, settings.timezone)
         self.access = AccessDesk(self.catalog)
         self.surveys = SurveyService(store)
+        self.budgets = BudgetService(store, settings.timezone)
         self._requests: RequestService | None = None
         self._proposals: ProposalService | None = None
         self._indicators: IndicatorService | None = None

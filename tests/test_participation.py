@@ -6,6 +6,7 @@ counted in working days; personal data in texts masked for all but author and de
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +139,55 @@ def test_unanswered_proposals_past_their_deadline_are_listed(board: Board) -> No
         assert board.post(BASE, "ann", body).status_code == 400
     assert board.get(f"{BASE}/999999").status_code == 404
     assert board.post(f"{BASE}/999999/supports", "bo").status_code == 404
+
+
+def test_a_participatory_budget_is_voted_and_counted_by_the_rule(board: Board) -> None:
+    now = dt.datetime.now(dt.UTC)
+    body = {
+        "title": "2027年社区微实事",
+        "opens": (now - dt.timedelta(minutes=1)).isoformat(),
+        "closes": (now + dt.timedelta(seconds=4)).isoformat(),
+        "budgets": {"福田区": 100, "南山区": 50},
+        "projects": [
+            {"id": "A", "title": "口袋公园", "district": "福田区", "cost": 60},
+            {"id": "B", "title": "长者饭堂", "district": "福田区", "cost": 50},
+            {"id": "C", "title": "儿童游乐区", "district": "福田区", "cost": 30},
+            {"id": "D", "title": "社区书屋", "district": "南山区", "cost": 40},
+        ],
+    }
+    budgets = "/participation/v1/budgets"
+    assert board.post(budgets, "ann", body).status_code == 403  # a department opens rounds
+    bad = {**body, "projects": [{**body["projects"][0], "district": "盐田区"}]}
+    assert board.post(budgets, "transport", bad).status_code == 400
+    made = board.post(budgets, "transport", body)
+    assert made.status_code == 201, made.text
+    ident = made.json()["id"]
+    assert made.json()["phase"] == "voting" and "result" not in made.json()
+    ballots = f"{budgets}/{ident}/ballots"
+    for projects in (["A", "B"], ["A", "D"], ["Z"], []):  # over budget, two districts, unknown
+        refused = board.post(ballots, "ann", {"projects": projects})
+        assert refused.status_code == 400, refused.text
+    cast = {
+        "ann": ["A", "C"],
+        "bo": ["B", "C"],
+        "cy": ["B", "C"],
+        "transport": ["A"],
+        "health": ["D"],
+    }
+    for who, projects in cast.items():
+        assert board.post(ballots, who, {"projects": projects}).status_code == 201
+    assert board.post(ballots, "ann", {"projects": ["C"]}).status_code == 409  # one per key
+    shown = board.get(f"{budgets}/{ident}").json()
+    assert shown["ballots"] == 5 and "result" not in shown  # no tally while voting
+    time.sleep(
+        max(0.0, (now + dt.timedelta(seconds=4.2) - dt.datetime.now(dt.UTC)).total_seconds())
+    )
+    assert board.post(ballots, "cy", {"projects": ["C"]}).status_code == 403  # closed
+    result = board.get(f"{budgets}/{ident}").json()
+    assert result["phase"] == "closed"
+    # approvals A 2, B 2, C 3: C (30), then B before A (a tie: the cheaper first) fills 80 of
+    # 100; A (60) does not fit in the 20 left
+    futian = result["result"]["福田区"]
+    assert [p["id"] for p in futian["funded"]] == ["C", "B"] and futian["spent"] == 80
+    assert futian["not_funded"] == [{"id": "A", "approvals": 2}]
+    assert result["result"]["南山区"]["funded"] == [{"id": "D", "approvals": 1}]

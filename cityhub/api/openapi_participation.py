@@ -43,6 +43,49 @@ _PROBLEM = {
     "description": "An RFC 7807 problem",
     "content": {"application/problem+json": {"schema": {"type": "object"}}},
 }
+_ROUND_ID = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_PROJECT = {
+    "type": "object",
+    "required": ["id", "title", "district", "cost"],
+    "properties": {
+        "id": {"type": "string", "maxLength": 50},
+        "title": {"type": "string"},
+        "district": {"type": "string"},
+        "cost": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+    },
+}
+_BUDGETS = {"type": "object", "additionalProperties": {"type": "number"}}
+_ROUND_INPUT = {
+    "type": "object",
+    "required": ["title", "opens", "closes", "budgets", "projects"],
+    "properties": {
+        "title": {"type": "string"},
+        "opens": {"type": "string", "format": "date-time"},
+        "closes": {"type": "string", "format": "date-time"},
+        "budgets": _BUDGETS,
+        "projects": {"type": "array", "items": _PROJECT},
+    },
+}
+_ROUND = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "department": {"type": "string"},
+        "opens": {"type": "string", "format": "date-time"},
+        "closes": {"type": "string", "format": "date-time"},
+        "phase": {"type": "string", "enum": ["upcoming", "voting", "closed"]},
+        "budgets": _BUDGETS,
+        "projects": {"type": "array", "items": _PROJECT},
+        "ballots": {"type": "integer"},
+        "rule": {"type": "string"},
+        "result": {
+            "type": "object",
+            "description": "per district: budget, spent, funded and not funded projects",
+            "additionalProperties": {"type": "object"},
+        },
+    },
+}
 _ID = {"name": "proposal_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
@@ -145,6 +188,46 @@ def participation_paths() -> dict[str, Any]:
                 "responses": {
                     "201": _json(
                         {"type": "object", "properties": {"id": {"type": "integer"}}}, "Added"
+                    ),
+                    "default": _PROBLEM,
+                },
+            }
+        },
+        "/participation/v1/budgets": {
+            "post": {
+                "summary": "Open a participatory budgeting round: a budget per district, "
+                "projects with costs, a voting phase",
+                "tags": tags,
+                "requestBody": _body(_ROUND_INPUT),
+                "responses": {"201": _json(_ROUND, "Opened"), "default": _PROBLEM},
+            }
+        },
+        "/participation/v1/budgets/{round_id}": {
+            "get": {
+                "summary": "A round: its phase, projects and turnout; the count once voting "
+                "has closed",
+                "tags": tags,
+                "parameters": [_ROUND_ID],
+                "responses": {"200": _json(_ROUND), "default": _PROBLEM},
+            }
+        },
+        "/participation/v1/budgets/{round_id}/ballots": {
+            "post": {
+                "summary": "Vote: approve projects of one district within its budget (one "
+                "ballot per key, while voting is open)",
+                "tags": tags,
+                "parameters": [_ROUND_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["projects"],
+                        "properties": {"projects": {"type": "array", "items": {"type": "string"}}},
+                    }
+                ),
+                "responses": {
+                    "201": _json(
+                        {"type": "object", "properties": {"counted": {"type": "boolean"}}},
+                        "Counted",
                     ),
                     "default": _PROBLEM,
                 },

@@ -93,6 +93,36 @@ async def answer(request: Request) -> Response:
     return http.ORJSONResponse(hub.proposals.view(row, reader))
 
 
+def _round(request: Request) -> int:
+    raw = request.path_params["round_id"]
+    if not raw.isdecimal() or len(raw) > 18:
+        raise ResourceNotFound(f"budget round '{raw}' was not found")
+    return int(raw)
+
+
+async def open_round(request: Request) -> Response:
+    """{"title", "opens", "closes", "budgets": {district: amount}, "projects": [...]}"""
+    hub = http.hub_of(request)
+    body = await http.json_object(request)
+    prepared = await hub.run(hub.budgets.prepare, http.principal_of(request), body)
+    made = await hub.write(hub.budgets.create, prepared)
+    return http.ORJSONResponse(await hub.run(hub.budgets.view, made.id), status_code=201)
+
+
+async def show_round(request: Request) -> Response:
+    """The round, its phase and turnout; the count once voting has closed."""
+    hub = http.hub_of(request)
+    return http.ORJSONResponse(await hub.run(hub.budgets.view, _round(request)))
+
+
+async def vote(request: Request) -> Response:
+    """{"projects": [ids]}: one approval ballot per key, within one district's budget."""
+    hub = http.hub_of(request)
+    body = await http.json_object(request)
+    await hub.write(hub.budgets.cast, _round(request), http.principal_of(request), body)
+    return http.ORJSONResponse({"counted": True}, status_code=201)
+
+
 routes = [
     route(PREFIX + "/proposals", list_proposals, "GET", policy.CITY_READ),
     route(PREFIX + "/proposals", propose, "POST", policy.PARTICIPATE),
@@ -100,4 +130,7 @@ routes = [
     route(PREFIX + "/proposals/{proposal_id}/supports", support, "POST", policy.PARTICIPATE),
     route(PREFIX + "/proposals/{proposal_id}/comments", comment, "POST", policy.PARTICIPATE),
     route(PREFIX + "/proposals/{proposal_id}/answer", answer, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/budgets", open_round, "POST", policy.STAFF_WRITE),
+    route(PREFIX + "/budgets/{round_id}", show_round, "GET", policy.CITY_READ),
+    route(PREFIX + "/budgets/{round_id}/ballots", vote, "POST", policy.PARTICIPATE),
 ]

@@ -13,7 +13,7 @@ from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.leases_sql import LeaseRepository
-from cityhub.store.participation_sql import ParticipationRepository
+from cityhub.store.participation_sql import BudgetRepository, ParticipationRepository
 from cityhub.store.registrations_sql import RegistrationRepository
 from cityhub.store.retention_sql import RetentionRepository
 from cityhub.store.subscription_sql import SubscriptionRepository
@@ -22,7 +22,7 @@ from cityhub.store.survey_sql import SurveyRepository
 
 class AggregatesMixin:
     """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
-    `contexts`, `leases`, `registrations`, `retention`, `surveys` and `participation`."""
+    `contexts`, `leases`, `registrations`, `retention`, `surveys`, `participation` and `budgets`."""
 
     dialect: str
     _mark: str
@@ -38,6 +38,7 @@ class AggregatesMixin:
     retention: RetentionRepository
     surveys: SurveyRepository
     participation: ParticipationRepository
+    budgets: BudgetRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -64,3 +65,4 @@ class AggregatesMixin:
         self.retention = RetentionRepository(self)
         self.surveys = SurveyRepository(self)
         self.participation = ParticipationRepository(self)
+        self.budgets = BudgetRepository(self)

@@ -19,7 +19,7 @@ from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
 from cityhub.store.leases_sql import LeaseRepository
-from cityhub.store.participation_sql import ParticipationRepository
+from cityhub.store.participation_sql import BudgetRepository, ParticipationRepository
 from cityhub.store.records import (
     Bucket,
     Entity,
@@ -97,6 +97,7 @@ class Store(Protocol):
     retention: RetentionRepository  # pruning raw history older than a type's kept days
     surveys: SurveyRepository  # survey forms (versions) and their responses
     participation: ParticipationRepository  # proposals, supports, comments
+    budgets: BudgetRepository  # participatory budgeting rounds and ballots
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle

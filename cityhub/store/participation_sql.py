@@ -174,3 +174,68 @@ class ParticipationRepository(Repository):
         return [
             Comment(int(r[0]), int(r[1]), str(r[2]), bool(r[3]), str(r[4]), int(r[5])) for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class BudgetRound:
+    id: int
+    title: str
+    department: str
+    opens_us: int
+    closes_us: int
+    budgets: dict[str, float]  # district -> amount
+    projects: list[dict[str, Any]]  # id, title, district, cost
+    created_us: int
+
+
+class BudgetRepository(Repository):
+    def add_round(self, r: BudgetRound) -> int:
+        m = self._mark
+        (row,) = self._run(
+            "INSERT INTO pb_rounds (title, department, opens_us, closes_us, budgets, projects, "
+            f"created_us) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}) RETURNING id",
+            (r.title, r.department, r.opens_us, r.closes_us, self._json_in(r.budgets),
+             self._json_in(r.projects), r.created_us),
+            write=True,
+        )  # fmt: skip
+        return int(row[0])
+
+    def round(self, ident: int) -> BudgetRound:
+        m = self._mark
+        rows = self._run(
+            "SELECT id, title, department, opens_us, closes_us, budgets, projects, created_us "
+            f"FROM pb_rounds WHERE id = {m}",
+            (ident,),
+        )
+        if not rows:
+            raise ResourceNotFound(f"budget round {ident} was not found")
+        r = rows[0]
+        return BudgetRound(
+            int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), self._json_out(r[5]),
+            self._json_out(r[6]), int(r[7]),
+        )  # fmt: skip
+
+    def cast(self, ident: int, voter: str, projects: list[str], at_us: int) -> None:
+        """One ballot per voter: a second is refused and the first stands."""
+        m = self._mark
+        added = self._run(
+            "INSERT INTO pb_ballots (round_id, voter, projects, cast_us) "
+            f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT DO NOTHING RETURNING 1",
+            (ident, voter, self._json_in(projects), at_us),
+            write=True,
+        )
+        if not added:
+            raise AlreadyExists("you have already voted in this round")
+
+    def ballots(self, ident: int) -> list[tuple[str, list[str]]]:
+        m = self._mark
+        rows = self._run(
+            f"SELECT voter, projects FROM pb_ballots WHERE round_id = {m} ORDER BY cast_us, voter",
+            (ident,),
+        )
+        return [(str(r[0]), list(self._json_out(r[1]))) for r in rows]
+
+    def turnout(self, ident: int) -> int:
+        m = self._mark
+        (row,) = self._run(f"SELECT count(*) FROM pb_ballots WHERE round_id = {m}", (ident,))
+        return int(row[0])

@@ -70,3 +70,24 @@ CREATE TABLE IF NOT EXISTS proposal_comments (
     created_us BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS proposal_comments_proposal ON proposal_comments (proposal_id, id);
+
+-- Participatory budgeting: a round with a budget per district and a voting phase; projects
+-- with their costs; one approval ballot per key, checked when it is cast.
+CREATE TABLE IF NOT EXISTS pb_rounds (
+    id BIGSERIAL PRIMARY KEY,
+    title TEXT NOT NULL,
+    department TEXT NOT NULL,
+    opens_us BIGINT NOT NULL,
+    closes_us BIGINT NOT NULL,
+    budgets JSONB NOT NULL,
+    projects JSONB NOT NULL,
+    created_us BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pb_ballots (
+    round_id BIGINT NOT NULL REFERENCES pb_rounds (id),
+    voter TEXT NOT NULL,
+    projects JSONB NOT NULL,
+    cast_us BIGINT NOT NULL,
+    PRIMARY KEY (round_id, voter)
+);

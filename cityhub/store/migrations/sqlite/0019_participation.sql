@@ -70,3 +70,24 @@ CREATE TABLE IF NOT EXISTS proposal_comments (
     created_us INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS proposal_comments_proposal ON proposal_comments (proposal_id, id);
+
+-- Participatory budgeting: a round with a budget per district and a voting phase; projects
+-- with their costs; one approval ballot per key, checked when it is cast.
+CREATE TABLE IF NOT EXISTS pb_rounds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    department TEXT NOT NULL,
+    opens_us INTEGER NOT NULL,
+    closes_us INTEGER NOT NULL,
+    budgets TEXT NOT NULL,
+    projects TEXT NOT NULL,
+    created_us INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pb_ballots (
+    round_id INTEGER NOT NULL REFERENCES pb_rounds (id),
+    voter TEXT NOT NULL,
+    projects TEXT NOT NULL,
+    cast_us INTEGER NOT NULL,
+    PRIMARY KEY (round_id, voter)
+);
