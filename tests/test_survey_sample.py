@@ -152,7 +152,8 @@ def test_results_are_weighted_withheld_below_the_cell_and_published(
     assert overall["ci_low"] < expected < overall["ci_high"]
 
     body = {"block": ["satisfaction"], "scale": [1, 5], "by": "stratum", "min_cell": 2,
-            "indicator": "public_satisfaction_index", "period": "2026"}  # fmt: skip
+            "indicator": "public_satisfaction_index", "period": "2026",
+            "microdata": True}  # fmt: skip
     assert httpx.post(url, json=body, headers=city.headers("civil_staff")).status_code == 403
     done = httpx.post(url, json=body, headers=city.headers("civil_steward"), timeout=60)
     assert done.status_code == 201, done.text
@@ -165,6 +166,16 @@ def test_results_are_weighted_withheld_below_the_cell_and_published(
     records = table.json()["records"]
     assert {r["domain"] for r in records} == {"全市", "南头街道", "粤海街道"}
     assert "办事排队" not in table.text  # aggregates only, never an answer
+    # the microdata: conditional (not readable by anyone without a grant), no free text
+    micro = "/catalog/v1/datasets/survey-sz_satisfaction_2026-microdata"
+    assert done.json()["microdata"]["dataset"] == "survey-sz_satisfaction_2026-microdata"
+    assert httpx.get(city.base + micro + "/rows").status_code in (401, 403)
+    own_rows = httpx.get(city.base + micro + "/rows", headers=city.headers("civil_steward"))
+    assert own_rows.status_code == 200, own_rows.text
+    micro_rows = own_rows.json()["records"]
+    assert len(micro_rows) == len(sampled) and "why" not in micro_rows[0]
+    assert "phone" not in micro_rows[0] and "办事排队" not in own_rows.text
+    assert {float(r["weight"]) for r in micro_rows} == {4.0}
     city_row = next(r for r in records if r["variable"] == "index" and r["domain"] == "全市")
     assert abs(float(city_row["estimate"]) - expected) < 1e-4
     values = httpx.get(

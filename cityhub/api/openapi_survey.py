@@ -164,6 +164,11 @@ _RESULT_REQUEST = {
         "min_cell": {"type": "integer", "minimum": 1, "maximum": 1000},
         "period": {"type": "string"},
         "indicator": {"type": "string"},
+        "microdata": {
+            "type": "boolean",
+            "description": "also publish the closed answers with their design as a "
+            "conditional dataset (no free text)",
+        },
     },
 }
 
@@ -409,6 +414,7 @@ def survey_paths() -> dict[str, Any]:
                                 "version": {"type": "integer"},
                                 "rows": {"type": "integer"},
                                 "indicator": {"type": "object"},
+                                "microdata": {"type": "object"},
                             },
                         },
                         "Published",

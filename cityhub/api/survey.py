@@ -173,7 +173,8 @@ async def results(request: Request) -> Response:
 
 async def publish_results(request: Request) -> Response:
     """The form's steward publishes the results: a catalog dataset of the estimates (open
-    data) and, with `indicator` and `period`, the index as that indicator's series."""
+    data); with `indicator` and `period`, the index as that indicator's series; with
+    `"microdata": true`, the closed answers and their design as a conditional dataset."""
     hub = http.hub_of(request)
     body = await http.json_object(request)
     reader = http.principal_of(request)
@@ -181,10 +182,19 @@ async def publish_results(request: Request) -> Response:
     policy.check_manage(reader, stored.department, f"form {stored.form_id!r}")
     wanted = _result_request(body, form, True)
     estimates = await hub.compute.run(compute_results, form, found, strata, wanted)
+    microdata = body.get("microdata", False)
+    if not isinstance(microdata, bool):
+        raise BadRequestData("microdata is true or false")
     done = await hub.run(
         publishing.publish, hub, reader, stored.form_id, stored.title, stored.department, estimates,
         wanted.period, wanted.indicator,
     )  # fmt: skip
+    if microdata:
+        counted = [r for r in found if r.stratum is not None] if strata else found
+        done["microdata"] = await hub.run(
+            publishing.publish_microdata, hub, reader, form, stored.title, stored.department,
+            counted,
+        )  # fmt: skip
     return http.ORJSONResponse(done, status_code=201)
 
 

@@ -7,7 +7,7 @@
   token; about four in ten answer, fewer among the young and in the outer districts, with
   satisfaction that differs by district and service;
 - the weighted results published as an open dataset and as the public satisfaction index for
-  2026 (city and districts);
+  2026 (city and districts), and the microdata as a conditional dataset;
 - a proposal board: a dozen proposals with supports, comments and the departments' answers,
   one past its answer deadline."""
 
@@ -196,6 +196,8 @@ def _publish_results(hub: Hub) -> None:
         hub, OPERATOR, FORM_ID, stored.title, stored.department, estimates, "2026",
         "public_satisfaction_index",
     )  # fmt: skip
+    invited = [r for r in found if r.stratum is not None]
+    publishing.publish_microdata(hub, OPERATOR, form, stored.title, stored.department, invited)
 
 
 def load_demo_proposals(hub: Hub, seed: int = 7) -> int:

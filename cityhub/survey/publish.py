@@ -1,7 +1,8 @@
 """Publishing a survey's results: a catalog dataset of the estimates (aggregates only, with
 small cells withheld; never a response or a free-text answer), open to all once the form's
-data steward publishes it, and the index as an indicator series per place that Goals can
-target (survey → indicator → goal)."""
+data steward publishes it; the index as an indicator series per place that Goals can target
+(survey → indicator → goal); and, when asked, the microdata (closed answers with their design,
+no free text) as a conditional dataset that analysts apply for."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from cityhub.auth.principal import Principal
 from cityhub.errors import BadRequestData
+from cityhub.store.survey_sql import StoredResponse
 from cityhub.survey.estimate import Estimate
+from cityhub.survey.form import Form
 
 if TYPE_CHECKING:
     from cityhub.hub import Hub
@@ -83,6 +86,57 @@ def publish(
     if indicator and period:
         out["indicator"] = _series(hub, indicator, period, estimates)
     return out
+
+
+def publish_microdata(
+    hub: Hub,
+    reader: Principal,
+    form: Form,
+    title: str,
+    department: str,
+    responses: list[StoredResponse],
+) -> dict[str, Any]:
+    """The responses that count as a conditional dataset for analysts who apply for it: one
+    row per response with its stratum and design weight and every closed answer; free-text
+    answers are left out, whoever reads it."""
+    name = dataset_name(form.form_id) + "-microdata"
+    closed = [q.name for q in form.questions if q.kind not in ("text", "note", "geopoint")]
+    if hub.store.catalog.find_dataset(name) is None:
+        hub.catalog.create(
+            reader,
+            {
+                "name": name,
+                "org": department,
+                "title": f"{title}（个体数据）",
+                "title_en": f"{form.form_id} (microdata)",
+                "description": "每份有效回答一行：抽样层、设计权重与各封闭式题目的回答；"
+                "不含开放题文字与位置。申请并经批准后用于统计分析。",
+                "themes": ["政务"],
+                "keywords": ["问卷调查", "个体数据"],
+                "frequency": "irregular",
+                "license": "gov-restricted",
+            },
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["stratum", "weight", *closed])
+            for r in responses:
+                if r.flags:
+                    continue
+                writer.writerow(
+                    [r.stratum or "", "" if r.weight is None else f"{r.weight:.10g}",
+                     *(r.answers.get(q, "") for q in closed)]
+                )  # fmt: skip
+        version = hub.catalog.add_file(reader, name, path)
+    hub.catalog.classify(
+        reader,
+        name,
+        {"share_type": "conditional", "open_type": "restricted",
+         "share_conditions": "仅限统计分析；不得尝试识别受访者"},
+    )  # fmt: skip
+    return {"dataset": name, "version": version.version}
 
 
 def _series(hub: Hub, ident: str, period: str, estimates: list[Estimate]) -> dict[str, Any]:
