@@ -9,8 +9,11 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
+from cityhub.errors import Forbidden
 from cityhub.store.catalog_sql import AuditFilter
+from cityhub.store.survey_sql import NewResponse
 from tests.catalog_city import City, city
 from tests.test_survey_forms import GOOD, QUESTIONS, workbook
 
@@ -78,6 +81,11 @@ def test_a_sample_takes_responses_by_single_use_invitation(city: City, tmp_path:
 
     answers = city.base + FORM + "/responses"
     assert httpx.post(answers, json={"answers": GOOD}).status_code == 403
+    # the store itself refuses an open response to a sampled form (a process that has not
+    # seen the sample yet cannot slip one in)
+    late = NewResponse("sz_satisfaction_2026", "2026120301", GOOD, 1)
+    with pytest.raises(Forbidden):
+        city.server.hub.store.surveys.add_response(late)
     wrong = httpx.post(answers, json={"answers": GOOD, "token": "not-a-token"})
     assert wrong.status_code == 403 and "not valid" in wrong.json()["detail"]
     first = invitations[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cityhub.errors import AlreadyExists
+from cityhub.errors import AlreadyExists, Forbidden
 from cityhub.store.repository import Repository
 
 
@@ -133,16 +133,28 @@ class SurveyRepository(Repository):
         transaction (a token already used is refused and nothing is stored)."""
         m = self._mark
         with self._transaction() as conn:
-            (row,) = conn.execute(
+            # an open response is stored only while the form has no sample (checked here, in
+            # the write, so a sample drawn a moment ago is never missed)
+            rows = conn.execute(
                 "INSERT INTO survey_responses (form_id, version, answers, submitted_us, stratum, "
-                f"weight, flags, fingerprint) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
-                "RETURNING id",
+                "weight, flags, fingerprint) "
+                f"SELECT {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m} "
+                + (
+                    ""
+                    if response.token_hash is not None
+                    else f"WHERE NOT EXISTS (SELECT 1 FROM survey_samples WHERE form_id = {m}) "
+                )
+                + "RETURNING id",
                 (
                     response.form_id, response.version, self._json_in(response.answers),
                     response.at_us, response.stratum, response.weight,
                     ",".join(response.flags), response.fingerprint,
+                    *(() if response.token_hash is not None else (response.form_id,)),
                 ),
             ).fetchall()  # fmt: skip
+            if not rows:
+                raise Forbidden("this survey takes responses by invitation: send its token")
+            (row,) = rows
             ident = int(row[0])
             if response.token_hash is not None:
                 used = conn.execute(

@@ -36,6 +36,7 @@ MAX_ANSWERS = 1_000  # answers in one response
 DUPLICATE_WINDOW_US = 86_400 * 1_000_000
 MIN_SECONDS_PER_ANSWER = 1.0
 HONEYPOT = "website"
+SAMPLE_RECHECK_S = 5.0
 MAX_RESULT_RESPONSES = 2_000_000
 
 
@@ -70,6 +71,8 @@ class SurveyService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._forms: dict[tuple[str, str], Form] = {}  # parsed versions (they never change)
+        self._with_sample: set[str] = set()
+        self._without_sample: dict[str, float] = {}  # form -> when last seen without one
 
     def prepare(self, data: bytes, filename: str, department: str) -> tuple[StoredForm, Form]:
         """A new version of a form read from its XLSForm workbook, ready to `save` (reading it
@@ -135,7 +138,7 @@ class SurveyService:
         stored, answers = self.check(form_id, body, lang)
         at = _now_us()
         base = NewResponse(stored.form_id, stored.version, answers, at)
-        if self.store.surveys.sample(stored.form_id) is not None:
+        if self._sampled(stored.form_id):
             invitation = self._invitation(stored.form_id, body.get("token"))
             return replace(
                 base,
@@ -158,6 +161,21 @@ class SurveyService:
         ):
             flags.append("duplicate")
         return replace(base, flags=tuple(flags), fingerprint=fingerprint)
+
+    def _sampled(self, form_id: str) -> bool:
+        """Has the form a sample? A form that has one keeps it (remembered); one without is
+        asked again after a few seconds (the store refuses an open response to a sampled
+        form in any case)."""
+        if form_id in self._with_sample:
+            return True
+        checked = self._without_sample.get(form_id)
+        if checked is not None and time.monotonic() - checked < SAMPLE_RECHECK_S:
+            return False
+        if self.store.surveys.sample(form_id) is not None:
+            self._with_sample.add(form_id)
+            return True
+        self._without_sample[form_id] = time.monotonic()
+        return False
 
     def _invitation(self, form_id: str, token: Any) -> Invitation:
         if not isinstance(token, str) or not token or len(token) > 200:
@@ -187,6 +205,7 @@ class SurveyService:
 
     def save_sample(self, sample: Sample, invited: list[Invitation]) -> None:
         self.store.surveys.add_sample(sample, invited)
+        self._with_sample.add(sample.form_id)
 
     def progress(self, form_id: str) -> dict[str, Any]:
         """Responses so far: by stratum against the invitations in sample mode."""
