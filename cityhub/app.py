@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from cityhub.api import (
     batch,
+    care,
     catalog,
     citizen,
     ckan,
@@ -307,6 +308,7 @@ def create_app(
         *catalog.routes,
         *survey.routes,
         *participation.routes,
+        *care.routes,
         *ckan.routes,
         *dashboard.routes,
     ]

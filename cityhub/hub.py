@@ -36,6 +36,7 @@ from cityhub.survey.service import SurveyService
 from cityhub.workers import ComputePool
 
 if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
+    from cityhub.care.service import CareService
     from cityhub.indicators.results import StoredAnalyses
     from cityhub.indicators.service import IndicatorService
     from cityhub.participation.proposals import ProposalService
@@ -109,6 +110,7 @@ class Hub:
         self.budgets = BudgetService(store, settings.timezone)
         self._requests: RequestService | None = None
         self._proposals: ProposalService | None = None
+        self._care: CareService | None = None
         self._indicators: IndicatorService | None = None
         self._analyses: StoredAnalyses | None = None
         # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
@@ -164,6 +166,18 @@ class Hub:
                 Rules(s.proposal_threshold, s.proposal_answer_days),
             )
         return self._proposals
+
+    @property
+    def care(self) -> CareService:
+        """Community service points and the nearest-point index (kept current by a hook)."""
+        if self._care is None:
+            from cityhub.care.service import CareService
+
+            self._care = CareService(
+                self.store, self.entities, self.contexts.core, self.settings.timezone
+            )
+            self.hooks.after_commit.append(self._care.on_commit)
+        return self._care
 
     @property
     def indicators(self) -> IndicatorService:

@@ -7,6 +7,7 @@ from typing import Any
 
 from cityhub import __version__
 from cityhub.api.openapi_access import SCHEMES, add_access, ngsi_ld_operations, operation_ids
+from cityhub.api.openapi_care import care_paths
 from cityhub.api.openapi_catalog import catalog_paths
 from cityhub.api.openapi_citizen import citizen_paths
 from cityhub.api.openapi_dashboard import dashboard_paths
@@ -341,6 +342,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths.update(catalog_paths())
     paths.update(survey_paths())
     paths.update(participation_paths())
+    paths.update(care_paths())
     paths.update(dashboard_paths())
     add_access(paths, routes)
     ngsi_ld_operations(paths)

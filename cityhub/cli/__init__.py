@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import orjson
 
+from cityhub.cli.care import care
 from cityhub.cli.catalog import catalog
 from cityhub.cli.citizen import citizen
 from cityhub.cli.common import DB_HELP, _settings, one_line_errors, serve_hub
@@ -150,3 +151,4 @@ main.add_command(targets)
 main.add_command(keys)
 main.add_command(history)
 main.add_command(survey)
+main.add_command(care)

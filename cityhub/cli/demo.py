@@ -132,6 +132,7 @@ def _load(
     routing_corpus: Path | None = None,
 ) -> tuple[str, str]:
     from cityhub.auth.keys import create_key
+    from cityhub.demo.care import load_demo_points
     from cityhub.demo.catalog import publish_demo_datasets
     from cityhub.demo.city import load_demo_city
     from cityhub.demo.indicators import (
@@ -169,6 +170,8 @@ def _load(
     with console.status("Running the demo survey and the proposal board…"):
         n_responses = run_demo_survey(hub)
         load_demo_proposals(hub)
+    with console.status("Placing the synthetic community service points…"):
+        load_demo_points(hub)
         n_datasets = len(hub.catalog.datasets())
     _, secret = create_key(hub.store, "demo", "admin")
     summary = (

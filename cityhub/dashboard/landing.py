@@ -43,6 +43,9 @@ key); devices send to <code>/iot/json</code>, <code>/iot/d</code> or over MQTT</
 <code>/survey/v1/forms/{{id}}/responses</code>; each form's page at
 <code>/survey/{{form_id}}</code>; a sample's response rates at
 <code>/survey/v1/forms/{{id}}/progress</code></li>
+<li><a href="/care/v1/kinds">/care/v1</a> — 社区服务 the nearest open service points with free
+capacity (<code>/care/v1/nearest?lat=&amp;lon=&amp;service=</code>); residents' page at
+<a href="/care">/care</a></li>
 <li><a href="/participation/v1/proposals">/participation/v1/proposals</a> — 市民建议 proposals
 citizens make, support and discuss, answered by the responsible department</li>
 <li><a href="/indicators/v1/indicators">/indicators/v1/indicators</a> — 城市指标 indicators;

@@ -1,0 +1,109 @@
+"""OpenAPI for /care/v1: the nearest open service points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NAMES = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
+_POINT = {
+    "type": "object",
+    "required": ["id", "name", "kind", "lat", "lon", "metres", "walk_minutes", "open"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"type": "string"},
+        "kind_name": _NAMES,
+        "services": {"type": "array", "items": {"type": "string"}},
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "metres": {"type": "integer", "description": "great-circle distance"},
+        "walk_minutes": {"type": "number"},
+        "open": {"type": "boolean"},
+        "hours": {"type": "string", "description": "OpenStreetMap opening_hours syntax"},
+        "capacity": {"type": "integer", "nullable": True},
+        "free": {"type": "integer", "nullable": True},
+    },
+}
+_PROBLEM = {
+    "description": "An RFC 7807 problem",
+    "content": {"application/problem+json": {"schema": {"type": "object"}}},
+}
+
+
+def _q(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def care_paths() -> dict[str, Any]:
+    tags = ["Community care"]
+    return {
+        "/care": {
+            "get": {
+                "summary": "The residents' page of nearby services (HTML, zh/en, mobile first)",
+                "tags": ["Pages"],
+                "responses": {
+                    "200": {
+                        "description": "An HTML page",
+                        "content": {"text/html": {"schema": {}}},
+                    },
+                    "default": _PROBLEM,
+                },
+            }
+        },
+        "/care/v1/nearest": {
+            "get": {
+                "summary": "The nearest service points offering a service, open at a moment "
+                "(the city's calendar) and with free capacity, by walking time",
+                "tags": tags,
+                "parameters": [
+                    _q("lat", {"type": "number", "minimum": -90, "maximum": 90}, True),
+                    _q("lon", {"type": "number", "minimum": -180, "maximum": 180}, True),
+                    _q("service", {"type": "string", "maxLength": 100}),
+                    _q("at", {"type": "string", "format": "date-time"}),
+                    _q("n", {"type": "integer", "minimum": 1, "maximum": 50}),
+                    _q("open", {"type": "boolean"}),
+                    _q("capacity", {"type": "boolean"}),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "method": {"type": "string"},
+                                        "points": {"type": "array", "items": _POINT},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "default": _PROBLEM,
+                },
+            }
+        },
+        "/care/v1/kinds": {
+            "get": {
+                "summary": "The kinds of service point (社康中心, 长者饭堂…) with their names",
+                "tags": tags,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {"kind": {"type": "string"}, "name": _NAMES},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "default": _PROBLEM,
+                },
+            }
+        },
+    }

@@ -1,0 +1,1 @@
+"""Community care: home-care visit scheduling (vehicle routing with time windows)."""

@@ -1,0 +1,129 @@
+"""Service points in the store and the nearest-point index over them.
+
+The points are `PointOfInterest` entities written through the broker's one write path. The
+index is built from them on first use and kept current by an after-commit hook: a point that
+changes (a live occupancy count, new hours) is read again and patched in before the next
+query, so a query never waits for a rebuild. A process that did not make the change (another
+worker) rebuilds its index after `REBUILD_AFTER_S`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from cityhub.care.nearest import Found, NearestIndex
+from cityhub.care.points import ENTITY_TYPE, KINDS, ServicePoint, entity_body
+from cityhub.errors import BadRequestData
+from cityhub.jsonld import TermMap
+from cityhub.store import Store
+from cityhub.store.records import Entity, EntityFilter
+
+if TYPE_CHECKING:
+    from cityhub.broker.changes import Change
+    from cityhub.broker.service import EntityService
+
+TENANT = ""
+REBUILD_AFTER_S = 60.0
+
+
+def _value(entity: Entity, iri: str) -> Any:
+    for inst in entity.attrs.get(iri, [])[:1]:
+        return inst.get("value")
+    return None
+
+
+class CareService:
+    def __init__(self, store: Store, entities: EntityService, core: TermMap, zone: str) -> None:
+        self.store = store
+        self.entities = entities
+        self.core = core
+        self.zone = zone
+        self.type_iri = core.expand(ENTITY_TYPE)
+        self._names = {k: core.expand(k) for k in (
+            "name", "category", "servicesOffered", "openingHours", "capacity", "occupancy",
+            "location")}  # fmt: skip
+        self._index: NearestIndex | None = None
+        self._built = 0.0
+        self._changed: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- writing ------------------------------------------------------------------------------
+    def save(self, points: list[ServicePoint]) -> int:
+        """Create or replace points (in batches of 1,000 on the write path)."""
+        from cityhub.broker.batch import batch_upsert
+
+        for p in points:
+            if p.kind not in KINDS:
+                raise BadRequestData(f"{p.id}: kind {p.kind!r} is not one of {', '.join(KINDS)}")
+        docs = [entity_body(p) for p in points]
+        for start in range(0, len(docs), 1000):
+            batch_upsert(
+                self.entities, TENANT, docs[start : start + 1000], lambda _: self.core,
+                update_only=False,
+            )  # fmt: skip
+        return len(docs)
+
+    def on_commit(self, tenant: str, changes: list[Change]) -> None:
+        """After-commit hook: remember which points changed."""
+        if tenant != TENANT:
+            return
+        ids = [c.entity.id for c in changes if self.type_iri in c.entity.types]
+        if ids:
+            with self._lock:
+                self._changed.update(ids)
+
+    # -- reading ------------------------------------------------------------------------------
+    def point(self, entity: Entity) -> ServicePoint | None:
+        n = self._names
+        location = _value(entity, n["location"])
+        if not isinstance(location, dict) or location.get("type") != "Point":
+            return None
+        lon, lat = location["coordinates"][:2]
+        kinds = _value(entity, n["category"]) or []
+        kind = str(kinds[0] if isinstance(kinds, list) and kinds else kinds or "")
+        services = _value(entity, n["servicesOffered"]) or [kind]
+        capacity, occupancy = _value(entity, n["capacity"]), _value(entity, n["occupancy"])
+        return ServicePoint(
+            entity.id,
+            str(_value(entity, n["name"]) or entity.id),
+            kind,
+            frozenset(str(s) for s in (services if isinstance(services, list) else [services])),
+            float(lon),
+            float(lat),
+            str(_value(entity, n["openingHours"]) or "24/7"),
+            int(capacity) if isinstance(capacity, int | float) else None,
+            int(occupancy) if isinstance(occupancy, int | float) else None,
+        )
+
+    def index(self) -> NearestIndex:
+        with self._lock:
+            changed, self._changed = self._changed, set()
+            stale = time.monotonic() - self._built > REBUILD_AFTER_S
+        if self._index is None or stale:
+            flt = EntityFilter(any_types=(self.type_iri,))
+            points = [p for e in self.store.iter_entities(TENANT, flt) if (p := self.point(e))]
+            self._index, self._built = NearestIndex(points, self.zone), time.monotonic()
+        elif changed:
+            kept = {p.id: p for p in self._index.points if p.id not in changed}
+            for ident in changed:
+                entity = self.store.get_entity(TENANT, ident)
+                fresh = self.point(entity) if entity is not None else None
+                if fresh is not None:
+                    kept[ident] = fresh
+            self._index = NearestIndex(list(kept.values()), self.zone)
+        return self._index
+
+    def nearest(
+        self,
+        lat: float,
+        lon: float,
+        service: str | None = None,
+        at: dt.datetime | None = None,
+        count: int = 5,
+        open_only: bool = True,
+        with_capacity: bool = False,
+    ) -> list[Found]:
+        moment = at or dt.datetime.now(dt.UTC)
+        return self.index().query(lat, lon, service, moment, count, open_only, with_capacity)

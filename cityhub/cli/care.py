@@ -1,0 +1,151 @@
+"""`cityhub care`: community care — service points (`load`, `nearest`) and the planning of
+caregivers' visits (`schedule`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cityhub.cli.common import one_line_errors
+
+
+@click.group()
+def care() -> None:
+    """Community care: service points and home-care visit scheduling."""
+
+
+@care.command("schedule")
+@click.option(
+    "--solomon",
+    "solomon",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Visits and caregivers in the Solomon VRPTW text format (e.g. C101).",
+)
+@click.option(
+    "--time-limit",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds the solver may search.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@one_line_errors
+def schedule(solomon: Path, time_limit: float, as_json: bool) -> None:
+    """Plan the visits as a vehicle-routing problem with time windows: fewest caregivers
+    first, then the shortest distance; the plan is checked on its own (every visit once,
+    capacity, time windows, shifts) before it is called feasible."""
+    from cityhub.care.routing import check, solve
+    from cityhub.care.solomon import read_solomon
+
+    problem = read_solomon(solomon)
+    click.echo(
+        f"{problem.name}: {len(problem.stops)} visits, up to {len(problem.carers)} caregivers; "
+        f"searching for {time_limit:g} s…",
+        err=True,
+    )
+    plan = solve(problem, time_limit)
+    problems = check(problem, plan)
+    summary = {
+        "vehicles": plan.vehicles,
+        "distance": round(plan.distance, 2),
+        "feasible": not problems,
+    }
+    if as_json:
+        import orjson
+
+        doc = {
+            **summary,
+            "problem": problem.name,
+            "seconds": round(plan.seconds, 2),
+            "problems": problems,
+            "routes": [
+                {"vehicle": r.carer, "stops": r.stops, "distance": round(r.distance, 2)}
+                for r in plan.routes
+            ],
+        }
+        click.echo(orjson.dumps(doc).decode())
+    else:
+        for r in plan.routes:
+            click.echo(f"{r.carer}\t{r.distance:8.2f}\t0 → {' → '.join(r.stops)} → 0")
+        click.echo(
+            f"{plan.vehicles} caregivers, distance {plan.distance:.2f}, "
+            f"{'feasible' if not problems else 'NOT feasible: ' + problems[0]}"
+        )
+    if problems:
+        raise SystemExit(1)
+
+
+@care.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Which column holds a field (id, name, kind, services, lat, lon, hours, capacity, "
+    "occupancy); default: the field's own name.",
+)
+@click.option("--gcj02", is_flag=True, help="Coordinates are GCJ-02 (converted to WGS-84).")
+@click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
+@one_line_errors
+def load(path: Path, mapping: tuple[str, ...], gcj02: bool, database: str | None) -> None:
+    """Load service points (社康中心, 长者饭堂, AEDs…) from PATH.csv as PointOfInterest
+    entities, with opening hours in the OpenStreetMap syntax and capacity."""
+    from cityhub.care.loader import read_points
+    from cityhub.cli.common import open_hub
+
+    pairs = {}
+    for item in mapping:
+        field, _, column = item.partition("=")
+        if not field or not column:
+            raise click.BadParameter(f"--map takes FIELD=COLUMN, not {item!r}")
+        pairs[field.strip()] = column.strip()
+    with open_hub(database) as hub:
+        points = read_points(path, pairs, gcj02, hub.settings.city)
+        saved = hub.care.save(points)
+    click.echo(f"{saved:,} service points loaded from {path.name}")
+
+
+@care.command("nearest")
+@click.option("--lat", required=True, type=click.FloatRange(-90, 90))
+@click.option("--lon", required=True, type=click.FloatRange(-180, 180))
+@click.option("--service", help="A service or kind, e.g. elderly_canteen.")
+@click.option("--at", "at_text", help="When (ISO 8601, the city's zone); default now.")
+@click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--capacity", is_flag=True, help="Only points with free capacity.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
+@one_line_errors
+def nearest(
+    lat: float, lon: float, service: str | None, at_text: str | None, count: int,
+    capacity: bool, as_json: bool, database: str | None,
+) -> None:  # fmt: skip
+    """The nearest open service points to a place, by walking time."""
+    from cityhub.care.views import METHOD, found_view
+    from cityhub.cli.common import open_hub
+    from cityhub.errors import BadRequestData
+    from cityhub.timeutil import parse_datetime
+
+    with open_hub(database) as hub:
+        at = None
+        if at_text:
+            try:
+                at = parse_datetime(at_text, hub.settings.timezone)
+            except ValueError as exc:
+                raise BadRequestData(f"--at: {exc}") from None
+        found = hub.care.nearest(lat, lon, service, at, count, True, capacity)
+    if as_json:
+        import orjson
+
+        doc = {"method": METHOD, "points": [found_view(f) for f in found]}
+        click.echo(orjson.dumps(doc).decode())
+        return
+    for f in found:
+        free = "" if f.point.free is None else f"  free {f.point.free}"
+        click.echo(
+            f"{f.minutes:5.1f} min  {f.metres:6.0f} m  {f.point.name}  ({f.point.kind}){free}"
+        )
+    if not found:
+        click.echo("no open point offers that near here", err=True)
