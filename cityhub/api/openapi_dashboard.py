@@ -28,6 +28,8 @@ _CARD = {
         "deadline": {"type": "string", "format": "date-time", "nullable": True},
         "reply": {"type": "string", "nullable": True},
         "satisfaction": {"type": "integer", "nullable": True},
+        "lat": {"type": "number", "nullable": True},
+        "long": {"type": "number", "nullable": True},
         "events": {
             "type": "array",
             "items": {

@@ -109,7 +109,7 @@ def request_card(hub: Hub, request_id: int, reader: Principal | None) -> dict[st
     keep = (
         "id", "status", "department", "district", "street", "title", "description",
         "address", "requested", "deadline", "responded", "resolved", "hours_left",
-        "deadline_state", "escalation", "satisfaction", "merged_into",
+        "deadline_state", "escalation", "satisfaction", "merged_into", "lat", "long",
     )  # fmt: skip
     card = {k: view.get(k) for k in keep}
     card.update(

@@ -236,10 +236,22 @@ def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str
     assert watched.errors == [] and watched.outside == []
 
 
-def test_a_request_opens_as_a_case_card(watched: Watched, backend: str) -> None:
+def test_a_request_opens_as_a_case_card(watched: Watched, city: Server, backend: str) -> None:
+    from cityhub.care.points import ServicePoint
+
     page = watched.page
     request_id = _file_streetlight(watched.base, "深南大道路灯不亮")
     card = httpx.get(watched.base + f"/dashboard/v1/requests/{request_id}").json()
+    # the operator sees the open community health centres nearest the caller
+    clinic = ServicePoint(
+        "urn:ngsi-ld:PointOfInterest:card:1",
+        "福田社康中心",
+        "community_health_centre",
+        frozenset({"community_health_centre"}),
+        card["long"] + 0.003,
+        card["lat"],
+    )
+    city.hub.care.save([clinic])
     _open(watched, f"/#entity=urn:ngsi-ld:Open311ServiceRequest:{request_id}")
     shown = page.locator("#detail-card:not([hidden])")
     expect(shown.locator("#card-timeline li").first).to_be_visible(timeout=5_000)
@@ -250,6 +262,8 @@ def test_a_request_opens_as_a_case_card(watched: Watched, backend: str) -> None:
     assert not re.search(r"\d{4}-\d{2}-\d{2}T", text), text  # no raw ISO times
     assert "月" in shown.locator("#card-timeline li").first.inner_text()  # local date, in words
     assert page.locator("#detail .entity-view").is_hidden()
+    expect(shown.locator("#card-nearby li").first).to_contain_text("福田社康中心", timeout=5_000)
+    expect(shown.locator("#card-nearby li").first).to_contain_text("步行约")
     _shot(watched, "request-card", backend)
     assert watched.errors == [] and watched.outside == []
 

@@ -63,6 +63,7 @@ export class RequestCard {
         row("card.satisfactionLabel", satisfaction)),
       d.description ? h("p", { class: "case-text" }, d.description) : null,
       d.reply ? [h("h5", {}, t("card.reply")), h("p", { class: "case-text" }, d.reply)] : null,
+      d.lat != null && d.long != null ? [h("h5", {}, t("card.nearby")), h("ol", { class: "nearby small", id: "card-nearby" })] : null,
       h("h5", {}, t("card.timeline")),
       h("ol", { class: "timeline", id: "card-timeline" }, d.events.map((e) =>
         h("li", {},
@@ -70,5 +71,17 @@ export class RequestCard {
           h("b", {}, pick(e.action_text)),
           e.actor ? h("span", { class: "small" }, ` · ${pick(e.actor)}`) : null,
           pick(e.note) ? h("div", { class: "small muted" }, pick(e.note)) : null))));
+    if (d.lat != null && d.long != null) this.nearby(d);
+  }
+
+  // The operator's "nearest clinic to this caller": open community health points by walking time.
+  async nearby(d) {
+    const params = new URLSearchParams({ lat: String(d.lat), lon: String(d.long), service: "community_health_centre", n: "3" });
+    let points = [];
+    try { points = (await getJSON(`/care/v1/nearest?${params}`)).points; } catch { return; }
+    const list = this.root.querySelector("#card-nearby");
+    if (!list || this.data !== d) return;
+    fill(list, points.length ? points.map((p) => h("li", { dataset: { point: p.id } }, p.name, " · ",
+      t("card.walk", { m: Math.max(1, Math.round(p.walk_minutes)), d: p.metres }))) : h("li", { class: "muted" }, t("citizen.none")));
   }
 }
