@@ -149,3 +149,128 @@ def nearest(
         )
     if not found:
         click.echo("no open point offers that near here", err=True)
+
+
+def _table(path: Path, need: tuple[str, ...]) -> list[dict[str, str]]:
+    import csv
+
+    from cityhub.errors import BadRequestData
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BadRequestData(f"cannot read {path.name}: {exc}") from None
+    missing = [c for c in need if rows and c not in rows[0]]
+    if not rows or missing:
+        raise BadRequestData(f"{path.name} needs the columns {', '.join(need)}")
+    return rows
+
+
+def _numbers(rows: list[dict[str, str]], column: str, name: str) -> list[float]:
+    from cityhub.errors import BadRequestData
+
+    out = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            out.append(float(row[column]))
+        except ValueError:
+            raise BadRequestData(f"{name} line {line}: {column} must be a number") from None
+    return out
+
+
+@care.command("coverage")
+@click.option(
+    "--residents",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of resident points: lat, lon, people, area (a street or district).",
+)
+@click.option("--kind", required=True, help="The facility kind, e.g. day_care_centre.")
+@click.option(
+    "--minutes",
+    type=click.Choice(["5", "10", "15"]),
+    help="The life circle (300 / 500 / 1,000 m of walking); default: the kind's own.",
+)
+@click.option(
+    "--candidates",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of candidate sites (lat, lon[, name]) for new facilities.",
+)
+@click.option("--add", type=click.IntRange(1, 100), help="How many new facilities to site.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
+@one_line_errors
+def coverage_command(
+    residents: Path, kind: str, minutes: str | None, candidates: Path | None,
+    add: int | None, as_json: bool, database: str | None,
+) -> None:  # fmt: skip
+    """The 15-minute life circle (GB/T 50180-2018): the share of residents within walking
+    reach of the kind's service points, by area, the gaps first; with --candidates and --add,
+    where new facilities would cover the most residents (maximal covering location)."""
+    import numpy as np
+
+    from cityhub.care.coverage import CIRCLES, WALK_M, Residents, best_sites, coverage
+    from cityhub.care.points import KINDS
+    from cityhub.cli.common import open_hub
+    from cityhub.errors import BadRequestData
+
+    if kind not in KINDS:
+        raise BadRequestData(f"kind must be one of {', '.join(KINDS)}")
+    if (candidates is None) != (add is None):
+        raise BadRequestData("--candidates and --add go together")
+    metres = WALK_M[int(minutes) if minutes else CIRCLES.get(kind, 15)]
+    rows = _table(residents, ("lat", "lon", "people", "area"))
+    people = Residents(
+        np.array(_numbers(rows, "lat", residents.name)),
+        np.array(_numbers(rows, "lon", residents.name)),
+        np.array(_numbers(rows, "people", residents.name)),
+        [r["area"] for r in rows],
+    )
+    with open_hub(database) as hub:
+        sites = [(p.lat, p.lon) for p in hub.care.index().points if p.kind == kind]
+    _, areas = coverage(people, sites, metres)
+    doc: dict[str, object] = {
+        "kind": kind,
+        "walking_metres": metres,
+        "facilities": len(sites),
+        "areas": [
+            {
+                "area": a.area,
+                "people": a.people,
+                "covered": a.covered,
+                "share": round(a.share, 4),
+                "left_out": a.left_out,
+            }
+            for a in areas
+        ],
+    }
+    if candidates is not None and add is not None:
+        spots = _table(candidates, ("lat", "lon"))
+        places = list(
+            zip(
+                _numbers(spots, "lat", candidates.name),
+                _numbers(spots, "lon", candidates.name),
+                strict=True,
+            )
+        )
+        siting = best_sites(people, sites, places, metres, add)
+        doc["siting"] = {
+            "chosen": [{"lat": places[j][0], "lon": places[j][1], "name": spots[j].get("name", "")}
+                       for j in siting.chosen],
+            "covered_before": siting.covered_before,
+            "covered_after": siting.covered_after,
+            "gained": siting.gained,
+        }  # fmt: skip
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps(doc).decode())
+        return
+    click.echo(f"{kind} within {metres:g} m of walking, {len(sites)} facilities")
+    for a in areas:
+        click.echo(f"{a.area}\t{a.share:6.1%}\t{a.left_out:>10,.0f} left out of {a.people:,.0f}")
+    if "siting" in doc:
+        s = siting
+        names = ", ".join(spots[j].get("name") or f"#{j + 1}" for j in s.chosen)
+        click.echo(f"new sites: {names}; {s.gained:,.0f} more residents covered")
