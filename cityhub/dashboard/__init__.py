@@ -37,7 +37,9 @@ class Dashboard:
     def mapview(self) -> MapView:
         """Entities as map points with their district (the city's boundaries), on first use."""
         if self._mapview is None:
-            self._mapview = MapView(self.hub.contexts.core, self.hub.requests.locator)
+            self._mapview = MapView(
+                self.hub.contexts.core, self.hub.requests.locator, self.hub.settings.timezone
+            )
         return self._mapview
 
     def close(self) -> None:

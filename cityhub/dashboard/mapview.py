@@ -3,6 +3,7 @@ entity as a compact point with its district and its current scalar values."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -103,13 +104,30 @@ def _point(entity: Entity, location_iri: str) -> tuple[float, float] | None:
     return None
 
 
+def _service_state(values: dict[str, Any], zone: str) -> None:
+    """A service point on the map: open now (its hours on the city's calendar) and free places."""
+    from cityhub.care.hours import is_open
+    from cityhub.errors import BadRequestData
+
+    hours = values.get("openingHours")
+    try:
+        values["open"] = is_open(hours, dt.datetime.now(dt.UTC), zone) if hours else True
+    except BadRequestData:
+        values["open"] = None  # hours that do not parse: unknown
+    capacity, used = values.get("capacity"), values.get("occupancy")
+    if isinstance(capacity, int | float) and isinstance(used, int | float):
+        values["free"] = max(int(capacity - used), 0)
+
+
 class MapView:
     """Turns entities into map items; the district lookup follows the city's boundaries."""
 
-    def __init__(self, core: TermMap, locator: Locator) -> None:
+    def __init__(self, core: TermMap, locator: Locator, timezone: str = "Asia/Shanghai") -> None:
         self.core = core
         self.locator = locator
+        self.timezone = timezone
         self._location = core.expand("location")
+        self._point_of_interest = core.expand("PointOfInterest")
 
     def item(self, entity: Entity, attrs: list[str] | None = None) -> dict[str, Any]:
         """id, type, lon/lat, district, street and the scalar values (of `attrs` if given)."""
@@ -131,6 +149,8 @@ class MapView:
                 value = _scalar(instances[0])
                 if value is not None:
                     values[self.core.compact(name)] = value
+        if self._point_of_interest in entity.types:
+            _service_state(values, self.timezone)
         return {
             "id": entity.id,
             "type": self.core.compact(entity.types[0]) if entity.types else "",

@@ -373,3 +373,36 @@ def test_participation_panel_shows_response_results_and_proposals(
     page.click("#lang-button")
     expect(panel).to_contain_text("Proposals (by support)")
     assert watched.errors == [] and watched.outside == []
+
+
+def test_community_layer_shows_service_points_open_full_or_shut(
+    watched: Watched, city: Server, backend: str
+) -> None:
+    from cityhub.care.points import ServicePoint
+
+    base = "urn:ngsi-ld:PointOfInterest:layer:"
+    city.hub.care.save(
+        [
+            ServicePoint(base + "open", "开放的饭堂", "elderly_canteen",
+                         frozenset({"elderly_canteen"}), 114.05, 22.54, "24/7", 40, 10),
+            ServicePoint(base + "full", "满了的饭堂", "elderly_canteen",
+                         frozenset({"elderly_canteen"}), 114.06, 22.54, "24/7", 40, 40),
+            ServicePoint(base + "shut", "不开的饭堂", "elderly_canteen",
+                         frozenset({"elderly_canteen"}), 114.07, 22.54, "Mo-Fr 00:00-00:01"),
+        ]
+    )  # fmt: skip
+    items = httpx.get(watched.base + "/dashboard/v1/entities").json()["items"]
+    values = {i["id"].rsplit(":", 1)[1]: i["values"] for i in items if i["id"].startswith(base)}
+    assert (values["open"]["open"], values["open"]["free"]) == (True, 30)
+    assert (values["full"]["open"], values["full"]["free"]) == (True, 0)
+    assert values["shut"]["open"] is False
+    _open(watched)
+    page = watched.page
+    chip = page.locator("[data-type=PointOfInterest]").first
+    expect(chip).to_contain_text("社区服务点")
+    chip.click()  # hidden at start, like bus stops
+    legend = page.locator("#legend [data-type=PointOfInterest]")
+    expect(legend).to_contain_text("开放中")
+    expect(legend).to_contain_text("已满")
+    expect(legend).to_contain_text("未开放")
+    assert watched.errors == [] and watched.outside == []

@@ -47,7 +47,8 @@ const WORDS = {
     "card.walk": "步行约 {m} 分钟（{d} 米）",
     "legend.title": "图例", "legend.free": "空闲", "legend.occupied": "占用",
     "legend.on": "开灯", "legend.off": "关灯", "legend.open": "办理中",
-    "legend.overdue": "已超期", "legend.closed": "已办结", "legend.other": "其他",
+    "legend.overdue": "已超期", "legend.closed": "已办结", "legend.shut": "未开放", "legend.full": "已满",
+    "legend.openNow": "开放中", "legend.other": "其他",
     "error.load": "加载失败：{msg}",
   },
   en: {
@@ -101,6 +102,7 @@ const WORDS = {
     "legend.title": "Legend", "legend.free": "free", "legend.occupied": "occupied",
     "legend.on": "on", "legend.off": "off", "legend.open": "open",
     "legend.overdue": "overdue", "legend.closed": "closed", "legend.other": "other",
+    "legend.shut": "closed now", "legend.full": "full", "legend.openNow": "open now",
     "error.load": "could not load: {msg}",
   },
 };
@@ -110,7 +112,7 @@ const TYPES = {
   AirQualityObserved: ["空气质量", "Air quality"], ParkingSpot: ["停车位", "Parking"],
   WasteContainer: ["垃圾桶", "Waste"], TrafficFlowObserved: ["交通流量", "Traffic"],
   Streetlight: ["路灯", "Streetlights"], Open311ServiceRequest: ["市民诉求", "Requests"],
-  BusStop: ["公交站", "Bus stops"], Device: ["设备", "Devices"],
+  BusStop: ["公交站", "Bus stops"], PointOfInterest: ["社区服务点", "Service points"], Device: ["设备", "Devices"],
 };
 const ATTRS = {
   pm25: ["PM2.5", "PM2.5"], pm10: ["PM10", "PM10"], no2: ["二氧化氮", "NO₂"],

@@ -19,9 +19,9 @@ export const SHADE_BANDS = [[50, "#f2b8b5", "< 50"], [60, "#f9dcb4", "50–60"],
 const BASE = {
   AirQualityObserved: "#2f9e44", ParkingSpot: "#1c7ed6", WasteContainer: "#8d5524",
   TrafficFlowObserved: "#7048e8", Streetlight: "#e8a400", Open311ServiceRequest: "#e03131",
-  BusStop: "#0c8599",
+  BusStop: "#0c8599", PointOfInterest: "#2b8a3e",
 };
-const HIDDEN_AT_START = new Set(["BusStop"]);
+const HIDDEN_AT_START = new Set(["BusStop", "PointOfInterest"]);
 
 export function typeColour(type) { return BASE[type] || "#5c6b7a"; }
 
@@ -44,6 +44,13 @@ export const SCALES = {
   },
   ParkingSpot: { cases: [[(v) => v.status === "free", "#1c7ed6", "legend.free"], [() => true, "#868e96", "legend.occupied"]] },
   Streetlight: { cases: [[(v) => v.powerState === "on", "#e8a400", "legend.on"], [() => true, "#495057", "legend.off"]] },
+  PointOfInterest: {
+    cases: [
+      [(v) => v.open === false, "#adb5bd", "legend.shut"],
+      [(v) => v.free === 0, "#e03131", "legend.full"],
+      [() => true, "#2b8a3e", "legend.openNow"],
+    ],
+  },
   Open311ServiceRequest: {
     cases: [
       [(v) => v.status === "closed", "#868e96", "legend.closed"],
