@@ -174,7 +174,11 @@ class Hub:
             from cityhub.care.service import CareService
 
             self._care = CareService(
-                self.store, self.entities, self.contexts.core, self.settings.timezone
+                self.store,
+                self.entities,
+                self.contexts.core,
+                self.settings.timezone,
+                self.requests.locator,
             )
             self.hooks.after_commit.append(self._care.on_commit)
         return self._care

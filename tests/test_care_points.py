@@ -215,6 +215,15 @@ def test_nearest_over_http_and_the_cli(server: Server, tmp_path: Path) -> None:
         answer = httpx.get(url, params=bad)
         assert answer.status_code == 400, (bad, answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
+    # an address the gazetteer knows: a point inside its street, or its district when the
+    # city has no street boundaries (as here)
+    named = httpx.get(url, params={"address": "粤海街道", "n": 1, "open": "false"}).json()
+    found = server.hub.requests.locator.locate(named["from"]["lat"], named["from"]["lon"])
+    assert found.district == "南山区" and named["from"]["place"].startswith("南山区")
+    if found.street:
+        assert found.street == "粤海街道" and named["from"]["place"] == "南山区 · 粤海街道"
+    unknown = httpx.get(url, params={"address": "火星基地"})
+    assert unknown.status_code == 400 and "no district or street" in unknown.json()["detail"]
     kinds = httpx.get(server.base + "/care/v1/kinds").json()
     assert {"kind": "elderly_canteen", "name": {"zh": "长者饭堂", "en": "Elderly canteen"}} in kinds
     db = f"sqlite:///{tmp_path / 'care.db'}"

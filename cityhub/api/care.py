@@ -31,11 +31,18 @@ def _flag(value: str | None, default: bool) -> bool:
 
 
 async def nearest(request: Request) -> Response:
-    """?lat=&lon= (WGS-84) &service= &at= (ISO 8601; default now) &n= (1–50) &open=true
-    &capacity=false: the nearest points, by walking time."""
+    """?lat=&lon= (WGS-84) or ?address= (a district or street), &service= &at= (ISO 8601;
+    default now) &n= (1–50) &open=true &capacity=false: the nearest points, by walking time."""
     hub = http.hub_of(request)
     q = request.query_params
-    lat, lon = check_coordinates(q.get("lat"), q.get("lon"))
+    address = q.get("address")
+    if address:
+        if len(address) > 200:
+            raise BadRequestData("address is at most 200 characters")
+        lat, lon, label = await hub.run(hub.care.place, address)
+    else:
+        lat, lon = check_coordinates(q.get("lat"), q.get("lon"))
+        label = None
     service = q.get("service") or None
     if service is not None and len(service) > 100:
         raise BadRequestData("service is at most 100 characters")
@@ -50,7 +57,13 @@ async def nearest(request: Request) -> Response:
         hub.care.nearest, lat, lon, service, at, count,
         _flag(q.get("open"), True), _flag(q.get("capacity"), False),
     )  # fmt: skip
-    return http.ORJSONResponse({"method": METHOD, "points": [found_view(f) for f in found]})
+    return http.ORJSONResponse(
+        {
+            "from": {"lat": lat, "lon": lon, "place": label},
+            "method": METHOD,
+            "points": [found_view(f) for f in found],
+        }
+    )
 
 
 async def kinds(request: Request) -> Response:

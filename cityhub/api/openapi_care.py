@@ -56,8 +56,9 @@ def care_paths() -> dict[str, Any]:
                 "(the city's calendar) and with free capacity, by walking time",
                 "tags": tags,
                 "parameters": [
-                    _q("lat", {"type": "number", "minimum": -90, "maximum": 90}, True),
-                    _q("lon", {"type": "number", "minimum": -180, "maximum": 180}, True),
+                    _q("lat", {"type": "number", "minimum": -90, "maximum": 90}),
+                    _q("lon", {"type": "number", "minimum": -180, "maximum": 180}),
+                    _q("address", {"type": "string", "maxLength": 200}),
                     _q("service", {"type": "string", "maxLength": 100}),
                     _q("at", {"type": "string", "format": "date-time"}),
                     _q("n", {"type": "integer", "minimum": 1, "maximum": 50}),
@@ -72,6 +73,14 @@ def care_paths() -> dict[str, Any]:
                                 "schema": {
                                     "type": "object",
                                     "properties": {
+                                        "from": {
+                                            "type": "object",
+                                            "properties": {
+                                                "lat": {"type": "number"},
+                                                "lon": {"type": "number"},
+                                                "place": {"type": "string", "nullable": True},
+                                            },
+                                        },
                                         "method": {"type": "string"},
                                         "points": {"type": "array", "items": _POINT},
                                     },

@@ -23,6 +23,7 @@ from cityhub.store.records import Entity, EntityFilter
 if TYPE_CHECKING:
     from cityhub.broker.changes import Change
     from cityhub.broker.service import EntityService
+    from cityhub.citizen.places import Locator
 
 TENANT = ""
 REBUILD_AFTER_S = 60.0
@@ -35,7 +36,15 @@ def _value(entity: Entity, iri: str) -> Any:
 
 
 class CareService:
-    def __init__(self, store: Store, entities: EntityService, core: TermMap, zone: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        entities: EntityService,
+        core: TermMap,
+        zone: str,
+        locator: Locator | None = None,
+    ) -> None:
+        self.locator = locator
         self.store = store
         self.entities = entities
         self.core = core
@@ -114,6 +123,23 @@ class CareService:
                     kept[ident] = fresh
             self._index = NearestIndex(list(kept.values()), self.zone)
         return self._index
+
+    def place(self, address: str) -> tuple[float, float, str]:
+        """(lat, lon, name) of an address the gazetteer knows: a point inside its street, or
+        inside its district when the street is not known."""
+        locator = self.locator
+        if locator is None:
+            raise BadRequestData("addresses need the city's gazetteer")
+        found = locator.gazetteer.find(address)
+        levels = (
+            (locator.streets, found.street, f"{found.district} · {found.street}"),
+            (locator.districts, found.district, str(found.district)),
+        )
+        for level, name, label in levels:
+            if level is not None and name and name in level.names:
+                point = level.geometry(level.names.index(name)).representative_point()
+                return float(point.y), float(point.x), label
+        raise BadRequestData(f"{address!r} names no district or street this city knows")
 
     def nearest(
         self,

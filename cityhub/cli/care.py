@@ -109,8 +109,9 @@ def load(path: Path, mapping: tuple[str, ...], gcj02: bool, database: str | None
 
 
 @care.command("nearest")
-@click.option("--lat", required=True, type=click.FloatRange(-90, 90))
-@click.option("--lon", required=True, type=click.FloatRange(-180, 180))
+@click.option("--lat", type=click.FloatRange(-90, 90))
+@click.option("--lon", type=click.FloatRange(-180, 180))
+@click.option("--address", help="A district or street instead of --lat/--lon.")
 @click.option("--service", help="A service or kind, e.g. elderly_canteen.")
 @click.option("--at", "at_text", help="When (ISO 8601, the city's zone); default now.")
 @click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 50))
@@ -119,7 +120,7 @@ def load(path: Path, mapping: tuple[str, ...], gcj02: bool, database: str | None
 @click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
 @one_line_errors
 def nearest(
-    lat: float, lon: float, service: str | None, at_text: str | None, count: int,
+    lat: float | None, lon: float | None, address: str | None, service: str | None, at_text: str | None, count: int,
     capacity: bool, as_json: bool, database: str | None,
 ) -> None:  # fmt: skip
     """The nearest open service points to a place, by walking time."""
@@ -128,7 +129,12 @@ def nearest(
     from cityhub.errors import BadRequestData
     from cityhub.timeutil import parse_datetime
 
+    if address is None and (lat is None or lon is None):
+        raise BadRequestData("give --lat and --lon, or --address")
     with open_hub(database) as hub:
+        if address is not None:
+            lat, lon, _ = hub.care.place(address)
+        assert lat is not None and lon is not None
         at = None
         if at_text:
             try:
