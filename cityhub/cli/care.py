@@ -120,9 +120,16 @@ def load(path: Path, mapping: tuple[str, ...], gcj02: bool, database: str | None
 @click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
 @one_line_errors
 def nearest(
-    lat: float | None, lon: float | None, address: str | None, service: str | None, at_text: str | None, count: int,
-    capacity: bool, as_json: bool, database: str | None,
-) -> None:  # fmt: skip
+    lat: float | None,
+    lon: float | None,
+    address: str | None,
+    service: str | None,
+    at_text: str | None,
+    count: int,
+    capacity: bool,
+    as_json: bool,
+    database: str | None,
+) -> None:
     """The nearest open service points to a place, by walking time."""
     from cityhub.care.views import METHOD, found_view
     from cityhub.cli.common import open_hub
