@@ -30,6 +30,13 @@ _PROBLEM = {
 }
 
 
+def _ok(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
+        "default": _PROBLEM,
+    }
+
+
 def _q(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
@@ -65,54 +72,38 @@ def care_paths() -> dict[str, Any]:
                     _q("open", {"type": "boolean"}),
                     _q("capacity", {"type": "boolean"}),
                 ],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "from": {
-                                            "type": "object",
-                                            "properties": {
-                                                "lat": {"type": "number"},
-                                                "lon": {"type": "number"},
-                                                "place": {"type": "string", "nullable": True},
-                                            },
-                                        },
-                                        "method": {"type": "string"},
-                                        "points": {"type": "array", "items": _POINT},
-                                    },
-                                }
-                            }
+                "responses": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "from": {
+                                "type": "object",
+                                "properties": {
+                                    "lat": {"type": "number"},
+                                    "lon": {"type": "number"},
+                                    "place": {"type": "string", "nullable": True},
+                                },
+                            },
+                            "method": {"type": "string"},
+                            "points": {"type": "array", "items": _POINT},
                         },
-                    },
-                    "default": _PROBLEM,
-                },
+                    }
+                ),
             }
         },
         "/care/v1/kinds": {
             "get": {
                 "summary": "The kinds of service point (社康中心, 长者饭堂…) with their names",
                 "tags": tags,
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {"kind": {"type": "string"}, "name": _NAMES},
-                                    },
-                                }
-                            }
+                "responses": _ok(
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"kind": {"type": "string"}, "name": _NAMES},
                         },
-                    },
-                    "default": _PROBLEM,
-                },
+                    }
+                ),
             }
         },
     }

@@ -18,11 +18,15 @@ from cityhub.timeutil import now_us
 PREFIX = "/participation/v1"
 
 
-def _id(request: Request) -> int:
-    raw = request.path_params["proposal_id"]
+def _number(request: Request, key: str, what: str) -> int:
+    raw = request.path_params[key]
     if not raw.isdecimal() or len(raw) > 18:
-        raise ResourceNotFound(f"proposal '{raw}' was not found")
+        raise ResourceNotFound(f"{what} '{raw}' was not found")
     return int(raw)
+
+
+def _id(request: Request) -> int:
+    return _number(request, "proposal_id", "proposal")
 
 
 async def list_proposals(request: Request) -> Response:
@@ -94,10 +98,7 @@ async def answer(request: Request) -> Response:
 
 
 def _round(request: Request) -> int:
-    raw = request.path_params["round_id"]
-    if not raw.isdecimal() or len(raw) > 18:
-        raise ResourceNotFound(f"budget round '{raw}' was not found")
-    return int(raw)
+    return _number(request, "round_id", "budget round")
 
 
 async def open_round(request: Request) -> Response:

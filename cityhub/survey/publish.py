@@ -47,6 +47,23 @@ def write_csv(path: Path, estimates: list[Estimate]) -> Path:
     return path
 
 
+def _ensure_dataset(
+    hub: Hub, reader: Principal, name: str, department: str, title: str, title_en: str,
+    description: str, licence: str,
+) -> None:  # fmt: skip
+    """The survey's dataset in the catalog, described once (later calls add versions)."""
+    if hub.store.catalog.find_dataset(name) is not None:
+        return
+    hub.catalog.create(
+        reader,
+        {
+            "name": name, "org": department, "title": title, "title_en": title_en,
+            "description": description, "themes": ["政务"], "keywords": ["问卷调查"],
+            "frequency": "irregular", "license": licence,
+        },
+    )  # fmt: skip
+
+
 def publish(
     hub: Hub,
     reader: Principal,
@@ -59,22 +76,11 @@ def publish(
 ) -> dict[str, Any]:
     """Write the results dataset (a new version each time) and the indicator series."""
     name = dataset_name(form_id)
-    if hub.store.catalog.find_dataset(name) is None:
-        hub.catalog.create(
-            reader,
-            {
-                "name": name,
-                "org": department,
-                "title": f"{title}（结果）",
-                "title_en": f"{form_id} (results)",
-                "description": "加权估计（设计权重、无回答调整），含95%置信区间；"
-                "少于最小单元人数的格子不公布数值。",
-                "themes": ["政务"],
-                "keywords": ["问卷调查", "满意度"],
-                "frequency": "irregular",
-                "license": "cc-by-4.0",
-            },
-        )
+    _ensure_dataset(
+        hub, reader, name, department, f"{title}（结果）", f"{form_id} (results)",
+        "加权估计（设计权重、无回答调整），含95%置信区间；少于最小单元人数的格子不公布数值。",
+        "cc-by-4.0",
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         version = hub.catalog.add_file(
             reader, name, write_csv(Path(tmp) / f"{name}.csv", estimates)
@@ -101,22 +107,12 @@ def publish_microdata(
     answers are left out, whoever reads it."""
     name = dataset_name(form.form_id) + "-microdata"
     closed = [q.name for q in form.questions if q.kind not in ("text", "note", "geopoint")]
-    if hub.store.catalog.find_dataset(name) is None:
-        hub.catalog.create(
-            reader,
-            {
-                "name": name,
-                "org": department,
-                "title": f"{title}（个体数据）",
-                "title_en": f"{form.form_id} (microdata)",
-                "description": "每份有效回答一行：抽样层、设计权重与各封闭式题目的回答；"
-                "不含开放题文字与位置。申请并经批准后用于统计分析。",
-                "themes": ["政务"],
-                "keywords": ["问卷调查", "个体数据"],
-                "frequency": "irregular",
-                "license": "gov-restricted",
-            },
-        )
+    _ensure_dataset(
+        hub, reader, name, department, f"{title}（个体数据）", f"{form.form_id} (microdata)",
+        "每份有效回答一行：抽样层、设计权重与各封闭式题目的回答；不含开放题文字与位置。"
+        "申请并经批准后用于统计分析。",
+        "gov-restricted",
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
