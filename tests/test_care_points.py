@@ -237,3 +237,90 @@ def test_nearest_over_http_and_the_cli(server: Server, tmp_path: Path) -> None:
     out = run("care", "nearest", "--lat", "22.55", "--lon", "114.05", "--json", "--database", db)
     assert out.returncode == 0, out.stderr
     assert [p["name"] for p in __import__("json").loads(out.stdout)["points"]] == ["社康A", "社康B"]
+
+
+def test_points_from_geojson_and_from_a_catalog_dataset(tmp_path: Path) -> None:
+    import orjson
+
+    from cityhub.auth.principal import OPERATOR
+    from cityhub.config import Settings
+    from cityhub.store.catalog_sql import AuditFilter
+
+    lon, lat = wgs84_to_gcj02(114.0579, 22.5431)
+    geo = tmp_path / "points.geojson"
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "id": "g1",
+            "name": "社康G",
+            "kind": "community_health_centre",
+            "hours": "24/7",
+            "capacity": 200,
+        },
+    }
+    geo.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": [feature]}))
+    (point,) = read_points(geo, gcj02=True)
+    assert abs(point.lon - 114.0579) < 1e-7 and point.capacity == 200
+    broken = tmp_path / "line.geojson"
+    broken.write_bytes(
+        orjson.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {**feature, "geometry": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]}}
+                ],
+            }
+        )
+    )
+    with pytest.raises(BadRequestData, match="feature 1: a Point geometry"):
+        read_points(broken)
+    # a department's register published in the catalog, loaded through it (and audited)
+    db = f"sqlite:///{tmp_path / 'city.db'}"
+    hub = Hub.open(Settings(database_url=db))
+    hub.store.migrate()
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "编号,名称,类型,纬度,经度\nd1,长者饭堂D,elderly_canteen,22.54,114.05\n", encoding="utf-8"
+    )
+    hub.catalog.create(
+        OPERATOR,
+        {
+            "name": "canteens",
+            "org": "civil",
+            "title": "长者饭堂名录",
+            "share_type": "unconditional",
+            "open_type": "open",
+        },
+    )
+    hub.catalog.add_file(OPERATOR, "canteens", register)
+    hub.close()
+    out = run(
+        "care",
+        "load",
+        "--dataset",
+        "canteens",
+        "--map",
+        "id=编号",
+        "--map",
+        "name=名称",
+        "--map",
+        "kind=类型",
+        "--map",
+        "lat=纬度",
+        "--map",
+        "lon=经度",
+        "--database",
+        db,
+    )
+    assert out.returncode == 0, out.stderr
+    hub = Hub.open(Settings(database_url=db))
+    try:
+        names = [f.point.name for f in hub.care.nearest(22.54, 114.05, "elderly_canteen")]
+        assert names == ["长者饭堂D"]
+        reads = hub.store.catalog.audit_records(AuditFilter(action="read"), limit=50)
+        assert any(r.actor == "cli" and r.rows == 1 for r in reads)
+    finally:
+        hub.close()
+    both = run("care", "load", str(geo), "--dataset", "canteens", "--database", db)
+    assert both.returncode == 1 and "one of them" in both.stderr

@@ -78,7 +78,10 @@ def schedule(solomon: Path, time_limit: float, as_json: bool) -> None:
 
 
 @care.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--dataset", help="Read the points from this catalog dataset instead of a file.")
 @click.option(
     "--map",
     "mapping",
@@ -90,12 +93,20 @@ def schedule(solomon: Path, time_limit: float, as_json: bool) -> None:
 @click.option("--gcj02", is_flag=True, help="Coordinates are GCJ-02 (converted to WGS-84).")
 @click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
 @one_line_errors
-def load(path: Path, mapping: tuple[str, ...], gcj02: bool, database: str | None) -> None:
-    """Load service points (社康中心, 长者饭堂, AEDs…) from PATH.csv as PointOfInterest
-    entities, with opening hours in the OpenStreetMap syntax and capacity."""
-    from cityhub.care.loader import read_points
+def load(
+    path: Path | None, dataset: str | None, mapping: tuple[str, ...], gcj02: bool,
+    database: str | None,
+) -> None:  # fmt: skip
+    """Load service points (社康中心, 长者饭堂, AEDs…) from PATH (.csv or .geojson) or a
+    catalog --dataset as PointOfInterest entities, with opening hours in the OpenStreetMap
+    syntax and capacity."""
+    from cityhub.auth.principal import OPERATOR
+    from cityhub.care.loader import points_from_rows, read_points, rows_of_dataset
     from cityhub.cli.common import open_hub
+    from cityhub.errors import BadRequestData
 
+    if (path is None) == (dataset is None):
+        raise BadRequestData("give a file or --dataset (one of them)")
     pairs = {}
     for item in mapping:
         field, _, column = item.partition("=")
@@ -103,9 +114,14 @@ def load(path: Path, mapping: tuple[str, ...], gcj02: bool, database: str | None
             raise click.BadParameter(f"--map takes FIELD=COLUMN, not {item!r}")
         pairs[field.strip()] = column.strip()
     with open_hub(database) as hub:
-        points = read_points(path, pairs, gcj02, hub.settings.city)
+        if dataset is not None:
+            rows = rows_of_dataset(hub.catalog, OPERATOR, dataset)
+            points = points_from_rows(rows, dataset, pairs, gcj02, hub.settings.city)
+        else:
+            assert path is not None
+            points = read_points(path, pairs, gcj02, hub.settings.city)
         saved = hub.care.save(points)
-    click.echo(f"{saved:,} service points loaded from {path.name}")
+    click.echo(f"{saved:,} service points loaded from {dataset or path}")
 
 
 @care.command("nearest")
