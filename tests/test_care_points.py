@@ -324,3 +324,50 @@ def test_points_from_geojson_and_from_a_catalog_dataset(tmp_path: Path) -> None:
         hub.close()
     both = run("care", "load", str(geo), "--dataset", "canteens", "--database", db)
     assert both.returncode == 1 and "one of them" in both.stderr
+
+
+def test_barthel_index_and_dependency_level(server: Server) -> None:
+    from cityhub.care.barthel import ITEMS, assess
+
+    full = {name: max(allowed) for name, (allowed, _, _) in ITEMS.items()}
+    assert (assess(full).score, assess(full).level) == (100, "independent")
+    # a person who needs help with bathing, dressing, stairs and walking
+    helped = {**full, "bathing": 0, "dressing": 5, "stairs": 5, "mobility": 10}
+    scored = assess(helped)
+    assert scored.score == 100 - 5 - 5 - 5 - 5 and scored.level == "mild"
+    assert (
+        assess(
+            {**full, "transfers": 5, "mobility": 0, "stairs": 0, "bathing": 0, "dressing": 5}
+        ).score
+        == 55
+    )
+    assert assess({name: 0 for name in ITEMS}).level_name == {
+        "zh": "重度依赖",
+        "en": "severely dependent",
+    }
+    assert (
+        assess(
+            {
+                **{n: 0 for n in ITEMS},
+                "feeding": 10,
+                "bowels": 10,
+                "bladder": 10,
+                "grooming": 5,
+                "toilet": 5,
+                "transfers": 5,
+            }
+        ).level
+        == "moderate"
+    )  # 45
+    for bad, message in (
+        ({**full, "bathing": 10}, "bathing"),
+        ({**full, "dancing": 5}, "dancing"),
+        ({k: v for k, v in full.items() if k != "stairs"}, "stairs"),
+    ):
+        with pytest.raises(BadRequestData, match=message):
+            assess(bad)
+    url = server.base + "/care/v1/assessments/barthel"
+    answer = httpx.post(url, json=helped)
+    assert answer.status_code == 200 and answer.json()["score"] == 80
+    refused = httpx.post(url, json={**helped, "feeding": 7})
+    assert refused.status_code == 400 and "feeding" in refused.json()["detail"]

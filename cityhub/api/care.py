@@ -81,8 +81,18 @@ async def page(request: Request) -> Response:
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
 
+async def barthel(request: Request) -> Response:
+    """{"feeding": 10, …}: the Barthel index (0–100) and the dependency level. Nothing is
+    stored: the answers are a care-needs assessment's, and stay with the caller."""
+    from cityhub.care.barthel import assess
+
+    body = await http.json_object(request)
+    return http.ORJSONResponse(assess(body).as_dict())
+
+
 routes = [
     route("/care", page, "GET", policy.CITY_READ),
     route(PREFIX + "/nearest", nearest, "GET", policy.CITY_READ),
     route(PREFIX + "/kinds", kinds, "GET", policy.CITY_READ),
+    route(PREFIX + "/assessments/barthel", barthel, "POST", policy.STAFF_READ),
 ]

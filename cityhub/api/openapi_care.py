@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.care.barthel import ITEMS
+
 _NAMES = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
 _POINT = {
     "type": "object",
@@ -101,6 +103,42 @@ def care_paths() -> dict[str, Any]:
                         "items": {
                             "type": "object",
                             "properties": {"kind": {"type": "string"}, "name": _NAMES},
+                        },
+                    }
+                ),
+            }
+        },
+        "/care/v1/assessments/barthel": {
+            "post": {
+                "summary": "A care-needs assessment: the Barthel index (0–100) and the "
+                "dependency level from the ten items' scores (nothing is stored)",
+                "tags": tags,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": list(ITEMS),
+                                "properties": {
+                                    name: {"type": "integer", "enum": list(allowed)}
+                                    for name, (allowed, _, _) in ITEMS.items()
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "items": {"type": "object"},
+                            "score": {"type": "integer", "minimum": 0, "maximum": 100},
+                            "level": {
+                                "type": "string",
+                                "enum": ["independent", "mild", "moderate", "severe"],
+                            },
+                            "level_name": _NAMES,
                         },
                     }
                 ),
