@@ -162,6 +162,10 @@ async def _settle(hub: Hub) -> None:
         log.exception("could not store the library's default targets")
     if hub.settings.warm_analyses:
         hub.compute.warm()
+        try:  # the nearest-service index, so the first resident does not wait for it
+            await hub.run(hub.care.index)
+        except CityHubError:
+            log.exception("could not build the service points' index")
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)

@@ -57,6 +57,7 @@ class CareService:
         self._built = 0.0
         self._changed: set[str] = set()
         self._lock = threading.Lock()
+        self._building = threading.Lock()  # one build at a time; others wait for it
 
     # -- writing ------------------------------------------------------------------------------
     def save(self, points: list[ServicePoint]) -> int:
@@ -111,10 +112,18 @@ class CareService:
             changed, self._changed = self._changed, set()
             stale = time.monotonic() - self._built > REBUILD_AFTER_S
         if self._index is None or stale:
-            flt = EntityFilter(any_types=(self.type_iri,))
-            points = [p for e in self.store.iter_entities(TENANT, flt) if (p := self.point(e))]
-            self._index, self._built = NearestIndex(points, self.zone), time.monotonic()
-        elif changed:
+            with self._building:
+                if self._index is None or time.monotonic() - self._built > REBUILD_AFTER_S:
+                    flt = EntityFilter(any_types=(self.type_iri,))
+                    points = [
+                        p for e in self.store.iter_entities(TENANT, flt) if (p := self.point(e))
+                    ]
+                    self._index, self._built = NearestIndex(points, self.zone), time.monotonic()
+                else:  # another thread built it meanwhile: its changes are still to apply
+                    with self._lock:
+                        self._changed |= changed
+            return self._index
+        if changed:
             kept = {p.id: p for p in self._index.points if p.id not in changed}
             for ident in changed:
                 entity = self.store.get_entity(TENANT, ident)
