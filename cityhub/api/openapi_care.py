@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.api.openapi_parts import PROBLEM_RESPONSE, json_response
 from cityhub.care.barthel import ITEMS
 
 _NAMES = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
@@ -26,17 +27,11 @@ _POINT = {
         "free": {"type": "integer", "nullable": True},
     },
 }
-_PROBLEM = {
-    "description": "An RFC 7807 problem",
-    "content": {"application/problem+json": {"schema": {"type": "object"}}},
-}
+_PROBLEM = PROBLEM_RESPONSE
 
 
 def _ok(schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
-        "default": _PROBLEM,
-    }
+    return {"200": json_response(schema), "default": _PROBLEM}
 
 
 def _q(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.api.openapi_parts import PROBLEM_RESPONSE
+from cityhub.api.openapi_parts import json_response as _json
+
 _NAMES = {"type": "object", "additionalProperties": {"type": "string"}, "nullable": True}
 _PROPOSAL = {
     "type": "object",
@@ -39,10 +42,7 @@ _COMMENT = {
         "created": {"type": "string", "format": "date-time"},
     },
 }
-_PROBLEM = {
-    "description": "An RFC 7807 problem",
-    "content": {"application/problem+json": {"schema": {"type": "object"}}},
-}
+_PROBLEM = PROBLEM_RESPONSE
 _ROUND_ID = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _PROJECT = {
     "type": "object",
@@ -87,10 +87,6 @@ _ROUND = {
     },
 }
 _ID = {"name": "proposal_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:

@@ -90,5 +90,15 @@ def _ok(schema: dict[str, Any], code: str = "200", geo: bool = False) -> dict[st
     return {code: {"description": "OK", "content": _content(schema, types)}}
 
 
+def json_response(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    """A plain JSON response (the city's own APIs: surveys, participation, care)."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+PROBLEM_RESPONSE = {
+    "description": "An RFC 7807 problem",
+    "content": {"application/problem+json": {"schema": {"type": "object"}}},
+}
+
 _NO_CONTENT = {"204": {"description": "Done"}}
 _CREATED = {"201": {"description": "Created; Location names the new resource"}}

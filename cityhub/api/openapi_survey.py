@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityhub.api.openapi_parts import json_response as _json
+
 _OBJ: dict[str, Any] = {"type": "object"}
 _TEXTS = {"type": "object", "additionalProperties": {"type": "string"}}
 _QUESTION = {
@@ -171,10 +173,6 @@ _RESULT_REQUEST = {
         },
     },
 }
-
-
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def survey_paths() -> dict[str, Any]:

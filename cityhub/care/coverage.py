@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cityhub.care.points import DETOUR, EARTH_M
+from cityhub.care.points import DETOUR, great_circle_m
 from cityhub.errors import BadRequestData
 
 WALK_M = {5: 300.0, 10: 500.0, 15: 1000.0}  # the standard's circles, walking metres
@@ -53,19 +53,12 @@ class AreaCoverage:
         return self.people - self.covered
 
 
-def _walk_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
-    la1, lo1 = np.radians(lat1), np.radians(lon1)
-    la2, lo2 = np.radians(lat2), np.radians(lon2)
-    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    out: np.ndarray = 2 * EARTH_M * np.arcsin(np.sqrt(np.minimum(h, 1.0))) * DETOUR
-    return out
-
-
 def reach(residents: Residents, sites: Sequence[tuple[float, float]], metres: float) -> np.ndarray:
     """A matrix [resident point, site]: True where the site is within walking reach."""
     out = np.zeros((residents.people.shape[0], len(sites)), dtype=bool)
+    lats, lons = np.radians(residents.lats), np.radians(residents.lons)
     for j, (lat, lon) in enumerate(sites):
-        out[:, j] = _walk_m(residents.lats, residents.lons, lat, lon) <= metres
+        out[:, j] = great_circle_m(lat, lon, lats, lons) * DETOUR <= metres
     return out
 
 

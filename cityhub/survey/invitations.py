@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from cityhub.catalog.service import CatalogService
 from cityhub.errors import BadRequestData
 from cityhub.store.survey_sql import Invitation, Sample
 from cityhub.survey.sampling import allocate, draw, stratum_sd
+from cityhub.timeutil import now_us
 
 MAX_FRAME = 2_000_000  # units read from a frame
 MAX_INVITATIONS = 100_000
@@ -112,7 +112,7 @@ def prepare(
     rows = draw(labels, sizes, request.seed)
     sample = Sample(
         request.form_id, request.frame, request.strata, request.seed, len(rows),
-        time.time_ns() // 1000,
+        now_us(),
     )  # fmt: skip
     invitations, handed = [], []
     for i in rows:

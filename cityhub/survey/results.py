@@ -81,8 +81,8 @@ def _domains(form: Form, responses: list[StoredResponse], by: str | None) -> lis
     question = next(q for q in form.questions if q.name == by)
 
     def label(name: str) -> str:
-        texts = question.choice_labels.get(name, {})
-        return texts.get("zh") or next(iter(texts.values()), name) if texts else name
+        texts = question.choice_labels.get(name) or {}
+        return texts.get("zh") or next(iter(texts.values()), name)
 
     return [label(r.answers.get(by, "")) if r.answers.get(by) else "" for r in responses]
 
