@@ -25,6 +25,7 @@ from cityhub.api import (
     discovery,
     entities,
     evaluate,
+    homecare,
     indicators,
     iot,
     open311,
@@ -202,6 +203,13 @@ async def _command_sender(hub: Hub) -> None:
                 log.exception("could not record the status of command %s", call.name)
 
 
+async def _care_desk(hub: Hub) -> None:
+    """Home alarms: urgent orders made and caregivers told (cityhub.care.desk)."""
+    from cityhub.care import desk
+
+    await desk.run(hub)
+
+
 def mqtt_group_of(hub: Hub) -> str:
     """The default shared-subscription group: one per deployment (see `Settings.mqtt_group`)."""
     return "cityhub-" + hub.store.leases.deployment_id()[:16]
@@ -268,6 +276,7 @@ def create_app(
         jobs: list[BackgroundTask] = [
             _notifier,
             _command_sender,
+            _care_desk,
             _deadline_watch,
             _settle,
             _analyses_refresh,
@@ -313,6 +322,7 @@ def create_app(
         *survey.routes,
         *participation.routes,
         *care.routes,
+        *homecare.routes,
         *ckan.routes,
         *dashboard.routes,
     ]

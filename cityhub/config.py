@@ -64,6 +64,8 @@ class Settings:
     # Proposals: supports that oblige the city to answer, and the working days it has then.
     proposal_threshold: int = 100
     proposal_answer_days: int = 15
+    # Home care: the MQTT topic prefix under which caregivers' apps hear of their orders.
+    care_topic: str = "cityhub/care"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -108,6 +110,7 @@ class Settings:
             proposal_answer_days=int(
                 env.get("CITYHUB_PROPOSAL_ANSWER_DAYS", base.proposal_answer_days)
             ),
+            care_topic=env.get("CITYHUB_CARE_TOPIC", base.care_topic),
             access_log=env.get("CITYHUB_ACCESS_LOG", "1") not in ("0", "false", "no", "off"),
         )
 

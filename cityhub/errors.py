@@ -102,6 +102,14 @@ class AlreadyExists(CityHubError):
     title = "Already exists"
 
 
+class Conflict(CityHubError):
+    """The record is not in a state that allows this (an order already finished)."""
+
+    status = 409
+    type_uri = "https://cityhub.dev/problems/Conflict"
+    title = "Conflict"
+
+
 class UnsupportedMediaType(CityHubError):
     status = 415
     type_uri = NGSI_LD_ERRORS + "UnsupportedMediaType"

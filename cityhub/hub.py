@@ -18,6 +18,8 @@ from cityhub.broker.service import PLATFORM_TYPES, EntityService
 from cityhub.broker.subscription_service import SubscriptionService
 from cityhub.broker.subscriptions import SubscriptionMatcher
 from cityhub.broker.temporal_service import TemporalService
+from cityhub.care.alarms import ATTRIBUTE as ALARM_ATTRIBUTE
+from cityhub.care.alarms import AlarmInbox, AlarmRelay
 from cityhub.catalog.access import AccessDesk
 from cityhub.catalog.service import CatalogService
 from cityhub.citizen.catalog import ServiceCatalog
@@ -36,6 +38,7 @@ from cityhub.survey.service import SurveyService
 from cityhub.workers import ComputePool
 
 if TYPE_CHECKING:  # loaded on first use: pandas, statsmodels and jieba are slow to import
+    from cityhub.care.homecare import HomeCareService
     from cityhub.care.service import CareService
     from cityhub.indicators.results import StoredAnalyses
     from cityhub.indicators.service import IndicatorService
@@ -101,6 +104,10 @@ class Hub:
         self.hooks.before_write.append(relay.prepare)
         self.hooks.after_commit.append(relay.on_commit)
         self.devices.on_change.append(relay.forget)
+        # Home alarms: a committed `alarm` value is queued for the server's alarm desk.
+        self.alarms = AlarmInbox()
+        alarm_relay = AlarmRelay(self.contexts.core.expand(ALARM_ATTRIBUTE), self.alarms)
+        self.hooks.after_commit.append(alarm_relay.on_commit)
         self.auth = Authenticator(store)
         self.classifiers = ClassifierRegistry(store)
         self.sentiment = ClassifierRegistry(store, "sentiment")
@@ -111,6 +118,7 @@ class Hub:
         self._requests: RequestService | None = None
         self._proposals: ProposalService | None = None
         self._care: CareService | None = None
+        self._homecare: HomeCareService | None = None
         self._indicators: IndicatorService | None = None
         self._analyses: StoredAnalyses | None = None
         # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
@@ -182,6 +190,15 @@ class Hub:
             )
             self.hooks.after_commit.append(self._care.on_commit)
         return self._care
+
+    @property
+    def homecare(self) -> HomeCareService:
+        """Home care: the register, caregivers, orders, the alarm desk and the day's plan."""
+        if self._homecare is None:
+            from cityhub.care.homecare import HomeCareService
+
+            self._homecare = HomeCareService(self.store, self.catalog.audit, self.settings.timezone)
+        return self._homecare
 
     @property
     def indicators(self) -> IndicatorService:

@@ -222,7 +222,9 @@ async def audit(request: Request) -> Response:
     tz = hub.settings.timezone
     dataset = q.get("dataset")
     ids = None
-    if dataset:
+    if dataset and dataset.startswith("care-register:"):
+        ids = [dataset]  # the home-care register is audited under its own name
+    elif dataset:
         ids = [(await hub.run(hub.catalog.dataset, dataset)).id]
     flt = AuditFilter(
         dataset_ids=ids,

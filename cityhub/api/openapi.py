@@ -17,6 +17,7 @@ from cityhub.api.openapi_documents import (
     registration_paths,
     subscription_paths,
 )
+from cityhub.api.openapi_homecare import homecare_paths
 from cityhub.api.openapi_participation import participation_paths
 from cityhub.api.openapi_parts import (
     _CREATED,
@@ -343,6 +344,7 @@ def build_openapi(routes: Sequence[GuardedRoute]) -> dict[str, Any]:
     paths.update(survey_paths())
     paths.update(participation_paths())
     paths.update(care_paths())
+    paths.update(homecare_paths())
     paths.update(dashboard_paths())
     add_access(paths, routes)
     ngsi_ld_operations(paths)

@@ -122,13 +122,15 @@ class AccessDesk:
     def audit(
         self, reader: Reader, flt: AuditFilter, limit: int = 100, offset: int = 0
     ) -> list[AuditRecord]:
-        """Audit records for a steward's own department's datasets (an admin sees all)."""
+        """Audit records for a steward's own department's datasets and home-care register (an
+        admin sees all)."""
         if reader.role not in ("steward", "admin"):
             raise (Unauthorized if reader.role == "anonymous" else Forbidden)(
                 "the audit is read by data stewards and admins"
             )
         if not reader.is_admin:
             owned = [d.id for d in self.catalog.datasets() if d.org == reader.department]
+            owned.append(f"care-register:{reader.department}")  # the home-care register
             wanted = owned if flt.dataset_ids is None else sorted(set(flt.dataset_ids) & set(owned))
             flt.dataset_ids = wanted
         return self.catalog.audit.query(flt, limit, offset)

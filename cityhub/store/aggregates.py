@@ -9,6 +9,7 @@ from typing import Any
 from cityhub.store.catalog_sql import CatalogRepository
 from cityhub.store.citizen_sql import RequestRepository
 from cityhub.store.contexts_sql import ContextRepository
+from cityhub.store.homecare_sql import HomeCareRepository
 from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
@@ -22,7 +23,8 @@ from cityhub.store.survey_sql import SurveyRepository
 
 class AggregatesMixin:
     """Gives a store its `catalog`, `requests`, `indicators`, `devices`, `subscriptions`, `keys`,
-    `contexts`, `leases`, `registrations`, `retention`, `surveys`, `participation` and `budgets`."""
+    `contexts`, `leases`, `registrations`, `retention`, `surveys`, `participation`, `budgets`
+    and `homecare`."""
 
     dialect: str
     _mark: str
@@ -39,6 +41,7 @@ class AggregatesMixin:
     surveys: SurveyRepository
     participation: ParticipationRepository
     budgets: BudgetRepository
+    homecare: HomeCareRepository
 
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -66,3 +69,4 @@ class AggregatesMixin:
         self.surveys = SurveyRepository(self)
         self.participation = ParticipationRepository(self)
         self.budgets = BudgetRepository(self)
+        self.homecare = HomeCareRepository(self)

@@ -15,6 +15,7 @@ from cityhub.store.catalog_sql import (
 )
 from cityhub.store.citizen_sql import RequestEvent, RequestRepository, RequestRow
 from cityhub.store.contexts_sql import ContextRepository
+from cityhub.store.homecare_sql import HomeCareRepository
 from cityhub.store.indicator_sql import IndicatorRepository
 from cityhub.store.ingest_sql import DeviceRepository
 from cityhub.store.keys_sql import KeyRepository
@@ -98,6 +99,7 @@ class Store(Protocol):
     surveys: SurveyRepository  # survey forms (versions) and their responses
     participation: ParticipationRepository  # proposals, supports, comments
     budgets: BudgetRepository  # participatory budgeting rounds and ballots
+    homecare: HomeCareRepository  # the home-care register, caregivers and service orders
     exact_geo: bool  # True when the store evaluates every geo relation exactly
 
     # lifecycle
