@@ -284,13 +284,9 @@ class HomeCareService:
     def raise_alarm(self, call: AlarmCall) -> Dispatch | None:
         """The urgent order for an alarm (one per client while it is open) and its caregiver.
         None when the device is on nobody's register entry."""
-        found = [
-            cid for tenant, device, cid in self.repo.alarm_devices()
-            if tenant == call.tenant and device == call.device
-        ]  # fmt: skip
-        if not found:
+        client = self.repo.client_with_device(call.tenant, call.device)
+        if client is None:
             return None
-        client = self.repo.client(found[0])
         order = OrderRow(
             0, client.id, client.department, "emergency", "urgent", "open", call.at_us,
             call.at_us + 3_600_000_000, workflow.KINDS["emergency"][0],

@@ -170,13 +170,15 @@ class HomeCareRepository(Repository):
         )
         return [self._client(r) for r in rows]
 
-    def alarm_devices(self) -> list[tuple[str, str, int]]:
-        """(tenant, device entity id, client id) of every active client with a device."""
+    def client_with_device(self, tenant: str, device: str) -> ClientRow | None:
+        """The active client whose home alarm is this device entity (the unique index)."""
+        m = self._mark
         rows = self._run(
-            "SELECT device_tenant, device, id FROM care_clients "
-            "WHERE device IS NOT NULL AND active = TRUE"
+            f"SELECT {_CLIENT} FROM care_clients WHERE device_tenant = {m} AND device = {m} "
+            "AND active = TRUE",
+            (tenant, device),
         )
-        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+        return self._client(rows[0]) if rows else None
 
     # -- caregivers ---------------------------------------------------------------------------
     def _caregiver(self, r: tuple[Any, ...]) -> CaregiverRow:
