@@ -11,7 +11,7 @@ from cityhub.demo.city import load_demo_city
 from cityhub.demo.simulate import simulate_once
 from cityhub.hub import Hub
 from cityhub.store.records import EntityFilter
-from cityhub.timeutil import now_us
+from cityhub.timeutil import city_today, now_us
 
 DISTRICT = "https://uri.etsi.org/ngsi-ld/default-context/District"
 
@@ -121,3 +121,19 @@ def test_demo_runs_its_survey_and_proposal_board_once(hub: Hub) -> None:
     assert {p.status for p in board} == {"open", "accepted", "in_study", "rejected"}
     overdue = hub.proposals.find(ProposalFilter(overdue_at_us=now_us()), 50)
     assert overdue and all(p.answered_us is None for p in overdue)
+
+
+def test_demo_home_care_is_synthetic_planned_and_loaded_once(hub: Hub) -> None:
+    from cityhub.auth.principal import Principal
+    from cityhub.demo.homecare import DEPARTMENT, NOTE, load_demo_homecare
+
+    made = load_demo_homecare(hub)
+    assert made > 60 and load_demo_homecare(hub) == 0
+    office = Principal("t", DEPARTMENT, "staff")
+    clients = hub.homecare.clients(office, None, True, 1000, 0)
+    assert len(clients) == 60 and all(c["note"] == NOTE and "idNumber" not in c for c in clients)
+    orders = hub.homecare.orders(office, city_today(hub.settings.timezone), None, (), None)
+    visits = [o for o in orders if o["priority"] == "normal"]
+    assert len(visits) == made and sum(o["status"] == "assigned" for o in visits) > made / 2
+    alarms = [o for o in orders if o["priority"] == "urgent"]
+    assert len(alarms) == 2 and all(o["acceptedSeconds"] < 60 for o in alarms)

@@ -1,5 +1,6 @@
-"""`cityhub care`: community care — service points (`load`, `nearest`) and the planning of
-caregivers' visits (`schedule`)."""
+"""`cityhub care`: community care — service points (`load`, `nearest`), the life circle
+(`coverage`) and the planning of caregivers' visits (`schedule` from Solomon files, `plan` from
+the platform's own orders)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,55 @@ def schedule(solomon: Path, time_limit: float, as_json: bool) -> None:
         )
     if problems:
         raise SystemExit(1)
+
+
+@care.command("plan")
+@click.option("--department", required=True, help="The serving department, e.g. 福田区民政局.")
+@click.option("--day", "day_text", help="The city's day, YYYY-MM-DD (default today).")
+@click.option(
+    "--time-limit",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 600),
+    help="Seconds the solver may search.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
+@one_line_errors
+def plan_command(
+    department: str, day_text: str | None, time_limit: float, as_json: bool, database: str | None
+) -> None:
+    """Plan a department's open home-care visits for a day over its caregivers on duty (the
+    platform's own orders; `schedule` reads Solomon files). Each visit gets its caregiver
+    and planned start; what cannot be fitted stays open and is listed."""
+    import datetime as dt
+
+    from cityhub.auth.principal import Principal
+    from cityhub.cli.common import open_hub
+    from cityhub.errors import BadRequestData
+    from cityhub.timeutil import city_today
+
+    with open_hub(database) as hub:
+        try:
+            day = dt.date.fromisoformat(day_text) if day_text else city_today(hub.settings.timezone)
+        except ValueError:
+            raise BadRequestData("--day is YYYY-MM-DD") from None
+        click.echo(f"planning {department}'s visits on {day} for {time_limit:g} s…", err=True)
+        made = hub.homecare.plan_day(Principal("cli", department, "admin"), day, time_limit)
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps(made).decode())
+        return
+    for r in made["routes"]:
+        pairs = zip(r["orders"], r["starts"], strict=True)
+        stops = ", ".join(f"{start[11:16]} #{o}" for o, start in pairs)
+        click.echo(f"{r['caregiver']}\t{r['rideMinutes']:6.1f} min riding\t{stops}")
+    click.echo(
+        f"{made['visits']} visits, {len(made['routes'])} caregivers, "
+        f"{len(made['unassigned'])} left open"
+        + (f" ({', '.join(f'#{o}' for o in made['unassigned'])})" if made["unassigned"] else "")
+    )
 
 
 @care.command("load")

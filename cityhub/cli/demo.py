@@ -135,6 +135,7 @@ def _load(
     from cityhub.demo.care import load_demo_points
     from cityhub.demo.catalog import publish_demo_datasets
     from cityhub.demo.city import load_demo_city
+    from cityhub.demo.homecare import load_demo_homecare
     from cityhub.demo.indicators import (
         backfill_history,
         compute_demo_indicators,
@@ -172,6 +173,8 @@ def _load(
         load_demo_proposals(hub)
     with console.status("Placing the synthetic community service points…"):
         load_demo_points(hub)
+    with console.status("Making the synthetic home-care register and planning today's visits…"):
+        load_demo_homecare(hub)
         n_datasets = len(hub.catalog.datasets())
     _, secret = create_key(hub.store, "demo", "admin")
     summary = (
