@@ -66,6 +66,9 @@ class Settings:
     proposal_answer_days: int = 15
     # Home care: the MQTT topic prefix under which caregivers' apps hear of their orders.
     care_topic: str = "cityhub/care"
+    # Residents per street or district (CSV: area, population) for the life circle's gaps;
+    # empty: the shipped 2020 census of Shenzhen's districts.
+    care_population: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -111,6 +114,7 @@ class Settings:
                 env.get("CITYHUB_PROPOSAL_ANSWER_DAYS", base.proposal_answer_days)
             ),
             care_topic=env.get("CITYHUB_CARE_TOPIC", base.care_topic),
+            care_population=env.get("CITYHUB_CARE_POPULATION", base.care_population),
             access_log=env.get("CITYHUB_ACCESS_LOG", "1") not in ("0", "false", "no", "off"),
         )
 

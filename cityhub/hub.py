@@ -188,6 +188,7 @@ class Hub:
                 self.settings.timezone,
                 self.requests.locator,
             )
+            self._care.population_file = self.settings.path_or_none(self.settings.care_population)
             self.hooks.after_commit.append(self._care.on_commit)
         return self._care
 

@@ -154,3 +154,24 @@ def test_the_cli_reports_coverage_and_sites(tmp_path: Path) -> None:
         "care", "coverage", "--residents", str(sites), "--kind", "day_care_centre", "--database", db
     )
     assert bad.returncode == 1 and "needs the columns" in bad.stderr
+
+
+def test_area_gaps_are_the_covered_share_of_each_areas_grid() -> None:
+    from shapely.geometry import box
+
+    from cityhub.care.gaps import area_grid, gaps
+
+    # two 2 km squares side by side at the equator; one centre of service in the west one
+    west, east = box(0.0, 0.0, 0.018, 0.018), box(0.018, 0.0, 0.036, 0.018)
+    grid = area_grid(["west", "east"], [west, east], spacing_m=100)
+    assert grid.areas.count("west") == grid.areas.count("east")
+    site = (0.009, 0.009)
+    metres = 1000.0
+    found = {g.name: g for g in gaps(grid, [site], metres, {"west": 1000})}
+    # by hand: the share of the west square within 1000 / 1.3 m of its centre is the disc's
+    # area over the square's (the disc lies inside it); none of the east square is reached
+    radius = metres / 1.3
+    expected = math.pi * radius**2 / (0.018 * EARTH_M * math.pi / 180) ** 2
+    assert abs(found["west"].share - expected) < 0.02 and found["east"].share == 0.0
+    assert found["west"].left_out == round(1000 * (1 - found["west"].share))
+    assert found["east"].people is None and found["east"].left_out is None

@@ -12,6 +12,7 @@ from cityhub import __version__
 from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
+from cityhub.care.coverage import CIRCLES
 from cityhub.care.points import KINDS
 from cityhub.care.views import METHOD, found_view
 from cityhub.citizen.places import check_coordinates
@@ -72,6 +73,15 @@ async def kinds(request: Request) -> Response:
     )
 
 
+async def gaps(request: Request) -> Response:
+    """?kind= &minutes=5|10|15: each street's (or district's) share within the life circle."""
+    hub = http.hub_of(request)
+    q = request.query_params
+    kind = q.get("kind") or "day_care_centre"
+    minutes = whole_number(q.get("minutes"), "minutes", 5, 15, 0) or CIRCLES.get(kind, 15)
+    return http.ORJSONResponse(await hub.run(hub.care.gaps, kind, minutes))
+
+
 _PAGE = resources.files("cityhub.dashboard").joinpath("static", "care.html")
 
 
@@ -94,5 +104,6 @@ routes = [
     route("/care", page, "GET", policy.CITY_READ),
     route(PREFIX + "/nearest", nearest, "GET", policy.CITY_READ),
     route(PREFIX + "/kinds", kinds, "GET", policy.CITY_READ),
+    route(PREFIX + "/gaps", gaps, "GET", policy.CITY_READ),
     route(PREFIX + "/assessments/barthel", barthel, "POST", policy.STAFF_READ),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from cityhub.api.openapi_parts import PROBLEM_RESPONSE, json_response
 from cityhub.care.barthel import ITEMS
+from cityhub.care.points import KINDS
 
 _NAMES = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
 _POINT = {
@@ -98,6 +99,42 @@ def care_paths() -> dict[str, Any]:
                         "items": {
                             "type": "object",
                             "properties": {"kind": {"type": "string"}, "name": _NAMES},
+                        },
+                    }
+                ),
+            }
+        },
+        "/care/v1/gaps": {
+            "get": {
+                "summary": "The 15-minute life circle's gaps: each street's (or district's) share "
+                "within a kind's walking circle and the residents left out, most first",
+                "tags": tags,
+                "parameters": [
+                    _q("kind", {"type": "string", "enum": list(KINDS)}),
+                    _q("minutes", {"type": "integer", "enum": [5, 10, 15]}),
+                ],
+                "responses": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "kind": {"type": "string"},
+                            "minutes": {"type": "integer"},
+                            "metres": {"type": "number"},
+                            "level": {"type": "string", "enum": ["street", "district"]},
+                            "points": {"type": "integer"},
+                            "method": {"type": "string"},
+                            "areas": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "share": {"type": "number", "minimum": 0, "maximum": 1},
+                                        "people": {"type": "integer", "nullable": True},
+                                        "leftOut": {"type": "integer", "nullable": True},
+                                    },
+                                },
+                            },
                         },
                     }
                 ),

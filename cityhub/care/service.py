@@ -21,8 +21,11 @@ from cityhub.store import Store
 from cityhub.store.records import Entity, EntityFilter
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cityhub.broker.changes import Change
     from cityhub.broker.service import EntityService
+    from cityhub.care.coverage import Residents
     from cityhub.citizen.places import Locator
 
 TENANT = ""
@@ -57,6 +60,9 @@ class CareService:
         self._built = 0.0
         self._changed: set[str] = set()
         self._lock = threading.Lock()
+        self._grid: Residents | None = None  # the areas' sample points, made on first use
+        self._people: dict[str, int] = {}
+        self.population_file: Path | None = None
         self._building = threading.Lock()  # one build at a time; others wait for it
 
     # -- writing ------------------------------------------------------------------------------
@@ -132,6 +138,47 @@ class CareService:
                     kept[ident] = fresh
             self._index = NearestIndex(list(kept.values()), self.zone)
         return self._index
+
+    def gaps(self, kind: str, minutes: int) -> dict[str, Any]:
+        """The life circle's gaps by street (by district without street boundaries): each
+        area's share within `minutes` of walking of a point of `kind` (cityhub.care.gaps)."""
+        from cityhub.care.coverage import WALK_M
+        from cityhub.care.gaps import METHOD, SETTLED_M, area_grid, gaps, populations, settled
+
+        if kind not in KINDS:
+            raise BadRequestData(f"kind is one of {', '.join(KINDS)}")
+        if minutes not in WALK_M:
+            raise BadRequestData("minutes is 5, 10 or 15 (the standard's circles)")
+        locator = self.locator
+        if locator is None:
+            raise BadRequestData("gaps need the city's boundaries")
+        level = locator.streets or locator.districts
+        with self._lock:
+            if self._grid is None:
+                names = level.names
+                grid = area_grid(names, [level.geometry(i) for i in range(len(names))])
+                self._grid = settled(grid, self._bus_stops(), SETTLED_M)
+                self._people = populations(self.population_file)
+        sites = [(p.lat, p.lon) for p in self.index().points if p.kind == kind]
+        found = gaps(self._grid, sites, WALK_M[minutes], self._people)
+        return {
+            "kind": kind,
+            "minutes": minutes,
+            "metres": WALK_M[minutes],
+            "level": "street" if locator.streets is not None else "district",
+            "points": len(sites),
+            "method": METHOD,
+            "areas": [g.as_dict() for g in found],
+        }
+
+    def _bus_stops(self) -> list[tuple[float, float]]:
+        flt = EntityFilter(any_types=(self.core.expand("BusStop"),))
+        out = []
+        for entity in self.store.iter_entities(TENANT, flt):
+            location = _value(entity, self._names["location"])
+            if isinstance(location, dict) and location.get("type") == "Point":
+                out.append((float(location["coordinates"][1]), float(location["coordinates"][0])))
+        return out
 
     def place(self, address: str) -> tuple[float, float, str]:
         """(lat, lon, name) of an address the gazetteer knows: a point inside its street, or
