@@ -406,3 +406,43 @@ def test_community_layer_shows_service_points_open_full_or_shut(
     expect(legend).to_contain_text("已满")
     expect(legend).to_contain_text("未开放")
     assert watched.errors == [] and watched.outside == []
+
+
+def test_care_panel_shows_life_circle_gaps_todays_alarms_and_runs(
+    watched: Watched, city: Server, backend: str
+) -> None:
+    from cityhub.demo.care import load_demo_points
+    from cityhub.demo.homecare import load_demo_homecare
+
+    load_demo_points(city.hub)
+    load_demo_homecare(city.hub)
+    _open(watched)
+    page = watched.page
+    page.click("[data-tab=care]")
+    panel = page.locator("#panel-care")
+    expect(panel).to_have_attribute("data-ready", "true", timeout=30_000)
+    gaps = panel.locator(".bars.gaps .bar")
+    assert gaps.count() >= 8
+    expect(panel.locator("section.gaps")).to_contain_text("步行 5 分钟")
+    panel.locator("select[name=kind]").select_option("community_health_centre")
+    expect(panel.locator("section.gaps")).to_contain_text("步行 15 分钟")
+    panel.locator("button[data-shade-gaps]").click()
+    expect(page.locator("#legend [data-type=shading]")).to_contain_text("15 分钟生活圈覆盖率")
+    fills = {page.locator("path.district").nth(i).get_attribute("fill") for i in range(10)}
+    assert len(fills - {"#ffffff"}) >= 1, fills
+    # today's home care (a development store reads every department's): two answered alarms
+    alarms = panel.locator("li.alarm")
+    expect(alarms).to_have_count(2)
+    expect(alarms.first).to_contain_text("秒接单")
+    expect(alarms.first).to_contain_text("已完成")
+    runs = panel.locator("ul.runs li")
+    assert runs.count() >= 5
+    panel.locator("button[data-routes]").click()
+    expect(page.locator("path.care-route").first).to_be_attached()
+    assert page.locator("path.care-route").count() == runs.count()
+    shown = panel.inner_text()
+    assert "模拟小区" not in shown and "1380000" not in shown  # no client's address or phone
+    _shot(watched, "care", backend)
+    page.click("#lang-button")
+    expect(panel).to_contain_text("Home care today")
+    assert watched.errors == [] and watched.outside == []

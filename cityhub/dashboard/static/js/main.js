@@ -9,6 +9,7 @@ import { CitizenPanel } from "./citizen.js";
 import { GoalsPanel } from "./goals.js";
 import { CatalogPanel } from "./catalog.js";
 import { ParticipationPanel } from "./participation.js";
+import { HomeCarePanel } from "./homecare.js";
 
 const RESYNC_EVERY = 60_000; // the snapshot is reloaded this often (other processes' writes)
 const $ = (selector) => document.querySelector(selector);
@@ -85,6 +86,7 @@ async function main() {
   const goals = new GoalsPanel($("#panel-goals"));
   const catalog = new CatalogPanel($("#panel-catalog"));
   const participation = new ParticipationPanel($("#panel-participation"), map);
+  const care = new HomeCarePanel($("#panel-care"), map);
 
   function openEntity(id) {
     history.replaceState(null, "", `#entity=${encodeURIComponent(id)}`);
@@ -131,7 +133,7 @@ async function main() {
   setInterval(loadSnapshot, RESYNC_EVERY);
 
   // Tabs.
-  const panels = { citizen, goals, catalog, participation };
+  const panels = { citizen, goals, catalog, participation, care };
   const loaded = new Set();
   function showTab(name) {
     for (const button of document.querySelectorAll("[data-tab]")) button.setAttribute("aria-selected", String(button.dataset.tab === name));

@@ -146,7 +146,7 @@ export class CityMap {
 
   drawStreets(collection) {
     if (!collection.features.length) return;
-    L.geoJSON(collection, {
+    this.streetLayer = L.geoJSON(collection, {
       pane: "districts", renderer: L.svg({ pane: "districts" }), interactive: false,
       style: () => ({ className: "street", color: "#8aa1b8", weight: 0.6, fill: false, dashArray: "2 3" }),
     }).addTo(this.map);
@@ -257,16 +257,38 @@ export class CityMap {
   }
 
   // Districts filled by a value (e.g. a survey's index by district); null clears it.
-  shadeDistricts(values, title) {
-    this.shading = values ? { title, bands: SHADE_BANDS } : null;
+  shadeDistricts(values, title, bands = SHADE_BANDS) { this.shadeAreas("district", values, title, bands); }
+
+  // Districts or streets filled by a value on `bands` ([below, colour, words]); null clears.
+  shadeAreas(level, values, title, bands = SHADE_BANDS) {
+    this.shading = values ? { title, bands } : null;
+    const paint = (layer, idle) => layer.eachLayer((area) => {
+      const value = values ? values[area.feature.properties.name] : undefined;
+      const band = value === undefined ? null : bands.find(([upTo]) => value < upTo);
+      area.setStyle(band ? { fill: true, fillColor: band[1], fillOpacity: 0.7 } : idle);
+    });
     if (this.districtLayer) {
-      this.districtLayer.eachLayer((layer) => {
-        const value = values ? values[layer.feature.properties.name] : undefined;
-        const band = value === undefined ? null : SHADE_BANDS.find(([upTo]) => value < upTo);
-        layer.setStyle({ fillColor: band ? band[1] : "#ffffff", fillOpacity: band ? 0.7 : 0.55 });
-      });
+      paint(this.districtLayer, { fillColor: "#ffffff", fillOpacity: level === "district" || !values ? 0.55 : 0.2 });
+      if (level !== "district") this.districtLayer.eachLayer((area) => area.setStyle({ fillColor: "#ffffff" }));
     }
+    if (this.streetLayer) paint(this.streetLayer, { fill: false });
+    if (level !== "street" && this.streetLayer) this.streetLayer.eachLayer((area) => area.setStyle({ fill: false }));
     this.changed();
+  }
+
+  svgRenderer() { return this.svg || (this.svg = L.svg()); }
+
+  // Caregivers' runs: [{caregiver, colour, stops: [[lat, lon], …]}]; null clears them.
+  drawRoutes(routes) {
+    if (this.routeLayer) this.routeLayer.remove();
+    this.routeLayer = null;
+    if (!routes || !routes.length) return;
+    this.routeLayer = L.layerGroup(routes.flatMap((r) => [
+      L.polyline(r.stops, { color: r.colour, weight: 2.5, opacity: 0.85, className: "care-route", renderer: this.svgRenderer() })
+        .bindTooltip(r.caregiver),
+      ...r.stops.map((at, i) => L.circleMarker(at, { radius: 4, color: r.colour, weight: 1, fillOpacity: 0.9, renderer: this.canvas })
+        .bindTooltip(`${r.caregiver} · ${i + 1}`)),
+    ])).addTo(this.map);
   }
 
   focus(id) {
