@@ -17,15 +17,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The shared data folder, when present, gives the demo real citizen messages to replay, a
-# corpus to train the sentiment model on and labelled messages to train department routing on;
+# corpus to train the sentiment model on, labelled messages to train department routing on and
+# the city's bus lines for the nearest search by bus;
 # without it the demo runs on what ships in the package.
 SHARED ?= ../shared/data
 MESSAGES := $(wildcard $(SHARED)/citizen/messages_with_support_counts.csv)
 CORPUS := $(wildcard $(SHARED)/sentiment/ChnSentiCorp_12k_train_dev.csv)
 ROUTING := $(wildcard $(SHARED)/citizen/messages_labelled.csv)
+BUSES := $(wildcard $(SHARED)/mobility/shenzhen_bus_lines_stations_pygeo.csv)
 
 demo: $(STAMP)
-	$(BIN)/cityhub demo $(if $(DATABASE),--database $(DATABASE)) --host $(HOST) --port $(PORT) \
+	$(if $(BUSES),CITYHUB_BUS_NETWORK=$(BUSES)) $(BIN)/cityhub demo $(if $(DATABASE),--database $(DATABASE)) --host $(HOST) --port $(PORT) \
 		$(if $(MESSAGES),--messages $(MESSAGES)) $(if $(CORPUS),--sentiment-corpus $(CORPUS)) \
 		$(if $(ROUTING),--routing-corpus $(ROUTING))
 

@@ -165,6 +165,8 @@ async def _settle(hub: Hub) -> None:
         hub.compute.warm()
         try:  # the nearest-service index, so the first resident does not wait for it
             await hub.run(hub.care.index)
+            await hub.run(hub.care.bus)
+            await hub.run(hub.care.streets)
         except CityHubError:
             log.exception("could not build the service points' index")
     gc.collect()

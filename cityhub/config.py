@@ -69,6 +69,10 @@ class Settings:
     # Residents per street or district (CSV: area, population) for the life circle's gaps;
     # empty: the shipped 2020 census of Shenzhen's districts.
     care_population: str = ""
+    # Bus lines with their stops in order (CSV) for the nearest search by bus; empty: walking only.
+    bus_network: str = ""
+    # An OpenStreetMap extract (.osm XML) for walking along streets; empty: great-circle × 1.3.
+    street_network: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -115,6 +119,8 @@ class Settings:
             ),
             care_topic=env.get("CITYHUB_CARE_TOPIC", base.care_topic),
             care_population=env.get("CITYHUB_CARE_POPULATION", base.care_population),
+            bus_network=env.get("CITYHUB_BUS_NETWORK", base.bus_network),
+            street_network=env.get("CITYHUB_STREET_NETWORK", base.street_network),
             access_log=env.get("CITYHUB_ACCESS_LOG", "1") not in ("0", "false", "no", "off"),
         )
 

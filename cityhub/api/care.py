@@ -14,7 +14,7 @@ from cityhub.api.routing import route
 from cityhub.auth import policy
 from cityhub.care.coverage import CIRCLES
 from cityhub.care.points import KINDS
-from cityhub.care.views import METHOD, found_view
+from cityhub.care.views import BUS_METHOD, METHOD, STREETS_METHOD, found_view
 from cityhub.citizen.places import check_coordinates
 from cityhub.errors import BadRequestData
 from cityhub.limits import whole_number
@@ -61,7 +61,9 @@ async def nearest(request: Request) -> Response:
     return http.ORJSONResponse(
         {
             "from": {"lat": lat, "lon": lon, "place": label},
-            "method": METHOD,
+            "method": METHOD
+            + (STREETS_METHOD if hub.care.streets_file is not None else "")
+            + (BUS_METHOD if hub.care.bus_file is not None else ""),
             "points": [found_view(f) for f in found],
         }
     )

@@ -240,9 +240,9 @@ class HomeCareService:
         for held, members in served.items():
             self._audited(reader, held, members, reads_raw(reader, held), "orders")
         return [
-            workflow.order_view(o, client_view(c, reads_raw(reader, c.department)), self.zone)
+            workflow.order_view(o, client_view(who, reads_raw(reader, who.department)), self.zone)
             for o in found
-            if (c := clients.get(o.client_id)) is not None
+            if (who := clients.get(o.client_id)) is not None
         ]
 
     def step(

@@ -7,22 +7,32 @@ the moment asked and have free capacity, until it has enough. Built from the sto
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from cityhub.care.hours import is_open
-from cityhub.care.points import ServicePoint, great_circle_m, walking_minutes
+from cityhub.care.points import WALK_M_PER_MIN, ServicePoint, great_circle_m, walking_minutes
+from cityhub.care.streets import StreetNetwork
+from cityhub.care.transit import BusNetwork, Ride
 
 MAX_RESULTS = 50
+BUS_POOL = 40  # with a bus network: the nearest this many are timed by bus as well
 
 
 @dataclass(frozen=True)
 class Found:
     point: ServicePoint
     metres: float
-    minutes: float
+    minutes: float  # walking
     open: bool
+    ride: Ride | None = None  # a bus ride, when one is faster than walking
+    walked_m: float | None = None  # metres along the streets, when the city gave its network
+
+    @property
+    def fastest(self) -> float:
+        return min(self.minutes, self.ride.minutes) if self.ride else self.minutes
 
 
 class NearestIndex:
@@ -60,6 +70,8 @@ class NearestIndex:
         count: int = 5,
         open_only: bool = True,
         with_capacity: bool = False,
+        bus: BusNetwork | None = None,
+        streets: StreetNetwork | None = None,
     ) -> list[Found]:
         if not self.points:
             return []
@@ -75,6 +87,8 @@ class NearestIndex:
             keep &= is_on
         chosen = np.flatnonzero(keep)
         count = min(count, MAX_RESULTS)
+        if bus is not None or streets is not None:
+            return self._timed(lat, lon, chosen, metres, is_on, count, bus, streets)
         if chosen.size > count:  # the `count` nearest (ties kept whole), then in order
             cut = np.partition(metres[chosen], count - 1)[count - 1]
             chosen = chosen[metres[chosen] <= cut]
@@ -88,3 +102,28 @@ class NearestIndex:
             )
             for i in order
         ]
+
+    def _timed(
+        self, lat: float, lon: float, chosen: np.ndarray, metres: np.ndarray, is_on: np.ndarray,
+        count: int, bus: BusNetwork | None, streets: StreetNetwork | None,
+    ) -> list[Found]:  # fmt: skip
+        """The nearest qualifying points by straight line (a pool of several times `count`),
+        each timed on foot along the streets (when the city gave its network) and by one bus
+        line (when it gave its lines), the fastest first."""
+        pool = chosen[np.argsort(metres[chosen], kind="stable")][: max(BUS_POOL, 4 * count)]
+        lats, lons = np.degrees(self._lats[pool]), np.degrees(self._lons[pool])
+        walked = streets.walk_metres(lat, lon, lats, lons) if streets is not None else None
+        rides = bus.rides(lat, lon, lats, lons) if bus is not None else [None] * len(pool)
+        found = []
+        for k, (i, ride) in enumerate(zip(pool, rides, strict=True)):
+            along = float(walked[k]) if walked is not None else math.inf
+            walk = (
+                along / WALK_M_PER_MIN
+                if math.isfinite(along)
+                else walking_minutes(float(metres[i]))
+            )
+            faster = ride if ride is not None and ride.minutes < walk else None
+            found.append(Found(self.points[int(i)], float(metres[i]), walk, bool(is_on[i]),
+                               faster, along if math.isfinite(along) else None))  # fmt: skip
+        found.sort(key=lambda f: (f.fastest, f.point.id))
+        return found[:count]

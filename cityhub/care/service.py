@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from cityhub.broker.changes import Change
     from cityhub.broker.service import EntityService
     from cityhub.care.coverage import Residents
+    from cityhub.care.streets import StreetNetwork
+    from cityhub.care.transit import BusNetwork
     from cityhub.citizen.places import Locator
 
 TENANT = ""
@@ -63,6 +65,10 @@ class CareService:
         self._grid: Residents | None = None  # the areas' sample points, made on first use
         self._people: dict[str, int] = {}
         self.population_file: Path | None = None
+        self.bus_file: Path | None = None  # the city's bus lines, read on first use
+        self._bus: BusNetwork | None = None
+        self.streets_file: Path | None = None  # the city's OSM street network, read on first use
+        self._streets: StreetNetwork | None = None
         self._building = threading.Lock()  # one build at a time; others wait for it
 
     # -- writing ------------------------------------------------------------------------------
@@ -197,6 +203,28 @@ class CareService:
                 return float(point.y), float(point.x), label
         raise BadRequestData(f"{address!r} names no district or street this city knows")
 
+    def bus(self) -> BusNetwork | None:
+        """The bus network when the city gave one (read once; a few seconds for a big city)."""
+        if self.bus_file is None:
+            return None
+        with self._building:
+            if self._bus is None:
+                from cityhub.care.transit import BusNetwork
+
+                self._bus = BusNetwork.load(self.bus_file)
+        return self._bus
+
+    def streets(self) -> StreetNetwork | None:
+        """The street network when the city gave one (read once)."""
+        if self.streets_file is None:
+            return None
+        with self._building:
+            if self._streets is None:
+                from cityhub.care.streets import StreetNetwork
+
+                self._streets = StreetNetwork.load(self.streets_file)
+        return self._streets
+
     def nearest(
         self,
         lat: float,
@@ -208,4 +236,6 @@ class CareService:
         with_capacity: bool = False,
     ) -> list[Found]:
         moment = at or dt.datetime.now(dt.UTC)
-        return self.index().query(lat, lon, service, moment, count, open_only, with_capacity)
+        return self.index().query(
+            lat, lon, service, moment, count, open_only, with_capacity, self.bus(), self.streets()
+        )

@@ -196,7 +196,8 @@ def nearest(
     as_json: bool,
     database: str | None,
 ) -> None:
-    """The nearest open service points to a place, by walking time."""
+    """The nearest open service points to a place, by walking time (or one bus line when the
+    city's CITYHUB_BUS_NETWORK is set and the bus is faster)."""
     from cityhub.care.views import METHOD, found_view
     from cityhub.cli.common import open_hub
     from cityhub.errors import BadRequestData
@@ -223,8 +224,9 @@ def nearest(
         return
     for f in found:
         free = "" if f.point.free is None else f"  free {f.point.free}"
+        way = "" if f.ride is None else f"  by {f.ride.line}: {f.ride.board} → {f.ride.alight}"
         click.echo(
-            f"{f.minutes:5.1f} min  {f.metres:6.0f} m  {f.point.name}  ({f.point.kind}){free}"
+            f"{f.fastest:5.1f} min  {f.metres:6.0f} m  {f.point.name}  ({f.point.kind}){free}{way}"
         )
     if not found:
         click.echo("no open point offers that near here", err=True)

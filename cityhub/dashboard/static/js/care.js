@@ -5,11 +5,13 @@ import { fill, h } from "./dom.js";
 
 const WORDS = {
   zh: { title: "附近服务", kind: "找什么", district: "在哪个区", capacity: "只看有空位的", here: "用我的位置",
-    find: "查找", none: "附近暂无开放的服务点", walk: "步行约 {m} 分钟", far: "{d} 米", free: "空位 {n}",
+    find: "查找", none: "附近暂无开放的服务点", walk: "步行约 {m} 分钟", bus: "乘 {line} 约 {m} 分钟",
+    busWay: "{a} 上车，{b} 下车（{n} 站）", far: "{d} 米", free: "空位 {n}",
     full: "已满", hours: "开放时间 {h}", other: "English", located: "已使用您的位置", failed: "查询失败：{msg}",
     method: "步行时间按直线距离×1.3、每分钟80米估算" },
   en: { title: "Services near you", kind: "Looking for", district: "District", capacity: "Only with free places",
-    here: "Use my position", find: "Find", none: "No open place nearby", walk: "about {m} min walk", far: "{d} m",
+    here: "Use my position", find: "Find", none: "No open place nearby", walk: "about {m} min walk",
+    bus: "about {m} min by {line}", busWay: "board at {a}, get off at {b} ({n} stops)", far: "{d} m",
     free: "{n} free", full: "full", hours: "Hours {h}", other: "中文", located: "Using your position",
     failed: "Could not search: {msg}", method: "Walking time: straight-line distance × 1.3 at 80 m a minute" },
 };
@@ -54,8 +56,10 @@ async function find(event) {
   if (!reply.ok) { $("#status").textContent = t("failed", { msg: body.detail || reply.statusText }); return; }
   $("#status").textContent = position ? t("located") : "";
   fill($("#results"), body.points.length ? body.points.map((p) => h("li", { dataset: { point: p.id } },
-    h("span", { class: "walk" }, t("walk", { m: Math.max(1, Math.round(p.walk_minutes)) })),
+    h("span", { class: "walk" }, p.bus ? t("bus", { m: Math.round(p.minutes), line: p.bus.line.split("(")[0] })
+      : t("walk", { m: Math.max(1, Math.round(p.walk_minutes)) })),
     h("div", { class: "name" }, p.name),
+    p.bus ? h("div", { class: "muted bus" }, t("busWay", { a: p.bus.board, b: p.bus.alight, n: p.bus.stops })) : null,
     h("div", { class: "muted" }, p.kind_name[lang], " · ", t("far", { d: p.metres }),
       p.free === null ? "" : [" · ", h("span", { class: p.free > 0 ? "free" : "free none" }, p.free > 0 ? t("free", { n: p.free }) : t("full"))]),
     h("div", { class: "muted" }, t("hours", { h: p.hours })))) : h("li", {}, t("none")));
