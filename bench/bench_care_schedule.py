@@ -6,6 +6,9 @@
   visits that need a nurse, two-hour windows, two shifts), target: a complete feasible plan in
   under 10 s.
 
+- one instance of each other family (C2, R1, R2, RC1, RC2: c201, r101, r201, rc101, rc201 from
+  bench/data/solomon), CITYHUB_SOLOMON_SECONDS (60) each, the distance against the best known.
+
 C101 is read from CITYHUB_SOLOMON_FILE (default ../shared/data/care/solomon_C101.txt)."""
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ from cityhub.care.solomon import read_solomon
 
 BEST_KNOWN = 828.94
 ROOT = Path(__file__).resolve().parents[1]
+# One instance of each other family (bench/data/solomon, see its README) and its best known
+# solution, fewest vehicles first (SINTEF's published table).
+FAMILIES = {
+    "c201": (3, 591.56),
+    "r101": (19, 1650.80),
+    "r201": (4, 1252.37),
+    "rc101": (14, 1696.95),
+    "rc201": (4, 1406.94),
+}
+FAMILY_LIMIT_S = float(os.environ.get("CITYHUB_SOLOMON_SECONDS", "60"))
 
 
 def synthetic_day(visits: int = 200, carers: int = 20, seed: int = 7) -> Problem:
@@ -74,6 +87,22 @@ def main() -> None:
             print(f"  distance {plan.distance:.2f} (best known {BEST_KNOWN}), feasible {ok}")
     else:
         print(f"C101 not found at {path}: set CITYHUB_SOLOMON_FILE")
+    for name, (vehicles, best) in FAMILIES.items():
+        problem = read_solomon(ROOT / "bench" / "data" / "solomon" / f"{name}.txt")
+        plan = solve(problem, FAMILY_LIMIT_S)
+        ok = not check(problem, plan)
+        gap = plan.distance / best - 1
+        report(
+            f"{name.upper()} after {FAMILY_LIMIT_S:g} s: distance gap",
+            100 * gap,
+            "%",
+            "<= 3%",
+            ok and gap <= 0.03,
+        )
+        print(
+            f"  {plan.vehicles} vehicles, distance {plan.distance:.2f} (best known {vehicles} "
+            f"vehicles, {best}), feasible {ok}"
+        )
     day = synthetic_day()
     started = time.perf_counter()
     plan = solve(day, 5.0)

@@ -138,6 +138,10 @@ def test_walking_follows_the_streets_around_what_cannot_be_crossed(tmp_path: Pat
     assert [f.point.id for f in found] == ["up", "across"]
     assert found[1].walked_m == pytest.approx(around, rel=0.005)
     assert found[1].minutes == pytest.approx(around / 80, rel=0.005)
+    # the life circle's reach along the streets: up the street yes, across the motorway no
+    reached = net.reached(np.array([22.5]), np.array([114.0]), np.array([22.5095, 22.5]),
+                          np.array([114.0, 114.01]), 1200.0)  # fmt: skip
+    assert reached.tolist() == [True, False]
     bad = tmp_path / "bad.osm"
     bad.write_text("<osm><node id='1' lat='x'/></osm>", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="street network"):

@@ -166,14 +166,15 @@ class CareService:
                 self._grid = settled(grid, self._bus_stops(), SETTLED_M)
                 self._people = populations(self.population_file)
         sites = [(p.lat, p.lon) for p in self.index().points if p.kind == kind]
-        found = gaps(self._grid, sites, WALK_M[minutes], self._people)
+        found = gaps(self._grid, sites, WALK_M[minutes], self._people, self.streets())
         return {
             "kind": kind,
             "minutes": minutes,
             "metres": WALK_M[minutes],
             "level": "street" if locator.streets is not None else "district",
             "points": len(sites),
-            "method": METHOD,
+            "method": METHOD
+            + ("; reach walked along the city's streets" if self.streets_file else ""),
             "areas": [g.as_dict() for g in found],
         }
 

@@ -72,6 +72,26 @@ class StreetNetwork:
         total = start_gap + along[node] + gap
         return np.where(gap <= SNAP_M, total, np.inf)
 
+    def reached(
+        self, sources_lat: np.ndarray, sources_lon: np.ndarray, lats: np.ndarray,
+        lons: np.ndarray, metres: float,
+    ) -> np.ndarray:  # fmt: skip
+        """For each target, whether some source is within `metres` walked along the streets
+        (one bounded multi-source Dijkstra; a source's own snap to the network is walked too)."""
+        from scipy.sparse.csgraph import dijkstra
+
+        out = np.zeros(len(lats), dtype=bool)
+        source_gap, source_node = self._snap(sources_lat, sources_lon)
+        usable = source_gap <= SNAP_M
+        if not usable.any() or not len(lats):
+            return out
+        slack = float(source_gap[usable].max())  # each source is at most this far off its node
+        along = dijkstra(self._graph, indices=np.unique(source_node[usable]), limit=metres,
+                         min_only=True)  # fmt: skip
+        gap, node = self._snap(lats, lons)
+        # counted with the farthest source snap: never more reach than the streets give
+        return np.asarray((gap <= SNAP_M) & (along[node] + gap + slack <= metres), dtype=bool)
+
     @classmethod
     def load(cls, path: Path) -> StreetNetwork:
         """Read an OpenStreetMap XML extract (nodes and ways; relations are ignored)."""
