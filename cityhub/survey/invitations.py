@@ -19,7 +19,6 @@ from cityhub.catalog.datastore import MAX_LIMIT, RowQuery
 from cityhub.catalog.service import CatalogService
 from cityhub.errors import BadRequestData
 from cityhub.store.survey_sql import Invitation, Sample
-from cityhub.survey.sampling import allocate, draw, stratum_sd
 from cityhub.timeutil import now_us
 
 MAX_FRAME = 2_000_000  # units read from a frame
@@ -95,6 +94,8 @@ def prepare(
     catalog: CatalogService, reader: Principal, request: SampleRequest
 ) -> tuple[Sample, list[Invitation], list[dict[str, Any]]]:
     """Draw the sample: (the sample, the invitations to store, the tokens to hand out)."""
+    from cityhub.survey.sampling import allocate, draw, stratum_sd  # numpy: on first use
+
     units, labels, values = _frame(catalog, reader, request)
     if not units:
         raise BadRequestData(f"the frame {request.frame!r} has no rows")
