@@ -179,16 +179,18 @@ class Hub:
     def care(self) -> CareService:
         """Community service points and the nearest-point index (kept current by a hook)."""
         if self._care is None:
-            from cityhub.care.service import CareService
+            from cityhub.care.service import CareService, CityFiles
 
-            self._care = CareService(
-                self.store,
-                self.entities,
-                self.contexts.core,
-                self.settings.timezone,
-                self.requests.locator,
+            s = self.settings
+            files = CityFiles(
+                s.path_or_none(s.care_population),
+                s.path_or_none(s.bus_network),
+                s.path_or_none(s.street_network),
             )
-            self._care.population_file = self.settings.path_or_none(self.settings.care_population)
+            self._care = CareService(
+                self.store, self.entities, self.contexts.core, s.timezone, self.requests.locator,
+                files,
+            )  # fmt: skip
             self.hooks.after_commit.append(self._care.on_commit)
         return self._care
 

@@ -146,3 +146,29 @@ def test_walking_follows_the_streets_around_what_cannot_be_crossed(tmp_path: Pat
     bad.write_text("<osm><node id='1' lat='x'/></osm>", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="street network"):
         StreetNetwork.load(bad)
+
+
+def test_the_citys_files_reach_the_nearest_search(shared_data: Path, tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from cityhub.config import Settings
+    from cityhub.hub import Hub
+
+    osm = tmp_path / "city.osm"
+    osm.write_text(OSM, encoding="utf-8")
+    buses = shared_data / "mobility" / "shenzhen_bus_lines_stations_pygeo.csv"
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", bus_network=str(buses),
+                        street_network=str(osm))  # fmt: skip
+    hub = Hub.open(settings)
+    try:
+        hub.store.migrate()
+        kind = "community_health_centre"
+        far = ServicePoint("urn:ngsi-ld:PointOfInterest:far", "远处社康", kind,
+                           frozenset({kind}), 114.05, 22.61, "24/7")  # fmt: skip
+        hub.care.save([far])
+        assert hub.care.bus() is not None and hub.care.streets() is not None
+        at = dt.datetime(2026, 12, 3, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+        (found,) = hub.care.nearest(22.54, 114.05, "community_health_centre", at, 1)
+        assert found.ride is not None and found.fastest < found.minutes  # 8 km: the bus wins
+    finally:
+        hub.close()

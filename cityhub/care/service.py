@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cityhub.care.nearest import Found, NearestIndex
@@ -21,8 +23,6 @@ from cityhub.store import Store
 from cityhub.store.records import Entity, EntityFilter
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from cityhub.broker.changes import Change
     from cityhub.broker.service import EntityService
     from cityhub.care.coverage import Residents
@@ -40,6 +40,17 @@ def _value(entity: Entity, iri: str) -> Any:
     return None
 
 
+@dataclass(frozen=True)
+class CityFiles:
+    """The city's own files the care services read: residents per area (the life circle's
+    gaps), bus lines and an OpenStreetMap street network (the nearest search). None: the
+    shipped census, walking only, great-circle × 1.3."""
+
+    population: Path | None = None
+    buses: Path | None = None
+    streets: Path | None = None
+
+
 class CareService:
     def __init__(
         self,
@@ -48,8 +59,10 @@ class CareService:
         core: TermMap,
         zone: str,
         locator: Locator | None = None,
+        files: CityFiles | None = None,
     ) -> None:
         self.locator = locator
+        files = files or CityFiles()
         self.store = store
         self.entities = entities
         self.core = core
@@ -64,10 +77,10 @@ class CareService:
         self._lock = threading.Lock()
         self._grid: Residents | None = None  # the areas' sample points, made on first use
         self._people: dict[str, int] = {}
-        self.population_file: Path | None = None
-        self.bus_file: Path | None = None  # the city's bus lines, read on first use
+        self.population_file = files.population
+        self.bus_file = files.buses  # read on first use (or as the server starts)
         self._bus: BusNetwork | None = None
-        self.streets_file: Path | None = None  # the city's OSM street network, read on first use
+        self.streets_file = files.streets
         self._streets: StreetNetwork | None = None
         self._building = threading.Lock()  # one build at a time; others wait for it
 
