@@ -172,3 +172,23 @@ def test_the_citys_files_reach_the_nearest_search(shared_data: Path, tmp_path: P
         assert found.ride is not None and found.fastest < found.minutes  # 8 km: the bus wins
     finally:
         hub.close()
+
+
+def test_the_life_circle_walks_along_the_streets(tmp_path: Path) -> None:
+    from cityhub.care.coverage import Residents, best_sites, coverage
+    from cityhub.care.streets import StreetNetwork
+
+    path = tmp_path / "city.osm"
+    path.write_text(OSM, encoding="utf-8")
+    net = StreetNetwork.load(path)
+    homes = Residents(np.array([22.5095, 22.5]), np.array([114.0, 114.01]),
+                      np.array([100.0, 300.0]), ["north", "east"])  # fmt: skip
+    # a facility at the corner: by straight line both homes are within 1,500 m (× 1.3);
+    # along the streets the eastern one is 3.2 km away, round the motorway
+    assert coverage(homes, [(22.5, 114.0)], 1500.0)[0].tolist() == [True, True]
+    covered, areas = coverage(homes, [(22.5, 114.0)], 1500.0, net)
+    assert covered.tolist() == [True, False]
+    assert {a.area: a.share for a in areas} == {"north": 1.0, "east": 0.0}
+    siting = best_sites(homes, [(22.5, 114.0)], [(22.51, 114.0), (22.5005, 114.01)], 1500.0, 1,
+                        streets=net)  # fmt: skip
+    assert siting.chosen == [1] and siting.gained == 300.0

@@ -127,17 +127,7 @@ def gaps(
 ) -> list[AreaGap]:
     """Each area's covered share, the most residents left out first (then the lowest share).
     With the city's street network, reach is walked along the streets."""
-    if streets is None:
-        _, areas = coverage(grid, sites, metres)
-        shares = {a.area: a.share for a in areas}
-    else:
-        on = streets.reached(np.array([s[0] for s in sites]), np.array([s[1] for s in sites]),
-                             grid.lats, grid.lons, metres)  # fmt: skip
-        counts: dict[str, list[int]] = {}
-        for area, hit in zip(grid.areas, on, strict=True):
-            row = counts.setdefault(area, [0, 0])
-            row[0] += 1
-            row[1] += int(hit)
-        shares = {a: hit / total for a, (total, hit) in counts.items()}
+    _, areas = coverage(grid, sites, metres, streets)
+    shares = {a.area: a.share for a in areas}
     found = [AreaGap(a, share, people.get(a)) for a, share in shares.items()]
     return sorted(found, key=lambda g: (-(g.left_out or 0), g.share, g.name))

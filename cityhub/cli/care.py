@@ -279,12 +279,17 @@ def _numbers(rows: list[dict[str, str]], column: str, name: str) -> list[float]:
     help="CSV of candidate sites (lat, lon[, name]) for new facilities.",
 )
 @click.option("--add", type=click.IntRange(1, 100), help="How many new facilities to site.")
+@click.option(
+    "--streets",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An OpenStreetMap extract (.osm) to walk along (default: CITYHUB_STREET_NETWORK).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--database", help="Store URL (default: CITYHUB_DATABASE_URL or the demo's).")
 @one_line_errors
 def coverage_command(
     residents: Path, kind: str, minutes: str | None, candidates: Path | None,
-    add: int | None, as_json: bool, database: str | None,
+    add: int | None, streets: Path | None, as_json: bool, database: str | None,
 ) -> None:  # fmt: skip
     """The 15-minute life circle (GB/T 50180-2018): the share of residents within walking
     reach of the kind's service points, by area, the gaps first; with --candidates and --add,
@@ -293,6 +298,7 @@ def coverage_command(
 
     from cityhub.care.coverage import CIRCLES, WALK_M, Residents, best_sites, coverage
     from cityhub.care.points import KINDS
+    from cityhub.care.streets import StreetNetwork
     from cityhub.cli.common import open_hub
     from cityhub.errors import BadRequestData
 
@@ -310,10 +316,12 @@ def coverage_command(
     )
     with open_hub(database) as hub:
         sites = [(p.lat, p.lon) for p in hub.care.index().points if p.kind == kind]
-    _, areas = coverage(people, sites, metres)
+        network = StreetNetwork.load(streets) if streets is not None else hub.care.streets()
+    _, areas = coverage(people, sites, metres, network)
     doc: dict[str, object] = {
         "kind": kind,
         "walking_metres": metres,
+        "along_streets": network is not None,
         "facilities": len(sites),
         "areas": [
             {
@@ -335,7 +343,7 @@ def coverage_command(
                 strict=True,
             )
         )
-        siting = best_sites(people, sites, places, metres, add)
+        siting = best_sites(people, sites, places, metres, add, streets=network)
         doc["siting"] = {
             "chosen": [{"lat": places[j][0], "lon": places[j][1], "name": spots[j].get("name", "")}
                        for j in siting.chosen],
