@@ -177,6 +177,16 @@ def no_leaked_threads() -> Iterator[None]:
     raise AssertionError(f"threads left running after the suite: {leaked}")
 
 
+def wait_for_bridge(hub: Hub, seconds: float = 10.0) -> None:
+    """Until the hub's MQTT bridge is connected and its subscriptions acknowledged."""
+    deadline = time.monotonic() + seconds
+    while (hub.bridge is None or not hub.bridge.connected.is_set()) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+
 @pytest.fixture
 def mqtt_server(backend: str, tmp_path: Path) -> Iterator[Server]:
     """A server whose MQTT bridge listens on the shared Mosquitto (its own session and group)."""
@@ -191,12 +201,7 @@ def mqtt_server(backend: str, tmp_path: Path) -> Iterator[Server]:
         server = Server(hub)
         server.start()
         try:
-            deadline = time.monotonic() + 10
-            while (hub.bridge is None or not hub.bridge.connected.is_set()) and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.05)
-            time.sleep(0.2)  # subscriptions acknowledged
+            wait_for_bridge(hub)
             yield server
         finally:
             server.stop()

@@ -47,7 +47,7 @@ def _verify(path: Path, routes: list[dict[str, object]]) -> float:
 
 def test_c101_is_solved_within_three_percent_of_the_best_known(shared_data: Path) -> None:
     path = shared_data / "care" / "solomon_C101.txt"
-    out = run("care", "schedule", "--solomon", str(path), "--time-limit", "10", "--json")
+    out = run("care", "schedule", "--solomon", str(path), "--time-limit", "20", "--json")
     assert out.returncode == 0, out.stderr
     plan = json.loads(out.stdout)
     assert plan["feasible"] is True and plan["vehicles"] == 10

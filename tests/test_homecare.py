@@ -25,7 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from cityhub.auth.keys import create_key
 from cityhub.config import Settings
 from cityhub.hub import Hub
-from tests.conftest import Server, _store_url
+from tests.conftest import Server, _store_url, wait_for_bridge
 
 BASE = "/care/v1"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -69,11 +69,7 @@ def desk(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Des
         srv = Server(hub)
         srv.start()
         try:
-            deadline = time.monotonic() + 10
-            while (hub.bridge is None or not hub.bridge.connected.is_set()) and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.05)
+            wait_for_bridge(hub)
             yield Desk(srv, keys, topic)
         finally:
             srv.stop()

@@ -11,12 +11,11 @@ A value raises an alarm unless it is empty, false, 0 or one of CLEAR (a device's
 
 from __future__ import annotations
 
-import asyncio
-import collections
 from dataclasses import dataclass
 from typing import Any
 
 from cityhub.broker.changes import Change
+from cityhub.inbox import LoopInbox
 from cityhub.timeutil import now_us
 
 ATTRIBUTE = "alarm"
@@ -54,35 +53,9 @@ class AlarmRelay:
                     self._inbox.put(AlarmCall(tenant, change.entity.id, str(value), now_us()))
 
 
-class AlarmInbox:
+class AlarmInbox(LoopInbox[AlarmCall]):
     """Alarms waiting for the desk: filled from the write path (any thread), drained on the
     event loop. Bounded; a flood drops the oldest (a device repeating itself)."""
-
-    def __init__(self, most: int = 10_000) -> None:
-        self._calls: collections.deque[AlarmCall] = collections.deque(maxlen=most)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready = asyncio.Event()
-
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        if self._calls:
-            self._ready.set()
-
-    def put(self, call: AlarmCall) -> None:
-        self._calls.append(call)
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._ready.set)
-
-    async def take(self, wait: float) -> list[AlarmCall]:
-        """The alarms waiting now; waits up to `wait` seconds for one (then returns none)."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), wait)
-        except TimeoutError:
-            return []
-        self._ready.clear()
-        taken = list(self._calls)
-        self._calls.clear()
-        return taken
 
 
 def topic(prefix: str, department: str, caregiver: str) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cityhub.care.nearest import Found, NearestIndex
 from cityhub.care.points import ENTITY_TYPE, KINDS, ServicePoint, entity_body
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from cityhub.citizen.places import Locator
 
 TENANT = ""
+T = TypeVar("T")
 REBUILD_AFTER_S = 60.0
 
 
@@ -219,25 +221,27 @@ class CareService:
 
     def bus(self) -> BusNetwork | None:
         """The bus network when the city gave one (read once; a few seconds for a big city)."""
-        if self.bus_file is None:
-            return None
-        with self._building:
-            if self._bus is None:
-                from cityhub.care.transit import BusNetwork
+        from cityhub.care.transit import BusNetwork
 
-                self._bus = BusNetwork.load(self.bus_file)
+        if self._bus is None and self.bus_file is not None:
+            self._bus = self._read_once(lambda: self._bus, BusNetwork.load, self.bus_file)
         return self._bus
 
     def streets(self) -> StreetNetwork | None:
         """The street network when the city gave one (read once)."""
-        if self.streets_file is None:
-            return None
-        with self._building:
-            if self._streets is None:
-                from cityhub.care.streets import StreetNetwork
+        from cityhub.care.streets import StreetNetwork
 
-                self._streets = StreetNetwork.load(self.streets_file)
+        if self._streets is None and self.streets_file is not None:
+            self._streets = self._read_once(
+                lambda: self._streets, StreetNetwork.load, self.streets_file
+            )
         return self._streets
+
+    def _read_once(self, held: Callable[[], T | None], read: Callable[[Path], T], path: Path) -> T:
+        """One thread reads a city file; the others wait for it and take what it read."""
+        with self._building:
+            found = held()
+            return found if found is not None else read(path)
 
     def nearest(
         self,

@@ -17,8 +17,6 @@ letters for what cannot be read)."""
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ import orjson
 
 from cityhub.broker.changes import Change
 from cityhub.errors import BadRequestData
+from cityhub.inbox import LoopInbox
 from cityhub.ingest.payloads import PayloadError, looks_like_json
 
 _INDEX_SECONDS = 30.0  # and dropped at once when this process changes provisioning
@@ -114,33 +113,10 @@ def status_measures(found: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class CommandOutbox:
+class CommandOutbox(LoopInbox[CommandCall]):
     """Commands waiting to be sent: filled from the write path (any thread), drained by the
     server's sender task on the event loop. Bounded: a flood of command writes with no broker
     to take them drops the oldest."""
-
-    def __init__(self, most: int = 10_000) -> None:
-        self._calls: collections.deque[CommandCall] = collections.deque(maxlen=most)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready = asyncio.Event()
-
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        if self._calls:
-            self._ready.set()
-
-    def put(self, call: CommandCall) -> None:
-        self._calls.append(call)
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._ready.set)
-
-    async def take(self) -> list[CommandCall]:
-        """The calls waiting now (waits for at least one)."""
-        await self._ready.wait()
-        self._ready.clear()
-        taken = list(self._calls)
-        self._calls.clear()
-        return taken
 
 
 @dataclass(frozen=True)
