@@ -153,13 +153,7 @@ class HomeCareRepository(Repository):
 
     def clients(self, flt: ClientFilter, limit: int, offset: int = 0) -> list[ClientRow]:
         m = self._mark
-        where: list[str] = []
-        params: list[Any] = []
-        for column in ("department", "district", "active"):
-            value = getattr(flt, column)
-            if value is not None:
-                where.append(f"{column} = {m}")
-                params.append(value)
+        where, params = self._equal(flt, ("department", "district", "active"))
         if flt.ids:
             where.append(f"id IN ({', '.join([m] * len(flt.ids))})")
             params.extend(flt.ids)
@@ -264,13 +258,7 @@ class HomeCareRepository(Repository):
 
     def orders(self, flt: OrderFilter, limit: int = 1000, offset: int = 0) -> list[OrderRow]:
         m = self._mark
-        where: list[str] = []
-        params: list[Any] = []
-        for column in ("department", "caregiver", "client_id", "priority"):
-            value = getattr(flt, column)
-            if value is not None:
-                where.append(f"{column} = {m}")
-                params.append(value)
+        where, params = self._equal(flt, ("department", "caregiver", "client_id", "priority"))
         if flt.since_us is not None:
             where.append(f"window_start_us >= {m}")
             params.append(flt.since_us)

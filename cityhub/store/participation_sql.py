@@ -89,13 +89,7 @@ class ParticipationRepository(Repository):
 
     def proposals(self, flt: ProposalFilter, limit: int, offset: int = 0) -> list[ProposalRow]:
         m = self._mark
-        where: list[str] = []
-        params: list[Any] = []
-        for column in ("district", "status", "department"):
-            value = getattr(flt, column)
-            if value is not None:
-                where.append(f"{column} = {m}")
-                params.append(value)
+        where, params = self._equal(flt, ("district", "status", "department"))
         if flt.overdue_at_us is not None:
             where.append(f"answered_us IS NULL AND answer_due_us < {m}")
             params.append(flt.overdue_at_us)

@@ -41,6 +41,17 @@ class Repository:
     def _json_in(self, doc: Any) -> Any:
         return self._core._json_in(doc)
 
+    def _equal(self, flt: Any, columns: tuple[str, ...]) -> tuple[list[str], list[Any]]:
+        """`column = ?` for each of a filter's fields that is set (named as its column)."""
+        where: list[str] = []
+        params: list[Any] = []
+        for column in columns:
+            value = getattr(flt, column)
+            if value is not None:
+                where.append(f"{column} = {self._mark}")
+                params.append(value)
+        return where, params
+
     def _json_out(self, value: Any) -> Any:
         if isinstance(value, memoryview):
             value = bytes(value)
