@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
-from cityhub.errors import BadRequestData, ResourceNotFound
+from cityhub.errors import BadRequestData
 from cityhub.limits import whole_number
 from cityhub.timeutil import city_today
 
@@ -22,11 +23,10 @@ PREFIX = "/care/v1"
 EXPORT = ("planned", "order", "kind", "minutes", "name", "phone", "address", "lat", "lon", "note")
 
 
-def _number(request: Request, key: str, what: str) -> int:
-    raw = request.path_params[key]
-    if not raw.isdecimal() or len(raw) > 18:
-        raise ResourceNotFound(f"{what} '{raw}' was not found")
-    return int(raw)
+def _created(made: dict[str, Any], collection: str) -> Response:
+    return http.ORJSONResponse(
+        made, status_code=201, headers={"Location": f"{PREFIX}/{collection}/{made['id']}"}
+    )
 
 
 def _day(text: str | None, zone: str) -> dt.date:
@@ -42,9 +42,7 @@ async def add_client(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
     made = await hub.write(hub.homecare.add_client, http.principal_of(request), body)
-    return http.ORJSONResponse(
-        made, status_code=201, headers={"Location": f"{PREFIX}/clients/{made['id']}"}
-    )
+    return _created(made, "clients")
 
 
 async def list_clients(request: Request) -> Response:
@@ -63,14 +61,14 @@ async def list_clients(request: Request) -> Response:
 
 async def show_client(request: Request) -> Response:
     hub = http.hub_of(request)
-    ident = _number(request, "client_id", "client")
+    ident = http.path_number(request, "client_id", "client")
     found = await hub.write(hub.homecare.client, http.principal_of(request), ident)
     return http.ORJSONResponse(found)
 
 
 async def replace_client(request: Request) -> Response:
     hub = http.hub_of(request)
-    ident = _number(request, "client_id", "client")
+    ident = http.path_number(request, "client_id", "client")
     body = await http.json_object(request)
     made = await hub.write(hub.homecare.replace_client, http.principal_of(request), ident, body)
     return http.ORJSONResponse(made)
@@ -78,7 +76,7 @@ async def replace_client(request: Request) -> Response:
 
 async def end_care(request: Request) -> Response:
     hub = http.hub_of(request)
-    ident = _number(request, "client_id", "client")
+    ident = http.path_number(request, "client_id", "client")
     await hub.write(hub.homecare.end_care, http.principal_of(request), ident)
     return http.no_content()
 
@@ -102,9 +100,7 @@ async def add_order(request: Request) -> Response:
     hub = http.hub_of(request)
     body = await http.json_object(request)
     made = await hub.write(hub.homecare.add_order, http.principal_of(request), body)
-    return http.ORJSONResponse(
-        made, status_code=201, headers={"Location": f"{PREFIX}/orders/{made['id']}"}
-    )
+    return _created(made, "orders")
 
 
 async def list_orders(request: Request) -> Response:
@@ -144,7 +140,7 @@ async def list_orders(request: Request) -> Response:
 async def order_status(request: Request) -> Response:
     """{"status": "assigned"|"accepted"|"arrived"|"done"|"cancelled", "caregiver"?}"""
     hub = http.hub_of(request)
-    ident = _number(request, "order_id", "order")
+    ident = http.path_number(request, "order_id", "order")
     body = await http.json_object(request)
     caregiver = body.get("caregiver")
     if caregiver is not None and not isinstance(caregiver, str):
@@ -165,8 +161,14 @@ async def plan(request: Request) -> Response:
     limit = body.get("timeLimit", 5)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or not 1 <= limit <= 60:
         raise BadRequestData("timeLimit is 1 to 60 seconds")
-    made = await hub.write(hub.homecare.plan_day, http.principal_of(request), day, float(limit))
-    return http.ORJSONResponse(made)
+    from cityhub.care.routing import solve
+
+    job = await hub.run(hub.homecare.day_problem, http.principal_of(request), day)
+    plan = None
+    if job.problem is not None:  # the search runs in a worker process, off the writer
+        plan = await hub.compute.run_pure(solve, job.problem, float(limit), True,
+                                          deadline=float(limit) + 30)  # fmt: skip
+    return http.ORJSONResponse(await hub.write(hub.homecare.save_plan, job, plan))
 
 
 CLIENT = PREFIX + "/clients/{client_id}"

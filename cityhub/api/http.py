@@ -17,6 +17,7 @@ from cityhub.errors import (
     InvalidRequest,
     NotAcceptable,
     PayloadTooLarge,
+    ResourceNotFound,
     UnsupportedMediaType,
 )
 from cityhub.hub import Hub
@@ -327,6 +328,14 @@ def path_name(request: Request, key: str) -> str:
     from cityhub.broker.normalize import check_name
 
     return check_name(request.path_params[key])
+
+
+def path_number(request: Request, key: str, what: str) -> int:
+    """A record's number from the path; anything that is not one names no record (404)."""
+    raw = request.path_params[key]
+    if not raw.isdecimal() or len(raw) > 18:
+        raise ResourceNotFound(f"{what} '{raw}' was not found")
+    return int(raw)
 
 
 async def write_prelude(

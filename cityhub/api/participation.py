@@ -10,7 +10,6 @@ from starlette.responses import Response
 from cityhub.api import http
 from cityhub.api.routing import route
 from cityhub.auth import policy
-from cityhub.errors import ResourceNotFound
 from cityhub.limits import whole_number
 from cityhub.store.participation_sql import ProposalFilter
 from cityhub.timeutil import now_us
@@ -18,15 +17,8 @@ from cityhub.timeutil import now_us
 PREFIX = "/participation/v1"
 
 
-def _number(request: Request, key: str, what: str) -> int:
-    raw = request.path_params[key]
-    if not raw.isdecimal() or len(raw) > 18:
-        raise ResourceNotFound(f"{what} '{raw}' was not found")
-    return int(raw)
-
-
 def _id(request: Request) -> int:
-    return _number(request, "proposal_id", "proposal")
+    return http.path_number(request, "proposal_id", "proposal")
 
 
 async def list_proposals(request: Request) -> Response:
@@ -98,7 +90,7 @@ async def answer(request: Request) -> Response:
 
 
 def _round(request: Request) -> int:
-    return _number(request, "round_id", "budget round")
+    return http.path_number(request, "round_id", "budget round")
 
 
 async def open_round(request: Request) -> Response:

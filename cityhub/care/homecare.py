@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,6 +32,9 @@ from cityhub.store.homecare_sql import (
     OrderRow,
 )
 from cityhub.timeutil import now_us
+
+if TYPE_CHECKING:
+    from cityhub.care.routing import Plan, Problem
 
 DESK = Principal("care-alarm-desk", "", "admin")  # the server's alarm desk, as audited
 RIDE_M_PER_MIN = 250.0  # a caregiver's e-bike, about 15 km/h
@@ -330,8 +333,19 @@ class HomeCareService:
     # -- the day's visits ---------------------------------------------------------------------
     def plan_day(self, reader: Principal, day: dt.date, time_limit: float) -> dict[str, Any]:
         """Plan the day's open visits over the department's caregivers on duty (a VRPTW):
-        each visit gets its caregiver and planned start; what cannot be fitted stays open."""
-        from cityhub.care.routing import Carer, Problem, Stop, check, solve
+        each visit gets its caregiver and planned start; what cannot be fitted stays open.
+        In one call, for the CLI and the demo; the API runs the three steps apart so the
+        search happens in a worker process, off the store's writer."""
+        from cityhub.care.routing import solve
+
+        job = self.day_problem(reader, day)
+        plan = solve(job.problem, time_limit, True) if job.problem is not None else None
+        return self.save_plan(job, plan)
+
+    def day_problem(self, reader: Principal, day: dt.date) -> DayProblem:
+        """The day's open visits and the caregivers on duty as a routing problem (reads only);
+        visits nobody on duty can make (skills, or a window too short) are left out at once."""
+        from cityhub.care.routing import Carer, Problem, Stop
 
         department = _department(reader)
         midnight = dt.datetime.combine(day, dt.time(), self.tz)
@@ -341,9 +355,10 @@ class HomeCareService:
                 OrderFilter(department, base, base + 86_400_000_000, ("open", "assigned")), 5000
             ) if o.priority == "normal"
         ]  # fmt: skip
-        carers = [c for c in self.repo.caregivers(department) if c.on_duty]
+        job = DayProblem(day, base, todo, [], None)
         if not todo:
-            return {"day": day.isoformat(), "routes": [], "unassigned": [], "visits": 0}
+            return job
+        carers = [c for c in self.repo.caregivers(department) if c.on_duty]
         if not carers:
             raise BadRequestData(f"{department} has no caregivers on duty")
         wanted = ClientFilter(ids=tuple({o.client_id for o in todo}), active=None)
@@ -358,7 +373,7 @@ class HomeCareService:
         def minute(us: int) -> float:
             return (us - base) / 60e6
 
-        stops, left = [], []  # left: visits nobody on duty can make (skills, or too late)
+        stops = []
         skilled = frozenset().union(*(c.skills for c in carers))
         for o in todo:
             c = clients[o.client_id]
@@ -366,41 +381,66 @@ class HomeCareService:
             ready = max(0.0, minute(o.window_start_us))
             due = minute(o.window_end_us) - o.duration_min
             if due < ready or not set(o.skills) <= skilled:
-                left.append(o.id)
+                job.left.append(o.id)
                 continue
             stops.append(Stop(str(o.id), x, y, 1, ready, due, o.duration_min,
                               frozenset(o.skills)))  # fmt: skip
-        if not stops:
-            return {"day": day.isoformat(), "routes": [], "unassigned": left, "visits": len(todo)}
-        problem = Problem(
-            f"{department} {day}", Stop("station", 0.0, 0.0, due=24 * 60), stops,
-            [Carer(c.id, len(stops), c.shift_start, c.shift_end, frozenset(c.skills))
-             for c in carers],
-        )  # fmt: skip
-        plan = solve(problem, time_limit, leave_out=True)
-        check(problem, plan)  # fills each route's start times
-        at = now_us()
-        by_id = {o.id: o for o in todo}
-        for route in plan.routes:
-            for visit, start in zip(route.stops, route.starts, strict=False):
-                order = by_id[int(visit)]
-                if order.status == "open" or order.caregiver != route.carer:
-                    order.status, order.caregiver, order.assigned_us = "assigned", route.carer, at
-                order.planned_us = base + int(start * 60e6)
-                self.repo.save_order(order)
-        return {
-            "day": day.isoformat(),
-            "visits": len(todo),
-            "routes": [
+        if stops:
+            job.problem = Problem(
+                f"{department} {day}", Stop("station", 0.0, 0.0, due=24 * 60), stops,
+                [Carer(c.id, len(stops), c.shift_start, c.shift_end, frozenset(c.skills))
+                 for c in carers],
+            )  # fmt: skip
+        return job
+
+    def save_plan(self, job: DayProblem, plan: Plan | None) -> dict[str, Any]:
+        """Each planned visit's caregiver and start, stored in one transaction; the answer."""
+        from cityhub.care.routing import check
+
+        routes = []
+        if plan is not None and job.problem is not None:
+            check(job.problem, plan)  # fills each route's start times
+            at = now_us()
+            by_id = {o.id: o for o in job.orders}
+            changed = []
+            for route in plan.routes:
+                for visit, start in zip(route.stops, route.starts, strict=True):
+                    order = by_id[int(visit)]
+                    if order.status == "open" or order.caregiver != route.carer:
+                        order.status, order.caregiver, order.assigned_us = (
+                            "assigned", route.carer, at,
+                        )  # fmt: skip
+                    order.planned_us = job.base_us + int(start * 60e6)
+                    changed.append(order)
+            self.repo.save_orders(changed)
+            routes = [
                 {"caregiver": r.carer, "orders": [int(s) for s in r.stops],
-                 "starts": [dt.datetime.fromtimestamp((base + s * 60e6) / 1e6, self.tz)
+                 "starts": [dt.datetime.fromtimestamp((job.base_us + s * 60e6) / 1e6, self.tz)
                             .isoformat(timespec="minutes") for s in r.starts],
                  "rideMinutes": round(r.distance, 1)}
                 for r in plan.routes
-            ],
-            "unassigned": sorted([*left, *(int(s) for s in plan.unassigned)]),
-            "seconds": round(plan.seconds, 2),
+            ]  # fmt: skip
+        out: dict[str, Any] = {
+            "day": job.day.isoformat(),
+            "visits": len(job.orders),
+            "routes": routes,
+            "unassigned": sorted([*job.left, *(int(s) for s in plan.unassigned)] if plan
+                                 else job.left),
         }  # fmt: skip
+        if plan is not None:
+            out["seconds"] = round(plan.seconds, 2)
+        return out
+
+
+@dataclass
+class DayProblem:
+    """A department's day to plan: its open visits, those nobody can make, the problem."""
+
+    day: dt.date
+    base_us: int  # the city's midnight
+    orders: list[OrderRow]
+    left: list[int]
+    problem: Problem | None
 
 
 def caregiver_view(c: CaregiverRow) -> dict[str, Any]:

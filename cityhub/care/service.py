@@ -78,6 +78,7 @@ class CareService:
         self._changed: set[str] = set()
         self._lock = threading.Lock()
         self._grid: Residents | None = None  # the areas' sample points, made on first use
+        self._grid_lock = threading.Lock()
         self._people: dict[str, int] = {}
         self.population_file = files.population
         self.bus_file = files.buses  # read on first use (or as the server starts)
@@ -174,7 +175,7 @@ class CareService:
         if locator is None:
             raise BadRequestData("gaps need the city's boundaries")
         level = locator.streets or locator.districts
-        with self._lock:
+        with self._grid_lock:  # not self._lock: the after-commit hook must never wait on this
             if self._grid is None:
                 names = level.names
                 grid = area_grid(names, [level.geometry(i) for i in range(len(names))])

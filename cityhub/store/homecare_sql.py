@@ -240,14 +240,20 @@ class HomeCareRepository(Repository):
         )
         return int(row[0])
 
-    def save_order(self, o: OrderRow) -> None:
+    def _update_sql(self) -> str:
         m = self._mark
         names = _ORDER.split(", ")[1:]
-        self._run(
-            f"UPDATE care_orders SET {', '.join(f'{n} = {m}' for n in names)} WHERE id = {m}",
-            (*self._values(o), o.id),
-            write=True,
-        )
+        return f"UPDATE care_orders SET {', '.join(f'{n} = {m}' for n in names)} WHERE id = {m}"
+
+    def save_order(self, o: OrderRow) -> None:
+        self._run(self._update_sql(), (*self._values(o), o.id), write=True)
+
+    def save_orders(self, orders: list[OrderRow]) -> None:
+        """Several orders in one transaction (a day's plan is stored whole or not at all)."""
+        sql = self._update_sql()
+        with self._transaction() as conn:
+            for o in orders:
+                conn.execute(sql, (*self._values(o), o.id))
 
     def order(self, ident: int) -> OrderRow:
         m = self._mark

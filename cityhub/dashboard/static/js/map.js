@@ -285,9 +285,9 @@ export class CityMap {
     if (!routes || !routes.length) return;
     this.routeLayer = L.layerGroup(routes.flatMap((r) => [
       L.polyline(r.stops, { color: r.colour, weight: 2.5, opacity: 0.85, className: "care-route", renderer: this.svgRenderer() })
-        .bindTooltip(r.caregiver),
+        .bindTooltip(h("span", {}, r.caregiver)),
       ...r.stops.map((at, i) => L.circleMarker(at, { radius: 4, color: r.colour, weight: 1, fillOpacity: 0.9, renderer: this.canvas })
-        .bindTooltip(`${r.caregiver} · ${i + 1}`)),
+        .bindTooltip(h("span", {}, r.caregiver, " · ", i + 1))),
     ])).addTo(this.map);
   }
 
