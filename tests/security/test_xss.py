@@ -103,3 +103,21 @@ def test_markup_in_a_request_and_a_district_name_stays_text(city: City, browser:
         assert not [v for v in violations if "Content Security Policy" in v]
     finally:
         context.close()
+
+
+def test_the_page_code_hands_markup_sinks_no_string() -> None:
+    """No module of the page writes HTML: no innerHTML and the like, and Leaflet's content
+    calls (which parse a string as HTML) are given elements made by `h(...)` only."""
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "cityhub" / "dashboard" / "static" / "js"
+    sinks = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\.html\(")
+    content = re.compile(r"\.(bindTooltip|bindPopup|setContent|setTooltipContent|setPopupContent)"
+                         r"\(\s*(?!h\()")  # fmt: skip
+    found = []
+    for module in sorted(folder.glob("*.js")):
+        for number, line in enumerate(module.read_text(encoding="utf-8").splitlines(), 1):
+            if sinks.search(line) or content.search(line):
+                found.append(f"{module.name}:{number}: {line.strip()}")
+    assert found == [], found
