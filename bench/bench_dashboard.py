@@ -29,7 +29,7 @@ SENSOR = "urn:ngsi-ld:AirQualityObserved:Shenzhen:00001"
 def load_city(database: str) -> None:
     hub = Hub.open(Settings(database_url=database))
     try:
-        load_demo_city(hub.entities, hub.contexts.core, 300)
+        load_demo_city(hub.entities, hub.contexts.vocabulary, 300)
         load_bus_stops(hub, "Shenzhen")
         file_demo_requests(hub.requests)
     finally:

@@ -57,12 +57,12 @@ def make_devices(hub: Hub) -> list[tuple[str, str, str]]:
                 }
             )
             series += [(ident, kind, a) for a in attrs]
-    batch_upsert(hub.entities, "", docs, lambda _: hub.contexts.core, update_only=False)
+    batch_upsert(hub.entities, "", docs, hub.contexts.vocabulary.of_body, update_only=False)
     return series
 
 
 def load(hub: Hub) -> None:
-    store, core = hub.store, hub.contexts.core
+    store, vocabulary = hub.store, hub.contexts.vocabulary
     mark = "?" if store.dialect == "sqlite" else "%s"
     series = make_devices(hub)
     per_series = POINTS // len(series)
@@ -72,7 +72,7 @@ def load(hub: Hub) -> None:
     with Progress() as progress:
         task = progress.add_task("loading readings", total=per_series * len(series))
         for ident, kind, attr in series:
-            iri = core.expand(attr)
+            iri = vocabulary.terms(kind).expand(attr)
             rows = []
             for i in range(per_series):
                 value = device_reading(kind, rng)[attr]["value"]

@@ -129,7 +129,7 @@ async def _history_retention(hub: Hub, every: float = 3600.0) -> None:
     policy = RetentionPolicy.parse(hub.settings.history_keep)
     if not policy:
         return
-    compact = hub.contexts.core.compact
+    compact = hub.contexts.vocabulary.type_term
 
     async def run() -> None:
         steps = await hub.run(

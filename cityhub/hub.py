@@ -23,6 +23,7 @@ from cityhub.care.alarms import AlarmInbox, AlarmRelay
 from cityhub.catalog.access import AccessDesk
 from cityhub.catalog.service import CatalogService
 from cityhub.citizen.catalog import ServiceCatalog
+from cityhub.citizen.entity import ENTITY_TYPE as REQUEST_TYPE
 from cityhub.citizen.places import Locator
 from cityhub.citizen.router import ClassifierRegistry
 from cityhub.citizen.service import RequestService
@@ -62,9 +63,15 @@ class Hub:
             in_transaction=[self.matcher.on_change],
             after_commit=[self.notifier.on_commit],
         )
-        self.entities = EntityService(
-            store, frozenset(self.contexts.core.expand(t) for t in PLATFORM_TYPES), self.hooks
+        vocabulary = self.contexts.vocabulary  # the platform's own entities' terms
+        # A platform type is reserved in its domain's terms and in the core's: a KPI written with
+        # the core context alone must not pass for one the platform computed.
+        platform_types = frozenset(
+            iri
+            for name in PLATFORM_TYPES
+            for iri in (vocabulary.expand_type(name), vocabulary.core.expand(name))
         )
+        self.entities = EntityService(store, platform_types, self.hooks)
         self.temporal = TemporalService(
             self.entities, settings.temporal_instances, settings.timezone
         )
@@ -96,7 +103,7 @@ class Hub:
         self.notifier.rate = settings.notify_rate
         self.notifier.periodic = self.matcher.periodic
         self.devices = DeviceRegistry(store)
-        self.agent = IngestAgent(self.entities, self.devices, self.contexts.core)
+        self.agent = IngestAgent(self.entities, self.devices, self.contexts.vocabulary)
         # Southbound commands: a committed write of a command attribute is queued here and
         # sent by the server's command sender (cityhub.ingest.commands).
         self.commands = CommandOutbox()
@@ -132,9 +139,11 @@ class Hub:
         self.compute = ComputePool()
 
     def _command_targets(self, tenant: str) -> dict[str, CommandTarget]:
-        expand = self.contexts.core.expand
+        terms = self.contexts.vocabulary.terms
         return {
-            c.entity_id: make_target(c.apikey, c.device_id, c.commands, c.protocol, expand)
+            c.entity_id: make_target(
+                c.apikey, c.device_id, c.commands, c.protocol, terms(c.entity_type).expand
+            )
             for c in self.devices.command_configs(tenant)
         }
 
@@ -146,7 +155,7 @@ class Hub:
             self._requests = RequestService(
                 self.store,
                 self.entities,
-                self.contexts.core,
+                self.contexts.vocabulary.terms(REQUEST_TYPE),
                 ServiceCatalog.load(s.path_or_none(s.citizen_services)),
                 Locator.load(
                     s.path_or_none(s.gazetteer),
@@ -188,8 +197,8 @@ class Hub:
                 s.path_or_none(s.street_network),
             )
             self._care = CareService(
-                self.store, self.entities, self.contexts.core, s.timezone, self.requests.locator,
-                files,
+                self.store, self.entities, self.contexts.vocabulary, s.timezone,
+                self.requests.locator, files,
             )  # fmt: skip
             self.hooks.after_commit.append(self._care.on_commit)
         return self._care
@@ -214,7 +223,7 @@ class Hub:
             self._indicators = IndicatorService(
                 self.store,
                 self.entities,
-                self.contexts.core,
+                self.contexts.vocabulary,
                 Library.load(s.path_or_none(s.indicators_dir)),
                 self.requests.locator,
                 s.timezone,

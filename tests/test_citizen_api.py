@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cityhub.api.http import context_link
 from cityhub.citizen.corpus import read_messages
+from cityhub.jsonld import smart_data_models
 from tests.conftest import Server
 from tests.receiver import Receiver
 
@@ -93,9 +95,13 @@ def test_requests_are_ngsi_ld_entities_for_geo_queries_and_subscriptions(
     ops: httpx.Client,
 ) -> None:
     receiver = Receiver()
+    # Requests are written in the IssueTracking domain's terms (service_code is its Open311 name),
+    # so a client subscribes with that domain's published context, as a FIWARE client would.
+    issue_tracking = context_link(smart_data_models.published_urls("IssueTracking")[0])
     try:
         sub = ops.post(
             "/ngsi-ld/v1/subscriptions",
+            headers={"Link": issue_tracking},
             json={
                 "type": "Subscription",
                 "entities": [{"type": "Open311ServiceRequest"}],
@@ -118,6 +124,7 @@ def test_requests_are_ngsi_ld_entities_for_geo_queries_and_subscriptions(
         receiver.close()
     near = ops.get(
         "/ngsi-ld/v1/entities",
+        headers={"Link": issue_tracking},
         params={
             "type": "Open311ServiceRequest",
             "georel": "near;maxDistance==50",

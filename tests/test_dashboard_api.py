@@ -13,12 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cityhub.api import http
 from cityhub.demo.city import load_demo_city
 from cityhub.demo.mqtt_devices import measures, provision_demo_devices
 from cityhub.demo.replay import file_one, read_replay_messages, replayer, resume_at
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.ingest.agent import Message
+from cityhub.jsonld import smart_data_models
 from cityhub.store.citizen_sql import RequestFilter
 from tests.conftest import Server
 from tests.event_stream import stream_events
@@ -28,7 +30,7 @@ FUTIAN = {"lat": "22.5431", "long": "114.0579"}
 
 @pytest.fixture(scope="module")
 def city(server: Server) -> Server:
-    load_demo_city(server.hub.entities, server.hub.contexts.core, devices=25)
+    load_demo_city(server.hub.entities, server.hub.contexts.vocabulary, devices=25)
     return server
 
 
@@ -89,6 +91,7 @@ def test_a_change_through_ngsi_ld_arrives_on_the_event_stream(city: Server) -> N
     reply = httpx.patch(
         city.base + f"/ngsi-ld/v1/entities/{target}/attrs",
         json={"pm25": {"type": "Property", "value": 77.7}},
+        headers={"Link": http.context_link(smart_data_models.published_urls("Environment")[0])},
     )
     assert reply.status_code == 204, reply.text
     thread.join(5)
@@ -181,7 +184,7 @@ def test_page_and_bundled_assets_are_served_without_outside_links(city: Server) 
 def test_demo_devices_provisioned_for_mqtt_update_their_entities(hub: Hub) -> None:
     import random
 
-    load_demo_city(hub.entities, hub.contexts.core, devices=10)
+    load_demo_city(hub.entities, hub.contexts.vocabulary, devices=10)
     devices = provision_demo_devices(hub)
     assert len(devices) == 10
     kind, apikey, device_id = next(d for d in devices if d[0] == "AirQualityObserved")
@@ -191,7 +194,9 @@ def test_demo_devices_provisioned_for_mqtt_update_their_entities(hub: Hub) -> No
     assert outcome.stored == 1 and not outcome.dead
     entity = hub.store.get_entity("", f"urn:ngsi-ld:{kind}:Shenzhen:{device_id[-5:]}")
     assert entity is not None
-    assert entity.attrs[hub.contexts.core.expand("pm25")][0]["value"] == reading["pm25"]
+    pm25 = hub.contexts.vocabulary.terms(kind).expand("pm25")
+    assert pm25.startswith("https://smartdatamodels.org/dataModel.Environment/")
+    assert entity.attrs[pm25][0]["value"] == reading["pm25"]
 
 
 def test_replayed_messages_become_located_requests(hub: Hub, shared_data: Path) -> None:

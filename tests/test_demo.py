@@ -17,7 +17,7 @@ DISTRICT = "https://uri.etsi.org/ngsi-ld/default-context/District"
 
 
 def test_demo_loads_ten_districts_and_devices_inside_them(hub: Hub) -> None:
-    districts, devices = load_demo_city(hub.entities, hub.contexts.core, devices=60)
+    districts, devices = load_demo_city(hub.entities, hub.contexts.vocabulary, devices=60)
     assert (districts, devices) == (10, 60)
     loaded = list(hub.store.iter_entities("", EntityFilter(any_types=(DISTRICT,))))
     names = {
@@ -28,18 +28,19 @@ def test_demo_loads_ten_districts_and_devices_inside_them(hub: Hub) -> None:
     polygons = {
         e.id: shape(e.attrs["https://uri.etsi.org/ngsi-ld/location"][0]["value"]) for e in loaded
     }
-    core = hub.contexts.core
+    vocabulary = hub.contexts.vocabulary  # each kind in its Smart Data Models domain's terms
     for entity in hub.store.iter_entities("", EntityFilter()):
         if entity.types == [DISTRICT]:
             continue
+        core = vocabulary.terms_of(entity.types[0])
         lon, lat = entity.attrs[core.expand("location")][0]["value"]["coordinates"]
         district = entity.attrs[core.expand("refDistrict")][0]["object"]
         assert polygons[district].contains(Point(lon, lat)), entity.id
-    assert load_demo_city(hub.entities, hub.contexts.core, devices=60) == (10, 60)  # rerun ok
+    assert load_demo_city(hub.entities, hub.contexts.vocabulary, devices=60) == (10, 60)  # rerun ok
 
 
 def test_simulator_changes_readings(hub: Hub) -> None:
-    load_demo_city(hub.entities, hub.contexts.core, devices=50)
+    load_demo_city(hub.entities, hub.contexts.vocabulary, devices=50)
     before = {e.id: e.modified_at for e in hub.store.iter_entities("", EntityFilter())}
     changed = simulate_once(hub, random.Random(5), share=0.5)
     after = {e.id: e.modified_at for e in hub.store.iter_entities("", EntityFilter())}
@@ -55,7 +56,7 @@ def test_a_city_can_bring_its_own_boundaries(hub: Hub, tmp_path: Path) -> None:
         "[[[116.4,39.9],[116.45,39.9],[116.45,39.95],[116.4,39.95],[116.4,39.9]]]}}]}",
         encoding="utf-8",
     )
-    assert load_demo_city(hub.entities, hub.contexts.core, 5, "Beijing", own) == (1, 5)
+    assert load_demo_city(hub.entities, hub.contexts.vocabulary, 5, "Beijing", own) == (1, 5)
 
 
 def test_demo_files_citizen_requests_once(hub: Hub) -> None:

@@ -63,12 +63,12 @@ def _entities(hub: Hub, d: Definition, case: dict[str, Any]) -> None:
             }
         )
     if docs:
-        batch_upsert(hub.entities, "", docs, lambda _: hub.contexts.core, update_only=False)
+        batch_upsert(hub.entities, "", docs, hub.contexts.vocabulary.of_body, update_only=False)
 
 
 def _history(hub: Hub, d: Definition, case: dict[str, Any]) -> None:
-    core = hub.contexts.core
     entity_type = case.get("type", d.compute.get("entity_type"))
+    core = hub.contexts.vocabulary.terms(entity_type)  # as the platform writes that type
     attr = core.expand(case.get("attribute", d.compute.get("attribute")))
     seen: dict[str, str] = {}
     rows = []

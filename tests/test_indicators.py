@@ -15,10 +15,12 @@ import httpx
 import numpy as np
 import pytest
 
+from cityhub.api import http
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.hub import Hub
 from cityhub.indicators.forecast import backtest, forecast_series
 from cityhub.indicators.periods import parse_period
+from cityhub.jsonld import smart_data_models
 from cityhub.timeutil import parse_datetime
 from tests.conftest import Server
 from tests.test_cli import run
@@ -196,7 +198,10 @@ def test_indicators_api_uploads_computes_publishes_and_assesses(server: Server) 
     body = "year,gdp_100m_cny\n" + "".join(
         f"{y},{1000 * 1.08 ** (y - 2010):.2f}\n" for y in range(2010, 2018)
     )
-    with httpx.Client(base_url=server.base, timeout=60) as api:
+    # KPIs are written in the Smart Data Models KeyPerformanceIndicator terms; a client names them
+    kpi_context = smart_data_models.published_urls("KeyPerformanceIndicator")[0]
+    link = {"Link": http.context_link(kpi_context)}
+    with httpx.Client(base_url=server.base, timeout=60, headers=link) as api:
         r = api.post(
             "/indicators/v1/indicators/gdp/series",
             content=body.encode(),

@@ -10,9 +10,13 @@ import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from cityhub.jsonld import smart_data_models
 from tests.conftest import Server
 
 MQTT_URL = "mqtt://127.0.0.1:1883"
+# AirQualityObserved is a Smart Data Models type: the platform writes it in the Environment terms.
+ENVIRONMENT = smart_data_models.published_urls("Environment")[0]
+LINK = f'<{ENVIRONMENT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
 
 
 def provision(base: str, tenant: str, apikey: str, autoprovision: bool = True) -> None:
@@ -39,8 +43,11 @@ def provision(base: str, tenant: str, apikey: str, autoprovision: bool = True) -
     assert r.status_code == 201, r.text
 
 
-def entity(base: str, tenant: str, entity_id: str) -> dict[str, Any]:
-    r = httpx.get(f"{base}/ngsi-ld/v1/entities/{entity_id}", headers={"NGSILD-Tenant": tenant})
+def entity(base: str, tenant: str, entity_id: str, link: str | None = LINK) -> dict[str, Any]:
+    """The entity as a client reads it: with the Environment domain's context by default,
+    with the core context alone for `link=None`."""
+    headers = {"NGSILD-Tenant": tenant} | ({"Link": link} if link else {})
+    r = httpx.get(f"{base}/ngsi-ld/v1/entities/{entity_id}", headers=headers)
     return r.json() if r.status_code == 200 else {}
 
 
@@ -72,7 +79,7 @@ def test_http_json_and_ultralight_measures(server: Server, tenant: str) -> None:
     hist = httpx.get(
         f"{server.base}/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:AirQualityObserved:aq-001",
         params={"attrs": "pm25"},
-        headers={"NGSILD-Tenant": tenant},
+        headers={"NGSILD-Tenant": tenant, "Link": LINK},
     ).json()
     assert [i["value"] for i in hist["pm25"]] == [35.5, 40.0, 41.0]
 

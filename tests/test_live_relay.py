@@ -19,7 +19,7 @@ pytestmark = pytest.mark.backend("postgres")
 def test_heard_changes_are_read_back_only_while_a_page_watches(hub: Hub) -> None:
     entity = parse_entity(
         {"id": "urn:ngsi-ld:Bus:r1", "type": "Bus", "speed": {"type": "Property", "value": 3}},
-        hub.contexts.core,
+        hub.contexts.vocabulary.core,
         "2026-12-01T00:00:00Z",
     )
     hub.entities.create("", entity)

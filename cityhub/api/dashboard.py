@@ -64,10 +64,16 @@ async def config(request: Request) -> Response:
     hub = http.hub_of(request)
 
     def run() -> dict[str, Any]:
-        types = [
-            {"type": hub.contexts.core.compact(s.type), "count": s.entity_count}
-            for s in hub.store.type_summaries("")
-        ]
+        vocabulary = hub.contexts.vocabulary
+        types = []
+        for s in hub.store.type_summaries(""):
+            term = vocabulary.type_term(s.type)
+            found: dict[str, Any] = {"type": term, "count": s.entity_count}
+            context = vocabulary.context_url(term)  # the page reads such entities in it
+            if context:
+                found["context"] = context
+                found["link"] = http.context_link(context)
+            types.append(found)
         minx, miny, maxx, maxy = _bounds(hub)
         return {
             "city": hub.settings.city,

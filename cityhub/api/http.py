@@ -117,6 +117,11 @@ def link_context(request: Request) -> str | None:
     return None
 
 
+def context_link(url: str) -> str:
+    """A Link header value naming `url` as the JSON-LD context of a body or a query."""
+    return f'<{url}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+
+
 def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -295,7 +300,7 @@ def json_ld_response(
         if isinstance(content, dict):
             content = {**content, "@context": context}
     else:
-        link = f'<{link_url}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+        link = context_link(link_url)
         pages = out_headers.get("Link")
         out_headers["Link"] = f"{link},{pages}" if pages else link
     # exactly the NGSI-LD media type, as NgsiJsonResponse

@@ -51,6 +51,11 @@ _PROBLEM = {
     "content": {"application/problem+json": {"schema": _OBJ}},
 }
 
+_CONFIG = (
+    "City name, time zone, types (with the @context their entities are written in and its"
+    " Link header), bounds"
+)
+
 
 def _tagged(op: dict[str, Any]) -> dict[str, Any]:
     op["tags"] = ["Dashboard"]
@@ -137,7 +142,7 @@ def dashboard_paths() -> dict[str, Any]:
             }
         },
         "/openapi.json": {"get": {**_op("This description", [], _OBJ), "tags": ["Service"]}},
-        f"{base}/config": {"get": _tagged(_op("City name, time zone, types, bounds", [], _OBJ))},
+        f"{base}/config": {"get": _tagged(_op(_CONFIG, [], _OBJ))},
         f"{base}/session": session,
         f"{base}/districts": {"get": geo},
         f"{base}/streets": {"get": {**geo, "summary": "Street boundaries, where the city has any"}},

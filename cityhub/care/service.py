@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cityhub.care.nearest import Found, NearestIndex
 from cityhub.care.points import ENTITY_TYPE, KINDS, ServicePoint, entity_body
 from cityhub.errors import BadRequestData
-from cityhub.jsonld import TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 from cityhub.store import Store
 from cityhub.store.records import Entity, EntityFilter
 
@@ -58,7 +58,7 @@ class CareService:
         self,
         store: Store,
         entities: EntityService,
-        core: TermMap,
+        vocabulary: Vocabulary,
         zone: str,
         locator: Locator | None = None,
         files: CityFiles | None = None,
@@ -67,7 +67,8 @@ class CareService:
         files = files or CityFiles()
         self.store = store
         self.entities = entities
-        self.core = core
+        core = self.core = vocabulary.terms(ENTITY_TYPE)  # Smart Data Models PointOfInterest
+        self.bus_stop_iri = vocabulary.expand_type("BusStop")
         self.zone = zone
         self.type_iri = core.expand(ENTITY_TYPE)
         self._names = {k: core.expand(k) for k in (
@@ -195,7 +196,7 @@ class CareService:
         }
 
     def _bus_stops(self) -> list[tuple[float, float]]:
-        flt = EntityFilter(any_types=(self.core.expand("BusStop"),))
+        flt = EntityFilter(any_types=(self.bus_stop_iri,))
         out = []
         for entity in self.store.iter_entities(TENANT, flt):
             location = _value(entity, self._names["location"])

@@ -151,7 +151,7 @@ def _load(
             train_router(hub, routing_corpus)
     with console.status("Loading the demo city…"):
         n_districts, n_devices = load_demo_city(
-            hub.entities, hub.contexts.core, devices, settings.city, boundaries
+            hub.entities, hub.contexts.vocabulary, devices, settings.city, boundaries
         )
         n_requests = file_demo_requests(hub.requests)
     if sentiment_corpus is not None and hub.sentiment.current() is None:

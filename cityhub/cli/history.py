@@ -38,7 +38,7 @@ def prune(keep: str | None, database: str | None) -> None:
         if not policy:
             raise BadRequestData("no retention given: use --keep or CITYHUB_HISTORY_KEEP")
         before = hub.store.retention.raw_rows()
-        compact = hub.contexts.core.compact
+        compact = hub.contexts.vocabulary.type_term
         removed = prune_history(hub.store, policy, compact, time.time_ns() // 1000, told)
         after = hub.store.retention.raw_rows()
     for (tenant, name), n in sorted(removed.items()):

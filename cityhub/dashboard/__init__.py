@@ -38,7 +38,9 @@ class Dashboard:
         """Entities as map points with their district (the city's boundaries), on first use."""
         if self._mapview is None:
             self._mapview = MapView(
-                self.hub.contexts.core, self.hub.requests.locator, self.hub.settings.timezone
+                self.hub.contexts.vocabulary,
+                self.hub.requests.locator,
+                self.hub.settings.timezone,
             )
         return self._mapview
 

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from cityhub.citizen.places import Boundaries, Locator
 from cityhub.jsonld import TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 from cityhub.store import Store
 from cityhub.store.records import Entity, EntityFilter
 
@@ -122,12 +123,14 @@ def _service_state(values: dict[str, Any], zone: str) -> None:
 class MapView:
     """Turns entities into map items; the district lookup follows the city's boundaries."""
 
-    def __init__(self, core: TermMap, locator: Locator, timezone: str = "Asia/Shanghai") -> None:
-        self.core = core
+    def __init__(
+        self, vocabulary: Vocabulary, locator: Locator, timezone: str = "Asia/Shanghai"
+    ) -> None:
+        self.vocabulary = vocabulary  # each entity's names shown in its own type's terms
         self.locator = locator
         self.timezone = timezone
-        self._location = core.expand("location")
-        self._point_of_interest = core.expand("PointOfInterest")
+        self._location = vocabulary.core.expand("location")
+        self._point_of_interest = vocabulary.expand_type("PointOfInterest")
 
     def item(self, entity: Entity, attrs: list[str] | None = None) -> dict[str, Any]:
         """id, type, lon/lat, district, street and the scalar values (of `attrs` if given)."""
@@ -140,6 +143,8 @@ class MapView:
             found = streets.locate(*point) if streets is not None else None
             street = streets.names[found] if streets is not None and found is not None else None
         names = attrs if attrs is not None else list(entity.attrs)
+        kind = self.vocabulary.type_term(entity.types[0]) if entity.types else ""
+        terms = self.vocabulary.terms(kind)
         values = {}
         for name in names:
             if name == self._location:
@@ -148,12 +153,12 @@ class MapView:
             if instances:
                 value = _scalar(instances[0])
                 if value is not None:
-                    values[self.core.compact(name)] = value
+                    values[terms.compact(name)] = value
         if self._point_of_interest in entity.types:
             _service_state(values, self.timezone)
         return {
             "id": entity.id,
-            "type": self.core.compact(entity.types[0]) if entity.types else "",
+            "type": kind,
             "lon": point[0] if point else None,
             "lat": point[1] if point else None,
             "district": district,
@@ -165,8 +170,8 @@ class MapView:
     def snapshot(self, store: Store, types: list[str] | None, tenant: str = "") -> dict[str, Any]:
         """Every located entity (districts excluded), up to MAP_LIMIT, with counts by type."""
         started = time.perf_counter()
-        any_types = tuple(self.core.expand(t) for t in types) if types else None
-        district_iri = self.core.expand(DISTRICT_TYPE)
+        any_types = tuple(self.vocabulary.expand_type(t) for t in types) if types else None
+        district_iri = self.vocabulary.expand_type(DISTRICT_TYPE)
         items: list[dict[str, Any]] = []
         counts: dict[str, int] = {}
         truncated = False

@@ -16,7 +16,7 @@ from cityhub.broker.batch import batch_upsert
 from cityhub.broker.service import EntityService
 from cityhub.demo.readings import DEVICE_KINDS, device_reading
 from cityhub.errors import BadRequestData
-from cityhub.jsonld import TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 
 # English names for the shipped Shenzhen boundaries (the file carries Chinese names only).
 SHENZHEN_EN = {
@@ -135,7 +135,7 @@ def device_entities(
 
 def load_demo_city(
     service: EntityService,
-    core: TermMap,
+    vocabulary: Vocabulary,
     devices: int = 300,
     city: str = "Shenzhen",
     boundaries: Path | None = None,
@@ -145,8 +145,8 @@ def load_demo_city(
     districts = district_entities(read_districts(boundaries), city)
     if not districts:
         raise BadRequestData("the boundary file has no features")
-    batch_upsert(service, tenant, districts, lambda _: core, update_only=False)
+    batch_upsert(service, tenant, districts, vocabulary.of_body, update_only=False)
     made = list(device_entities(districts, devices, city))
     for start in range(0, len(made), 500):
-        batch_upsert(service, tenant, made[start : start + 500], lambda _: core, update_only=False)
+        batch_upsert(service, tenant, made[start : start + 500], vocabulary.of_body, False)
     return len(districts), len(made)

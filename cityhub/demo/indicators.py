@@ -64,11 +64,9 @@ def load_bus_stops(hub: Hub, city: str = "Shenzhen") -> int:
         }
         for n, row in enumerate(stops, start=1)
     ]
-    core = hub.contexts.core
+    terms = hub.contexts.vocabulary.of_body
     for start in range(0, len(docs), 1000):
-        batch_upsert(
-            hub.entities, "", docs[start : start + 1000], lambda _: core, update_only=False
-        )
+        batch_upsert(hub.entities, "", docs[start : start + 1000], terms, update_only=False)
     return len(docs)
 
 
@@ -85,16 +83,17 @@ def _shenzhen_pm25_by_day() -> dict[tuple[int, int], float]:
 
 def backfill_history(hub: Hub, days: int = 400, seed: int = 2016) -> int:
     """One reading a day (12:00 local) per device for the last `days` days; returns rows."""
-    core = hub.contexts.core
+    vocabulary = hub.contexts.vocabulary
     zone = dt.timezone(dt.timedelta(hours=8))
     rng = random.Random(seed)
     pm25 = _shenzhen_pm25_by_day()
     today = dt.datetime.now(zone).date()
-    types = tuple(core.expand(k) for k in DEVICE_KINDS)
+    types = tuple(vocabulary.expand_type(k) for k in DEVICE_KINDS)
     rows: list[HistoryRow] = []
     written = 0
     for entity in hub.store.iter_entities("", EntityFilter(any_types=types)):
-        kind = core.compact(entity.types[0])
+        kind = vocabulary.type_term(entity.types[0])
+        expand = vocabulary.terms(kind).expand
         bias = rng.uniform(0.85, 1.15)
         for back in range(days, 0, -1):
             day = today - dt.timedelta(days=back)
@@ -104,7 +103,7 @@ def backfill_history(hub: Hub, days: int = 400, seed: int = 2016) -> int:
                 base = pm25.get((day.month, day.day), 25.0) * bias * rng.uniform(0.9, 1.1)
                 reading["pm25"]["value"] = round(base, 1)
                 reading["pm10"]["value"] = round(base * 1.6, 1)
-            rows.extend(_rows(entity.id, reading, moment, core.expand))
+            rows.extend(_rows(entity.id, reading, moment, expand))
         if len(rows) > 20_000:
             written += _flush(hub, rows)
     return written + _flush(hub, rows)

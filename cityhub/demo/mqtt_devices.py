@@ -43,14 +43,14 @@ def device_id_of(entity_id: str) -> str:
 
 def provision_demo_devices(hub: Hub, tenant: str = "") -> list[tuple[str, str, str]]:
     """Register every demo device with the IoT agent; returns (kind, apikey, device_id)."""
-    core = hub.contexts.core
+    vocabulary = hub.contexts.vocabulary
     for kind in DEVICE_KINDS:
         group = validate_group({"apikey": apikey_of(kind), "entity_type": kind})
         hub.store.devices.put_group(tenant, group["apikey"], group)
     out = []
-    types = tuple(core.expand(k) for k in DEVICE_KINDS)
+    types = tuple(vocabulary.expand_type(k) for k in DEVICE_KINDS)
     for entity in hub.store.iter_entities(tenant, EntityFilter(any_types=types)):
-        kind = core.compact(entity.types[0])
+        kind = vocabulary.type_term(entity.types[0])
         device = validate_device(
             {"device_id": device_id_of(entity.id), "entity_name": entity.id, "entity_type": kind}
         )

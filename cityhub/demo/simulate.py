@@ -19,21 +19,29 @@ log = logging.getLogger("cityhub.demo")
 def simulate_once(hub: Hub, rng: random.Random, share: float = 0.2, tenant: str = "") -> int:
     """Give a share of the devices their next readings (from the last ones, at the city's
     hour); returns how many changed."""
-    core = hub.contexts.core
-    types = tuple(core.expand(k) for k in DEVICE_KINDS)
+    vocabulary = hub.contexts.vocabulary  # each kind in its Smart Data Models domain's terms
+    types = tuple(vocabulary.expand_type(k) for k in DEVICE_KINDS)
     updates = []
+    kinds: dict[str, str] = {}
     for entity in hub.store.iter_entities(tenant, EntityFilter(any_types=types)):
         if rng.random() < share:
-            kind = core.compact(entity.types[0])
+            kind = kinds[entity.id] = vocabulary.type_term(entity.types[0])
+            terms = vocabulary.terms(kind)
             last = {
-                core.compact(name): instances[0].get("value")
+                terms.compact(name): instances[0].get("value")
                 for name, instances in entity.attrs.items()
                 if instances
             }
             reading = device_reading(kind, rng, last, timezone=hub.settings.timezone)
             updates.append({"id": entity.id, **reading})
     if updates:
-        batch_update(hub.entities, tenant, updates, lambda _: core, no_overwrite=False)
+        batch_update(
+            hub.entities,
+            tenant,
+            updates,
+            lambda doc: vocabulary.terms(kinds[doc["id"]]),
+            no_overwrite=False,
+        )
     return len(updates)
 
 

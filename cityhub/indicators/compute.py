@@ -29,7 +29,7 @@ from cityhub.indicators.periods import (
     standard_offset_us,
 )
 from cityhub.indicators.request_fold import fold_requests, request_frame
-from cityhub.jsonld import TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 from cityhub.store import Store
 from cityhub.store.indicator_queries import REQUEST_MEASURES, history_source
 from cityhub.store.indicator_sql import IndicatorValue, number
@@ -65,14 +65,14 @@ class IndicatorEngine:
         self,
         store: Store,
         library: Library,
-        core: TermMap,
+        vocabulary: Vocabulary,
         locator: Locator,
         zone: str,
         tenant: str = "",
     ) -> None:
         self.store = store
         self.library = library
-        self.core = core
+        self.vocabulary = vocabulary  # each source type read in its own terms
         self.locator = locator
         self.zone = zone
         self.tenant = tenant
@@ -163,7 +163,7 @@ class IndicatorEngine:
         """(entity id, place) for every device of a type: the city, and its district from
         ``areaServed`` or, failing that, from its location inside the district boundaries."""
         key = (entity_type, tuple(sorted(set(places))))
-        flt = EntityFilter(any_types=(self.core.expand(entity_type),))
+        flt = EntityFilter(any_types=(self.vocabulary.expand_type(entity_type),))
         count = self.store.count_entities(self.tenant, flt)
         cached = self._members.get(key)
         if cached is not None and cached[1] == count and time.monotonic() - cached[0] < MEMBERS_TTL:
@@ -174,9 +174,10 @@ class IndicatorEngine:
 
     def _walk_members(self, entity_type: str, places: Iterable[str]) -> list[tuple[str, str]]:
         wanted = set(places)
-        area_iri = self.core.expand(AREA_ATTR)
+        terms = self.vocabulary.terms(entity_type)
+        area_iri = terms.expand(AREA_ATTR)
         out: list[tuple[str, str]] = []
-        flt = EntityFilter(any_types=(self.core.expand(entity_type),))
+        flt = EntityFilter(any_types=(terms.expand(entity_type),))
         for entity in self.store.iter_entities(self.tenant, flt):
             if "city" in wanted:
                 out.append((entity.id, "city"))
@@ -190,7 +191,7 @@ class IndicatorEngine:
         for inst in attrs.get(area_iri, []):
             if isinstance(inst.get("value"), str):
                 return self.locator.gazetteer.canonical_district(inst["value"])
-        for inst in attrs.get(self.core.expand("location"), []):
+        for inst in attrs.get(self.vocabulary.core.expand("location"), []):
             value = inst.get("value")
             if isinstance(value, dict) and value.get("type") == "Point":
                 lon, lat = value["coordinates"][:2]
@@ -233,7 +234,7 @@ class IndicatorEngine:
                     members,
                     self.offset_us,
                     self.tenant,
-                    self.core.expand(attribute),
+                    self.vocabulary.terms(entity_type).expand(attribute),
                     plan.span_us,
                 )
             cache.days[key] = day_frame(rows, len(plan.hits))
@@ -321,8 +322,9 @@ class IndicatorEngine:
     def _areas(self) -> dict[str, float]:
         """km² per district (from the District entities) and for the whole city."""
         areas: dict[str, float] = {}
-        flt = EntityFilter(any_types=(self.core.expand("District"),))
-        code_iri, area_iri = self.core.expand("districtCode"), self.core.expand("areaKm2")
+        terms = self.vocabulary.terms("District")
+        flt = EntityFilter(any_types=(terms.expand("District"),))
+        code_iri, area_iri = terms.expand("districtCode"), terms.expand("areaKm2")
         for entity in self.store.iter_entities(self.tenant, flt):
             code = next((i.get("value") for i in entity.attrs.get(code_iri, [])), None)
             area = next((i.get("value") for i in entity.attrs.get(area_iri, [])), None)

@@ -22,6 +22,8 @@ STANDING = {
     "no_data": "fair",
 }
 
+KPI_TYPE = "KeyPerformanceIndicator"  # Smart Data Models (dataModel.KeyPerformanceIndicator)
+
 
 def _iso(us: int) -> str:
     return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -43,7 +45,7 @@ def kpi_entity(
 
     doc: dict[str, Any] = {
         "id": kpi_id(city, d.id, value.place),
-        "type": "KeyPerformanceIndicator",
+        "type": KPI_TYPE,
         "name": {"type": "LanguageProperty", "languageMap": d.name},
         "description": {"type": "LanguageProperty", "languageMap": d.description},
         "category": prop([d.theme] if d.theme else ["quantitative"]),

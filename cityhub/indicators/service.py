@@ -20,9 +20,9 @@ from cityhub.indicators import assess as a
 from cityhub.indicators.compute import IndicatorEngine, Window
 from cityhub.indicators.definitions import Definition, Library
 from cityhub.indicators.forecast import Forecast, forecast_series
-from cityhub.indicators.kpi import kpi_entity
+from cityhub.indicators.kpi import KPI_TYPE, kpi_entity
 from cityhub.indicators.periods import Period, local_day, parse_period, parse_time
-from cityhub.jsonld import TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 from cityhub.store import Store
 from cityhub.store.indicator_sql import IndicatorValue, Target
 
@@ -32,7 +32,7 @@ class IndicatorService:
         self,
         store: Store,
         entities: EntityService,
-        core: TermMap,
+        vocabulary: Vocabulary,
         library: Library,
         locator: Locator,
         zone: str,
@@ -41,12 +41,12 @@ class IndicatorService:
     ) -> None:
         self.store = store
         self.entities = entities
-        self.core = core
+        self.core = vocabulary.terms(KPI_TYPE)  # the KPIs it publishes, in their model's terms
         self.library = library
         self.zone = zone
         self.city = city
         self.tenant = tenant
-        self.engine = IndicatorEngine(store, library, core, locator, zone, tenant)
+        self.engine = IndicatorEngine(store, library, vocabulary, locator, zone, tenant)
 
     # -- definitions and values ---------------------------------------------------------------
     def definition(self, ident: str) -> Definition:

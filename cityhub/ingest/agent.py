@@ -24,7 +24,7 @@ from cityhub.ingest.payloads import (
     parse_single,
     parse_ul,
 )
-from cityhub.jsonld import TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 from cityhub.store.records import Entity, HistoryRow
 from cityhub.timeutil import is_datetime, normalise_datetime, now_iso
 
@@ -64,11 +64,13 @@ class BatchOutcome:
 
 
 class IngestAgent:
-    def __init__(self, entities: EntityService, registry: DeviceRegistry, core: TermMap) -> None:
+    def __init__(
+        self, entities: EntityService, registry: DeviceRegistry, vocabulary: Vocabulary
+    ) -> None:
         self.entities = entities
         self.store = entities.store  # dead letters, and acknowledgements after commit
         self.registry = registry
-        self.core = core
+        self.vocabulary = vocabulary  # a device's entity is written in its type's terms
 
     def observations(
         self, message: Message, received_at: str, config: DeviceConfig | None = None
@@ -131,7 +133,8 @@ class IngestAgent:
                 config = self.registry.resolve(message.apikey, message.device_id)
                 tenants[id(message)] = config.tenant
                 for obs in self.observations(message, now, config):
-                    fragment = parse_attributes(self.fragment(obs), self.core, now)
+                    terms = self.vocabulary.terms(config.entity_type)
+                    fragment = parse_attributes(self.fragment(obs), terms, now)
                     by_tenant[obs.config.tenant].append((message, obs, fragment))
             except Exception as exc:  # anything a device sends may be wrong
                 outcome.dead.append((message, _error(exc)))
@@ -245,11 +248,12 @@ class IngestAgent:
             for a in config.static
         }
         static.update(command_attributes(config.commands))
-        attrs = parse_attributes(static, self.core, now)
+        terms = self.vocabulary.terms(config.entity_type)
+        attrs = parse_attributes(static, terms, now)
         for instances in attrs.values():
             for inst in instances:
                 inst["createdAt"] = inst["modifiedAt"] = now
-        entity = Entity(config.entity_id, [self.core.expand(config.entity_type)], attrs, now, now)
+        entity = Entity(config.entity_id, [terms.expand(config.entity_type)], attrs, now, now)
         self.entities.claim(device_actor(config), entity)
         return entity
 

@@ -26,6 +26,7 @@ from cityhub.errors import (
 )
 from cityhub.jsonld import smart_data_models
 from cityhub.jsonld.termmap import CORE_CONTEXT_URL, TermMap
+from cityhub.jsonld.vocabulary import Vocabulary
 from cityhub.outbound import OutboundRefused, fetch
 from cityhub.store.records import StoredContext
 from cityhub.timeutil import now_iso
@@ -102,6 +103,8 @@ class ContextResolver:
         self.core = TermMap()
         self.core.add_definitions(core_doc["@context"])
         self._core_terms = set(self.core.terms)
+        # the platform's own entities: each type in its Smart Data Models domain's terms
+        self.vocabulary = Vocabulary(self.core, core_doc["@context"])
 
     def cached(self, context: Any) -> TermMap | None:
         """The compiled map if it is already known (no I/O), else None."""

@@ -19,6 +19,7 @@ DOMAINS = (
     "PointOfInterest",
     "Weather",
     "Building",
+    "KeyPerformanceIndicator",
 )
 _PUBLISHED = (
     "https://raw.githubusercontent.com/smart-data-models/dataModel.{}/master/context.jsonld",

@@ -51,7 +51,7 @@ class Watched:
 
 @pytest.fixture(scope="module")
 def city(server: Server) -> Server:
-    load_demo_city(server.hub.entities, server.hub.contexts.core, devices=30)
+    load_demo_city(server.hub.entities, server.hub.contexts.vocabulary, devices=30)
     publish_demo_datasets(server.hub)
     return server
 

@@ -39,12 +39,13 @@ def _provision(base: str, service: str, apikey: str) -> None:
 
 def _temperature(base: str, service: str, expected: float) -> dict[str, object]:
     def check() -> dict[str, object]:
-        found = entity(base, service, SENSOR)
+        found = entity(base, service, SENSOR, link=None)
         value = found.get("temperature", {}).get("value")  # type: ignore[attr-defined]
         return found if value == expected else {}
 
     found = wait_until(check)
-    assert found, f"temperature {expected} never arrived: {entity(base, service, SENSOR)}"
+    last = entity(base, service, SENSOR, link=None)
+    assert found, f"temperature {expected} never arrived: {last}"
     return found
 
 
@@ -125,7 +126,7 @@ def test_groups_and_devices_change_and_go_as_the_agents_api_does(server: Server)
     assert bad.status_code == 400
     sent = httpx.get(f"{base}/iot/d", params={"k": apikey, "i": "temperature001", "d": "t|7"})
     assert sent.status_code == 200 and sent.json()["stored"] == 1
-    got = entity(base, service, SENSOR)
+    got = entity(base, service, SENSOR, link=None)
     assert got["temperature"]["value"] == 7 and got["temperature"]["unitCode"] == "CEL"
     assert got["floor"]["value"] == 3  # the static attribute given by the PUT
     gone = httpx.delete(f"{base}/iot/services", params={"apikey": apikey}, headers=headers)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cityhub.demo.city import load_demo_city
 from cityhub.jsonld import smart_data_models
 from tests.conftest import Server
 
@@ -82,3 +83,64 @@ def test_a_query_in_the_vocabulary_finds_what_was_written_in_it(server: Server) 
         headers={"NGSILD-Tenant": headers["NGSILD-Tenant"]},
     ).json()
     assert plain["type"] == "https://smartdatamodels.org/dataModel.Parking/ParkingSpot"
+
+
+def test_the_city_the_platform_writes_is_found_in_the_models_own_terms(server: Server) -> None:
+    """A FIWARE-style client naming a domain's published context finds the demo city's devices,
+    the KPIs the indicator service publishes and the citizen requests, under the short names."""
+    tenant = "sdmcity" + uuid.uuid4().hex[:8]
+    load_demo_city(server.hub.entities, server.hub.contexts.vocabulary, devices=10, tenant=tenant)
+    base = server.base + "/ngsi-ld/v1/entities"
+
+    def query(domain: str | None, params: dict[str, str], tenant: str = tenant) -> list[Any]:
+        headers = {"NGSILD-Tenant": tenant} if tenant else {}
+        if domain:
+            headers["Link"] = _link(smart_data_models.published_urls(domain)[0])
+        reply = httpx.get(base, params={**params, "limit": "100"}, headers=headers)
+        assert reply.status_code == 200, reply.text
+        found: list[Any] = reply.json()
+        return found
+
+    spots = query("Parking", {"type": "ParkingSpot", "options": "keyValues"})
+    assert len(spots) == 2 and all(s["status"] in {"free", "occupied"} for s in spots)
+    assert all(s["type"] == "ParkingSpot" and "refDistrict" in s for s in spots)
+    assert query(None, {"type": "ParkingSpot"}) == []  # the core vocabulary names another type
+    air = query("Environment", {"type": "AirQualityObserved", "q": "pm25>0"})
+    assert len(air) == 2 and all(a["pm25"]["unitCode"] == "GQ" for a in air)
+    bins = query("WasteManagement", {"type": "WasteContainer", "attrs": "fillingLevel"})
+    assert len(bins) == 2 and all("fillingLevel" in b for b in bins)
+    districts = query(None, {"type": "District"})  # no shipped domain defines a district
+    assert len(districts) == 10
+
+    series = "year,gdp_100m_cny\n" + "".join(
+        f"{y},{1000 + 80 * (y - 2015)}\n" for y in range(2015, 2020)
+    )
+    made = httpx.post(
+        server.base + "/indicators/v1/indicators/gdp/series",
+        content=series.encode(),
+        headers={"content-type": "text/csv"},
+        timeout=60,
+    )
+    assert made.status_code == 201, made.text
+    computed = httpx.post(
+        server.base + "/indicators/v1/compute", json={"indicators": ["gdp_growth"]}, timeout=60
+    )
+    assert computed.status_code == 200, computed.text
+    kpis = query(
+        "KeyPerformanceIndicator",
+        {"type": "KeyPerformanceIndicator", "q": 'indicatorId=="gdp_growth"'},
+        tenant="",
+    )
+    assert kpis and {"kpiValue", "calculationPeriod"} <= set(kpis[0])
+
+    text = f"路灯不亮 {uuid.uuid4().hex[:6]}"
+    filed = httpx.post(
+        server.base + "/open311/v2/requests.json",
+        data={"service_code": "road", "description": text, "lat": "22.5431", "long": "114.0579"},
+    )
+    assert filed.status_code == 201, filed.text
+    requests = query(
+        "IssueTracking", {"type": "Open311ServiceRequest", "q": 'service_code=="road"'}, tenant=""
+    )
+    mine = [r for r in requests if r["description"]["value"] == text]
+    assert len(mine) == 1 and mine[0]["service_code"]["value"] == "road"

@@ -166,7 +166,9 @@ def test_reading_assessments_writes_nothing(city: City) -> None:
 def _kpi_filter(city: City):  # type: ignore[no-untyped-def]
     from cityhub.store.records import EntityFilter
 
-    return EntityFilter(any_types=(city.hub.contexts.core.expand("KeyPerformanceIndicator"),))
+    return EntityFilter(
+        any_types=(city.hub.contexts.vocabulary.expand_type("KeyPerformanceIndicator"),)
+    )
 
 
 def _history_rows(city: City) -> int:

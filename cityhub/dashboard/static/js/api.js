@@ -15,8 +15,15 @@ async function handle(response) {
   throw new ApiError(response.status, detail);
 }
 
-export async function getJSON(path) {
-  return handle(await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" }));
+export async function getJSON(path, headers = {}) {
+  return handle(await fetch(path, { headers: { Accept: "application/json", ...headers }, credentials: "same-origin" }));
+}
+
+// The Link header naming the @context a type's entities are written in (Smart Data Models
+// domains for the city's devices, points and KPIs), so their names come back short.
+export function contextHeaders(type) {
+  const known = ((session.config && session.config.types) || []).find((x) => x.type === type);
+  return known && known.link ? { Link: known.link } : {};
 }
 
 async function send(method, path, body) {

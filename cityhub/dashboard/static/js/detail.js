@@ -1,7 +1,7 @@
 // The detail panel of one entity: its current values (live), where it is, and a chart of the
 // recent history of one numeric attribute from the NGSI-LD temporal API.
 import { attrLabel, placeName, t, typeLabel } from "./i18n.js";
-import { formatNumber, formatTick, formatTime, getJSON, zoneOffset } from "./api.js";
+import { contextHeaders, formatNumber, formatTick, formatTime, getJSON, zoneOffset } from "./api.js";
 import { lineChart } from "./chart.js";
 import { fill, h } from "./dom.js";
 import { shown, unitOf } from "./units.js";
@@ -25,6 +25,7 @@ export class DetailPanel {
     this.root = root;
     this.id = null;
     this.units = {};
+    this.headers = {};
     this.values = {};
     this.series = [];
     this.attr = "";
@@ -42,6 +43,7 @@ export class DetailPanel {
     this.item = item;
     this.values = {};
     this.units = {};
+    this.headers = {};
     this.series = [];
     this.root.querySelector("#detail-title").textContent = `${typeLabel(item ? item.type : "")} ${id.split(":").slice(-1)[0]}`;
     this.renderPlace(item);
@@ -51,7 +53,8 @@ export class DetailPanel {
     if (isRequest) { await this.card.show(id.split(":").slice(-1)[0]); return; }
     let entity;
     try {
-      entity = await getJSON(`/ngsi-ld/v1/entities/${encodeURIComponent(id)}`);
+      this.headers = contextHeaders(item ? item.type : id.split(":")[2]);
+      entity = await getJSON(`/ngsi-ld/v1/entities/${encodeURIComponent(id)}`, this.headers);
     } catch (err) {
       fill(this.root.querySelector("#detail-values"),
         h("tr", {}, h("td", { colspan: 2, class: "note error" }, t("error.load", { msg: err.message }))));
@@ -103,7 +106,7 @@ export class DetailPanel {
     const id = this.id;
     const url = `/ngsi-ld/v1/temporal/entities/${encodeURIComponent(id)}?attrs=${encodeURIComponent(attr)}&lastN=${HISTORY}&options=temporalValues`;
     let body;
-    try { body = await getJSON(url); } catch (err) { body = {}; }
+    try { body = await getJSON(url, this.headers); } catch (err) { body = {}; }
     if (this.id !== id || this.attr !== attr) return;
     const values = (body[attr] && body[attr].values) || [];
     this.series = values.filter((p) => typeof p[0] === "number").map((p) => ({ x: Date.parse(p[1]), y: p[0] }));
