@@ -18,9 +18,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect
 
+from cityhub.api.http import context_link
 from cityhub.demo.catalog import publish_demo_datasets
 from cityhub.demo.city import load_demo_city
 from cityhub.demo.indicators import demo_file
+from cityhub.jsonld import smart_data_models
 from tests.browser import launch
 from tests.conftest import Server
 
@@ -28,6 +30,8 @@ ARTIFACTS = Path(os.environ.get("CITYHUB_ARTIFACTS", "build/artifacts"))
 VIEWPORT = {"width": 1366, "height": 768}
 LIVE_WITHIN_MS = 5_000
 SENSOR = "urn:ngsi-ld:AirQualityObserved:Shenzhen:00001"
+# the demo writes air quality in Smart Data Models Environment terms; clients name pm25 in them
+ENVIRONMENT = {"Link": context_link(smart_data_models.published_urls("Environment")[0])}
 
 
 class Watched:
@@ -127,6 +131,7 @@ def test_a_value_changed_through_ngsi_ld_shows_within_5_s(watched: Watched, back
     reply = httpx.patch(
         watched.base + f"/ngsi-ld/v1/entities/{SENSOR}/attrs",
         json={"pm25": {"type": "Property", "value": 66.6, "unitCode": "GQ"}},
+        headers=ENVIRONMENT,
     )
     assert reply.status_code == 204, reply.text
     cell = page.locator("#detail-values tr[data-attr=pm25] td").nth(1)
@@ -201,6 +206,7 @@ def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str
         reply = httpx.patch(
             watched.base + f"/ngsi-ld/v1/entities/{SENSOR}/attrs",
             json={"pm25": {"type": "Property", "value": value, "unitCode": "GQ", "observedAt": at}},
+            headers=ENVIRONMENT,
         )
         assert reply.status_code == 204, reply.text
     _open(watched)
@@ -229,6 +235,7 @@ def test_legend_units_time_axis_and_a_pasted_link(watched: Watched, backend: str
     history = httpx.get(
         watched.base + f"/ngsi-ld/v1/temporal/entities/{SENSOR}",
         params={"attrs": "pm25", "lastN": "60", "options": "temporalValues"},
+        headers=ENVIRONMENT,
     ).json()["pm25"]["values"]
     first = min(history, key=lambda pair: dt.datetime.fromisoformat(pair[1]))
     assert float(chart.get_attribute("data-selected") or "nan") == first[0]  # the leftmost
