@@ -447,6 +447,12 @@ def test_care_panel_shows_life_circle_gaps_todays_alarms_and_runs(
     panel.locator("button[data-routes]").click()
     expect(page.locator("path.care-route").first).to_be_attached()
     assert page.locator("path.care-route").count() == runs.count()
+    # a run's tooltip names its caregiver, filled by the page as text
+    page.locator("path.care-route").first.dispatch_event("mouseover")
+    tip = page.locator(".leaflet-tooltip:not(.district-label)")
+    expect(tip).to_have_count(1)
+    caregiver = tip.inner_text().strip()
+    assert caregiver and caregiver in panel.locator("ul.runs").inner_text(), caregiver
     shown = panel.inner_text()
     assert "模拟小区" not in shown and "1380000" not in shown  # no client's address or phone
     _shot(watched, "care", backend)

@@ -194,8 +194,7 @@ export class CityMap {
         renderer: this.canvas, radius: radius(item), weight: 1, color: "#ffffff", fillColor: colour(item), fillOpacity: 0.9,
       });
       marker.on("click", () => this.onSelect(item.id));
-      marker.on("mouseover", () => this.hover(entry));
-      marker.on("mouseout", () => this.hoverTip?.remove());
+      this.hoverable(marker, () => this.tooltip(entry.item));
       entry = { item: { ...item, values: { ...item.values } }, marker };
       this.points.set(item.id, entry);
       this.counts.set(item.type, (this.counts.get(item.type) || 0) + 1);
@@ -214,11 +213,16 @@ export class CityMap {
     }
   }
 
-  // One tooltip for whichever point the pointer is over.
-  hover(entry) {
-    this.hoverTip = this.hoverTip || L.tooltip({ direction: "top", offset: [0, -6] });
-    this.hoverTip.setLatLng(entry.marker.getLatLng()).addTo(this.map);
-    show(this.hoverTip, this.tooltip(entry.item));
+  // One tooltip for whichever point or run the pointer is over, filled with `label()`'s node,
+  // above a point or where the pointer met a line.
+  hoverable(layer, label) {
+    layer.on("mouseover", (event) => {
+      this.hoverTip = this.hoverTip || L.tooltip({ direction: "top", offset: [0, -6] });
+      this.hoverTip.setLatLng(layer.getLatLng ? layer.getLatLng() : event.latlng).addTo(this.map);
+      show(this.hoverTip, label());
+    });
+    layer.on("mouseout", () => this.hoverTip?.remove());
+    return layer;
   }
 
   tooltip(item) {
@@ -284,10 +288,12 @@ export class CityMap {
     this.routeLayer = null;
     if (!routes || !routes.length) return;
     this.routeLayer = L.layerGroup(routes.flatMap((r) => [
-      L.polyline(r.stops, { color: r.colour, weight: 2.5, opacity: 0.85, className: "care-route", renderer: this.svgRenderer() })
-        .bindTooltip(h("span", {}, r.caregiver)),
-      ...r.stops.map((at, i) => L.circleMarker(at, { radius: 4, color: r.colour, weight: 1, fillOpacity: 0.9, renderer: this.canvas })
-        .bindTooltip(h("span", {}, r.caregiver, " · ", i + 1))),
+      this.hoverable(
+        L.polyline(r.stops, { color: r.colour, weight: 2.5, opacity: 0.85, className: "care-route", renderer: this.svgRenderer() }),
+        () => h("span", {}, r.caregiver)),
+      ...r.stops.map((at, i) => this.hoverable(
+        L.circleMarker(at, { radius: 4, color: r.colour, weight: 1, fillOpacity: 0.9, renderer: this.canvas }),
+        () => h("span", {}, r.caregiver, " · ", i + 1))),
     ])).addTo(this.map);
   }
 
