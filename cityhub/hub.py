@@ -57,11 +57,11 @@ class Hub:
         self.matcher = SubscriptionMatcher(store, self.contexts.resolve)
         self.notifier = Notifier(store, destinations=settings.notify_destinations)
         # Around every entity write: subscriptions matched inside the transaction, the notifier
-        # woken after the commit (cityhub.broker.hooks says the whole sequence).
+        # woken after a commit that queued some (cityhub.broker.hooks says the whole sequence).
         self.hooks = WriteHooks(
             before_write=[self.matcher.prepare],
             in_transaction=[self.matcher.on_change],
-            after_commit=[self.notifier.on_commit],
+            after_queued=[self.notifier.wake],
         )
         vocabulary = self.contexts.vocabulary  # the platform's own entities' terms
         # A platform type is reserved in its domain's terms and in the core's: a KPI written with

@@ -125,6 +125,7 @@ class Transaction:
     def __init__(self, inner: EntityWriter) -> None:
         self.inner = inner
         self.changes: list[Change] = []
+        self.queued = 0  # notifications queued in this transaction
         # what each loaded entity held, for deletions and showChanges (lists are copied:
         # services replace instances, they do not change them in place)
         self._loaded: dict[str, tuple[Entity, Snapshot]] = {}
@@ -183,6 +184,7 @@ class Transaction:
 
     def enqueue(self, items: list[tuple[str, str, bytes, int]]) -> None:
         self.inner.enqueue(items)
+        self.queued += len(items)
 
     def mark_seen(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         return self.inner.mark_seen(keys)

@@ -10,7 +10,10 @@ A write (EntityService.write, used by the broker, ingestion, citizen requests, i
 3. `in_transaction(tenant, changes, tx)` — inside it: the matcher queues the notifications of
    matching subscriptions, so they commit (or roll back) with the change;
 4. `after_commit(tenant, changes)` — once committed (on SQLite, when the writer's batch has
-   committed): the notifier wakes, the dashboard's live feed fans the change out.
+   committed): the dashboard's live feed fans the change out;
+5. `after_queued()` — once committed, and only when the transaction queued notifications: the
+   notifier wakes. A write nobody subscribed to wakes nothing (waking on every commit made the
+   notifier claim from its queue once per write under load, a second transaction per write).
 
 The Hub builds one `WriteHooks` with the matcher and the notifier and gives it to the
 EntityService; the dashboard adds its feed to `after_commit` when the app is built.
@@ -22,8 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from cityhub.broker.changes import Change
-    from cityhub.store.base import EntityWriter
+    from cityhub.broker.changes import Change, Transaction
 
 
 class BeforeWrite(Protocol):
@@ -31,11 +33,15 @@ class BeforeWrite(Protocol):
 
 
 class InTransaction(Protocol):
-    def __call__(self, tenant: str, changes: list[Change], tx: EntityWriter) -> None: ...
+    def __call__(self, tenant: str, changes: list[Change], tx: Transaction) -> None: ...
 
 
 class AfterCommit(Protocol):
     def __call__(self, tenant: str, changes: list[Change]) -> None: ...
+
+
+class AfterQueued(Protocol):
+    def __call__(self) -> None: ...
 
 
 @dataclass
@@ -43,3 +49,4 @@ class WriteHooks:
     before_write: list[BeforeWrite] = field(default_factory=list)
     in_transaction: list[InTransaction] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
+    after_queued: list[AfterQueued] = field(default_factory=list)

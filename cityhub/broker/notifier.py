@@ -55,10 +55,6 @@ class Notifier:
         self._http: HttpSender | None = None
         self._mqtt = MqttPublishers(self.destinations)
 
-    def on_commit(self, tenant: str, changes: list[Any]) -> None:
-        """After a write commits: its notifications are queued; deliver them."""
-        self.wake()
-
     def wake(self) -> None:
         """Thread-safe: a change was committed with notifications queued."""
         loop, event = self._loop, self._event

@@ -69,10 +69,13 @@ class EntityService:
             yield recorder
             if recorder.changes:
                 for listener in self.hooks.in_transaction:
-                    listener(tenant, recorder.changes, tx)
+                    listener(tenant, recorder.changes, recorder)
         if recorder.changes:
             changes = recorder.changes
             self.store.after_commit(lambda: self._committed(tenant, changes))
+        if recorder.queued:
+            for wake in self.hooks.after_queued:
+                self.store.after_commit(wake)
 
     def _committed(self, tenant: str, changes: list[Change]) -> None:
         for hook in self.hooks.after_commit:

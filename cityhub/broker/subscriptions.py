@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import orjson
 
-from cityhub.broker.changes import Change, to_us
+from cityhub.broker.changes import Change, Transaction, to_us
 from cityhub.broker.normalize import check_name, check_uri
 from cityhub.broker.ql import Predicate, compile_q
 from cityhub.broker.query import geo_predicate, parse_geo, parse_type_expression
@@ -26,7 +26,6 @@ from cityhub.jsonld import CORE_CONTEXT_URL, TermMap
 from cityhub.outbound import check_header
 from cityhub.patterns import Pattern, compile_pattern
 from cityhub.store import Store
-from cityhub.store.base import EntityWriter
 from cityhub.store.records import Entity, EntityFilter, SubscriptionRecord
 from cityhub.timeutil import is_datetime, now_iso
 
@@ -374,7 +373,7 @@ class SubscriptionMatcher:
         """Refresh the compiled subscriptions if stale (before a write transaction opens)."""
         self.subscriptions(tenant)
 
-    def on_change(self, tenant: str, changes: list[Change], tx: EntityWriter) -> None:
+    def on_change(self, tenant: str, changes: list[Change], tx: Transaction) -> None:
         with self._lock:  # the cache only: prepare() has refreshed it outside the transaction
             subs = list(self._by_tenant.get(tenant, []))
         if not subs:

@@ -7,7 +7,9 @@ page's event stream shows every worker's writes within a fraction of a second.
 
 Publishing never slows a write: the after-commit hook only queues the note; one thread per
 process sends queued notes (several commits to one NOTIFY, each payload under PostgreSQL's 8 kB
-limit), and one thread listens. Both reconnect after a lost connection; a note lost meanwhile is
+limit), and one thread listens. The sender gathers notes for `GATHER` seconds after the first
+before it publishes, so a busy process sends a few NOTIFYs a second, not one per commit (each
+NOTIFY is a transaction of its own on the server). Both reconnect after a lost connection; a note lost meanwhile is
 caught by the page's periodic snapshot reload. A process with no page watching reads nothing
 back: the notes it hears cost it no query.
 """
@@ -31,6 +33,7 @@ from cityhub.store.records import Entity
 log = logging.getLogger("cityhub.dashboard")
 CHANNEL = "cityhub_changes"
 PAYLOAD_MOST = 7_500  # bytes; PostgreSQL refuses NOTIFY payloads of 8,000 and more
+GATHER = 0.05  # seconds a note waits for others to share its NOTIFY
 
 
 def _notes(changes: list[Change]) -> list[dict[str, Any]]:
@@ -104,7 +107,8 @@ class ChangeRelay:
                         if first is None:
                             return
                         waiting = [first]
-                        while not self._outbox.empty() and len(waiting) < 500:
+                        self._stop.wait(GATHER)
+                        while not self._outbox.empty() and len(waiting) < 2_000:
                             item = self._outbox.get_nowait()
                             if item is None:
                                 self._stop.set()
