@@ -233,6 +233,23 @@ def test_queued_notifications_survive_a_restart(hub: Hub, receiver: Receiver) ->
     assert hub.store.subscriptions.queued_count() == 0
 
 
+def test_only_a_write_that_queued_notifications_wakes_the_notifier(
+    hub: Hub, receiver: Receiver
+) -> None:
+    woken: list[int] = []
+    hub.hooks.after_queued.append(lambda: woken.append(1))
+    core = hub.contexts.core
+    unwatched = {"id": "urn:ngsi-ld:Streetlight:1", "type": "Streetlight"}
+    hub.entities.create(
+        "", parse_entity({**unwatched, "on": {"type": "Property", "value": 1}}, core, "")
+    )
+    assert woken == [] and hub.store.subscriptions.queued_count() == 0
+    hub.subscriptions.create("", subscription(receiver.url), None)
+    watched = {"id": E, "type": "AirQualityObserved", "pm25": {"type": "Property", "value": 5}}
+    hub.entities.create("", parse_entity(watched, core, ""))
+    assert woken == [1] and hub.store.subscriptions.queued_count() == 1
+
+
 def test_notification_hosts_are_limited_by_settings(client: httpx.Client) -> None:
     r = client.post("/subscriptions", json=subscription("http://internal.example/hook"))
     assert r.status_code == 400 and "CITYHUB_NOTIFY_HOSTS" in r.json()["detail"]
