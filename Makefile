@@ -46,8 +46,11 @@ $(FILIP_VENV)/.installed:
 	$(FILIP_VENV)/bin/python -m pip install -q "filip==0.8.1"
 	touch $@
 
+# Two processes, each taking whole files (a module's server starts once, and no two tests of
+# one file ever run at once; the files on the shared MQTT broker go together, see
+# tests/conftest.py); `pytest -q` alone runs the same suite in one process.
 unit: $(STAMP) $(FILIP_VENV)/.installed
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 test: lint typecheck unit
 

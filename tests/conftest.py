@@ -158,6 +158,21 @@ def client(server: Server, tenant: str) -> Iterator[httpx.Client]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backend(name): run only against one store backend")
+    config.addinivalue_line(
+        "markers",
+        "shared_broker: its servers ingest from the shared Mosquitto at 127.0.0.1:1883",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs two processes (pytest-xdist, `--dist loadgroup`), each taking whole
+    groups: a group is one file, except that every `shared_broker` file is in one group. Every
+    bridge on the shared broker hears every device message, and dead-letters a key it does not
+    know, so two such files at once would see each other's devices."""
+    for item in items:
+        shared = item.get_closest_marker("shared_broker") is not None
+        group = "shared-broker" if shared else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -27,6 +27,8 @@ from cityhub.config import Settings
 from cityhub.hub import Hub
 from tests.conftest import Server, _store_url, wait_for_bridge
 
+pytestmark = pytest.mark.shared_broker
+
 BASE = "/care/v1"
 TZ = ZoneInfo("Asia/Shanghai")
 HOME = {"lat": 22.5431, "lon": 114.0579}  # 福田, near the civic centre

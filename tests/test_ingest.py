@@ -8,10 +8,13 @@ from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cityhub.jsonld import smart_data_models
 from tests.conftest import Server
+
+pytestmark = pytest.mark.shared_broker
 
 MQTT_URL = "mqtt://127.0.0.1:1883"
 # AirQualityObserved is a Smart Data Models type: the platform writes it in the Environment terms.

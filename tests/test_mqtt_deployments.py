@@ -17,6 +17,8 @@ from cityhub.hub import Hub
 from tests.conftest import Server, _store_url
 from tests.test_ingest import MQTT_URL, entity, provision, publisher, wait_until
 
+pytestmark = pytest.mark.shared_broker
+
 
 def _deployment(stack: ExitStack, url: str) -> Server:
     # No group named: each deployment takes its default, the one the server would use.

@@ -9,9 +9,9 @@ Publishing never slows a write: the after-commit hook only queues the note; one 
 process sends queued notes (several commits to one NOTIFY, each payload under PostgreSQL's 8 kB
 limit), and one thread listens. The sender gathers notes for `GATHER` seconds after the first
 before it publishes, so a busy process sends a few NOTIFYs a second, not one per commit (each
-NOTIFY is a transaction of its own on the server). Both reconnect after a lost connection; a note lost meanwhile is
-caught by the page's periodic snapshot reload. A process with no page watching reads nothing
-back: the notes it hears cost it no query.
+NOTIFY is a transaction of its own on the server). Both reconnect after a lost connection; a
+note lost meanwhile is caught by the page's periodic snapshot reload. A process with no page
+watching reads nothing back: the notes it hears cost it no query.
 """
 
 from __future__ import annotations

@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from tests.conftest import Server
 from tests.test_ingest import entity, publisher, wait_until
+
+pytestmark = pytest.mark.shared_broker
 
 SENSOR = "urn:ngsi-ld:TemperatureSensor:001"
 

@@ -15,6 +15,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from tests.conftest import Server
 from tests.test_ingest import entity, publisher, wait_until
 
+pytestmark = pytest.mark.shared_broker
+
 BELL = "urn:ngsi-ld:Bell:001"
 
 

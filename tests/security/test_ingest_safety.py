@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cityhub.auth.keys import create_key
@@ -19,6 +20,8 @@ from cityhub.hub import Hub
 from tests.conftest import Server, _store_url
 from tests.security.conftest import City
 from tests.test_ingest import wait_until
+
+pytestmark = pytest.mark.shared_broker
 
 GROUP = {
     "entity_type": "Meter",
