@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from cityhub.api import dashboard as dashboard_api
 from cityhub.errors import BadRequestData
 from cityhub.hub import Hub
 from cityhub.indicators.results import ASSESSMENT, FORECAST, forecast_subject
@@ -131,11 +134,45 @@ def test_goal_chart_over_http_carries_the_stored_forecast(server: Server, tmp_pa
         )
         assert r.status_code == 201, r.text
         assert http.post("/indicators/v1/compute", json={"indicators": ["gdp"]}).status_code == 200
-        chart = http.get("/dashboard/v1/goals/gdp").json()
-        assert chart["forecast"] and len(chart["forecast"]["points"]) == 3
+        chart = _chart_with_forecast(http, "gdp")
+        assert len(chart["forecast"]["points"]) == 3
         api = http.get("/indicators/v1/indicators/gdp/forecast", params={"horizon": 3}).json()
         assert api == chart["forecast"]
         assert http.get("/dashboard/v1/goals/gdp").json()["forecast"] == chart["forecast"]
+
+
+def _chart_with_forecast(http: httpx.Client, ident: str) -> dict[str, Any]:
+    """The goal's chart once its forecast is made (a chart does not wait long for one)."""
+    deadline = time.monotonic() + 60
+    while True:
+        chart: dict[str, Any] = http.get(f"/dashboard/v1/goals/{ident}").json()
+        if chart["forecast"] or time.monotonic() > deadline:
+            assert chart["forecast"], chart
+            return chart
+        assert chart["forecastPending"], chart
+        time.sleep(0.2)
+
+
+def test_a_goal_chart_answers_while_its_forecast_is_still_being_made(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard_api, "CHART_FORECAST_WAIT", 0.0)
+    body = _gdp(tmp_path, range(2000, 2020), bump=0.37).read_bytes()  # a series not made yet
+    with httpx.Client(base_url=server.base, timeout=60) as http:
+        r = http.post(
+            "/indicators/v1/indicators/gdp/series",
+            content=body,
+            headers={"content-type": "text/csv"},
+        )
+        assert r.status_code == 201, r.text
+        assert http.post("/indicators/v1/compute", json={"indicators": ["gdp"]}).status_code == 200
+        first = http.get("/dashboard/v1/goals/gdp")
+        assert first.status_code == 200, first.text
+        pending = first.json()
+        assert pending["forecastPending"] and pending["forecast"] is None
+        assert pending["values"] and "being made" in pending["forecastNote"]
+        made = _chart_with_forecast(http, "gdp")  # the making went on, and is kept
+        assert not made["forecastPending"] and len(made["forecast"]["points"]) == 3
 
 
 def test_a_running_period_is_not_a_forecasts_input(hub: Hub, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from cityhub.dashboard.mapview import boundary_features, english_names
 from cityhub.dashboard.panels import citizen_summary, goals_summary, indicator_chart, request_card
 from cityhub.errors import BadRequestData, ResourceNotFound
 from cityhub.hub import Hub
+from cityhub.workers import ServerBusy
 
 PREFIX = "/dashboard/v1"
 STATIC = resources.files("cityhub.dashboard").joinpath("static")
@@ -199,15 +200,23 @@ async def goals(request: Request) -> Response:
     return http.ORJSONResponse(await hub.run(goals_summary, hub, judged))
 
 
+# Seconds a goal's chart waits for a forecast that is being made; past that it answers with its
+# values and targets and says the forecast is pending (the making goes on and is stored).
+CHART_FORECAST_WAIT = 2.0
+
+
 async def goal_chart(request: Request) -> Response:
     hub = http.hub_of(request)
     place = request.query_params.get("place", "city")
     ident = request.path_params["ident"]
     chart = await hub.run(indicator_chart, hub, ident, place)
     try:
-        chart["forecast"] = await hub.analyses.forecast(ident, place)
+        chart["forecast"] = await hub.analyses.forecast(ident, place, wait=CHART_FORECAST_WAIT)
     except BadRequestData as exc:  # no values yet, or too short a series
         chart["forecastNote"] = exc.detail
+    except ServerBusy:
+        chart["forecastNote"] = "the forecast is still being made; ask again shortly"
+        chart["forecastPending"] = True
     return http.ORJSONResponse(chart)
 
 

@@ -218,5 +218,6 @@ def indicator_chart(hub: Hub, ident: str, place: str) -> dict[str, Any]:
         "targets": targets,
         "forecast": None,
         "forecastNote": "",
+        "forecastPending": False,  # being made: the page asks again
     }
     return chart

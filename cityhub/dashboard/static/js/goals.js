@@ -85,10 +85,20 @@ export class GoalsPanel {
     if (!this.charts.has(key)) {
       const [indicator, place] = key.split("|");
       try {
-        this.charts.set(key, await getJSON(`/dashboard/v1/goals/${encodeURIComponent(indicator)}?place=${encodeURIComponent(place)}`));
+        const data = await getJSON(`/dashboard/v1/goals/${encodeURIComponent(indicator)}?place=${encodeURIComponent(place)}`);
+        this.charts.set(key, data);
+        // The chart came without its forecast, which the server is still making: ask again.
+        if (data.forecastPending) setTimeout(() => this.refresh(key), 5_000);
       } catch (err) { this.charts.set(key, { error: err.message }); }
     }
     this.render();
+  }
+
+  async refresh(key) {
+    if (!this.open.has(key)) { this.charts.delete(key); return; }
+    this.open.delete(key);
+    this.charts.delete(key);
+    await this.toggle(key);
   }
 
   chart(key) {
