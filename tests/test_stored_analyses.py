@@ -124,16 +124,18 @@ def test_refresh_makes_every_targets_forecast_ahead_of_readers(hub: Hub, tmp_pat
     assert _stored(hub, ASSESSMENT, "all") is not None
 
 
+def _upload_and_compute_gdp(http: httpx.Client, body: bytes) -> None:
+    r = http.post(
+        "/indicators/v1/indicators/gdp/series", content=body, headers={"content-type": "text/csv"}
+    )
+    assert r.status_code == 201, r.text
+    assert http.post("/indicators/v1/compute", json={"indicators": ["gdp"]}).status_code == 200
+
+
 def test_goal_chart_over_http_carries_the_stored_forecast(server: Server, tmp_path: Path) -> None:
     body = _gdp(tmp_path, range(2000, 2020)).read_bytes()
     with httpx.Client(base_url=server.base, timeout=60) as http:
-        r = http.post(
-            "/indicators/v1/indicators/gdp/series",
-            content=body,
-            headers={"content-type": "text/csv"},
-        )
-        assert r.status_code == 201, r.text
-        assert http.post("/indicators/v1/compute", json={"indicators": ["gdp"]}).status_code == 200
+        _upload_and_compute_gdp(http, body)
         chart = _chart_with_forecast(http, "gdp")
         assert len(chart["forecast"]["points"]) == 3
         api = http.get("/indicators/v1/indicators/gdp/forecast", params={"horizon": 3}).json()
@@ -159,13 +161,7 @@ def test_a_goal_chart_answers_while_its_forecast_is_still_being_made(
     monkeypatch.setattr(dashboard_api, "CHART_FORECAST_WAIT", 0.0)
     body = _gdp(tmp_path, range(2000, 2020), bump=0.37).read_bytes()  # a series not made yet
     with httpx.Client(base_url=server.base, timeout=60) as http:
-        r = http.post(
-            "/indicators/v1/indicators/gdp/series",
-            content=body,
-            headers={"content-type": "text/csv"},
-        )
-        assert r.status_code == 201, r.text
-        assert http.post("/indicators/v1/compute", json={"indicators": ["gdp"]}).status_code == 200
+        _upload_and_compute_gdp(http, body)
         first = http.get("/dashboard/v1/goals/gdp")
         assert first.status_code == 200, first.text
         pending = first.json()
