@@ -166,7 +166,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs two processes (pytest-xdist, `--dist loadgroup`), each taking whole
+    """`pytest -n 2 --dist loadgroup` runs two processes (pytest-xdist), each taking whole
     groups: a group is one file, except that every `shared_broker` file is in one group. Every
     bridge on the shared broker hears every device message, and dead-letters a key it does not
     know, so two such files at once would see each other's devices."""
