@@ -131,7 +131,7 @@ class Hub:
         # Leaving the event loop: reads in a bounded pool of threads; writes on the process's
         # one group-commit writer thread (cityhub.store.writer), on either store.
         self._readers = concurrent.futures.ThreadPoolExecutor(8, "cityhub-read")
-        self._writer = GroupCommitWriter(cast(Groupable, store))
+        self._writer: GroupCommitWriter | None = GroupCommitWriter(cast(Groupable, store))
         self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
         # Heavy analysis (evaluations, forecasts, hot issues): a bounded pool with deadlines.
         self.compute = ComputePool()
@@ -257,7 +257,9 @@ class Hub:
         return await loop.run_in_executor(self._readers, functools.partial(fn, *args, **kwargs))
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A short write (one request's worth), through the group-commit writer."""
+        """A short write (one request's worth): on SQLite through the group-commit writer."""
+        if self._writer is None:
+            return await self.run(fn, *args, **kwargs)
         return await asyncio.wrap_future(self._writer.submit(fn, *args, **kwargs))
 
     def _registration_changed(
@@ -275,7 +277,8 @@ class Hub:
 
     def close(self) -> None:
         self.federation.close()
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
         self._readers.shutdown(wait=True)
         self.compute.close()
         self.store.close()
