@@ -128,10 +128,12 @@ class Hub:
         self._homecare: HomeCareService | None = None
         self._indicators: IndicatorService | None = None
         self._analyses: StoredAnalyses | None = None
-        # Leaving the event loop: reads in a bounded pool of threads; writes on the process's
-        # one group-commit writer thread (cityhub.store.writer), on either store.
+        # Leaving the event loop: reads in a bounded pool of threads; SQLite writes on the one
+        # group-commit writer thread, PostgreSQL writes in the pool (each on its connection).
         self._readers = concurrent.futures.ThreadPoolExecutor(8, "cityhub-read")
-        self._writer: GroupCommitWriter | None = GroupCommitWriter(cast(Groupable, store))
+        self._writer = (
+            GroupCommitWriter(cast(Groupable, store)) if store.dialect == "sqlite" else None
+        )
         self.bridge: Any = None  # the MQTT bridge, when CITYHUB_MQTT_URL is set
         # Heavy analysis (evaluations, forecasts, hot issues): a bounded pool with deadlines.
         self.compute = ComputePool()

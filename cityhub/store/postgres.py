@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +18,6 @@ from cityhub.store.citizen_sql import RequestWriterMixin
 from cityhub.store.history_sql import HistoryReadsMixin
 from cityhub.store.history_writes import HistoryWriterMixin
 from cityhub.store.migrate import apply_migrations
-from cityhub.store.pg_channel import BATCH_LOCK_TIMEOUT, Channel, lock_conflict
 from cityhub.store.records import (
     Entity,
     EntityFilter,
@@ -27,7 +25,6 @@ from cityhub.store.records import (
     TypeSummary,
 )
 from cityhub.store.summaries import summarise_types
-from cityhub.store.writer import BatchFailed
 from cityhub.timeutil import now_iso
 
 _CHUNK = 500
@@ -91,20 +88,28 @@ _TYPE_ROW = (
 
 
 class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
-    """One write transaction (or, inside the writer's batch, one savepoint) in as few round
-    trips as its reads allow (see `pg_channel`): a one-entity PATCH is two messages, its locking
-    read and then its writes, where one prepared statement each made seven."""
+    """One write transaction in as few round trips as its reads allow.
+
+    A statement whose answer the caller does not need (an entity UPDATE, a history row, a
+    roll-up, a queued notification) is bound on the client and held; the next statement that
+    must answer (a read, a row count) carries everything held before it in the same message,
+    and COMMIT carries the rest. A one-entity PATCH is two round trips (BEGIN with its locking
+    read; the writes with COMMIT) where one prepared statement each made seven. On this
+    platform a round trip's system calls cost more than the server's parsing of the statement;
+    psycopg's pipeline mode, which would also save them, spins while it waits. An error in a
+    held statement surfaces at the message that carries it and rolls the transaction back."""
 
     _mark = "%s"
     _dialect = "postgres"
 
-    def __init__(self, channel: Channel, tenant: str) -> None:
-        self._channel = channel
-        self._conn = channel.conn
+    def __init__(self, conn: psycopg.Connection[Any], tenant: str) -> None:
+        self._conn = conn
         self._tenant = tenant
         self._known: dict[str, tuple[int, str]] = {}
         self._old_geo: dict[str, bytes] = {}
         self.inserted = 0  # geometries as read, to skip unchanged
+        self._cur = psycopg.ClientCursor(conn)
+        self._held: list[str] = ["BEGIN"]
 
     # -- the held statements --------------------------------------------------------------------
     def _hold(self, sql: str, rows: list[Any]) -> None:
@@ -114,17 +119,26 @@ class PostgresWriter(HistoryWriterMixin, RequestWriterMixin):
             with self._conn.cursor() as cur:
                 cur.executemany(sql, rows)
             return
-        bind = self._channel.bind
-        self._channel.held.extend(bind(sql, row) for row in rows)
+        self._held.extend(self._cur.mogrify(sql, row) for row in rows)
 
     def _send(self, sql: str = "", params: Any = None) -> psycopg.ClientCursor[Any]:
-        return self._channel.send(sql, params)
+        """Run what is held and then `sql` in one message; the cursor holds `sql`'s answer."""
+        statements = self._held
+        self._held = []
+        if sql:
+            statements.append(sql if params is None else self._cur.mogrify(sql, params))
+        if not statements:
+            return self._cur
+        self._cur.execute(";\n".join(statements))
+        while self._cur.nextset():  # the last statement's answer
+            pass
+        return self._cur
 
     def commit(self) -> None:
         self._send("COMMIT")
 
     def rollback(self) -> None:
-        self._channel.held.clear()
+        self._held = []
         if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self._conn.execute("ROLLBACK")
 
@@ -296,26 +310,14 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
     exact_geo = True
     _mark = "%s"
 
-    @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """The writer's batch connection on the writer thread while a batch is open (so a write
-        reads what it wrote and never waits on its own batch's locks); else one from the pool."""
-        batch: Channel | None = getattr(self._local, "batch", None)
-        if batch is not None:
-            batch.send()  # what is held goes first
-            yield batch.conn
-            return
-        with self._pool.connection() as conn:
-            yield conn
-
     def _run(self, sql: str, params: Any = (), write: bool = False) -> list[tuple[Any, ...]]:
-        with self._connection() as conn:
+        with self._pool.connection() as conn:
             cur = conn.execute(sql, params)
             return cur.fetchall() if cur.description else []
 
     def _run_many(self, statements: list[tuple[str, list[Any]]]) -> None:
         """Several (sql, rows) executemany calls in one transaction."""
-        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             for sql, rows in statements:
                 if rows:
                     cur.executemany(sql, rows)
@@ -324,65 +326,16 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
         return Jsonb(doc)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once what was just written is committed (at once outside a batch)."""
-        batch: Channel | None = getattr(self._local, "batch", None)
-        if batch is None:
-            callback()
-        else:
-            batch.after.append(callback)
+        """Every PostgreSQL write commits on its own: callbacks run at once."""
+        callback()
 
     @contextmanager
     def _transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection[Any]]:
-        """One transaction on a pooled connection (a savepoint in the writer's batch); `lock`
-        serialises it with its kind."""
-        with self._connection() as conn, conn.transaction():
+        """One transaction on a pooled connection; `lock` serialises it with its kind."""
+        with self._pool.connection() as conn, conn.transaction():
             if lock is not None:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
             yield conn
-
-    # -- the group-commit writer's batch (cityhub.store.writer) ---------------------------------
-    @contextmanager
-    def group(self) -> Iterator[None]:
-        """One transaction around several callers' writes, each in a savepoint (`job`); one
-        commit for them all, then the callbacks given to `after_commit` meanwhile."""
-        with self._pool.connection() as conn:
-            batch = Channel(conn, ["BEGIN", f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT}'"])
-            self._local.batch = batch
-            try:
-                yield
-                # COMMIT of a transaction left failed answers ROLLBACK, not an error
-                if batch.send("COMMIT").statusmessage != "COMMIT":
-                    raise psycopg.errors.InFailedSqlTransaction("the batch was not committed")
-            except BaseException as exc:
-                batch.held.clear()
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    conn.execute("ROLLBACK")
-                if batch.broken and not isinstance(exc, BatchFailed):
-                    raise BatchFailed("the batch's last held statements failed") from exc
-                raise
-            finally:
-                self._local.batch = None
-        for callback in batch.after:
-            callback()
-
-    @contextmanager
-    def job(self) -> Iterator[None]:
-        """One caller's write inside the batch: it fails alone. Its last writes are held and go
-        with the next caller's first statement (or the COMMIT), one message for both; should
-        that message fail, `BatchFailed` says the whole batch must run again write by write."""
-        batch: Channel = self._local.batch
-        try:
-            with batch.savepoint():
-                yield
-        except Exception as exc:
-            if batch.broken:
-                raise BatchFailed("a write's held statements failed with a later one") from exc
-            raise
-        batch.settled = len(batch.held)
-
-    def retry_alone(self, exc: BaseException) -> bool:
-        """A write that lost a lock to another worker's batch runs again after this batch."""
-        return lock_conflict(exc)
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 16) -> None:
         self.url = url
@@ -390,7 +343,6 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
             url, min_size=min_size, max_size=max_size, configure=_configure, open=True
         )
         self._tenants: set[str] = {""}  # tenants known to exist (they are never removed)
-        self._local = threading.local()  # the writer thread's open batch
         self._attach_repositories()  # cityhub.store.aggregates
         self._rows_since_analyze = 0
 
@@ -421,7 +373,7 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
 
     # -- tenants ------------------------------------------------------------------------------
     def _one(self, sql: str, params: Any = ()) -> tuple[Any, ...] | None:
-        with self._connection() as conn:
+        with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchone()
 
     def tenant_exists(self, tenant: str) -> bool:
@@ -446,41 +398,25 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
     # -- entities -----------------------------------------------------------------------------
     @contextmanager
     def write(self, tenant: str) -> Iterator[PostgresWriter]:
-        batch: Channel | None = getattr(self._local, "batch", None)
-        if batch is not None:  # a savepoint in the writer's batch; its writes go at its end
-            with batch.savepoint():
-                writer = PostgresWriter(batch, tenant)
-                self._claim_tenant(writer, tenant)
-                yield writer
-            batch.after.append(lambda: self._written(tenant, writer.inserted))
-            return
         with self._pool.connection() as conn:
-            writer = PostgresWriter(Channel(conn, ["BEGIN"]), tenant)
+            writer = PostgresWriter(conn, tenant)
             try:
-                self._claim_tenant(writer, tenant)
+                if tenant not in self._tenants:
+                    writer._execute_many(
+                        "INSERT INTO tenants (name, private, created_at) VALUES (%s, FALSE, %s) "
+                        "ON CONFLICT DO NOTHING",
+                        [(tenant, now_iso())],
+                    )
                 yield writer
                 writer.commit()
             except BaseException:
                 writer.rollback()
                 raise
-        self._written(tenant, writer.inserted)
-
-    def _claim_tenant(self, writer: PostgresWriter, tenant: str) -> None:
-        if tenant not in self._tenants:
-            writer._execute_many(
-                "INSERT INTO tenants (name, private, created_at) VALUES (%s, FALSE, %s) "
-                "ON CONFLICT DO NOTHING",
-                [(tenant, now_iso())],
-            )
-
-    def _written(self, tenant: str, inserted: int) -> None:
-        """After a committed write: the tenant exists; statistics follow bulk loads."""
-        self._tenants.add(tenant)
-        self._rows_since_analyze += inserted
-        if self._rows_since_analyze >= _ANALYZE_EVERY:
-            # Fresh statistics after bulk loads keep the planner on the geo and type indexes.
-            self._rows_since_analyze = 0
-            with self._connection() as conn:
+            self._tenants.add(tenant)
+            self._rows_since_analyze += writer.inserted
+            if self._rows_since_analyze >= _ANALYZE_EVERY:
+                # Fresh statistics after bulk loads keep the planner on the geo and type indexes.
+                self._rows_since_analyze = 0
                 conn.execute("ANALYZE entities, entity_types, entity_geo")
 
     def get_entity(self, tenant: str, entity_id: str) -> Entity | None:
@@ -511,7 +447,7 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
     ) -> Iterator[Entity]:
         where, params = self._where(tenant, flt)
         if limit is not None:
-            with self._connection() as conn:
+            with self._pool.connection() as conn:
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM entities WHERE {where} ORDER BY pk LIMIT %s OFFSET %s",
                     [*params, limit, offset],
@@ -520,7 +456,7 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
             return
         last = 0
         while True:
-            with self._connection() as conn:
+            with self._pool.connection() as conn:
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM entities WHERE {where} AND pk > %s "
                     "ORDER BY pk LIMIT %s",
@@ -538,7 +474,7 @@ class PostgresStore(HistoryReadsMixin, AggregatesMixin):
         return int(row[0]) if row else 0
 
     def type_summaries(self, tenant: str) -> list[TypeSummary]:
-        with self._connection() as conn:
+        with self._pool.connection() as conn:
             rows = conn.execute(
                 "SELECT types, attr_index FROM entities WHERE tenant = %s", (tenant,)
             ).fetchall()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,14 +319,6 @@ class SQLiteStore(HistoryReadsMixin, AggregatesMixin):
                 self._local.group = None
         for callback in group.after:
             callback()
-
-    def job(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One caller's write inside the writer's batch: a savepoint, so it fails alone."""
-        return self._transaction()
-
-    def retry_alone(self, exc: BaseException) -> bool:
-        """SQLite has one writer: no other batch can hold what a write needs."""
-        return False
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once what was just written is committed (at once outside a batch)."""
