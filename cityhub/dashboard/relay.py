@@ -1,9 +1,14 @@
 """Several server processes on one PostgreSQL: every process's live feed hears every commit.
 
 Each process publishes what its commits changed (entity ids and attribute names, not values) on
-the PostgreSQL channel `cityhub_changes` with NOTIFY, and listens on it: a change another process
-made is read back from the store and handed to this process's feed like one of its own. So a
-page's event stream shows every worker's writes within a fraction of a second.
+a PostgreSQL channel with NOTIFY, and listens on it: a change another process made is read back
+from the store and handed to this process's feed like one of its own. So a page's event stream
+shows every worker's writes within a fraction of a second.
+
+NOTIFY reaches every session of the database, but a city lives in one schema: the channel is
+named after the schema the connection writes to (`channel_of`), so two cities sharing a
+database never wake each other. A process marks its notes with a random origin, not its pid,
+since processes on different hosts may share a pid.
 
 Publishing never slows a write: the after-commit hook only queues the note; one thread per
 process sends queued notes (several commits to one NOTIFY, each payload under PostgreSQL's 8 kB
@@ -17,10 +22,11 @@ watching reads nothing back: the notes it hears cost it no query.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
-import os
 import queue
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +37,7 @@ from cityhub.store import Store
 from cityhub.store.records import Entity
 
 log = logging.getLogger("cityhub.dashboard")
-CHANNEL = "cityhub_changes"
+CHANNEL_PREFIX = "cityhub_changes_"
 PAYLOAD_MOST = 7_500  # bytes; PostgreSQL refuses NOTIFY payloads of 8,000 and more
 GATHER = 0.05  # seconds a note waits for others to share its NOTIFY
 
@@ -49,19 +55,29 @@ def _notes(changes: list[Change]) -> list[dict[str, Any]]:
     ]
 
 
-def payloads(pid: int, tenant: str, notes: list[dict[str, Any]]) -> list[str]:
+def channel_of(conn: Any) -> str:
+    """The channel of the schema this connection writes to: a plain identifier whatever the
+    schema is called."""
+    row = conn.execute("SELECT current_schema()").fetchone()
+    schema = str(row[0]) if row and row[0] is not None else ""
+    return CHANNEL_PREFIX + hashlib.sha256(schema.encode()).hexdigest()[:16]
+
+
+def payloads(origin: str, tenant: str, notes: list[dict[str, Any]]) -> list[str]:
     """The notes split into NOTIFY payloads of at most PAYLOAD_MOST bytes each."""
     out: list[str] = []
     batch: list[dict[str, Any]] = []
     for note in notes:
-        trial = orjson.dumps({"pid": pid, "tenant": tenant, "changes": [*batch, note]})
+        trial = orjson.dumps({"origin": origin, "tenant": tenant, "changes": [*batch, note]})
         if len(trial) > PAYLOAD_MOST and batch:
-            out.append(orjson.dumps({"pid": pid, "tenant": tenant, "changes": batch}).decode())
+            out.append(
+                orjson.dumps({"origin": origin, "tenant": tenant, "changes": batch}).decode()
+            )
             batch = []
         if len(orjson.dumps(note)) <= PAYLOAD_MOST - 100:  # a note too big alone is dropped
             batch.append(note)
     if batch:
-        out.append(orjson.dumps({"pid": pid, "tenant": tenant, "changes": batch}).decode())
+        out.append(orjson.dumps({"origin": origin, "tenant": tenant, "changes": batch}).decode())
     return out
 
 
@@ -77,7 +93,7 @@ class ChangeRelay:
         self.url = url
         self.deliver = deliver  # this process's feed (LiveFeed.on_commit)
         self.listening = listening  # whether the feed has a stream for the tenant now
-        self.pid = os.getpid()
+        self.origin = uuid.uuid4().hex  # this process's notes (pids repeat across hosts)
         self._outbox: queue.Queue[tuple[str, list[dict[str, Any]]] | None] = queue.Queue(10_000)
         self._stop = threading.Event()
         self._threads = [
@@ -102,6 +118,7 @@ class ChangeRelay:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
+                    channel = channel_of(conn)
                     while not self._stop.is_set():
                         first = self._outbox.get()
                         if first is None:
@@ -118,8 +135,8 @@ class ChangeRelay:
                         for tenant, notes in waiting:
                             by_tenant.setdefault(tenant, []).extend(notes)
                         for tenant, notes in by_tenant.items():
-                            for payload in payloads(self.pid, tenant, notes):
-                                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                            for payload in payloads(self.origin, tenant, notes):
+                                conn.execute("SELECT pg_notify(%s, %s)", (channel, payload))
             except Exception:  # the connection went away: try again shortly
                 log.exception("live relay could not publish; reconnecting")
                 self._stop.wait(1.0)
@@ -131,7 +148,7 @@ class ChangeRelay:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {channel_of(conn)}")
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self._heard(note.payload)
@@ -143,7 +160,7 @@ class ChangeRelay:
 
     def _heard(self, payload: str) -> None:
         message = orjson.loads(payload)
-        if message.get("pid") == self.pid:
+        if message.get("origin") == self.origin:
             return  # this process's own commit: its feed has it already
         tenant = str(message.get("tenant", ""))
         if not self.listening(tenant):
