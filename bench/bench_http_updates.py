@@ -1,7 +1,10 @@
-"""Single-entity attribute updates per second over HTTP (target >= 3,500/s on 2 cores).
+"""Single-entity attribute updates per second over HTTP, on 2 cores.
 
-PATCH /ngsi-ld/v1/entities/{id}/attrs/{attr} against `cityhub serve` in its own process, from
-32 keep-alive connections. Three runs; the median is compared with the target.
+PATCH /ngsi-ld/v1/entities/{id}/attrs/{attr} against `cityhub serve` in its own process(es),
+from 32 keep-alive connections. Three runs; the median is compared with the store's target:
+PostgreSQL (2 workers) >= 2,500/s with p99 < 50 ms; SQLite (1 worker) not below the 4,400/s
+measured when the target was set (issue 17). Machines differ from session to session: compare
+figures only within one sitting, alternating the versions compared.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from _common import bench_database, median, percentile, report, request_bytes, r
 
 ENTITIES = 1_000
 UPDATES = 20_000
-TARGET = 3_500
+TARGETS = {"postgresql": (2_500, 0.050), "sqlite": (4_400, None)}  # req/s, p99 seconds
 
 
 def main() -> None:
@@ -53,17 +56,26 @@ def main() -> None:
                 all_lat += lat
         store = database.split(":", 1)[0]
         rate = median(rates)
+        least, p99_most = TARGETS[store]
         report(
             f"HTTP attribute updates/s ({store}, {workers} worker(s))",
             rate,
             "req/s",
-            f">= {TARGET:,}",
-            rate >= TARGET,
+            f">= {least:,}",
+            rate >= least,
         )
+        p99 = percentile(all_lat, 99)
+        if p99_most is not None:
+            report(
+                f"HTTP attribute update p99 ({store})",
+                p99 * 1e3,
+                "ms",
+                f"< {p99_most * 1e3:.0f}",
+                p99 < p99_most,
+            )
         print(
             f"  runs {[round(r) for r in rates]}; latency p50 "
-            f"{percentile(all_lat, 50) * 1e3:.2f} ms, p99 {percentile(all_lat, 99) * 1e3:.2f} ms "
-            "at 32 connections"
+            f"{percentile(all_lat, 50) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms at 32 connections"
         )
 
 
