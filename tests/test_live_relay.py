@@ -21,17 +21,20 @@ from cityhub.dashboard.relay import ChangeRelay
 from cityhub.hub import Hub
 from tests.conftest import _store_url
 
-pytestmark = pytest.mark.backend("postgres")
 
-
-@pytest.mark.backend("postgres")
-def test_heard_changes_are_read_back_only_while_a_page_watches(hub: Hub) -> None:
+def _bus(hub: Hub, ident: str) -> Change:
     entity = parse_entity(
-        {"id": "urn:ngsi-ld:Bus:r1", "type": "Bus", "speed": {"type": "Property", "value": 3}},
+        {"id": ident, "type": "Bus", "speed": {"type": "Property", "value": 3}},
         hub.contexts.vocabulary.core,
         "2026-12-01T00:00:00Z",
     )
     hub.entities.create("", entity)
+    return Change(entity, ["speed"], created=True)
+
+
+@pytest.mark.backend("postgres")
+def test_heard_changes_are_read_back_only_while_a_page_watches(hub: Hub) -> None:
+    entity = _bus(hub, "urn:ngsi-ld:Bus:r1").entity
     delivered: list[tuple[str, list[Change]]] = []
     watching = {"": False}
     relay = ChangeRelay(
@@ -56,16 +59,6 @@ def test_heard_changes_are_read_back_only_while_a_page_watches(hub: Hub) -> None
         assert len(delivered) == 1  # this process's own commit is not delivered twice
     finally:
         relay.close()
-
-
-def _bus(hub: Hub, ident: str) -> Change:
-    entity = parse_entity(
-        {"id": ident, "type": "Bus", "speed": {"type": "Property", "value": 3}},
-        hub.contexts.vocabulary.core,
-        "2026-12-01T00:00:00Z",
-    )
-    hub.entities.create("", entity)
-    return Change(entity, ["speed"], created=True)
 
 
 @pytest.fixture

@@ -65,19 +65,20 @@ def channel_of(conn: Any) -> str:
 
 def payloads(origin: str, tenant: str, notes: list[dict[str, Any]]) -> list[str]:
     """The notes split into NOTIFY payloads of at most PAYLOAD_MOST bytes each."""
+
+    def payload(changes: list[dict[str, Any]]) -> bytes:
+        return orjson.dumps({"origin": origin, "tenant": tenant, "changes": changes})
+
     out: list[str] = []
     batch: list[dict[str, Any]] = []
     for note in notes:
-        trial = orjson.dumps({"origin": origin, "tenant": tenant, "changes": [*batch, note]})
-        if len(trial) > PAYLOAD_MOST and batch:
-            out.append(
-                orjson.dumps({"origin": origin, "tenant": tenant, "changes": batch}).decode()
-            )
+        if len(payload([*batch, note])) > PAYLOAD_MOST and batch:
+            out.append(payload(batch).decode())
             batch = []
         if len(orjson.dumps(note)) <= PAYLOAD_MOST - 100:  # a note too big alone is dropped
             batch.append(note)
     if batch:
-        out.append(orjson.dumps({"origin": origin, "tenant": tenant, "changes": batch}).decode())
+        out.append(payload(batch).decode())
     return out
 
 
