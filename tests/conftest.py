@@ -68,8 +68,8 @@ def _store_url(backend: str, folder: Path) -> Iterator[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        marks = getattr(metafunc.function, "pytestmark", [])
-        only = [m.args[0] for m in marks if m.name == "backend"]
+        # the test's own marks and its module's (`pytestmark = pytest.mark.backend(...)`)
+        only = [m.args[0] for m in metafunc.definition.iter_markers("backend")]
         metafunc.parametrize("backend", only or BACKENDS, scope="module", indirect=False)
 
 

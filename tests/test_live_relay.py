@@ -21,6 +21,8 @@ from cityhub.dashboard.relay import ChangeRelay
 from cityhub.hub import Hub
 from tests.conftest import _store_url
 
+pytestmark = pytest.mark.backend("postgres")
+
 
 def _bus(hub: Hub, ident: str) -> Change:
     entity = parse_entity(
@@ -32,7 +34,6 @@ def _bus(hub: Hub, ident: str) -> Change:
     return Change(entity, ["speed"], created=True)
 
 
-@pytest.mark.backend("postgres")
 def test_heard_changes_are_read_back_only_while_a_page_watches(hub: Hub) -> None:
     entity = _bus(hub, "urn:ngsi-ld:Bus:r1").entity
     delivered: list[tuple[str, list[Change]]] = []
@@ -72,7 +73,6 @@ def other_city(tmp_path: Path) -> Iterator[Hub]:
             made.close()
 
 
-@pytest.mark.backend("postgres")
 def test_a_citys_processes_hear_each_other_and_another_schemas_city_hears_nothing(
     hub: Hub, other_city: Hub
 ) -> None:
